@@ -1,0 +1,5 @@
+import sys
+
+from lac_outcomes.cli import main
+
+sys.exit(main())

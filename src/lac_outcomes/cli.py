@@ -1,0 +1,131 @@
+"""Command-line entry points, one per pipeline step; the Snakemake rules call these.
+
+A fault in the input ends the command with one message naming file, row,
+column and rule on stderr (and in the rule's log), not a Python traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from pathlib import Path
+
+from lac_outcomes.validation import InputError
+
+log = logging.getLogger("lac_outcomes")
+
+
+def _setup_logging(log_file: str | None) -> None:
+    handlers: list[logging.Handler] = [logging.StreamHandler(sys.stderr)]
+    if log_file:
+        Path(log_file).parent.mkdir(parents=True, exist_ok=True)
+        handlers.append(logging.FileHandler(log_file, mode="w", encoding="utf-8"))
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s", handlers=handlers, force=True)
+
+
+def _years(text: str) -> list[int]:
+    """'2009-2023' or '2009,2010' to a list of years."""
+    if "-" in text:
+        first, last = (int(x) for x in text.split("-"))
+        return list(range(first, last + 1))
+    return [int(x) for x in text.split(",") if x]
+
+
+def cmd_simulate_scotland(args) -> None:
+    from lac_outcomes.scotland.simulate import simulate_scotland
+
+    las = None if args.local_authorities in (None, "", "all") else args.local_authorities.split(",")
+    simulate_scotland(
+        Path(args.out_dir),
+        seed=args.seed,
+        years=_years(args.years),
+        scale=args.scale,
+        local_authorities=las,
+        published_figures=Path(args.published),
+    )
+
+
+def cmd_clean_scotland(args) -> None:
+    from lac_outcomes.scotland import clean
+
+    result = clean.clean(Path(args.raw_dir), years=_years(args.years))
+    clean.write(result, Path(args.out_dir))
+
+
+def cmd_render(args) -> None:
+    from lac_outcomes import render
+
+    rendered = render.render(
+        args.notebook,
+        executed=args.executed,
+        html=args.html,
+        meta=args.meta,
+        parameters=json.loads(args.parameters),
+        inputs=args.inputs,
+        config_sha256=args.config_sha256,
+    )
+    log.info("rendered %s: %s", rendered.html_path, rendered.summary)
+
+
+def cmd_index(args) -> None:
+    from lac_outcomes.report_index import write_index
+
+    write_index([Path(p) for p in args.meta], Path(args.out), title=args.title)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="lac-outcomes")
+    parser.add_argument("--log", help="also write the log to this file")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("simulate-scotland", help="write synthetic Scottish returns")
+    p.add_argument("--out-dir", required=True)
+    p.add_argument("--seed", type=int, required=True)
+    p.add_argument("--years", required=True, help="e.g. 2009-2023")
+    p.add_argument("--scale", type=float, default=1.0)
+    p.add_argument("--local-authorities", default="all", help="comma-separated GSS codes, or 'all'")
+    p.add_argument("--published", required=True, help="published_figures.csv to calibrate to")
+    p.set_defaults(func=cmd_simulate_scotland)
+
+    p = sub.add_parser("clean-scotland", help="validate Scottish returns into parquet and a quarantine log")
+    p.add_argument("--raw-dir", required=True)
+    p.add_argument("--out-dir", required=True)
+    p.add_argument("--years", required=True)
+    p.set_defaults(func=cmd_clean_scotland)
+
+    p = sub.add_parser("render", help="execute a notebook with papermill and render it to HTML")
+    p.add_argument("--notebook", required=True)
+    p.add_argument("--executed", required=True)
+    p.add_argument("--html", required=True)
+    p.add_argument("--meta", required=True)
+    p.add_argument("--parameters", default="{}", help="JSON object of papermill parameters")
+    p.add_argument("--config-sha256", required=True)
+    p.add_argument("--inputs", nargs="*", default=[])
+    p.set_defaults(func=cmd_render)
+
+    p = sub.add_parser("index", help="write reports/index.html from the reports' meta files")
+    p.add_argument("--out", required=True)
+    p.add_argument("--title", default="lac-outcomes reports")
+    p.add_argument("meta", nargs="+")
+    p.set_defaults(func=cmd_index)
+    return parser
+
+
+def main(argv=None) -> int:
+    args = build_parser().parse_args(argv)
+    _setup_logging(args.log)
+    from lac_outcomes.render import NotebookFailed
+
+    try:
+        args.func(args)
+    except (InputError, NotebookFailed) as error:
+        log.error("%s", error)
+        print(f"lac-outcomes {args.command}: ERROR: {error}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,81 @@
+"""File writing that never leaves a half-written output behind.
+
+Every output is written to a temporary name in the same folder and renamed
+into place, so a run killed mid-write leaves either the old file or nothing:
+Snakemake (or a person) never takes a truncated parquet or HTML as done.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import tempfile
+from pathlib import Path
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+
+@contextlib.contextmanager
+def atomic_path(path, suffix: str | None = None):
+    """Yield a temporary path beside ``path``; rename it onto ``path`` on success."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=suffix or ".tmp", dir=path.parent)
+    os.close(fd)
+    tmp = Path(tmp)
+    try:
+        yield tmp
+        with open(tmp, "rb+") as handle:  # flush to disk before the rename makes it visible
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def write_text(path, text: str) -> None:
+    with atomic_path(path) as tmp:
+        tmp.write_text(text, encoding="utf-8")
+
+
+def write_json(path, data) -> None:
+    write_text(path, json.dumps(data, indent=2, sort_keys=True, default=str) + "\n")
+
+
+def write_parquet(frame: pd.DataFrame, path) -> None:
+    """Write parquet deterministically: same frame, same bytes.
+
+    pandas' own metadata (which embeds the library version and index layout)
+    is dropped, the index is not stored, and compression is fixed, so the
+    file depends only on the data and its schema.
+    """
+    table = pa.Table.from_pandas(frame, preserve_index=False)
+    table = table.replace_schema_metadata(None)
+    with atomic_path(path, suffix=".parquet") as tmp:
+        pq.write_table(table, tmp, compression="zstd", write_statistics=True, store_schema=False)
+
+
+def read_parquet(path) -> pd.DataFrame:
+    """Read a processed parquet file, saying which file when it is unreadable."""
+    from lac_outcomes.validation import InputError
+
+    path = Path(path)
+    if not path.exists():
+        raise InputError(path, "file not found; run the pipeline (make run) to build it")
+    if path.stat().st_size == 0:
+        raise InputError(path, "file is empty (0 bytes), probably left by an interrupted run; delete it and rerun")
+    try:
+        return pd.read_parquet(path)
+    except (OSError, pa.ArrowException) as error:
+        raise InputError(path, f"not a readable parquet file ({error}); delete it and rerun") from None
+
+
+def sha256_file(path, chunk: int = 1 << 20) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        while block := handle.read(chunk):
+            digest.update(block)
+    return digest.hexdigest()

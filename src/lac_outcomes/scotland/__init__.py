@@ -1,0 +1,1 @@
+"""Scottish returns: layout, synthesis, cleaning and derived analysis variables."""

@@ -1,0 +1,217 @@
+"""The documented record-level layout of the Scottish returns.
+
+Modelled on the Children Looked After Statistics (CLAS) return linked to the
+pupil census, attendance and exclusions, attainment and leaver destinations.
+One CSV per table; dates ISO 8601 (YYYY-MM-DD); one header row.
+
+Years: the looked-after year runs 1 August to 31 July and is labelled by its
+*end* (``2023`` = 1 Aug 2022 - 31 Jul 2023; the count date is 31 July).  The
+school year runs August to June and is also labelled by its end.  The config
+states each source's year label; the reader checks dates against it.
+
+This module is the single source of truth for column names and code lists:
+the simulator writes to it and the cleaner validates against it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+# The 32 local authorities (council areas) with their GSS codes.
+LOCAL_AUTHORITIES: dict[str, str] = {
+    "S12000005": "Clackmannanshire",
+    "S12000006": "Dumfries and Galloway",
+    "S12000008": "East Ayrshire",
+    "S12000010": "East Lothian",
+    "S12000011": "East Renfrewshire",
+    "S12000013": "Na h-Eileanan Siar",
+    "S12000014": "Falkirk",
+    "S12000017": "Highland",
+    "S12000018": "Inverclyde",
+    "S12000019": "Midlothian",
+    "S12000020": "Moray",
+    "S12000021": "North Ayrshire",
+    "S12000023": "Orkney Islands",
+    "S12000026": "Scottish Borders",
+    "S12000027": "Shetland Islands",
+    "S12000028": "South Ayrshire",
+    "S12000029": "South Lanarkshire",
+    "S12000030": "Stirling",
+    "S12000033": "Aberdeen City",
+    "S12000034": "Aberdeenshire",
+    "S12000035": "Argyll and Bute",
+    "S12000036": "City of Edinburgh",
+    "S12000038": "Renfrewshire",
+    "S12000039": "West Dunbartonshire",
+    "S12000040": "West Lothian",
+    "S12000041": "Angus",
+    "S12000042": "Dundee City",
+    "S12000045": "East Dunbartonshire",
+    "S12000047": "Fife",
+    "S12000048": "Perth and Kinross",
+    "S12000049": "Glasgow City",
+    "S12000050": "North Lanarkshire",
+}
+
+# Placement categories as published in Children's Social Work Statistics.
+PLACEMENT_TYPES: dict[str, str] = {
+    "at_home_with_parents": "At home with parents",
+    "with_friends_relatives": "With friends/relatives",
+    "with_foster_carers_la": "With foster carers provided by the LA",
+    "with_foster_carers_purchased": "With foster carers purchased by the LA",
+    "with_prospective_adopters": "With prospective adopters",
+    "other_community": "In other community",
+    "la_home": "Local authority home",
+    "voluntary_home": "Voluntary home",
+    "residential_school": "Residential school",
+    "secure": "Secure accommodation",
+    "crisis_care": "Crisis care",
+    "other_residential": "Other residential",
+}
+
+# Groupings used by the published placement shares.
+PLACEMENT_GROUPS: dict[str, str] = {
+    "at_home_with_parents": "at_home_with_parents",
+    "with_friends_relatives": "with_friends_relatives",
+    "with_foster_carers_la": "with_foster_carers",
+    "with_foster_carers_purchased": "with_foster_carers",
+    "with_prospective_adopters": "with_prospective_adopters",
+    "other_community": "other_community",
+    "la_home": "residential",
+    "voluntary_home": "residential",
+    "residential_school": "residential",
+    "secure": "residential",
+    "crisis_care": "residential",
+    "other_residential": "residential",
+}
+
+# Legal reason for being looked after.
+LEGAL_REASONS: dict[str, str] = {
+    "cso_home": "Compulsory supervision order, no condition of residence (looked after at home)",
+    "cso_residence": "Compulsory supervision order with a condition of residence",
+    "section_25": "Voluntary agreement (Children (Scotland) Act 1995 s.25)",
+    "permanence_order": "Permanence order",
+    "emergency": "Child protection or emergency order",
+    "other": "Other legal reason",
+}
+
+# Why an episode (one placement under one legal reason) ended.
+REASONS_ENDED: dict[str, str] = {
+    "placement_change": "Moved to another placement while still looked after",
+    "discharged_home": "Ceased to be looked after: home with parents",
+    "moved_in_with_friends_relatives": "Ceased to be looked after: with friends or relatives (incl. kinship care order)",
+    "adopted": "Ceased to be looked after: adopted",
+    "independent_living": "Ceased to be looked after: independent living / aftercare",
+    "other": "Ceased to be looked after: other",
+}
+REASONS_LEAVING_CARE = [r for r in REASONS_ENDED if r != "placement_change"]
+
+SEXES = {"M": "Male", "F": "Female"}
+YES_NO = {"Y": "Yes", "N": "No"}
+
+SCHOOL_STAGES = ["P1", "P2", "P3", "P4", "P5", "P6", "P7", "S1", "S2", "S3", "S4", "S5", "S6"]
+
+# Highest SCQF level achieved at leaving school (0 = none at level 1 or above).
+SCQF_LEVELS = list(range(0, 8))
+
+# Follow-up (initial or nine-month) leaver destinations; positive as published.
+DESTINATIONS: dict[str, bool] = {
+    "higher_education": True,
+    "further_education": True,
+    "training": True,
+    "employment": True,
+    "voluntary_work": True,
+    "personal_skills_development": True,
+    "unemployed_seeking": False,
+    "unemployed_not_seeking": False,
+    "unknown": False,
+}
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    kind: str  # "id", "code", "date", "int", "str"
+    codes: tuple = ()
+    nullable: bool = False
+    minimum: int | None = None
+    maximum: int | None = None
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class Table:
+    name: str
+    description: str
+    columns: tuple[Column, ...] = field(default_factory=tuple)
+
+    @property
+    def column_names(self) -> list[str]:
+        return [c.name for c in self.columns]
+
+
+def _codes(mapping) -> tuple:
+    return tuple(mapping)
+
+
+TABLES: dict[str, Table] = {
+    "children": Table(
+        "children",
+        "One row per child ever looked after in the period.",
+        (
+            Column("child_id", "id", description="Pseudonymous child identifier, stable across tables"),
+            Column("la_code", "code", _codes(LOCAL_AUTHORITIES), description="Responsible local authority"),
+            Column("sex", "code", _codes(SEXES)),
+            Column("date_of_birth", "date"),
+            Column("simd_quintile", "int", minimum=1, maximum=5, description="SIMD quintile of home postcode (1 = most deprived)"),
+            Column("disability", "code", _codes(YES_NO)),
+            Column("asn", "code", _codes(YES_NO), description="Additional support needs recorded"),
+        ),
+    ),
+    "episodes": Table(
+        "episodes",
+        "One row per episode: a period in one placement under one legal reason. "
+        "Consecutive episodes of one child form a spell of being looked after.",
+        (
+            Column("child_id", "id"),
+            Column("episode_start", "date"),
+            Column("episode_end", "date", nullable=True, description="Blank while the episode is open"),
+            Column("legal_reason", "code", _codes(LEGAL_REASONS)),
+            Column("placement_type", "code", _codes(PLACEMENT_TYPES)),
+            Column("reason_ended", "code", _codes(REASONS_ENDED), nullable=True, description="Blank while open"),
+        ),
+    ),
+    "pupils": Table(
+        "pupils",
+        "One row per pupil per school year, for looked-after pupils and a random "
+        "sample of all pupils (the comparison population).",
+        (
+            Column("pupil_id", "id", description="child_id for looked-after children; a separate pseudonym otherwise"),
+            Column("school_year", "int", minimum=2000, maximum=2100, description="School year, labelled by its end"),
+            Column("la_code", "code", _codes(LOCAL_AUTHORITIES)),
+            Column("stage", "code", tuple(SCHOOL_STAGES)),
+            Column("sex", "code", _codes(SEXES)),
+            Column("simd_quintile", "int", minimum=1, maximum=5),
+            Column("asn", "code", _codes(YES_NO)),
+            Column("looked_after", "code", _codes(YES_NO), description="Looked after at any time in the school year"),
+            Column("sessions_possible", "int", minimum=0, maximum=420),
+            Column("sessions_attended", "int", minimum=0, maximum=420),
+            Column("exclusion_cases", "int", minimum=0, maximum=60),
+        ),
+    ),
+    "leavers": Table(
+        "leavers",
+        "One row per school leaver: looked-after leavers and a random sample of all leavers.",
+        (
+            Column("pupil_id", "id"),
+            Column("leaver_year", "int", minimum=2000, maximum=2100, description="School year of leaving, labelled by its end"),
+            Column("la_code", "code", _codes(LOCAL_AUTHORITIES)),
+            Column("sex", "code", _codes(SEXES)),
+            Column("simd_quintile", "int", minimum=1, maximum=5),
+            Column("asn", "code", _codes(YES_NO)),
+            Column("looked_after", "code", _codes(YES_NO), description="Looked after at any time in the year of leaving"),
+            Column("highest_scqf_level", "int", minimum=0, maximum=7),
+            Column("destination", "code", _codes(DESTINATIONS)),
+        ),
+    ),
+}

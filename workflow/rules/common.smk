@@ -1,0 +1,59 @@
+import json
+import os
+
+from snakemake.utils import validate
+
+from lac_outcomes.provenance import config_digest
+
+
+validate(config, schema="../schemas/config.schema.yaml")
+
+SCOTLAND_TABLES = ["children", "episodes", "pupils", "leavers"]
+NOTEBOOK_DIR = "notebooks"
+
+
+def scotland_years():
+    years = config["scotland"]["years"]
+    return f"{years['first']}-{years['last']}"
+
+
+def scotland_raw_dir():
+    dataset = config["scotland"]["dataset"]
+    return "data/raw/synthetic/scotland" if dataset == "synthetic" else dataset
+
+
+def scotland_processed(table):
+    return f"data/processed/scotland/{table}.parquet"
+
+
+def report_data(name):
+    """Processed files a report reads, by the data group named in config."""
+    group = config["reports"][name]["data"]
+    if group == "scotland":
+        files = [scotland_processed(t) for t in SCOTLAND_TABLES]
+        files += ["data/processed/scotland/quality.json", "data/raw/published/published_figures.csv"]
+        if config["scotland"]["dataset"] == "synthetic":
+            files.append(f"{scotland_raw_dir()}/truth.yaml")
+        return files
+    raise ValueError(f"unknown data group {group!r} for report {name!r}")
+
+
+def from_notebook_dir(path):
+    """Paths handed to notebooks are relative to notebooks/, where they run."""
+    return os.path.relpath(path, NOTEBOOK_DIR)
+
+
+def report_parameters(name):
+    group = config["reports"][name]["data"]
+    parameters = {"disclosure_threshold": config["disclosure"]["threshold"]}
+    if group == "scotland":
+        parameters["processed_dir"] = from_notebook_dir("data/processed/scotland")
+        parameters["published_figures"] = from_notebook_dir("data/raw/published/published_figures.csv")
+        parameters["truth_path"] = (
+            from_notebook_dir(f"{scotland_raw_dir()}/truth.yaml") if config["scotland"]["dataset"] == "synthetic" else ""
+        )
+    parameters.update(config["reports"][name].get("parameters", {}))
+    return parameters
+
+
+CONFIG_SHA256 = config_digest(config)

@@ -1,0 +1,42 @@
+rule render_report:
+    input:
+        notebook=lambda w: config["reports"][w.report]["notebook"],
+        data=lambda w: report_data(w.report),
+    output:
+        executed="results/{report}/{report}.executed.ipynb",
+        html=report(
+            "reports/{report}.html",
+            caption="../report/report.rst",
+            category="Reports",
+        ),
+        meta="reports/{report}.meta.json",
+    params:
+        parameters=lambda w: json.dumps(report_parameters(w.report), sort_keys=True),
+        config_sha256=CONFIG_SHA256,
+    log:
+        "logs/render_report/{report}.log",
+    threads: 1
+    resources:
+        mem_mb=8000,
+        runtime=30,
+    shell:
+        "python -m lac_outcomes --log {log} render --notebook {input.notebook} "
+        "--executed {output.executed} --html {output.html} --meta {output.meta} "
+        "--parameters {params.parameters:q} --config-sha256 {params.config_sha256} "
+        "--inputs {input.data}"
+
+
+rule index:
+    input:
+        meta=expand("reports/{report}.meta.json", report=list(config["reports"])),
+        html=expand("reports/{report}.html", report=list(config["reports"])),
+    output:
+        report("reports/index.html", caption="../report/index.rst", category="Index"),
+    log:
+        "logs/index/index.log",
+    threads: 1
+    resources:
+        mem_mb=500,
+        runtime=5,
+    shell:
+        "python -m lac_outcomes --log {log} index --out {output} {input.meta}"
