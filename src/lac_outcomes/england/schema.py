@@ -1,0 +1,438 @@
+"""The SSDA903 return (children looked after in England): tables, columns, code lists.
+
+Written from the DfE SSDA903 CSV specifications for the collection years
+2016-17 onwards.  A 903 *collection year* is named by the year in which it
+ends: year 2019 runs 1 April 2018 to 31 March 2019.  The specification changed
+in a few places, so each change is tied to the first collection year that uses
+it (the latest schema year on or before the collection year applies):
+
+* 2017: the base specification used here.
+* 2019: special guardianship reasons ceased split into E45-E48 (replacing
+  E43/E44); reason for placement change gains CUSTOD.
+* 2022: care leavers' activity splits F3/P3 (other education) into F4/P4 and
+  F5/P5.
+* 2024: the SocialWorker table (changes of social worker) is added; it is
+  optional because many exports predate it.
+
+Kinds: ``string`` (an identifier or free code such as a postcode, kept as
+text), ``date`` (dd/mm/yyyy), ``category`` (a value from a code list),
+``integer`` (whole number within stated bounds).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+import pandas as pd
+
+DATE_FORMAT = "%d/%m/%Y"
+SCHEMA_YEARS = (2017, 2019, 2022, 2024)
+
+# Tables every return must contain, in the order the DfE loads them.
+CORE_TABLES = (
+    "Header",
+    "Episodes",
+    "UASC",
+    "OC2",
+    "OC3",
+    "AD1",
+    "PlacedAdoption",
+    "PrevPerm",
+    "Missing",
+    "Reviews",
+)
+OPTIONAL_TABLES = ("SocialWorker",)
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of a 903 table.
+
+    ``year_bound`` says how the date must sit against the collection year:
+    ``"not_after_end"`` (on or before 31 March of the collection year) or
+    ``"within"`` (between 1 April and 31 March of the collection year).
+    """
+
+    name: str
+    kind: str
+    can_be_blank: bool
+    codes: tuple[str, ...] = ()
+    aliases: dict[str, str] = field(default_factory=dict)  # label an exporter may write -> code
+    min_value: int | None = None
+    max_value: int | None = None
+    year_bound: str | None = None
+
+
+@dataclass(frozen=True)
+class Table:
+    name: str
+    columns: tuple[Column, ...]
+    # (start column, end column): the end may not fall before the start.
+    date_order: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def column_names(self) -> list[str]:
+        return [c.name for c in self.columns]
+
+    def column(self, name: str) -> Column:
+        for c in self.columns:
+            if c.name == name:
+                return c
+        raise KeyError(name)
+
+
+def _id(name: str, *, blank: bool = False) -> Column:
+    return Column(name, "string", blank)
+
+
+def _date(name: str, *, blank: bool = False, year_bound: str | None = "not_after_end") -> Column:
+    return Column(name, "date", blank, year_bound=year_bound)
+
+
+def _codes(name: str, codes, *, blank: bool = False, aliases: dict[str, str] | None = None) -> Column:
+    return Column(name, "category", blank, codes=tuple(codes), aliases=aliases or {})
+
+
+def _int(name: str, low: int, high: int, *, blank: bool = False) -> Column:
+    return Column(name, "integer", blank, min_value=low, max_value=high)
+
+
+YES_NO = ("0", "1")
+SEX_CODES = ("1", "2")
+SEX_ALIASES = {"MALE": "1", "FEMALE": "2"}
+BOOLEAN_ALIASES = {"FALSE": "0", "TRUE": "1"}
+
+ETHNICITY = {
+    "WBRI": "White British",
+    "WIRI": "White Irish",
+    "WOTH": "Any other White background",
+    "WIRT": "Traveller of Irish heritage",
+    "WROM": "Gypsy/Roma",
+    "MWBC": "White and Black Caribbean",
+    "MWBA": "White and Black African",
+    "MWAS": "White and Asian",
+    "MOTH": "Any other Mixed background",
+    "AIND": "Indian",
+    "APKN": "Pakistani",
+    "ABAN": "Bangladeshi",
+    "AOTH": "Any other Asian background",
+    "BCRB": "Caribbean",
+    "BAFR": "African",
+    "BOTH": "Any other Black background",
+    "CHNE": "Chinese",
+    "OOTH": "Any other ethnic group",
+    "REFU": "Refused",
+    "NOBT": "Information not yet obtained",
+}
+
+# Reason for new episode.
+RNE = {
+    "S": "Started to be looked after",
+    "L": "Change of legal status only",
+    "P": "Change of placement (carer) only",
+    "T": "Change of placement only, same carer",
+    "B": "Change of legal status and placement (carer) at the same time",
+    "U": "Change of legal status and placement, same carer, at the same time",
+}
+# Episodes that begin a new placement (everything except a legal-status-only change).
+RNE_NEW_PLACEMENT = ("S", "P", "T", "B", "U")
+
+LEGAL_STATUS = {
+    "C1": "Interim care order",
+    "C2": "Full care order",
+    "D1": "Freeing order granted",
+    "E1": "Placement order granted",
+    "V2": "Single period of accommodation under section 20",
+    "V3": "Accommodated under an agreed series of short-term breaks (single placement)",
+    "V4": "Accommodated under an agreed series of short-term breaks (multiple placements)",
+    "L1": "Under police protection and in local authority accommodation",
+    "L2": "Emergency protection order",
+    "L3": "Child assessment order and in local authority accommodation",
+    "J1": "Remanded to local authority accommodation or youth detention accommodation",
+    "J2": "Placed in local authority accommodation under PACE",
+    "J3": "Sentenced to a youth rehabilitation order with residence or intensive fostering",
+}
+SHORT_BREAK_LEGAL_STATUS = ("V3", "V4")
+
+CATEGORY_OF_NEED = {
+    "N1": "Abuse or neglect",
+    "N2": "Child's disability",
+    "N3": "Parental illness or disability",
+    "N4": "Family in acute stress",
+    "N5": "Family dysfunction",
+    "N6": "Socially unacceptable behaviour",
+    "N7": "Low income",
+    "N8": "Absent parenting",
+}
+
+PLACEMENT_TYPE = {
+    "A3": "Placed for adoption with consent, with current foster carer(s)",
+    "A4": "Placed for adoption with consent, not with current foster carer(s)",
+    "A5": "Placed for adoption with placement order, with current foster carer(s)",
+    "A6": "Placed for adoption with placement order, not with current foster carer(s)",
+    "H5": "Semi-independent living accommodation not subject to children's homes regulations",
+    "K1": "Secure children's home",
+    "K2": "Children's home",
+    "P1": "Placed with own parent(s) or other person(s) with parental responsibility",
+    "P2": "Independent living, e.g. flat or lodgings",
+    "P3": "Residential employment",
+    "R1": "Residential care home",
+    "R2": "NHS or health trust or other establishment providing medical or nursing care",
+    "R3": "Family centre or mother and baby unit",
+    "R5": "Young offender institution or prison",
+    "S1": "All residential schools, except where dual-registered as a school and children's home",
+    "T0": "All types of temporary move",
+    "T1": "Temporary periods in hospital",
+    "T2": "Temporary absences of the child on holiday",
+    "T3": "Temporary accommodation whilst normal foster carer(s) is/are on holiday",
+    "T4": "Temporary accommodation of seven days or less",
+    "U1": "Foster placement with relative or friend, long-term fostering",
+    "U2": "Foster placement with relative or friend who is also an approved adopter (FFA / concurrent planning)",
+    "U3": "Foster placement with relative or friend, not long-term or FFA",
+    "U4": "Foster placement with other foster carer, long-term fostering",
+    "U5": "Foster placement with other foster carer who is also an approved adopter (FFA / concurrent planning)",
+    "U6": "Foster placement with other foster carer, not long-term or FFA",
+    "Z1": "Other placements",
+}
+ADOPTION_PLACEMENTS = ("A3", "A4", "A5", "A6")
+TEMPORARY_PLACEMENTS = ("T0", "T1", "T2", "T3", "T4")
+
+PLACEMENT_PROVIDER = ("PR0", "PR1", "PR2", "PR3", "PR4", "PR5")
+
+_REASON_CEASED_COMMON = {
+    "X1": "Episode ceases and a new episode begins on the same day",
+    "E11": "Adopted: application for an adoption order unopposed",
+    "E12": "Adopted: consent dispensed with by the court",
+    "E2": "Died",
+    "E3": "Care taken over by another local authority in the UK",
+    "E4A": "Returned home to live with parent(s) or person(s) with parental responsibility, as part of care planning",
+    "E4B": "Returned home to live with parent(s) or person(s) with parental responsibility, not part of care planning",
+    "E13": "Left care to live with parent(s) or relative(s) with no parental responsibility",
+    "E41": "Residence order or child arrangements order granted",
+    "E5": "Moved into independent living arrangement with supportive accommodation",
+    "E6": "Moved into independent living arrangement without formalised support",
+    "E7": "Transferred to residential care funded by adult social care",
+    "E9": "Sentenced to custody",
+    "E14": "Accommodation on remand ended",
+    "E15": "Age assessment determined child aged 18 or over",
+    "E16": "Child moved abroad",
+    "E17": "Aged 18 or over and remained with current carers (staying put)",
+    "E8": "Period of being looked after ceased for any other reason",
+}
+_REASON_CEASED_SGO_2017 = {
+    "E43": "Special guardianship order made to former foster carer(s)",
+    "E44": "Special guardianship order made to carer(s) other than former foster carer(s)",
+}
+_REASON_CEASED_SGO_2019 = {
+    "E45": "Special guardianship order made to former foster carer(s), who were relative(s) or friend(s)",
+    "E46": "Special guardianship order made to former foster carer(s), other than relative(s) or friend(s)",
+    "E47": "Special guardianship order made to carer(s), not former foster carer(s), who were relative(s) or friend(s)",
+    "E48": "Special guardianship order made to carer(s), not former foster carer(s), other than relative(s) or friend(s)",
+}
+ADOPTION_REASONS = ("E11", "E12")
+SPECIAL_GUARDIANSHIP_REASONS = ("E43", "E44", "E45", "E46", "E47", "E48")
+# X1 closes an episode inside a continuing period of care; every other reason ends the period.
+CONTINUING_REASON = "X1"
+
+_PLACE_CHANGE_2017 = ("CARPL", "CLOSE", "ALLEG", "STAND", "APPRR", "CREQB", "CREQO", "CHILD", "LAREQ", "PLACE", "OTHER")
+
+OC3_IN_TOUCH = ("YES", "NO", "DIED", "REFU", "NREQ", "RHOM")
+_OC3_ACTIVITY_2017 = ("F1", "P1", "F2", "P2", "F3", "P3", "G4", "G5", "G6", "0")
+_OC3_ACTIVITY_2022 = ("F1", "P1", "F2", "P2", "F4", "P4", "F5", "P5", "G4", "G5", "G6", "0")
+# Accommodation: a letter for the type, 1 = suitable, 2 = not suitable; "0" = not known.
+OC3_ACCOMMODATION = tuple(f"{letter}{n}" for letter in "BCDEGHKRSTUVWXYZ" for n in "12") + ("0",)
+# Education, employment or training: F = full time, P = part time; G = NEET.
+OC3_ACTIVITY_EET_PREFIXES = ("F", "P")
+
+SDQ_REASONS = ("SDQ1", "SDQ2", "SDQ3", "SDQ4", "SDQ5")
+REVIEW_PARTICIPATION = ("PN0", "PN1", "PN2", "PN3", "PN4", "PN5", "PN6", "PN7")
+PREVIOUS_PERMANENCE = ("P1", "P2", "P3", "P4", "Z1")
+MISSING_TYPE = ("M", "A")  # missing, away without authorisation
+ADOPTER_SEX = ("M1", "F1", "MM", "FF", "MF")
+ADOPTER_LEGAL_STATUS = ("L0", "L11", "L12", "L2", "L3", "L4")
+PLACED_ADOPTION_CEASED = ("RD1", "RD2", "RD3", "RD4")
+SOCIAL_WORKER_CHANGE = (
+    "MANAGE",
+    "FCONTA",
+    "LEFTRL",
+    "ORGRST",
+    "TSPROC",
+    "ABSENC",
+    "CHCHAN",
+    "PCCHAN",
+    "SWDIED",
+    "OTHERS",
+)
+
+
+def schema_year_for(collection_year: int) -> int:
+    """The specification a collection year uses: the latest schema year on or before it (2017 before that)."""
+    earlier = [y for y in SCHEMA_YEARS if y <= collection_year]
+    return earlier[-1] if earlier else SCHEMA_YEARS[0]
+
+
+def collection_year_bounds(collection_year: int) -> tuple[pd.Timestamp, pd.Timestamp]:
+    """First and last day of a 903 collection year: 1 April of the year before to 31 March."""
+    return pd.Timestamp(collection_year - 1, 4, 1), pd.Timestamp(collection_year, 3, 31)
+
+
+def reason_ceased_codes(schema_year: int) -> tuple[str, ...]:
+    sgo = _REASON_CEASED_SGO_2019 if schema_year >= 2019 else _REASON_CEASED_SGO_2017
+    codes = list(_REASON_CEASED_COMMON)
+    # keep the DfE listing order: special guardianship follows E41
+    at = codes.index("E41") + 1
+    return tuple(codes[:at] + list(sgo) + codes[at:])
+
+
+def _episodes(schema_year: int) -> Table:
+    place_change = _PLACE_CHANGE_2017 + (("CUSTOD",) if schema_year >= 2019 else ())
+    return Table(
+        "Episodes",
+        (
+            _id("CHILD"),
+            _date("DECOM"),
+            _codes("RNE", RNE),
+            _codes("LS", LEGAL_STATUS),
+            _codes("CIN", CATEGORY_OF_NEED),
+            _codes("PLACE", PLACEMENT_TYPE),
+            _codes("PLACE_PROVIDER", PLACEMENT_PROVIDER, blank=True),
+            _date("DEC", blank=True),
+            _codes("REC", reason_ceased_codes(schema_year), blank=True),
+            _codes("REASON_PLACE_CHANGE", place_change, blank=True),
+            _id("HOME_POST", blank=True),
+            _id("PL_POST", blank=True),
+            _id("URN", blank=True),
+        ),
+        date_order=(("DECOM", "DEC"),),
+    )
+
+
+@lru_cache(maxsize=None)
+def tables_for_year(collection_year: int) -> dict[str, Table]:
+    """Every 903 table (core and optional) as specified for ``collection_year``."""
+    schema_year = schema_year_for(collection_year)
+    activity = _OC3_ACTIVITY_2022 if schema_year >= 2022 else _OC3_ACTIVITY_2017
+    tables = [
+        Table(
+            "Header",
+            (
+                _id("CHILD"),
+                _codes("SEX", SEX_CODES, aliases=SEX_ALIASES),
+                _date("DOB"),
+                _codes("ETHNIC", ETHNICITY, aliases={v.upper(): k for k, v in ETHNICITY.items()}),
+                _id("UPN"),
+                _codes("MOTHER", YES_NO, blank=True),
+                _date("MC_DOB", blank=True),
+            ),
+        ),
+        _episodes(schema_year),
+        Table(
+            "UASC",
+            (_id("CHILD"), _date("DOB"), _codes("SEX", SEX_CODES, aliases=SEX_ALIASES), _date("DUC", blank=True, year_bound=None)),
+        ),
+        Table(
+            "OC2",
+            (
+                _id("CHILD"),
+                _date("DOB"),
+                _int("SDQ_SCORE", 0, 40, blank=True),
+                _codes("SDQ_REASON", SDQ_REASONS, blank=True),
+                *(
+                    _codes(name, YES_NO, blank=True)
+                    for name in (
+                        "CONVICTED",
+                        "HEALTH_CHECK",
+                        "IMMUNISATIONS",
+                        "TEETH_CHECK",
+                        "HEALTH_ASSESSMENT",
+                        "SUBSTANCE_MISUSE",
+                        "INTERVENTION_RECEIVED",
+                        "INTERVENTION_OFFERED",
+                    )
+                ),
+            ),
+        ),
+        Table(
+            "OC3",
+            (
+                _id("CHILD"),
+                _date("DOB"),
+                _codes("IN_TOUCH", OC3_IN_TOUCH),
+                _codes("ACTIV", activity),
+                _codes("ACCOM", OC3_ACCOMMODATION),
+            ),
+        ),
+        Table(
+            "AD1",
+            (
+                _id("CHILD"),
+                _date("DOB"),
+                _date("DATE_INT"),
+                _date("DATE_MATCH"),
+                _codes("FOSTER_CARE", YES_NO, aliases=BOOLEAN_ALIASES),
+                _int("NB_ADOPTR", 1, 2),
+                _codes("SEX_ADOPTR", ADOPTER_SEX),
+                _codes("LS_ADOPTR", ADOPTER_LEGAL_STATUS),
+            ),
+            date_order=(("DATE_INT", "DATE_MATCH"),),
+        ),
+        Table(
+            "PlacedAdoption",
+            (
+                _id("CHILD"),
+                _date("DOB"),
+                _date("DATE_PLACED"),
+                _date("DATE_PLACED_CEASED", blank=True),
+                _codes("REASON_PLACED_CEASED", PLACED_ADOPTION_CEASED, blank=True),
+            ),
+            date_order=(("DATE_PLACED", "DATE_PLACED_CEASED"),),
+        ),
+        Table(
+            "PrevPerm",
+            (
+                _id("CHILD"),
+                _date("DOB"),
+                _codes("PREV_PERM", PREVIOUS_PERMANENCE),
+                _id("LA_PERM", blank=True),
+                _date("DATE_PERM", blank=True),
+            ),
+        ),
+        Table(
+            "Missing",
+            (
+                _id("CHILD"),
+                _date("DOB"),
+                _codes("MISSING", MISSING_TYPE),
+                _date("MIS_START"),
+                _date("MIS_END", blank=True),
+            ),
+            date_order=(("MIS_START", "MIS_END"),),
+        ),
+        Table(
+            "Reviews",
+            (
+                _id("CHILD"),
+                _date("DOB"),
+                _date("REVIEW", year_bound="within"),
+                _codes("REVIEW_CODE", REVIEW_PARTICIPATION),
+            ),
+        ),
+    ]
+    if schema_year >= 2024:
+        tables.append(
+            Table(
+                "SocialWorker",
+                (
+                    _id("CHILD"),
+                    _date("DOB"),
+                    _id("SW_ID"),
+                    _date("SW_DECOM"),
+                    _date("SW_DEC", blank=True),
+                    _codes("SW_REASON", SOCIAL_WORKER_CHANGE, blank=True),
+                ),
+                date_order=(("SW_DECOM", "SW_DEC"),),
+            )
+        )
+    return {t.name: t for t in tables}
+
