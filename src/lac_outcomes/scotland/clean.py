@@ -38,6 +38,8 @@ log = logging.getLogger(__name__)
 
 DATE_FORMAT = "%Y-%m-%d"
 TABLE_ORDER = ["children", "episodes", "pupils", "leavers"]
+# Stands in for the end of an open episode when looking for overlaps.
+OPEN_END = pd.Timestamp("2999-12-31")
 
 
 @dataclass
@@ -97,7 +99,7 @@ def _episode_rules(children: pd.DataFrame, last_year: int) -> list[RowRule]:
 
     def overlapping(f: pd.DataFrame) -> pd.Series:
         ordered = f.sort_values(["child_id", "episode_start", SOURCE_ROW], kind="stable")
-        open_end = ordered["episode_end"].fillna(pd.Timestamp.max)
+        open_end = ordered["episode_end"].fillna(OPEN_END)
         previous_end = open_end.groupby(ordered["child_id"]).shift()
         # Running maximum so an episode inside a long earlier one is also caught.
         previous_end = previous_end.groupby(ordered["child_id"]).cummax()

@@ -1,0 +1,84 @@
+import itertools
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from lac_outcomes.disclosure import CONFIDENTIAL, suppress
+
+
+def _recoverable(display: pd.DataFrame, counts: pd.DataFrame, lines) -> list:
+    """Cells a reader could work out: the only suppressed cell in a line whose other cells and total are shown."""
+    found = []
+    for line in lines:
+        hidden = [cell for cell in line if display.loc[cell] == CONFIDENTIAL]
+        if len(hidden) == 1:
+            found.append(hidden[0])
+    return found
+
+
+def test_primary_suppression_hides_counts_under_threshold_but_not_zero():
+    table = pd.DataFrame({"children": [0, 1, 4, 5, 120]}, index=list("abcde"))
+    shown = suppress(table, ["children"], threshold=5).display
+    assert shown["children"].tolist() == ["0", "c", "c", "5", "120"]
+
+
+def test_threshold_comes_from_the_caller():
+    table = pd.DataFrame({"children": [9, 10]}, index=["a", "b"])
+    assert suppress(table, ["children"], threshold=10).display["children"].tolist() == ["c", "10"]
+
+
+def test_secondary_suppression_protects_row_and_column_totals():
+    counts = pd.DataFrame(
+        {"home": [3, 10, 8, 21], "away": [20, 30, 12, 62], "total": [23, 40, 20, 83]},
+        index=["A", "B", "C", "Total"],
+    )
+    shown = suppress(counts, ["home", "away", "total"], total_row="Total", total_column="total").display
+    assert shown.loc["A", "home"] == CONFIDENTIAL
+    # Every row (with its total) and every column (with the total row) has 0 or 2+ suppressed cells.
+    rows = [[(r, c) for c in counts.columns] for r in counts.index]
+    cols = [[(r, c) for r in counts.index] for c in counts.columns]
+    assert _recoverable(shown, counts, rows + cols) == []
+    # The smallest other cell in the row was chosen, not the total.
+    assert shown.loc["A", "away"] == CONFIDENTIAL and shown.loc["A", "total"] == "23"
+
+
+def test_secondary_suppression_within_published_groups():
+    table = pd.DataFrame(
+        {
+            "la": ["X", "X", "X", "Y", "Y"],
+            "placement": ["home", "foster", "residential", "home", "foster"],
+            "children": [2, 40, 7, 30, 50],
+        }
+    )
+    shown = suppress(table, ["children"], groups=["la"]).display
+    assert shown["children"].tolist() == ["c", "40", "c", "30", "50"]
+
+
+def test_rates_on_suppressed_counts_are_suppressed():
+    table = pd.DataFrame({"excluded": [2, 50], "pupils": [40, 400]}, index=["home", "foster"])
+    table["per_1000"] = 1000 * table["excluded"] / table["pupils"]
+    shown = suppress(table, ["excluded", "pupils"], rate_columns={"per_1000": ["excluded", "pupils"]}).display
+    assert shown.loc["home", "per_1000"] == CONFIDENTIAL
+    assert shown.loc["foster", "per_1000"] == "125.0"
+
+
+def test_random_tables_never_leave_a_recoverable_cell():
+    rng = np.random.default_rng(7)
+    for _ in range(200):
+        body = pd.DataFrame(rng.integers(0, 12, size=(4, 3)), columns=["a", "b", "c"], index=list("pqrs"))
+        body["total"] = body.sum(axis=1)
+        body.loc["Total"] = body.sum()
+        shown = suppress(body, list(body.columns), total_row="Total", total_column="total").display
+        rows = [[(r, c) for c in body.columns] for r in body.index]
+        cols = [[(r, c) for r in body.index] for c in body.columns]
+        assert _recoverable(shown, body, rows + cols) == []
+        small = (body > 0) & (body < 5)
+        for r, c in itertools.product(body.index, body.columns):
+            if small.loc[r, c]:
+                assert shown.loc[r, c] == CONFIDENTIAL
+
+
+def test_unknown_columns_are_an_error():
+    with pytest.raises(KeyError):
+        suppress(pd.DataFrame({"a": [1]}), ["b"])
