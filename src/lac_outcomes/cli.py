@@ -12,9 +12,15 @@ import logging
 import sys
 from pathlib import Path
 
-from lac_outcomes.validation import InputError
+from lac_outcomes.errors import InputError
 
 log = logging.getLogger("lac_outcomes")
+
+# jsonschema imports rfc3987_syntax when it is installed (jupyterlab's
+# dependencies pull it in), which builds ~40 grammars on import: about 1 s of
+# the fixed cost of every report. Nothing these commands run checks IRI
+# formats, so the process goes without it; notebook kernels are separate.
+sys.modules.setdefault("rfc3987_syntax", None)
 
 
 def _setup_logging(log_file: str | None) -> None:

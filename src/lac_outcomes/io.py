@@ -14,9 +14,10 @@ import os
 import tempfile
 from pathlib import Path
 
-import pandas as pd
-import pyarrow as pa
-import pyarrow.parquet as pq
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # pandas and pyarrow load only where data is read or written
+    import pandas as pd
 
 
 @contextlib.contextmanager
@@ -52,6 +53,9 @@ def write_parquet(frame: pd.DataFrame, path) -> None:
     is dropped, the index is not stored, and compression is fixed, so the
     file depends only on the data and its schema.
     """
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
     table = pa.Table.from_pandas(frame, preserve_index=False)
     table = table.replace_schema_metadata(None)
     with atomic_path(path, suffix=".parquet") as tmp:
@@ -60,7 +64,10 @@ def write_parquet(frame: pd.DataFrame, path) -> None:
 
 def read_parquet(path) -> pd.DataFrame:
     """Read a processed parquet file, saying which file when it is unreadable."""
-    from lac_outcomes.validation import InputError
+    import pandas as pd
+    import pyarrow as pa
+
+    from lac_outcomes.errors import InputError
 
     path = Path(path)
     if not path.exists():

@@ -22,32 +22,12 @@ from typing import Callable, Iterable
 
 import pandas as pd
 
+from lac_outcomes.errors import InputError  # noqa: F401  (re-exported: raised by every reader)
+
 QUARANTINE_COLUMNS = ["table", "file", "row", "column", "rule"]
 
 # Column holding the source line number of each record; added by the readers.
 SOURCE_ROW = "_source_row"
-
-
-class InputError(Exception):
-    """A structural fault in an input that stops the run.
-
-    The message names the file and, where known, the row, column and rule, so
-    the user can fix the file without reading a traceback.
-    """
-
-    def __init__(self, file, message: str, *, row=None, column=None, rule=None):
-        self.file = str(file)
-        self.row = row
-        self.column = column
-        self.rule = rule
-        where = [f"file {self.file}"]
-        if row is not None:
-            where.append(f"row {row}")
-        if column is not None:
-            where.append(f"column {column}")
-        if rule is not None:
-            where.append(f"rule {rule}")
-        super().__init__(f"{', '.join(where)}: {message}")
 
 
 @dataclass(frozen=True)
