@@ -47,8 +47,10 @@ class SuppressedTable:
     suppressed: pd.DataFrame  # bool, same shape as ``display``
     threshold: int
 
+    count_columns: tuple = ()
+
     def to_html(self, caption: str = "") -> str:
-        return table_html(self.display, caption=caption, threshold=self.threshold)
+        return table_html(self.display, caption=caption, threshold=self.threshold, count_columns=self.count_columns)
 
 
 def suppress(
@@ -102,7 +104,7 @@ def suppress(
     for rate in rate_columns:
         display[rate] = [_format_rate(v, decimals) for v in table[rate]]
     display = display.mask(suppressed, CONFIDENTIAL)
-    return SuppressedTable(display=display, suppressed=suppressed, threshold=threshold)
+    return SuppressedTable(display=display, suppressed=suppressed, threshold=threshold, count_columns=tuple(count_columns))
 
 
 def _lines(table, count_columns, *, total_row, total_column, groups) -> list[list[tuple[int, int]]]:
@@ -159,13 +161,16 @@ def _format_rate(value, decimals: int) -> str:
     return f"{value:,.{decimals}f}"
 
 
-def table_html(display: pd.DataFrame, *, caption: str = "", threshold: int = DEFAULT_THRESHOLD) -> str:
+def table_html(display: pd.DataFrame, *, caption: str = "", threshold: int = DEFAULT_THRESHOLD, count_columns=()) -> str:
     """HTML for a table that has been through :func:`suppress`.
 
-    The ``sdc-table`` class marks it as disclosure-controlled; tests scan
-    rendered reports for these tables.
+    The ``sdc-table`` class marks it as disclosure-controlled, and
+    ``data-count-columns`` and ``data-threshold`` say which columns hold
+    counts under which threshold, so rendered reports can be checked.
     """
     body = display.to_html(classes=["sdc-table"], border=0, escape=True, na_rep=UNAVAILABLE)
+    attributes = f' data-threshold="{threshold}" data-count-columns="{escape("|".join(map(str, count_columns)))}"'
+    body = body.replace("<table ", "<table" + attributes + " ", 1)
     note = f"Counts of 1 to {threshold - 1} suppressed, with secondary suppression. {SYMBOL_LEGEND}."
     cap = f"<p class='table-caption'><strong>{escape(caption)}</strong></p>" if caption else ""
     return f"{cap}{body}<p class='sdc-note'><small>{escape(note)}</small></p>"

@@ -1,0 +1,57 @@
+"""Run the workflow in a throwaway copy of the project, as a fresh clone would."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+SNAKEMAKE = Path(sys.executable).parent / "snakemake"
+
+
+def project_files() -> list[str]:
+    """Tracked files plus untracked ones git does not ignore: what a commit of this tree would hold."""
+    listed = subprocess.run(
+        ["git", "ls-files", "--cached", "--others", "--exclude-standard"], cwd=ROOT, capture_output=True, text=True, check=True
+    ).stdout.splitlines()
+    return [f for f in listed if (ROOT / f).is_file()]
+
+
+def copy_project(destination: Path) -> Path:
+    for name in project_files():
+        target = destination / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(ROOT / name, target)
+    return destination
+
+
+def snakemake(workdir: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess:
+    result = subprocess.run(
+        [str(SNAKEMAKE), "--configfile", "tests/config/small.yaml", *args],
+        cwd=workdir,
+        capture_output=True,
+        text=True,
+    )
+    if check and result.returncode != 0:
+        raise AssertionError(f"snakemake {' '.join(args)} failed:\n{result.stdout[-3000:]}\n{result.stderr[-6000:]}")
+    return result
+
+
+def planned_rules(workdir: Path) -> list[str]:
+    """Rules a dry run would execute, from its job table."""
+    output = snakemake(workdir, "--dry-run").stdout
+    rules, in_table = [], False
+    for line in output.splitlines():
+        if line.startswith("job") and "count" in line:
+            in_table = True
+            continue
+        if in_table:
+            parts = line.split()
+            if not parts or parts[0] == "total":
+                break
+            if parts[0].startswith("-"):
+                continue
+            rules.append(parts[0])
+    return sorted(rules)
