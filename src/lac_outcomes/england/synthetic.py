@@ -1,0 +1,948 @@
+"""Synthetic SSDA903 returns with planted indicator values.
+
+Simulates every child who is looked after by each local authority over the
+collection years (plus a burn-in long enough that the stock at 31 March and the
+care leavers aged 19-21 are in steady state), then writes each year's return
+exactly as an LA would export it: one folder per LA, one CSV per table per
+year, 903 column names and codes for that year's specification.
+
+What is planted, per LA and year (returned, for ``truth.yaml``):
+
+* NI 62: the probability that a child looked after at 31 March had three or
+  more placements in the year.  Placement moves in each child-year are drawn
+  so that P(moves >= 2) is exactly this value for every child.
+* NI 63: long-stay children (the NI 63 cohort at this or next 31 March) make
+  no move in a year with probability ``r``; the planted NI 63 is
+  ``r(year-1) * r(year)``.  Adoption spells are kept shorter than 2.5 years,
+  so no child in the cohort is on the adoption route.
+* NI 61: the probability that an adopted child was placed within 12 months of
+  the decision that they should be placed for adoption (by year adopted).
+* NI 58: the mean SDQ score (beta-binomial on 0-40, so the mean is exact).
+* NI 66: the probability that every review due in the year was on time.
+* NI 147 / NI 148: the share of care leavers aged 19-21 (excluding those who
+  died) in suitable accommodation / in education, employment or training,
+  i.e. P(in touch) x P(suitable | in touch), and likewise for EET.
+* Placed with parents: the probability that a placement (other than for
+  adoption, or of an unaccompanied asylum-seeking child) is P1.
+* Counts (looked after at 31 March, started, ceased) are the realised counts
+  of the simulated population, so readers and indicators must match exactly.
+
+Local authorities differ: each has effects on stability, adoption
+timeliness, reviews, SDQ and care leaver outcomes, so funnel plots show
+outliers.  Everything is drawn from ``numpy.random.Generator`` streams seeded
+by ``(seed, LA position)``: the same arguments give byte-identical files.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from lac_outcomes.england.local_authorities import LOCAL_AUTHORITIES
+from lac_outcomes.england.schema import schema_year_for, tables_for_year
+
+# Years simulated before the first collection year: a child entering care at
+# birth leaves at 18 and appears in OC3 until 21.
+BURN_IN_YEARS = 22
+# Mean years a child spends looked after under the route mix below (measured
+# on the generator), used to turn a target stock into an entry rate.
+MEAN_YEARS_IN_CARE = 2.3
+
+ROUTES = ("ADOPT", "SGO", "CAO", "HOME", "AGE18", "OTHER")
+ADOPT, SGO, CAO, HOME, AGE18, OTHER = range(len(ROUTES))
+
+# Age at entry: under 1, 1-4, 5-9, 10-15, 16-17 (DfE starters, roughly).
+AGE_GROUP_SHARES = np.array([0.19, 0.17, 0.17, 0.36, 0.11])
+AGE_GROUP_DAYS = np.array([[0, 364], [365, 1825], [1826, 3652], [3653, 5843], [5844, 6540]])
+# Exit route by age group at entry (rows sum to 1), columns in ROUTES order.
+ROUTE_BY_AGE_GROUP = np.array(
+    [
+        [0.30, 0.15, 0.05, 0.30, 0.15, 0.05],
+        [0.20, 0.15, 0.05, 0.35, 0.20, 0.05],
+        [0.00, 0.12, 0.05, 0.40, 0.38, 0.05],
+        [0.00, 0.05, 0.02, 0.45, 0.40, 0.08],
+        [0.00, 0.00, 0.00, 0.35, 0.55, 0.10],
+    ]
+)
+
+ETHNIC_CODES = ("WBRI", "WIRI", "WOTH", "WIRT", "WROM", "MWBC", "MWBA", "MWAS", "MOTH", "AIND", "APKN", "ABAN", "AOTH", "BCRB", "BAFR", "BOTH", "CHNE", "OOTH", "REFU", "NOBT")
+ETHNIC_SHARES = np.array([0.72, 0.005, 0.05, 0.005, 0.01, 0.025, 0.01, 0.015, 0.03, 0.005, 0.01, 0.005, 0.015, 0.015, 0.025, 0.02, 0.002, 0.02, 0.003, 0.005])
+CIN_CODES = ("N1", "N2", "N3", "N4", "N5", "N6", "N7", "N8")
+CIN_SHARES = np.array([0.63, 0.03, 0.03, 0.08, 0.15, 0.02, 0.003, 0.057])
+
+# Placement types by age band at the start of the placement (before P1 is mixed in).
+PLACE_BANDS = (
+    ({"U6": 0.55, "U4": 0.05, "U3": 0.15, "U1": 0.03, "R3": 0.12, "U5": 0.07, "U2": 0.03}),
+    ({"U6": 0.45, "U4": 0.22, "U3": 0.14, "U1": 0.10, "K2": 0.03, "Z1": 0.01, "S1": 0.01, "U5": 0.03, "U2": 0.01}),
+    ({"U6": 0.35, "U4": 0.22, "U3": 0.08, "U1": 0.07, "K2": 0.18, "S1": 0.04, "K1": 0.01, "R1": 0.02, "Z1": 0.03}),
+    ({"U6": 0.22, "U4": 0.14, "U3": 0.05, "U1": 0.04, "K2": 0.14, "H5": 0.28, "P2": 0.06, "S1": 0.02, "K1": 0.01, "R5": 0.02, "Z1": 0.02}),
+)
+PLACE_BAND_AGES = (1, 10, 16)  # band edges in years: <1, 1-9, 10-15, 16+
+REGISTERED_SETTINGS = ("K1", "K2", "R1", "S1")
+PLACE_CHANGE_REASONS = ("CARPL", "CREQB", "CREQO", "CHILD", "LAREQ", "PLACE", "OTHER", "STAND", "ALLEG", "CLOSE", "APPRR")
+PLACE_CHANGE_SHARES = np.array([0.35, 0.15, 0.10, 0.10, 0.10, 0.05, 0.08, 0.03, 0.02, 0.01, 0.01])
+REVIEW_CODES = ("PN1", "PN2", "PN3", "PN4", "PN5", "PN6", "PN7")
+REVIEW_CODE_SHARES = np.array([0.45, 0.15, 0.12, 0.08, 0.07, 0.08, 0.05])
+SUITABLE_ACCOM = ("U1", "B1", "D1", "E1", "Z1", "K1", "R1", "T1", "Y1")
+UNSUITABLE_ACCOM = ("W2", "V2", "S2", "X2", "U2", "B2")
+NEET_ACTIVITY = ("G4", "G5", "G6")
+NOT_IN_TOUCH = ("NO", "REFU", "NREQ", "RHOM")
+NOT_IN_TOUCH_SHARES = np.array([0.40, 0.15, 0.25, 0.20])
+DIED_SHARE = 0.002
+SDQ_CONCENTRATION = 8.0  # beta-binomial: sd of about 7 points around the planted mean
+FILE_NAME_STYLES = ("SSDA903_{year}_{table}.csv", "{year}-{table_lower}.csv", "{table_lower}_{year}.csv")
+
+
+# --------------------------------------------------------------------------- dates
+
+
+def _day(year: int, month: int, day: int) -> int:
+    return int(np.datetime64(f"{year:04d}-{month:02d}-{day:02d}", "D").astype(np.int64))
+
+
+def _year_start(year: int) -> int:
+    return _day(year - 1, 4, 1)
+
+
+def _year_end(year: int) -> int:
+    return _day(year, 3, 31)
+
+
+def _components(days: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    dates = np.asarray(days, dtype="int64").astype("datetime64[D]")
+    months = dates.astype("datetime64[M]")
+    year = months.astype("datetime64[Y]").astype(np.int64) + 1970
+    month = months.astype(np.int64) % 12 + 1
+    day = (dates - months.astype("datetime64[D]")).astype(np.int64) + 1
+    return year, month, day
+
+
+def _anniversary(dob: np.ndarray, years: int) -> np.ndarray:
+    """The date a child turns ``years`` (29 February birthdays fall on 1 March in other years)."""
+    year, month, day = _components(dob)
+    month_start = ((year + years - 1970) * 12 + (month - 1)).astype("datetime64[M]").astype("datetime64[D]")
+    return (month_start + (day - 1)).astype(np.int64)
+
+
+def _age(dob: np.ndarray, at: np.ndarray | int) -> np.ndarray:
+    """Completed years of age on ``at``."""
+    by, bm, bd = _components(dob)
+    ay, am, ad = _components(np.broadcast_to(np.asarray(at, dtype="int64"), np.shape(dob)))
+    return ay - by - ((am * 100 + ad) < (bm * 100 + bd))
+
+
+def _collection_year(days: np.ndarray) -> np.ndarray:
+    year, month, _ = _components(days)
+    return year + (month >= 4)
+
+
+def _add_months(days: np.ndarray, months: int) -> np.ndarray:
+    stamps = pd.DatetimeIndex(np.asarray(days, dtype="int64").astype("datetime64[D]")) + pd.DateOffset(months=months)
+    return stamps.values.astype("datetime64[D]").astype(np.int64)
+
+
+def _format_dates(days: np.ndarray) -> np.ndarray:
+    """dd/mm/yyyy strings; negative sentinel (-1 or below -10**8) marks a blank."""
+    days = np.asarray(days, dtype="int64")
+    blank = days < -(10**8)
+    text = pd.DatetimeIndex(np.where(blank, 0, days).astype("datetime64[D]")).strftime("%d/%m/%Y").to_numpy(dtype=object)
+    text[blank] = ""
+    return text
+
+
+NO_DATE = -(10**9)
+
+
+# --------------------------------------------------------------------------- planted parameters
+
+
+@dataclass
+class _Planted:
+    """Planted parameters for one LA over the simulated years (index 0 = first simulated year)."""
+
+    first_year: int
+    ni62: np.ndarray  # P(3+ placements in year | looked after at 31 March)
+    stay_put: np.ndarray  # P(no move in a year | long-stay child)
+    ni61: np.ndarray
+    ni58: np.ndarray
+    ni66: np.ndarray
+    in_touch: np.ndarray
+    suitable: np.ndarray
+    eet: np.ndarray
+    with_parents: np.ndarray
+
+    def at(self, name: str, years: np.ndarray) -> np.ndarray:
+        return getattr(self, name)[np.asarray(years) - self.first_year]
+
+
+def _plant(rng: np.random.Generator, sim_years: list[int], effects: dict[str, float]) -> _Planted:
+    n = len(sim_years)
+
+    def series(base, effect_scale, effect, year_sd, low, high):
+        return np.clip(base + effect_scale * effect + rng.normal(0.0, year_sd, n), low, high)
+
+    ni62 = series(0.11, 0.03, effects["stability"], 0.006, 0.03, 0.25)
+    stay_put = np.minimum(series(0.83, -0.04, effects["stability"], 0.006, 0.55, 0.97), 0.97 - ni62)
+    return _Planted(
+        first_year=sim_years[0],
+        ni62=ni62,
+        stay_put=stay_put,
+        ni61=series(0.75, 0.09, effects["adoption"], 0.02, 0.30, 0.97),
+        ni58=series(14.0, 1.0, effects["sdq"], 0.15, 10.0, 19.0),
+        ni66=series(0.88, 0.05, effects["reviews"], 0.01, 0.55, 0.99),
+        in_touch=series(0.90, 0.03, effects["leavers"], 0.01, 0.70, 0.98),
+        suitable=series(0.90, 0.04, effects["leavers"], 0.01, 0.60, 0.99),
+        eet=series(0.55, 0.07, effects["leavers"], 0.015, 0.25, 0.85),
+        with_parents=series(0.05, 0.02, effects["with_parents"], 0.003, 0.01, 0.12),
+    )
+
+
+# --------------------------------------------------------------------------- simulation
+
+
+def _draw_codes(rng: np.random.Generator, codes, shares, size: int) -> np.ndarray:
+    shares = np.asarray(shares, dtype=float)
+    return np.asarray(codes, dtype=object)[rng.choice(len(codes), size=size, p=shares / shares.sum())]
+
+
+def _distinct_days(rng: np.random.Generator, low: np.ndarray, count: np.ndarray, k: int) -> np.ndarray:
+    """``k`` distinct days per row in ``[low, low + count)``; columns beyond what fits are NO_DATE.
+
+    Rows with fewer than k free days get as many as fit; collisions are redrawn.
+    """
+    n = len(low)
+    picks = np.full((n, k), NO_DATE, dtype=np.int64)
+    usable = np.minimum(count, k)
+    for j in range(k):
+        rows = np.flatnonzero(usable > j)
+        candidate = low[rows] + (rng.random(len(rows)) * count[rows]).astype(np.int64)
+        clash = (picks[rows, :j] == candidate[:, None]).any(axis=1) if j else np.zeros(len(rows), bool)
+        while clash.any():
+            redraw = rows[clash]
+            candidate[clash] = low[redraw] + (rng.random(len(redraw)) * count[redraw]).astype(np.int64)
+            clash = (picks[rows, :j] == candidate[:, None]).any(axis=1)
+        picks[rows, j] = candidate
+    return picks
+
+
+def _draw_moves(u: np.ndarray, p3: np.ndarray, stay: np.ndarray, kind: np.ndarray) -> np.ndarray:
+    """Number of placement moves in a child-year.
+
+    kind 0: ordinary year, P(0)=0.75(1-p), P(1)=0.25(1-p); kind 1: long-stay
+    year, P(0)=stay, P(1)=1-stay-p; kind 2: the year of an adoptive placement,
+    P(1)=1-p (the adoptive move itself).  Always P(2)=0.7p, P(3)=0.3p, so
+    P(moves >= 2) = p whatever the kind.
+    """
+    p0 = np.select([kind == 0, kind == 1], [0.75 * (1 - p3), stay], 0.0)
+    p1 = np.select([kind == 0, kind == 1], [0.25 * (1 - p3), 1 - stay - p3], 1 - p3)
+    return np.where(u < p0, 0, np.where(u < p0 + p1, 1, np.where(u < p0 + p1 + 0.7 * p3, 2, 3)))
+
+
+@dataclass
+class _Children:
+    dob: np.ndarray
+    entry: np.ndarray
+    exit: np.ndarray  # may lie beyond the last collection year: still looked after
+    route: np.ndarray
+    reason: np.ndarray
+    sex: np.ndarray
+    ethnic: np.ndarray
+    cin: np.ndarray
+    uasc: np.ndarray
+    decision: np.ndarray  # adoption decision (NO_DATE if none)
+    placed: np.ndarray  # placed for adoption (NO_DATE if none)
+    decision_ceased: np.ndarray
+    decision_ceased_reason: np.ndarray
+    adopter_is_carer: np.ndarray
+    ids: np.ndarray
+
+
+def _simulate_children(rng, planted: _Planted, sim_years: list[int], stock_target: float) -> _Children:
+    entries_per_year = stock_target / MEAN_YEARS_IN_CARE
+    trend = 1.0 + 0.01 * (np.arange(len(sim_years)) - len(sim_years) + 10)  # about 1% growth a year
+    counts = rng.poisson(entries_per_year * trend)
+    entry = np.concatenate(
+        [rng.integers(_year_start(y), _year_end(y) + 1, size=c) for y, c in zip(sim_years, counts)]
+    ).astype(np.int64)
+    n = len(entry)
+    group = rng.choice(len(AGE_GROUP_SHARES), size=n, p=AGE_GROUP_SHARES)
+    age_days = rng.integers(AGE_GROUP_DAYS[group, 0], AGE_GROUP_DAYS[group, 1] + 1)
+    dob = entry - age_days
+    sex = np.where(rng.random(n) < 0.56, "1", "2").astype(object)
+    age_entry = _age(dob, entry)
+    uasc = (age_entry >= 14) & (rng.random(n) < 0.12)
+    sex[uasc & (rng.random(n) < 0.92)] = "1"
+    ethnic = _draw_codes(rng, ETHNIC_CODES, ETHNIC_SHARES, n)
+    ethnic[uasc] = _draw_codes(rng, ("BAFR", "AOTH", "OOTH", "MOTH"), (0.35, 0.35, 0.25, 0.05), int(uasc.sum()))
+    cin = _draw_codes(rng, CIN_CODES, CIN_SHARES, n)
+    cin[uasc] = "N8"
+
+    cumulative = ROUTE_BY_AGE_GROUP.cumsum(axis=1)[group]
+    route = (rng.random(n)[:, None] > cumulative).sum(axis=1)
+    route = np.minimum(route, len(ROUTES) - 1)
+    route[uasc] = AGE18
+    eighteenth = _anniversary(dob, 18)
+
+    year = 365.25
+    duration = np.select(
+        [route == SGO, route == CAO, route == HOME, route == OTHER],
+        [
+            rng.uniform(1.0, 3.5, n) * year,
+            rng.uniform(0.7, 3.0, n) * year,
+            rng.gamma(0.7, 0.9, n) * year + 1,
+            rng.gamma(0.8, 0.7, n) * year + 1,
+        ],
+        rng.uniform(1.8, 2.45, n) * year,  # adoption: built backwards from the order below
+    ).astype(np.int64)
+    exit_ = np.where(route == AGE18, eighteenth, entry + np.maximum(duration, 1))
+    aged_out = exit_ >= eighteenth
+    route = np.where(aged_out, AGE18, route)
+    exit_ = np.minimum(exit_, eighteenth)
+
+    # Adoption: order date fixed, then placement and decision worked backwards so
+    # timeliness can follow the planted rate of the year the child is adopted.
+    adopted = route == ADOPT
+    decision = np.full(n, NO_DATE, dtype=np.int64)
+    placed = np.full(n, NO_DATE, dtype=np.int64)
+    order_lag = rng.uniform(0.25, 0.40, n) * year
+    placed_at = exit_ - order_lag.astype(np.int64)
+    timely = rng.random(n) < planted.at("ni61", np.clip(_collection_year(exit_), sim_years[0], sim_years[-1]))
+    gap = np.where(timely, rng.integers(30, 365, n), rng.integers(366, 451, n))
+    placed[adopted] = placed_at[adopted]
+    decision[adopted] = placed_at[adopted] - gap[adopted]
+    adopter_is_carer = adopted & (rng.random(n) < 0.15)
+
+    # Young children on other permanence routes sometimes had an adoption decision reversed (drift).
+    decision_ceased = np.full(n, NO_DATE, dtype=np.int64)
+    reversed_plan = np.isin(route, (SGO, AGE18, CAO)) & (age_entry < 5) & (rng.random(n) < 0.2)
+    reversed_plan &= (exit_ - entry) > 400
+    decision[reversed_plan] = entry[reversed_plan] + rng.integers(150, 300, int(reversed_plan.sum()))
+    decision_ceased[reversed_plan] = decision[reversed_plan] + rng.integers(60, 240, int(reversed_plan.sum()))
+    reversed_plan &= decision_ceased < exit_
+    decision[np.isin(route, (SGO, AGE18, CAO)) & ~reversed_plan] = NO_DATE
+    decision_ceased[~reversed_plan] = NO_DATE
+    decision_ceased_reason = np.where(reversed_plan, _draw_codes(rng, ("RD1", "RD2", "RD3", "RD4"), (0.3, 0.2, 0.3, 0.2), n), "")
+
+    reason = _reasons_ceased(rng, route, exit_, uasc)
+    ids = _child_ids(rng, n)
+    return _Children(dob, entry, exit_, route, reason, sex, ethnic, cin, uasc, decision, placed, decision_ceased, decision_ceased_reason, adopter_is_carer, ids)
+
+
+def _reasons_ceased(rng, route: np.ndarray, exit_: np.ndarray, uasc: np.ndarray) -> np.ndarray:
+    n = len(route)
+    reason = np.empty(n, dtype=object)
+    by_route = {
+        ADOPT: (("E11", "E12"), (0.4, 0.6)),
+        CAO: (("E41",), (1.0,)),
+        HOME: (("E4A", "E4B", "E13"), (0.75, 0.10, 0.15)),
+        AGE18: (("E17", "E5", "E6", "E8", "E13", "E7", "E4A"), (0.25, 0.33, 0.15, 0.14, 0.05, 0.03, 0.05)),
+        OTHER: (("E8", "E3", "E9", "E16", "E14", "E2"), (0.45, 0.25, 0.10, 0.08, 0.10, 0.02)),
+    }
+    for route_code, (codes, shares) in by_route.items():
+        rows = route == route_code
+        reason[rows] = _draw_codes(rng, codes, shares, int(rows.sum()))
+    sgo = route == SGO
+    new_codes = _collection_year(exit_) >= 2019  # E45-E48 replaced E43/E44 in the 2019 specification
+    reason[sgo & new_codes] = _draw_codes(rng, ("E45", "E46", "E47", "E48"), (0.35, 0.15, 0.35, 0.15), int((sgo & new_codes).sum()))
+    reason[sgo & ~new_codes] = _draw_codes(rng, ("E43", "E44"), (0.4, 0.6), int((sgo & ~new_codes).sum()))
+    assessed_adult = uasc & (rng.random(n) < 0.04)
+    reason[assessed_adult] = "E15"
+    return reason
+
+
+def _child_ids(rng, n: int) -> np.ndarray:
+    """Pseudonymous 10-digit child identifiers, unique within the LA."""
+    ids = rng.integers(10**9, 10**10, size=n)
+    while True:
+        _, first = np.unique(ids, return_index=True)
+        duplicate = np.ones(n, bool)
+        duplicate[first] = False
+        if not duplicate.any():
+            return ids.astype(str).astype(object)
+        ids[duplicate] = rng.integers(10**9, 10**10, size=int(duplicate.sum()))
+
+
+def _in_stability_cohort(dob: np.ndarray, entry: np.ndarray, exit_: np.ndarray, year: np.ndarray) -> np.ndarray:
+    """NI 63 cohort at 31 March of ``year``: under 16, looked after continuously 2.5+ years (since 30 September 2.5 years before)."""
+    march = _year_ends(year)
+    cutoff = ((np.asarray(year, dtype=np.int64) - 3 - 1970) * 12 + 8).astype("datetime64[M]").astype("datetime64[D]").astype(np.int64) + 29
+    return (entry <= cutoff) & (exit_ > march) & (_age(dob, march) < 16)
+
+
+def _year_ends(years: np.ndarray) -> np.ndarray:
+    years = np.asarray(years, dtype=np.int64)
+    return ((years - 1970) * 12 + 2).astype("datetime64[M]").astype("datetime64[D]").astype(np.int64) + 30
+
+
+def _year_starts(years: np.ndarray) -> np.ndarray:
+    years = np.asarray(years, dtype=np.int64)
+    return ((years - 1 - 1970) * 12 + 3).astype("datetime64[M]").astype("datetime64[D]").astype(np.int64)
+
+
+def _simulate_episodes(rng, c: _Children, planted: _Planted, sim_years: list[int], horizon_end: int, la_prefix: str) -> pd.DataFrame:
+    n = len(c.entry)
+    last_day_in_care = np.minimum(c.exit - 1, horizon_end)
+    first_year = _collection_year(c.entry)
+    last_year = _collection_year(last_day_in_care)
+
+    # ---- child-years and placement moves
+    span = last_year - first_year + 1
+    child = np.repeat(np.arange(n), span)
+    cy = first_year[child] + (np.arange(len(child)) - np.repeat(np.cumsum(span) - span, span))
+    y_start, y_end = _year_starts(cy), _year_ends(cy)
+    low = np.maximum(c.entry[child] + 1, y_start)
+    high = np.minimum(last_day_in_care[child], y_end)
+    adoptive_year = (c.route[child] == ADOPT) & (_collection_year(c.placed)[child] == cy)
+    after_adoptive = (c.route[child] == ADOPT) & (_collection_year(c.placed)[child] < cy)
+    high = np.where(adoptive_year, c.placed[child] - 1, high)
+    free_days = np.maximum(high - low + 1, 0)
+    dob, entry, exit_ = c.dob[child], c.entry[child], c.exit[child]
+    # long-stay years: the child is in the NI 63 cohort at this 31 March or the next
+    long_stay = _in_stability_cohort(dob, entry, exit_, cy) | _in_stability_cohort(dob, entry, exit_, cy + 1)
+    kind = np.where(adoptive_year, 2, np.where(long_stay, 1, 0))
+    p3 = planted.at("ni62", cy)
+    stay = planted.at("stay_put", cy)
+    moves = _draw_moves(rng.random(len(child)), p3, stay, kind)
+    moves = np.where(after_adoptive, 0, moves)
+    other_moves = np.where(adoptive_year, moves - 1, moves)
+    picks = _distinct_days(rng, low, np.where(other_moves > 0, free_days, 0), 3)
+    picks[np.arange(3)[None, :] >= other_moves[:, None]] = NO_DATE
+    move_child = np.repeat(child, 3)[picks.ravel() != NO_DATE]
+    move_day = picks.ravel()[picks.ravel() != NO_DATE]
+
+    # ---- legal status changes
+    ls_child, ls_day, ls_code, first_ls = _legal_status_events(rng, c)
+
+    # ---- events: entry, moves, adoptive placement, legal status changes
+    adopted = np.flatnonzero((c.route == ADOPT) & (c.placed <= horizon_end))
+    events = pd.DataFrame(
+        {
+            "child": np.concatenate([np.arange(n), move_child, adopted, ls_child]),
+            "day": np.concatenate([c.entry, move_day, c.placed[adopted], ls_day]),
+            "kind": np.concatenate(
+                [np.full(n, "S"), np.full(len(move_child), "P"), np.full(len(adopted), "A"), np.full(len(ls_child), "L")]
+            ).astype(object),
+            "LS": np.concatenate([first_ls, np.full(len(move_child) + len(adopted), None), ls_code]).astype(object),
+        }
+    )
+    events = events[events["day"] <= horizon_end]
+    events = events.sort_values(["child", "day", "kind"], kind="stable")
+    # merge a move and a legal status change on the same day into one episode
+    grouped = events.groupby(["child", "day"], sort=False)
+    merged = grouped.agg(kinds=("kind", "".join), LS=("LS", "first")).reset_index()
+    kinds = merged["kinds"]
+    placement_change = kinds.str.contains("[SPA]", regex=True)
+    legal_change = kinds.str.contains("L")
+    merged["RNE"] = np.select(
+        [kinds.str.contains("S"), placement_change & legal_change, kinds.str.contains("A") & c.adopter_is_carer[merged["child"]], placement_change],
+        ["S", "B", "T", "P"],
+        "L",
+    )
+    merged["LS"] = merged.groupby("child")["LS"].ffill()
+
+    # ---- placement types
+    child_idx = merged["child"].to_numpy()
+    day = merged["day"].to_numpy()
+    place = _draw_placements(rng, c, planted, child_idx, day)
+    is_adoptive = kinds.str.contains("A").to_numpy()
+    consent = merged["LS"].to_numpy() == "V2"
+    with_carer = c.adopter_is_carer[child_idx]
+    place = np.where(is_adoptive, np.where(consent, np.where(with_carer, "A3", "A4"), np.where(with_carer, "A5", "A6")), place)
+    place = np.where(placement_change.to_numpy(), place, None)
+    merged["PLACE"] = pd.Series(place, dtype=object)
+    merged["PLACE"] = merged.groupby("child")["PLACE"].ffill()
+    provider, urn = _providers(rng, merged["PLACE"].to_numpy(dtype=object))
+    merged["PLACE_PROVIDER"] = np.where(placement_change.to_numpy(), provider, None)
+    merged["URN"] = np.where(placement_change.to_numpy(), urn, None)
+    merged["PL_POST"] = np.where(placement_change.to_numpy(), _postcodes(rng, la_prefix, len(merged)), None)
+    for column in ("PLACE_PROVIDER", "URN", "PL_POST"):
+        merged[column] = merged.groupby("child")[column].ffill()
+
+    # ---- episode ends
+    next_day = merged.groupby("child")["day"].shift(-1)
+    last = next_day.isna().to_numpy()
+    exit_day = c.exit[child_idx]
+    merged["DEC"] = np.where(last, np.where(exit_day <= horizon_end, exit_day, NO_DATE), next_day.fillna(0).to_numpy()).astype(np.int64)
+    merged["REC"] = np.where(last, np.where(exit_day <= horizon_end, c.reason[child_idx], ""), "X1")
+    next_rne = merged.groupby("child")["RNE"].shift(-1).fillna("").to_numpy()
+    change_reason = _draw_codes(rng, PLACE_CHANGE_REASONS, PLACE_CHANGE_SHARES, len(merged))
+    next_place = merged.groupby("child")["PLACE"].shift(-1).fillna("").to_numpy()
+    change_reason = np.where((next_place == "R5") & (_collection_year(day) >= 2019), "CUSTOD", change_reason)
+    merged["REASON_PLACE_CHANGE"] = np.where(np.isin(next_rne, ("P", "B")), change_reason, "")
+    merged = merged.rename(columns={"day": "DECOM"})
+    return merged[["child", "DECOM", "RNE", "LS", "PLACE", "PLACE_PROVIDER", "DEC", "REC", "REASON_PLACE_CHANGE", "PL_POST", "URN"]]
+
+
+def _legal_status_events(rng, c: _Children):
+    """Legal status at entry and its later changes: (child, day, new status) arrays plus the first status."""
+    n = len(c.entry)
+    age = _age(c.dob, c.entry)
+    first = _draw_codes(rng, ("V2", "C1", "L1", "L2", "C2"), (0.45, 0.40, 0.07, 0.05, 0.03), n)
+    adopted = c.route == ADOPT
+    first[adopted] = _draw_codes(rng, ("C1", "V2", "L2"), (0.75, 0.15, 0.10), int(adopted.sum()))
+    remand = (c.route == OTHER) & (age >= 10) & (c.reason == "E14")
+    first[remand] = "J1"
+    first[c.uasc] = "V2"
+
+    events_child, events_day, events_code = [], [], []
+    current = first.copy()
+    current_day = c.entry.copy()
+
+    def add(rows, days, code):
+        ok = rows & (days > current_day) & (days < c.exit) & (days < np.where(adopted, c.placed, c.exit))
+        events_child.append(np.flatnonzero(ok))
+        events_day.append(days[ok])
+        events_code.append(np.full(int(ok.sum()), code, dtype=object) if isinstance(code, str) else code[ok])
+        current[ok] = code if isinstance(code, str) else code[ok]
+        current_day[ok] = days[ok]
+
+    # protection (L1/L2) lasts days, then a care order application or accommodation
+    protected = np.isin(first, ("L1", "L2"))
+    next_status = np.where(adopted | (rng.random(n) < 0.6), "C1", "V2").astype(object)
+    add(protected, c.entry + rng.integers(1, 9, n), next_status)
+    # some accommodated children become subject to care proceedings
+    to_proceedings = (current == "V2") & ~adopted & ~c.uasc & ((c.exit - c.entry) > 200) & (rng.random(n) < 0.25)
+    add(to_proceedings, c.entry + rng.integers(30, 151, n), "C1")
+    # interim to full care order; for adoption, around the adoption decision
+    care_order_day = np.where(adopted, c.decision - rng.integers(10, 61, n), current_day + rng.integers(120, 331, n))
+    add(current == "C1", care_order_day, "C2")
+    # placement order between the decision and the adoptive placement
+    placement_order_day = c.decision + ((c.placed - c.decision) * rng.uniform(0.2, 0.8, n)).astype(np.int64)
+    add(adopted & (current == "C2"), placement_order_day, "E1")
+    return np.concatenate(events_child), np.concatenate(events_day), np.concatenate(events_code), first
+
+
+def _draw_placements(rng, c: _Children, planted: _Planted, child: np.ndarray, day: np.ndarray) -> np.ndarray:
+    age = _age(c.dob[child], day)
+    band = np.searchsorted(PLACE_BAND_AGES, age, side="right")
+    place = np.empty(len(child), dtype=object)
+    for b, shares in enumerate(PLACE_BANDS):
+        rows = band == b
+        place[rows] = _draw_codes(rng, tuple(shares), tuple(shares.values()), int(rows.sum()))
+    with_parents = rng.random(len(child)) < planted.at("with_parents", np.clip(_collection_year(day), planted.first_year, None))
+    with_parents &= ~c.uasc[child]
+    place[with_parents] = "P1"
+    return place
+
+
+def _providers(rng, place: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    n = len(place)
+    provider = _draw_codes(rng, ("PR1", "PR4", "PR2", "PR3", "PR5"), (0.55, 0.33, 0.05, 0.05, 0.02), n)
+    provider[np.isin(place, ("P1",))] = "PR0"
+    provider[np.isin(place, ("U1", "U2", "U3"))] = "PR1"
+    provider[np.isin(place, ("A3", "A4", "A5", "A6"))] = np.where(rng.random(n) < 0.8, "PR1", "PR3")[np.isin(place, ("A3", "A4", "A5", "A6"))]
+    provider[place == "R5"] = "PR5"
+    registered = np.isin(place, REGISTERED_SETTINGS)
+    # Ofsted URNs for registered settings; DfE's placeholder for placements that need none
+    ofsted = np.char.add("SC", np.char.zfill(rng.integers(0, 10**6, n).astype(str), 6))
+    urn = np.where(registered, ofsted, "XXXXXXX").astype(object)
+    return provider, urn
+
+
+def _postcodes(rng, prefix: str, n: int) -> np.ndarray:
+    """Partial postcodes as the 903 holds them (outward code and sector digit)."""
+    district = rng.integers(1, 30, n).astype(str)
+    sector = rng.integers(0, 10, n).astype(str)
+    return np.char.add(np.char.add(np.char.add(prefix, district), " "), sector).astype(object)
+
+
+def _review_days(rng, c: _Children, planted: _Planted, horizon_end: int) -> tuple[np.ndarray, np.ndarray]:
+    """Reviews held: (child, day).  First due 28 days after entry, then 3 months, then every 6 months.
+
+    In a year drawn as "not all on time" (probability 1 - planted NI 66) the
+    first review due in that year is held 1-45 days late.
+    """
+    sim_first, sim_last = planted.first_year, planted.first_year + len(planted.ni66) - 1
+    late_draw = rng.random((len(c.entry), sim_last - sim_first + 1)) >= planted.ni66[None, :]
+    held_child, held_day = [], []
+    due = c.entry + 28
+    previous_held = c.entry.copy()
+    previous_due_year = np.full(len(c.entry), -1)
+    active = np.flatnonzero((due < c.exit) & (c.entry <= horizon_end))
+    number = 1
+    while len(active):
+        d = due[active]
+        due_year = _collection_year(d)
+        first_in_year = due_year > previous_due_year[active]
+        late = first_in_year & late_draw[active, np.clip(due_year, sim_first, sim_last) - sim_first]
+        early = np.minimum(rng.integers(0, 21, len(active)), d - previous_held[active] - 1)
+        held = np.where(late, d + rng.integers(1, 46, len(active)), d - np.maximum(early, 0))
+        kept = (held < c.exit[active]) & (held <= horizon_end)
+        held_child.append(active[kept])
+        held_day.append(held[kept])
+        previous_held[active] = held
+        previous_due_year[active] = due_year
+        due[active] = _add_months(held, 3 if number == 1 else 6)
+        active = active[kept]
+        active = active[due[active] < c.exit[active]]
+        number += 1
+    return np.concatenate(held_child), np.concatenate(held_day)
+
+
+# --------------------------------------------------------------------------- tables per year
+
+
+def _frame(columns: list[str], data: dict) -> pd.DataFrame:
+    frame = pd.DataFrame({name: data.get(name, "") for name in columns})
+    return frame.astype(object).where(frame.notna(), "")
+
+
+def _year_tables(rng, year: int, c: _Children, episodes: pd.DataFrame, reviews: tuple, planted: _Planted, other_las: list[str]) -> dict[str, pd.DataFrame]:
+    """Every table of one LA's return for one collection year, as strings ready to write."""
+    spec = tables_for_year(year)
+    start, end = _year_start(year), _year_end(year)
+    in_year = (c.entry <= end) & (c.exit >= start)
+    age_end = _age(c.dob, end)
+    schema_year = schema_year_for(year)
+
+    # Episodes open at any time in the year; ends after 31 March are not yet known.
+    ep = episodes[(episodes["DECOM"] <= end) & ((episodes["DEC"] >= start) | (episodes["DEC"] == NO_DATE))]
+    ended = (ep["DEC"] <= end) & (ep["DEC"] != NO_DATE)
+    children_ep = ep["child"].to_numpy()
+    episodes_out = _frame(
+        spec["Episodes"].column_names,
+        {
+            "CHILD": c.ids[children_ep],
+            "DECOM": _format_dates(ep["DECOM"].to_numpy()),
+            "RNE": ep["RNE"].to_numpy(),
+            "LS": ep["LS"].to_numpy(),
+            "CIN": c.cin[children_ep],
+            "PLACE": ep["PLACE"].to_numpy(),
+            "PLACE_PROVIDER": ep["PLACE_PROVIDER"].to_numpy(),
+            "DEC": _format_dates(np.where(ended, ep["DEC"], NO_DATE)),
+            "REC": np.where(ended, ep["REC"], ""),
+            "REASON_PLACE_CHANGE": np.where(ended, ep["REASON_PLACE_CHANGE"], ""),
+            "HOME_POST": _home_postcode(c.ids[children_ep]),
+            "PL_POST": ep["PL_POST"].to_numpy(),
+            "URN": ep["URN"].to_numpy(),
+        },
+    )
+
+    rows = np.flatnonzero(in_year)
+    girls_12 = (c.sex[rows] == "2") & (age_end[rows] >= 12)
+    mother = np.where(girls_12, np.where(rng.random(len(rows)) < 0.03, "1", "0"), "")
+    mc_dob = np.where(mother == "1", np.maximum(c.dob[rows] + 13 * 365 + 200, start) + rng.integers(0, 360, len(rows)), NO_DATE)
+    mc_dob = np.minimum(mc_dob, end)
+    upn = np.where(age_end[rows] < 5, "UN1", _upn(c.ids[rows]))
+    header = _frame(
+        spec["Header"].column_names,
+        {
+            "CHILD": c.ids[rows],
+            "SEX": c.sex[rows],
+            "DOB": _format_dates(c.dob[rows]),
+            "ETHNIC": c.ethnic[rows],
+            "UPN": upn,
+            "MOTHER": mother,
+            "MC_DOB": _format_dates(np.where(mother == "1", mc_dob, NO_DATE)),
+        },
+    )
+
+    uasc_rows = rows[c.uasc[rows]]
+    uasc = _frame(
+        spec["UASC"].column_names,
+        {"CHILD": c.ids[uasc_rows], "DOB": _format_dates(c.dob[uasc_rows]), "SEX": c.sex[uasc_rows], "DUC": _format_dates(_anniversary(c.dob[uasc_rows], 18))},
+    )
+
+    tables = {
+        "Header": header,
+        "Episodes": episodes_out,
+        "UASC": uasc,
+        "OC2": _oc2(rng, year, c, planted, spec),
+        "OC3": _oc3(rng, year, c, planted, spec, schema_year),
+        "AD1": _ad1(rng, year, c, spec),
+        "PlacedAdoption": _placed_adoption(year, c, spec),
+        "PrevPerm": _prev_perm(rng, year, c, spec, other_las),
+        "Missing": _missing(rng, year, c, spec),
+        "Reviews": _reviews(rng, year, c, reviews, spec),
+    }
+    return tables
+
+
+def _home_postcode(ids: np.ndarray) -> np.ndarray:
+    # A stable partial postcode per child, derived from the pseudonymous id (not a real address).
+    numbers = np.asarray(ids, dtype=str).astype(np.int64)
+    return np.char.add(np.char.add("ZZ", (numbers % 29 + 1).astype(str)), np.char.add(" ", (numbers % 10).astype(str))).astype(object)
+
+
+def _upn(ids: np.ndarray) -> np.ndarray:
+    # Pseudonymous pupil numbers: a letter and 12 digits, derived from the child id.
+    letters = np.array(list("ABCDEFGHJKLMNPQRTUVWXYZ"))
+    numbers = np.asarray(ids, dtype=str).astype(np.int64)
+    return np.char.add(letters[numbers % len(letters)], np.char.zfill(((numbers * 7919) % 10**12).astype(str), 12)).astype(object)
+
+
+def _oc2(rng, year, c, planted, spec):
+    start, end = _year_start(year), _year_end(year)
+    rows = np.flatnonzero((c.entry <= start) & (c.exit > end))  # looked after for the whole year
+    age = _age(c.dob[rows], end)
+    n = len(rows)
+    sdq_age = (age >= 4) & (age <= 16)
+    has_score = sdq_age & (rng.random(n) < 0.8)
+    mean = planted.at("ni58", np.full(n, year)) / 40.0
+    p = rng.beta(mean * SDQ_CONCENTRATION, (1 - mean) * SDQ_CONCENTRATION)
+    score = rng.binomial(40, p)
+    older = age >= 10
+    substance = np.where(older, np.where(rng.random(n) < 0.04, "1", "0"), "")
+    flag = lambda share: np.where(rng.random(n) < share, "1", "0")  # noqa: E731
+    return _frame(
+        spec["OC2"].column_names,
+        {
+            "CHILD": c.ids[rows],
+            "DOB": _format_dates(c.dob[rows]),
+            "SDQ_SCORE": np.where(has_score, score.astype(str), ""),
+            "SDQ_REASON": np.where(sdq_age & ~has_score, _draw_codes(rng, ("SDQ1", "SDQ2", "SDQ3", "SDQ4", "SDQ5"), (0.3, 0.2, 0.2, 0.2, 0.1), n), ""),
+            "CONVICTED": np.where(older, np.where(rng.random(n) < 0.03, "1", "0"), ""),
+            "HEALTH_CHECK": flag(0.90),
+            "IMMUNISATIONS": flag(0.85),
+            "TEETH_CHECK": flag(0.85),
+            "HEALTH_ASSESSMENT": flag(0.89),
+            "SUBSTANCE_MISUSE": substance,
+            "INTERVENTION_RECEIVED": np.where(substance == "1", flag(0.6), ""),
+            "INTERVENTION_OFFERED": np.where(substance == "1", flag(0.8), ""),
+        },
+    )
+
+
+def _oc3(rng, year, c, planted, spec, schema_year):
+    start, end = _year_start(year), _year_end(year)
+    fourteenth = _anniversary(c.dob, 14)
+    sixteenth = _anniversary(c.dob, 16)
+    # former relevant children: 13+ weeks looked after after 14, some of it after 16
+    eligible = ((c.exit - np.maximum(c.entry, fourteenth)) >= 91) & (c.exit > sixteenth)
+    eligible &= ~np.isin(c.reason, ("E2",))
+    age = _age(c.dob, end)
+    rows = np.flatnonzero(eligible & np.isin(age, (19, 20, 21)) & (c.exit <= end))
+    n = len(rows)
+    died = rng.random(n) < DIED_SHARE
+    in_touch = ~died & (rng.random(n) < planted.at("in_touch", np.full(n, year)))
+    suitable = rng.random(n) < planted.at("suitable", np.full(n, year))
+    eet = rng.random(n) < planted.at("eet", np.full(n, year))
+    eet_codes = ("F1", "P1", "F2", "P2", "F3", "P3") if schema_year < 2022 else ("F1", "P1", "F2", "P2", "F4", "P4", "F5", "P5")
+    eet_shares = (0.10, 0.02, 0.25, 0.05, 0.45, 0.13) if schema_year < 2022 else (0.10, 0.02, 0.25, 0.05, 0.20, 0.08, 0.22, 0.08)
+    status = np.where(died, "DIED", np.where(in_touch, "YES", _draw_codes(rng, NOT_IN_TOUCH, NOT_IN_TOUCH_SHARES, n)))
+    activity = np.where(eet, _draw_codes(rng, eet_codes, eet_shares, n), _draw_codes(rng, NEET_ACTIVITY, (0.2, 0.6, 0.2), n))
+    accommodation = np.where(suitable, _draw_codes(rng, SUITABLE_ACCOM, np.ones(len(SUITABLE_ACCOM)), n), _draw_codes(rng, UNSUITABLE_ACCOM, np.ones(len(UNSUITABLE_ACCOM)), n))
+    return _frame(
+        spec["OC3"].column_names,
+        {
+            "CHILD": c.ids[rows],
+            "DOB": _format_dates(c.dob[rows]),
+            "IN_TOUCH": status,
+            "ACTIV": np.where(in_touch, activity, "0"),
+            "ACCOM": np.where(in_touch, accommodation, "0"),
+        },
+    )
+
+
+def _ad1(rng, year, c, spec):
+    start, end = _year_start(year), _year_end(year)
+    rows = np.flatnonzero((c.route == ADOPT) & (c.exit >= start) & (c.exit <= end))
+    n = len(rows)
+    couple = rng.random(n) < 0.85
+    couple_sex = _draw_codes(rng, ("MF", "FF", "MM"), (0.88, 0.06, 0.06), n)
+    sex = np.where(couple, couple_sex, _draw_codes(rng, ("F1", "M1"), (0.9, 0.1), n))
+    legal = np.where(couple, np.where(couple_sex == "MF", _draw_codes(rng, ("L0", "L2"), (0.8, 0.2), n), _draw_codes(rng, ("L11", "L12"), (0.6, 0.4), n)), "L3")
+    decision, placed = c.decision[rows], c.placed[rows]
+    match = decision + ((placed - decision) * rng.uniform(0.4, 0.95, n)).astype(np.int64)
+    return _frame(
+        spec["AD1"].column_names,
+        {
+            "CHILD": c.ids[rows],
+            "DOB": _format_dates(c.dob[rows]),
+            "DATE_INT": _format_dates(decision),
+            "DATE_MATCH": _format_dates(match),
+            "FOSTER_CARE": np.where(c.adopter_is_carer[rows], "1", "0"),
+            "NB_ADOPTR": np.where(couple, "2", "1"),
+            "SEX_ADOPTR": sex,
+            "LS_ADOPTR": legal,
+        },
+    )
+
+
+def _placed_adoption(year, c, spec):
+    start, end = _year_start(year), _year_end(year)
+    has_decision = (c.decision != NO_DATE) & (c.decision <= end) & (c.entry <= end) & (c.exit >= start)
+    still_relevant = (c.decision_ceased == NO_DATE) | (c.decision_ceased >= start)
+    rows = np.flatnonzero(has_decision & still_relevant)
+    ceased_known = (c.decision_ceased[rows] != NO_DATE) & (c.decision_ceased[rows] <= end)
+    return _frame(
+        spec["PlacedAdoption"].column_names,
+        {
+            "CHILD": c.ids[rows],
+            "DOB": _format_dates(c.dob[rows]),
+            "DATE_PLACED": _format_dates(c.decision[rows]),
+            "DATE_PLACED_CEASED": _format_dates(np.where(ceased_known, c.decision_ceased[rows], NO_DATE)),
+            "REASON_PLACED_CEASED": np.where(ceased_known, c.decision_ceased_reason[rows], ""),
+        },
+    )
+
+
+def _prev_perm(rng, year, c, spec, other_las):
+    start, end = _year_start(year), _year_end(year)
+    rows = np.flatnonzero((c.entry >= start) & (c.entry <= end))
+    n = len(rows)
+    code = _draw_codes(rng, ("Z1", "P1", "P2", "P3", "P4"), (0.93, 0.02, 0.03, 0.01, 0.01), n)
+    had_order = code != "Z1"
+    order_day = c.dob[rows] + ((c.entry[rows] - c.dob[rows]) * rng.uniform(0.1, 0.9, n)).astype(np.int64)
+    la_perm = np.asarray(other_las, dtype=object)[rng.integers(0, len(other_las), n)] if n else np.array([], dtype=object)
+    return _frame(
+        spec["PrevPerm"].column_names,
+        {
+            "CHILD": c.ids[rows],
+            "DOB": _format_dates(c.dob[rows]),
+            "PREV_PERM": code,
+            "LA_PERM": np.where(had_order, la_perm, ""),
+            "DATE_PERM": _format_dates(np.where(had_order, order_day, NO_DATE)),
+        },
+    )
+
+
+def _missing(rng, year, c, spec):
+    start, end = _year_start(year), _year_end(year)
+    rows = np.flatnonzero((c.entry <= end) & (c.exit > start))
+    age = _age(c.dob[rows], end)
+    rate = np.select([age >= 13, age >= 10], [0.6, 0.15], 0.02)
+    count = rng.poisson(rate)
+    child = np.repeat(rows, count)
+    low = np.maximum(c.entry[child], start)
+    high = np.minimum(c.exit[child] - 1, end)
+    begin = low + (rng.random(len(child)) * (high - low + 1)).astype(np.int64)
+    finish = begin + rng.geometric(0.5, len(child)) - 1
+    order = np.lexsort((begin, child))
+    child, begin, finish = child[order], begin[order], finish[order]
+    return _frame(
+        spec["Missing"].column_names,
+        {
+            "CHILD": c.ids[child],
+            "DOB": _format_dates(c.dob[child]),
+            "MISSING": np.where(rng.random(len(child)) < 0.7, "M", "A"),
+            "MIS_START": _format_dates(begin),
+            "MIS_END": _format_dates(np.where(finish <= end, finish, NO_DATE)),
+        },
+    )
+
+
+def _reviews(rng, year, c, reviews, spec):
+    start, end = _year_start(year), _year_end(year)
+    child, day = reviews
+    in_year = (day >= start) & (day <= end)
+    child, day = child[in_year], day[in_year]
+    age = _age(c.dob[child], day)
+    code = np.where(age < 4, "PN0", _draw_codes(rng, REVIEW_CODES, REVIEW_CODE_SHARES, len(child)))
+    return _frame(
+        spec["Reviews"].column_names,
+        {"CHILD": c.ids[child], "DOB": _format_dates(c.dob[child]), "REVIEW": _format_dates(day), "REVIEW_CODE": code},
+    )
+
+
+# --------------------------------------------------------------------------- public
+
+
+def _file_name(style: int, year: int, table: str) -> str:
+    return FILE_NAME_STYLES[style].format(year=year, table=table, table_lower=table.lower())
+
+
+def _postcode_prefix(name: str) -> str:
+    letters = [ch for ch in name.upper() if ch.isalpha()]
+    return "".join(letters[:2])
+
+
+def write_synthetic_returns(out_dir: Path, *, seed: int, years: list[int], n_las: int, children_per_la: int) -> dict:
+    """Write synthetic SSDA903 returns and return the planted truth.
+
+    Layout: ``out_dir/<LA code>/<file per table per year>``; each LA exports
+    with one of three naming styles (``SSDA903_2019_Episodes.csv``,
+    ``2019-episodes.csv``, ``episodes_2019.csv``) as real exporters differ.
+    ``children_per_la`` is the target number looked after at 31 March in an
+    average-sized LA (LA sizes vary about it).
+
+    Returns ``{"generator": {...}, "local_authorities": [...], "indicators": [...], "files": [...]}``:
+    ``indicators`` holds one record per LA, year and indicator with the
+    planted value and whether it is a target probability/mean or a realised count.
+    """
+    out_dir = Path(out_dir)
+    years = sorted(int(y) for y in dict.fromkeys(years))
+    if not years:
+        raise ValueError("years must not be empty")
+    if n_las > len(LOCAL_AUTHORITIES) or n_las < 1:
+        raise ValueError(f"n_las must be between 1 and {len(LOCAL_AUTHORITIES)}")
+    selection_rng = np.random.default_rng([seed, 0])
+    chosen = np.sort(selection_rng.choice(len(LOCAL_AUTHORITIES), size=n_las, replace=False))
+    las = [LOCAL_AUTHORITIES[i] for i in chosen]
+    sim_years = list(range(years[0] - BURN_IN_YEARS, years[-1] + 1))
+    horizon_end = _year_end(years[-1])
+
+    la_records, indicator_records, files = [], [], []
+    for position, (code, name) in enumerate(las, start=1):
+        rng = np.random.default_rng([seed, position])
+        effects = {key: float(rng.normal()) for key in ("stability", "adoption", "sdq", "reviews", "leavers", "with_parents")}
+        size_factor = float(np.exp(rng.normal(0.0, 0.25)))
+        planted = _plant(rng, sim_years, effects)
+        children = _simulate_children(rng, planted, sim_years, children_per_la * size_factor)
+        episodes = _simulate_episodes(rng, children, planted, sim_years, horizon_end, _postcode_prefix(name))
+        reviews = _review_days(rng, children, planted, horizon_end)
+        other_las = [c for c, _ in LOCAL_AUTHORITIES if c != code]
+        style = (position - 1) % len(FILE_NAME_STYLES)
+        la_dir = out_dir / code
+        la_dir.mkdir(parents=True, exist_ok=True)
+        for year in years:
+            for table, frame in _year_tables(rng, year, children, episodes, reviews, planted, other_las).items():
+                path = la_dir / _file_name(style, year, table)
+                frame.to_csv(path, index=False, lineterminator="\n")
+                files.append(path.relative_to(out_dir).as_posix())
+            indicator_records.extend(_truth_records(code, year, children, planted))
+        la_records.append({"code": code, "name": name, "size_factor": round(size_factor, 6), **{f"effect_{k}": round(v, 6) for k, v in effects.items()}})
+
+    return {
+        "generator": {
+            "module": __name__,
+            "seed": int(seed),
+            "years": years,
+            "n_las": int(n_las),
+            "children_per_la": int(children_per_la),
+            "burn_in_years": BURN_IN_YEARS,
+        },
+        "local_authorities": la_records,
+        "indicators": indicator_records,
+        "files": sorted(files),
+    }
+
+
+PLANTED_KINDS = {
+    "CLA_31MAR": "realised",
+    "STARTED": "realised",
+    "CEASED": "realised",
+    "P1_31MAR": "target",
+    "NI58": "target",
+    "NI61": "target",
+    "NI62": "target",
+    "NI63": "target",
+    "NI66": "target",
+    "NI147": "target",
+    "NI148": "target",
+}
+
+
+def _truth_records(la: str, year: int, c: _Children, planted: _Planted) -> list[dict]:
+    start, end = _year_start(year), _year_end(year)
+    values = {
+        "CLA_31MAR": int(((c.entry <= end) & (c.exit > end)).sum()),
+        "STARTED": int(((c.entry >= start) & (c.entry <= end)).sum()),
+        "CEASED": int(((c.exit >= start) & (c.exit <= end)).sum()),
+        "P1_31MAR": planted.at("with_parents", year),
+        "NI58": planted.at("ni58", year),
+        "NI61": planted.at("ni61", year),
+        "NI62": planted.at("ni62", year),
+        "NI63": planted.at("stay_put", year - 1) * planted.at("stay_put", year),
+        "NI66": planted.at("ni66", year),
+        "NI147": planted.at("in_touch", year) * planted.at("suitable", year),
+        "NI148": planted.at("in_touch", year) * planted.at("eet", year),
+    }
+    return [
+        {"LA": la, "YEAR": int(year), "indicator": key, "kind": PLANTED_KINDS[key], "planted": value if isinstance(value, int) else round(float(value), 6)}
+        for key, value in values.items()
+    ]
+
