@@ -256,7 +256,7 @@ def compute_indicators(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
         out.append(_rows("NI62", year, current.loc[current_placements >= 3].groupby("LA").size(), cla, las))
 
         # NI 63
-        ages = age_in_years(_lookup(dob, current), end)
+        ages = age_in_years(_lookup_dates(dob, current), end)
         cohort = current.loc[(ages < 16).fillna(False).to_numpy() & (current["spell_start"] <= end - pd.DateOffset(months=30)).to_numpy()]
         stable = _stable_long_term(cohort, history, end)
         out.append(_rows("NI63", year, cohort.loc[stable].groupby("LA").size(), cohort.groupby("LA").size(), las))
@@ -276,8 +276,8 @@ def compute_indicators(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
         adopted = adopted.drop_duplicates(["LA", "CHILD"], keep="last")
         adoptive = history.loc[history["PLACE"].isin(ADOPTION_PLACEMENTS) & history["begins_placement"]]
         first_adoptive = adoptive.groupby("spell")["DECOM"].min()
-        placed_day = adopted["spell"].map(first_adoptive)
-        decided = _lookup(decisions, adopted)
+        placed_day = pd.Series(pd.to_datetime(first_adoptive.reindex(adopted["spell"]).to_numpy()), index=adopted.index)
+        decided = _lookup_dates(decisions, adopted)
         timely = (placed_day <= decided + pd.DateOffset(months=12)).fillna(False)
         out.append(_rows("NI61", year, adopted.loc[timely.to_numpy()].groupby("LA").size(), adopted.groupby("LA").size(), las))
 
@@ -315,9 +315,10 @@ def _latest_by_child(frame: pd.DataFrame, column: str) -> pd.Series:
     return pd.Series(latest[column].to_numpy(), index=pd.MultiIndex.from_frame(latest[["LA", "CHILD"]]))
 
 
-def _lookup(values: pd.Series, rows: pd.DataFrame) -> pd.Series:
+def _lookup_dates(values: pd.Series, rows: pd.DataFrame) -> pd.Series:
+    """Dates per (LA, CHILD) aligned to ``rows`` (NaT where the child has none)."""
     key = pd.MultiIndex.from_frame(rows[["LA", "CHILD"]])
-    return pd.Series(values.reindex(key).to_numpy(), index=rows.index)
+    return pd.Series(pd.to_datetime(values.reindex(key).to_numpy()), index=rows.index)
 
 
 def _adoption_decisions(tables: dict[str, pd.DataFrame]) -> pd.Series:

@@ -49,7 +49,7 @@ from lac_outcomes.england.schema import schema_year_for, tables_for_year
 BURN_IN_YEARS = 22
 # Mean years a child spends looked after under the route mix below (measured
 # on the generator), used to turn a target stock into an entry rate.
-MEAN_YEARS_IN_CARE = 2.3
+MEAN_YEARS_IN_CARE = 3.1
 
 ROUTES = ("ADOPT", "SGO", "CAO", "HOME", "AGE18", "OTHER")
 ADOPT, SGO, CAO, HOME, AGE18, OTHER = range(len(ROUTES))

@@ -1,0 +1,196 @@
+"""Each indicator on small hand-made 903 histories whose answers were worked out by hand.
+
+All cases use collection year 2019: 1 April 2018 to 31 March 2019.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from lac_outcomes.england.indicators import DEFINITIONS, INDICATORS, compute_indicators
+from lac_outcomes.england.reader import Source, read_returns
+
+from .returns import episode, header, write_return
+
+LA = "E09000001"
+
+
+def indicators_for(tmp_path, rows_by_year: dict[int, dict]) -> pd.DataFrame:
+    for year, rows in rows_by_year.items():
+        write_return(tmp_path / LA, year, rows)
+    result = read_returns([Source(LA, year, tmp_path / LA) for year in rows_by_year])
+    assert result.quarantine.empty, result.quarantine  # the hand-made returns are valid
+    table = compute_indicators(result.kept())
+    return table.loc[table["YEAR"] == max(rows_by_year)].set_index("indicator")
+
+
+def test_counts_placed_with_parents_and_ni62(tmp_path):
+    rows = {
+        "Episodes": [
+            # A: in care since Jan 2018; placements in 2019: the one in progress on 1 April (1),
+            # P on 1 June (2), P on 1 Sept (3); the L episode on 1 Dec is a legal change only -> 3 placements.
+            episode("A", "01/01/2018", "S", "U6", "01/06/2018", "X1"),
+            episode("A", "01/06/2018", "P", "U4", "01/09/2018", "X1"),
+            episode("A", "01/09/2018", "P", "K2", "01/12/2018", "X1"),
+            episode("A", "01/12/2018", "L", "K2", LS="C1"),
+            # B: starts in the year, placed with parents, still looked after -> started, P1 at 31 March, 1 placement.
+            episode("B", "15/05/2018", "S", "P1"),
+            # C: ceased (returned home, E4A) in October -> ceased, not looked after at 31 March.
+            episode("C", "01/02/2017", "S", "U6", "05/05/2018", "X1"),
+            episode("C", "05/05/2018", "P", "U6", "10/10/2018", "E4A"),
+            # D: a temporary placement (T4) does not count: U4 (1), T4 (ignored), back to U4 (2) -> 2 placements.
+            episode("D", "01/04/2015", "S", "U4", "01/07/2018", "X1"),
+            episode("D", "01/07/2018", "P", "T4", "05/07/2018", "X1"),
+            episode("D", "05/07/2018", "P", "U4"),
+        ],
+        "Header": [header(c, "01/01/2010") for c in "ABCD"],
+    }
+    result = indicators_for(tmp_path, {2019: rows})
+    # Looked after at 31 March: A, B, D = 3.  Started: B = 1.  Ceased: C = 1.
+    assert result.loc["CLA_31MAR", "numerator"] == 3
+    assert result.loc["STARTED", "numerator"] == 1
+    assert result.loc["CEASED", "numerator"] == 1
+    # Placed with parents: B of 3.
+    assert (result.loc["P1_31MAR", "numerator"], result.loc["P1_31MAR", "denominator"]) == (1, 3)
+    # NI 62: only A had three or more placements: 1 of 3.
+    assert (result.loc["NI62", "numerator"], result.loc["NI62", "denominator"]) == (1, 3)
+    assert result.loc["NI62", "value"] == pytest.approx(1 / 3)
+
+
+def test_ni63_long_term_stability(tmp_path):
+    # Cohort at 31 March 2019: under 16 and looked after since 30 September 2016 or earlier.
+    # Stable: current placement began on or before 31 March 2017, or adoptive placement whose
+    # previous placement began on or before 31 March 2017.
+    rows = {
+        "Episodes": [
+            # E: in care from 1 Jan 2016, current placement from 1 Mar 2017 -> cohort, stable.
+            episode("E", "01/01/2016", "S", "U6", "01/03/2017", "X1"),
+            episode("E", "01/03/2017", "P", "U4"),
+            # F: in care from 1 Sept 2016 (inside the cutoff), never moved -> cohort, stable.
+            episode("F", "01/09/2016", "S", "U4"),
+            # G: moved 1 May 2017 (after 31 Mar 2017); the L episode in 2018 is not a move -> cohort, not stable.
+            episode("G", "01/06/2015", "S", "U4", "01/05/2017", "X1"),
+            episode("G", "01/05/2017", "P", "U6", "01/08/2018", "X1"),
+            episode("G", "01/08/2018", "L", "U6", LS="C1"),
+            # H: aged 16 at 31 March 2019 -> not in the cohort.
+            episode("H", "01/01/2012", "S", "U4"),
+            # I: placed for adoption with the carer on 1 Oct 2018; the placement before began 1 Jan 2016,
+            # so adoptive + previous placement last 2+ years -> cohort, stable by the adoption clause.
+            episode("I", "01/01/2016", "S", "U6", "01/10/2018", "X1", LS="E1"),
+            episode("I", "01/10/2018", "T", "A5", LS="E1"),
+            # J: in care from 1 Oct 2016, one day after the cutoff -> not in the cohort.
+            episode("J", "01/10/2016", "S", "U4"),
+        ],
+        "Header": [header("E", "01/01/2008"), header("F", "01/01/2008"), header("G", "01/01/2006"), header("H", "01/06/2002"), header("I", "01/01/2014"), header("J", "01/01/2012")],
+    }
+    result = indicators_for(tmp_path, {2019: rows})
+    # Cohort E, F, G, I = 4; stable E, F, I = 3.
+    assert (result.loc["NI63", "numerator"], result.loc["NI63", "denominator"]) == (3, 4)
+    assert result.loc["NI63", "value"] == pytest.approx(0.75)
+    assert not result.loc["NI63", "history_complete"]  # 2017 and 2018 returns were not loaded
+
+
+def test_ni58_mean_sdq(tmp_path):
+    def oc2(child, dob, score, reason=""):
+        return {"CHILD": child, "DOB": dob, "SDQ_SCORE": score, "SDQ_REASON": reason}
+
+    rows = {
+        "Episodes": [
+            episode("K", "01/01/2018", "S", "U4"),  # looked after all year, aged 9 -> counts (10)
+            episode("L", "01/04/2018", "S", "U4"),  # started on 1 April: all year, aged 13 -> counts (20)
+            episode("M", "01/01/2018", "S", "U4"),  # aged 3 at 31 March -> too young
+            episode("N", "02/04/2018", "S", "U4"),  # started 2 April: not 12 months
+            episode("O", "01/01/2017", "S", "U4"),  # no score (reason SDQ1)
+        ],
+        "Header": [header("K", "01/01/2010"), header("L", "01/01/2005"), header("M", "01/01/2016"), header("N", "01/01/2010"), header("O", "01/01/2010")],
+        "OC2": [oc2("K", "01/01/2010", 10), oc2("L", "01/01/2005", 20), oc2("M", "01/01/2016", 30), oc2("N", "01/01/2010", 5), oc2("O", "01/01/2010", "", "SDQ1")],
+    }
+    result = indicators_for(tmp_path, {2019: rows})
+    # (10 + 20) / 2 = 15
+    assert (result.loc["NI58", "numerator"], result.loc["NI58", "denominator"]) == (30, 2)
+    assert result.loc["NI58", "value"] == pytest.approx(15.0)
+
+
+def test_ni61_adoption_timeliness(tmp_path):
+    def ad1(child, decision, match):
+        return {"CHILD": child, "DOB": "01/01/2016", "DATE_INT": decision, "DATE_MATCH": match, "FOSTER_CARE": "0", "NB_ADOPTR": 2, "SEX_ADOPTR": "MF", "LS_ADOPTR": "L0"}
+
+    rows = {
+        "Episodes": [
+            # P: decision 1 Jul 2017, placed 1 Jun 2018 (11 months) -> on time.
+            episode("P", "01/01/2017", "S", "U6", "01/06/2018", "X1", LS="E1"),
+            episode("P", "01/06/2018", "T", "A5", "01/12/2018", "E11", LS="E1"),
+            # Q: decision 1 Jul 2017, placed 15 Jul 2018 (12 months and 14 days) -> late.
+            episode("Q", "01/01/2017", "S", "U6", "15/07/2018", "X1", LS="E1"),
+            episode("Q", "15/07/2018", "P", "A6", "01/02/2019", "E12", LS="E1"),
+            # R: no AD1 row; PlacedAdoption decision 1 Mar 2018, placed 1 Jun 2018 -> on time.
+            episode("R", "01/01/2017", "S", "U6", "01/06/2018", "X1", LS="E1"),
+            episode("R", "01/06/2018", "P", "A6", "01/03/2019", "E11", LS="E1"),
+        ],
+        "Header": [header(c, "01/01/2016") for c in "PQR"],
+        "AD1": [ad1("P", "01/07/2017", "01/05/2018"), ad1("Q", "01/07/2017", "01/07/2018")],
+        "PlacedAdoption": [{"CHILD": "R", "DOB": "01/01/2016", "DATE_PLACED": "01/03/2018"}],
+    }
+    result = indicators_for(tmp_path, {2019: rows})
+    # Adopted in the year: P, Q, R = 3; on time: P, R = 2.
+    assert (result.loc["NI61", "numerator"], result.loc["NI61", "denominator"]) == (2, 3)
+
+
+def test_ni66_reviews_on_time(tmp_path):
+    def review(child, day):
+        return {"CHILD": child, "DOB": "01/01/2010", "REVIEW": day, "REVIEW_CODE": "PN1"}
+
+    earlier = {  # the 2018 return holds the first reviews of S3 and S4
+        "Episodes": [episode("S3", "15/12/2017", "S", "U4"), episode("S4", "15/12/2017", "S", "U4")],
+        "Header": [header("S3", "01/01/2010"), header("S4", "01/01/2010")],
+        "Reviews": [review("S3", "10/01/2018"), review("S4", "10/01/2018")],
+    }
+    rows = {
+        "Episodes": [
+            # S1: started 1 Jan 2019; first review due 29 Jan, held 20 Jan; next due 20 Apr (next year) -> on time.
+            episode("S1", "01/01/2019", "S", "U4"),
+            # S2: started 1 Mar 2019 (30 days by 31 March); first review due 29 Mar, none held -> late.
+            episode("S2", "01/03/2019", "S", "U4"),
+            # S3: reviews 10 Jan 2018 (due 12 Jan, ok), 5 Apr 2018 (due 10 Apr, ok),
+            # 1 Nov 2018 (due 5 Oct 2018) -> late.
+            episode("S3", "15/12/2017", "S", "U4"),
+            # S4: reviews 10 Jan 2018, 5 Apr 2018, 1 Oct 2018 (due 5 Oct, ok); next due 1 Apr 2019 -> on time.
+            episode("S4", "15/12/2017", "S", "U4"),
+            # S5: started 10 Mar 2019, under 4 weeks at 31 March -> not in the denominator.
+            episode("S5", "10/03/2019", "S", "U4"),
+        ],
+        "Header": [header(c, "01/01/2010") for c in ("S1", "S2", "S3", "S4", "S5")],
+        "Reviews": [review("S1", "20/01/2019"), review("S3", "05/04/2018"), review("S3", "01/11/2018"), review("S4", "05/04/2018"), review("S4", "01/10/2018")],
+    }
+    result = indicators_for(tmp_path, {2018: earlier, 2019: rows})
+    # Denominator S1-S4 = 4; on time S1, S4 = 2.
+    assert (result.loc["NI66", "numerator"], result.loc["NI66", "denominator"]) == (2, 4)
+    assert result.loc["NI66", "history_complete"]
+
+
+def test_ni147_ni148_care_leavers(tmp_path):
+    def oc3(child, dob, in_touch, activity, accommodation):
+        return {"CHILD": child, "DOB": dob, "IN_TOUCH": in_touch, "ACTIV": activity, "ACCOM": accommodation}
+
+    rows = {
+        "Episodes": [episode("X", "01/01/2018", "S", "U4")],
+        "Header": [header("X", "01/01/2010")],
+        "OC3": [
+            oc3("L1", "10/05/1999", "YES", "F2", "U1"),  # 19: suitable and EET
+            oc3("L2", "01/01/1998", "YES", "G5", "W2"),  # 21: neither
+            oc3("L3", "01/02/1999", "YES", "P1", "S2"),  # 20: EET (part-time higher education), unsuitable
+            oc3("L4", "01/06/1999", "NO", "0", "0"),  # 19, not in touch: denominator only
+            oc3("L5", "01/06/1999", "DIED", "0", "0"),  # died: excluded
+            oc3("L6", "01/06/1996", "YES", "F1", "U1"),  # 22: not aged 19-21, excluded
+        ],
+    }
+    result = indicators_for(tmp_path, {2019: rows})
+    # Denominator L1-L4 = 4; suitable: L1 = 1; EET: L1, L3 = 2.
+    assert (result.loc["NI147", "numerator"], result.loc["NI147", "denominator"]) == (1, 4)
+    assert (result.loc["NI148", "numerator"], result.loc["NI148", "denominator"]) == (2, 4)
+
+
+def test_every_indicator_has_a_definition():
+    assert set(INDICATORS) == set(DEFINITIONS)
+    assert all(len(text) > 40 for text in DEFINITIONS.values())
