@@ -614,7 +614,8 @@ def _simulate_care(seed: int, last_year: int, targets: dict, la_indices: np.ndar
                 start = year_start + rng.integers(0, count_day - year_start + 1, size)
                 ages = home_ages if kind == G_HOME else away_ages
                 age = _choice(rng, ages.size, ages, size) + rng.random(size)
-                dob = start - np.round(age * DPY).astype(np.int64)
+                # Born at least a day before the spell starts.
+                dob = start - np.maximum(np.round(age * DPY).astype(np.int64), 1)
                 la = la_indices[_choice(rng, la_indices.size, la_weights, size)]
                 male = (rng.random(size) < CARE["male_share"]).astype(np.int64)
                 simd = _choice(rng, 5, CARE["simd_quintile_probabilities"], size) + 1
