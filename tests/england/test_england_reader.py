@@ -1,0 +1,212 @@
+"""Reading 903 exports: messy-but-valid files, row rules with quarantine, structural faults, year checks."""
+
+from __future__ import annotations
+
+import shutil
+
+import pandas as pd
+import pytest
+
+from lac_outcomes.england.reader import (
+    ROW_COLUMN,
+    RULE_AFTER_YEAR,
+    RULE_BEFORE_YEAR,
+    RULE_BLANK,
+    RULE_CODE,
+    RULE_DATE,
+    RULE_DEC_REC,
+    RULE_DUPLICATE_CHILD,
+    RULE_END_BEFORE_START,
+    RULE_INTEGER_RANGE,
+    RULE_NOT_INTEGER,
+    RULE_OVERLAP,
+    Source,
+    read_returns,
+    sources_from_tree,
+    table_from_file_name,
+)
+from lac_outcomes.england.schema import schema_year_for, tables_for_year
+from lac_outcomes.readers import FIELD_COUNT_RULE
+from lac_outcomes.validation import InputError
+
+from .returns import episode, header, write_return
+
+LA = "E09000001"
+
+
+def _messy_copy(clean_dir, messy_dir):
+    """Rewrite each file as a careless exporter would, keeping the same records."""
+    messy_dir.mkdir(parents=True)
+    for number, path in enumerate(sorted(clean_dir.glob("*.csv"))):
+        lines = path.read_text(encoding="utf-8").splitlines()
+        columns = lines[0].split(",")
+        head = ",".join(f" {c.lower()} " if i % 2 else c.title() for i, c in enumerate(columns))
+        body = [",".join(f" {v}" if v and i == 0 else (f"{v} " if v else v) for i, v in enumerate(line.split(","))) for line in lines[1:]]
+        text = "\n".join([head, *body]) + "\n" + "," * (len(columns) - 1) + "\n\n"
+        table = table_from_file_name(path)
+        # different naming; every third file gets a name that says nothing, so the header must identify it
+        name = f"export_{number}_2019.csv" if number % 3 == 0 else f"SSDA903_2019_{table}.CSV"
+        (messy_dir / name).write_bytes(b"\xef\xbb\xbf" + text.replace("\n", "\r\n").encode("utf-8"))
+
+
+def test_messy_export_reads_identically_to_clean(small_synthetic, tmp_path):
+    out, years, _ = small_synthetic
+    la_dir = sorted(p for p in out.iterdir() if p.is_dir())[0]
+    clean = tmp_path / "clean" / la_dir.name
+    clean.mkdir(parents=True)
+    for path in la_dir.glob("*2019*"):
+        shutil.copy(path, clean / path.name)
+    _messy_copy(clean, tmp_path / "messy" / la_dir.name)
+
+    clean_result = read_returns([Source(la_dir.name, 2019, clean)])
+    messy_result = read_returns([Source(la_dir.name, 2019, tmp_path / "messy" / la_dir.name)])
+    assert set(clean_result.tables) == set(messy_result.tables)
+    for name, table in clean_result.tables.items():
+        pd.testing.assert_frame_equal(table.kept, messy_result.tables[name].kept, obj=name)
+        assert table.rows_in == messy_result.tables[name].rows_in
+    assert messy_result.quarantine.empty and messy_result.warnings.empty
+
+
+def test_kept_tables_are_typed(small_synthetic):
+    out, years, _ = small_synthetic
+    result = read_returns(sources_from_tree(out, [years[-1]]))
+    episodes = result.tables["Episodes"].kept
+    assert str(episodes["DECOM"].dtype).startswith("datetime64")
+    assert episodes["PLACE"].dtype == "str"
+    assert str(result.tables["OC2"].kept["SDQ_SCORE"].dtype) == "Int64"
+    assert list(episodes.columns[-2:]) == ["LA", "YEAR"]
+
+
+def _valid_return():
+    return {
+        "Header": [header("A", "01/01/2010"), header("B", "01/01/2012")],
+        "Episodes": [
+            episode("A", "01/01/2018", "S", "U6", "01/06/2018", "X1"),
+            episode("A", "01/06/2018", "P", "U4"),
+            episode("B", "01/05/2018", "S", "U4"),
+        ],
+        "OC2": [{"CHILD": "A", "DOB": "01/01/2010", "SDQ_SCORE": 12}],
+        "AD1": [],
+        "Reviews": [{"CHILD": "A", "DOB": "01/01/2010", "REVIEW": "01/05/2018", "REVIEW_CODE": "PN1"}],
+    }
+
+
+# (table, bad row, rule, column); the bad row is appended as the last record of its table.
+BAD_ROWS = [
+    ("Episodes", episode("C", "01/05/2018", "S", "X9"), RULE_CODE, "PLACE"),
+    ("Episodes", episode("C", "31/02/2019", "S", "U4"), RULE_DATE, "DECOM"),
+    ("Episodes", episode("C", "01/05/2018", "S", "U4", CIN=""), RULE_BLANK, "CIN"),
+    ("Episodes", episode("C", "01/05/2018", "S", "U4", "01/03/2018", "E4A"), RULE_END_BEFORE_START, "DEC"),
+    ("Episodes", episode("C", "01/04/2019", "S", "U4"), RULE_AFTER_YEAR, "DECOM"),
+    ("Episodes", episode("C", "01/05/2018", "S", "U4", "01/06/2018", ""), RULE_DEC_REC, "REC"),
+    ("Episodes", episode("A", "01/09/2018", "P", "U6"), RULE_OVERLAP, "DECOM"),  # A's U4 episode is still open
+    ("Header", header("A", "01/01/2010"), RULE_DUPLICATE_CHILD, "CHILD"),
+    ("OC2", {"CHILD": "B", "DOB": "01/01/2012", "SDQ_SCORE": 41}, RULE_INTEGER_RANGE, "SDQ_SCORE"),
+    ("OC2", {"CHILD": "B", "DOB": "01/01/2012", "SDQ_SCORE": "-3"}, RULE_INTEGER_RANGE, "SDQ_SCORE"),
+    ("OC2", {"CHILD": "B", "DOB": "01/01/2012", "SDQ_SCORE": "twelve"}, RULE_NOT_INTEGER, "SDQ_SCORE"),
+    ("Reviews", {"CHILD": "A", "DOB": "01/01/2010", "REVIEW": "01/03/2018", "REVIEW_CODE": "PN1"}, RULE_BEFORE_YEAR, "REVIEW"),
+]
+
+
+@pytest.mark.parametrize("table, bad_row, rule, column", BAD_ROWS, ids=[f"{t}-{r}-{c}" for t, _, r, c in BAD_ROWS])
+def test_row_rule_quarantines_the_bad_row(tmp_path, table, bad_row, rule, column):
+    year = 2019
+    rows = _valid_return()
+    rows[table] = [*rows[table], bad_row]
+    paths = write_return(tmp_path / LA, year, rows)
+    result = read_returns([Source(LA, year, tmp_path / LA)])
+
+    quarantine = result.tables[table].quarantine
+    expected_line = len(rows[table]) + 1  # header is line 1
+    assert quarantine[["table", "file", "row", "column", "rule"]].to_dict("records") == [
+        {"table": table, "file": str(paths[table]), "row": expected_line, "column": column, "rule": rule}
+    ]
+    counts = result.tables[table]
+    assert (counts.rows_in, counts.rows_kept, counts.rows_quarantined) == (len(rows[table]), len(rows[table]) - 1, 1)
+    # quarantine records carry no values from the row (they may be identifiers or dates of birth)
+    assert list(quarantine.columns) == ["LA", "YEAR", "table", "file", "row", "column", "rule"]
+
+
+def test_code_valid_in_a_later_specification_is_quarantined_in_an_earlier_year(tmp_path):
+    # E45 (special guardianship to former foster carers) replaced E43 in the 2019 specification.
+    rows = {"Header": [header("C", "01/01/2010")], "Episodes": [episode("C", "01/05/2017", "S", "U4", "01/06/2017", "E45")]}
+    paths = write_return(tmp_path / LA, 2018, rows)
+    quarantine = read_returns([Source(LA, 2018, tmp_path / LA)]).tables["Episodes"].quarantine
+    assert quarantine[["file", "row", "column", "rule"]].to_dict("records") == [
+        {"file": str(paths["Episodes"]), "row": 2, "column": "REC", "rule": RULE_CODE}
+    ]
+
+
+def test_code_lists_follow_the_collection_year():
+    assert schema_year_for(2016) == 2017 and schema_year_for(2021) == 2019 and schema_year_for(2030) == 2024
+    rec_2018 = tables_for_year(2018)["Episodes"].column("REC").codes
+    rec_2019 = tables_for_year(2019)["Episodes"].column("REC").codes
+    assert "E43" in rec_2018 and "E45" not in rec_2018
+    assert "E45" in rec_2019 and "E43" not in rec_2019
+    assert "F3" in tables_for_year(2021)["OC3"].column("ACTIV").codes
+    assert "F4" in tables_for_year(2022)["OC3"].column("ACTIV").codes
+    assert "SocialWorker" in tables_for_year(2024) and "SocialWorker" not in tables_for_year(2023)
+
+
+def test_ragged_row_is_quarantined_as_a_whole(tmp_path):
+    paths = write_return(tmp_path / LA, 2019, _valid_return())
+    with paths["Header"].open("a", encoding="utf-8") as handle:
+        handle.write("C,1,01/01/2010\n")  # three fields where the header has seven
+    result = read_returns([Source(LA, 2019, tmp_path / LA)])
+    quarantine = result.tables["Header"].quarantine
+    assert quarantine[["row", "column", "rule"]].to_dict("records") == [{"row": 4, "column": ROW_COLUMN, "rule": FIELD_COUNT_RULE}]
+    assert result.tables["Header"].rows_in == 3
+
+
+def test_missing_column_names_file_and_column(tmp_path):
+    paths = write_return(tmp_path / LA, 2019, _valid_return())
+    text = paths["Episodes"].read_text().replace("CIN,", "")
+    paths["Episodes"].write_text("\n".join(",".join(f for i, f in enumerate(line.split(",")) if i != 4) if n else line for n, line in enumerate(text.splitlines())) + "\n")
+    with pytest.raises(InputError) as error:
+        read_returns([Source(LA, 2019, tmp_path / LA)])
+    assert str(paths["Episodes"]) in str(error.value)
+    assert error.value.column == "cin" and "cin" in str(error.value)
+
+
+def test_missing_table_file_names_the_folder_and_table(tmp_path):
+    paths = write_return(tmp_path / LA, 2019, _valid_return())
+    paths["Reviews"].unlink()
+    with pytest.raises(InputError, match="no Reviews file for collection year 2019") as error:
+        read_returns([Source(LA, 2019, tmp_path / LA)])
+    assert str(tmp_path / LA) in str(error.value)
+
+
+def test_wrong_delimiter_and_undecodable_file(tmp_path):
+    paths = write_return(tmp_path / LA, 2019, _valid_return())
+    paths["Header"].write_text(paths["Header"].read_text().replace(",", ";"))
+    with pytest.raises(InputError, match="delimiter") as error:
+        read_returns([Source(LA, 2019, tmp_path / LA)])
+    assert str(paths["Header"]) in str(error.value)
+
+    paths = write_return(tmp_path / "other", 2019, _valid_return())
+    paths["OC2"].write_bytes(paths["OC2"].read_bytes() + "B,01/01/2012,5,,,,,,,,,\n".encode("utf-8").replace(b"B", b"\xe9"))
+    with pytest.raises(InputError, match="UTF-8") as error:
+        read_returns([Source("other", 2019, tmp_path / "other")])
+    assert str(paths["OC2"]) in str(error.value)
+
+
+def test_year_labelled_by_its_start_is_reported_not_fatal(small_synthetic, tmp_path):
+    out, years, _ = small_synthetic
+    la_dir = sorted(p for p in out.iterdir() if p.is_dir())[0]
+    # An exporter called the 2018-19 return "2018"; the config trusts the label and says 2018.
+    relabelled = tmp_path / la_dir.name
+    relabelled.mkdir()
+    for path in la_dir.glob("*2019*"):
+        shutil.copy(path, relabelled / path.name.replace("2019", "2018"))
+    result = read_returns([Source(la_dir.name, 2018, relabelled)])
+    warning = result.warnings.loc[result.warnings["check"] == "collection year"]
+    assert len(warning) == 1 and "fit 2019" in warning["message"].iloc[0]
+    # and the correctly stated year raises no such warning
+    assert read_returns([Source(la_dir.name, 2019, la_dir)]).warnings.empty
+
+
+def test_file_names_and_header_identify_tables(tmp_path):
+    assert table_from_file_name("SSDA903_2019_Episodes.csv") == "Episodes"
+    assert table_from_file_name("2019-placedadoption.csv") == "PlacedAdoption"
+    assert table_from_file_name("oc3_2019.csv") == "OC3"
+    assert table_from_file_name("export_2019.csv") is None
