@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 import sys
@@ -55,3 +56,19 @@ def planned_rules(workdir: Path) -> list[str]:
                 continue
             rules.append(parts[0])
     return sorted(rules)
+
+
+RUN_DATE = re.compile(r"(<(td|span) class='run-date'>)[^<]*(</\2>)")
+
+
+def report_content(workdir: Path) -> dict[str, str]:
+    """Every rendered page with its run date blanked: the part that must not change between runs."""
+    return {p.name: RUN_DATE.sub(r"\1\3", p.read_text()) for p in sorted((workdir / "reports").glob("*.html"))}
+
+
+def processed_bytes(workdir: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(workdir)): p.read_bytes() for p in sorted((workdir / "data" / "processed").rglob("*")) if p.is_file()}
+
+
+def raw_bytes(workdir: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(workdir)): p.read_bytes() for p in sorted((workdir / "data" / "raw" / "synthetic").rglob("*")) if p.is_file()}

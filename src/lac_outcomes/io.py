@@ -25,7 +25,11 @@ def atomic_path(path, suffix: str | None = None):
     """Yield a temporary path beside ``path``; rename it onto ``path`` on success."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=suffix or ".tmp", dir=path.parent)
+    prefix, suffix = f".{path.name}.", suffix or ".tmp"
+    # A run killed with SIGKILL cannot remove its temporary file: clear them on the next write.
+    for stale in path.parent.glob(f"{prefix}*{suffix}"):
+        stale.unlink(missing_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=prefix, suffix=suffix, dir=path.parent)
     os.close(fd)
     tmp = Path(tmp)
     try:

@@ -15,5 +15,5 @@ rule clean_scotland:
         mem_mb=6000,
         runtime=20,
     shell:
-        "python -m lac_outcomes --log {log} clean-scotland --raw-dir {params.raw_dir} "
+        "{PYTHON} -m lac_outcomes --log {log} clean-scotland --raw-dir {params.raw_dir} "
         "--out-dir data/processed/scotland --years {params.years}"

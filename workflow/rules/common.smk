@@ -1,5 +1,6 @@
 import json
 import os
+import sys
 
 from snakemake.utils import validate
 
@@ -57,3 +58,6 @@ def report_parameters(name):
 
 
 CONFIG_SHA256 = config_digest(config)
+# Jobs run the package with the interpreter snakemake runs in (the project's .venv),
+# whatever is first on PATH.
+PYTHON = sys.executable

@@ -20,7 +20,7 @@ rule render_report:
         mem_mb=8000,
         runtime=30,
     shell:
-        "python -m lac_outcomes --log {log} render --notebook {input.notebook} "
+        "{PYTHON} -m lac_outcomes --log {log} render --notebook {input.notebook} "
         "--executed {output.executed} --html {output.html} --meta {output.meta} "
         "--parameters {params.parameters:q} --config-sha256 {params.config_sha256} "
         "--inputs {input.data}"
@@ -39,4 +39,4 @@ rule index:
         mem_mb=500,
         runtime=5,
     shell:
-        "python -m lac_outcomes --log {log} index --out {output} {input.meta}"
+        "{PYTHON} -m lac_outcomes --log {log} index --out {output} {input.meta}"

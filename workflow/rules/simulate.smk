@@ -21,6 +21,6 @@ rule simulate_scotland:
         mem_mb=4000,
         runtime=20,
     shell:
-        "python -m lac_outcomes --log {log} simulate-scotland --out-dir {params.out_dir} "
+        "{PYTHON} -m lac_outcomes --log {log} simulate-scotland --out-dir {params.out_dir} "
         "--seed {params.seed} --years {params.years} --scale {params.scale} "
         "--local-authorities {params.local_authorities} --published {input.published}"
