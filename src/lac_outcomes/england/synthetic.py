@@ -144,16 +144,16 @@ def _add_months(days: np.ndarray, months: int) -> np.ndarray:
     return stamps.values.astype("datetime64[D]").astype(np.int64)
 
 
+NO_DATE = -(10**9)  # marks "no date" in day-number arrays; written as a blank
+
+
 def _format_dates(days: np.ndarray) -> np.ndarray:
-    """dd/mm/yyyy strings; negative sentinel (-1 or below -10**8) marks a blank."""
+    """dd/mm/yyyy strings for day numbers; NO_DATE becomes a blank."""
     days = np.asarray(days, dtype="int64")
-    blank = days < -(10**8)
+    blank = days == NO_DATE
     text = pd.DatetimeIndex(np.where(blank, 0, days).astype("datetime64[D]")).strftime("%d/%m/%Y").to_numpy(dtype=object)
     text[blank] = ""
     return text
-
-
-NO_DATE = -(10**9)
 
 
 # --------------------------------------------------------------------------- planted parameters
@@ -382,7 +382,7 @@ def _year_starts(years: np.ndarray) -> np.ndarray:
     return ((years - 1 - 1970) * 12 + 3).astype("datetime64[M]").astype("datetime64[D]").astype(np.int64)
 
 
-def _simulate_episodes(rng, c: _Children, planted: _Planted, sim_years: list[int], horizon_end: int, la_prefix: str) -> pd.DataFrame:
+def _simulate_episodes(rng, c: _Children, planted: _Planted, horizon_end: int, la_prefix: str) -> pd.DataFrame:
     n = len(c.entry)
     last_day_in_care = np.minimum(c.exit - 1, horizon_end)
     first_year = _collection_year(c.entry)
@@ -882,7 +882,7 @@ def write_synthetic_returns(out_dir: Path, *, seed: int, years: list[int], n_las
         size_factor = float(np.exp(rng.normal(0.0, 0.25)))
         planted = _plant(rng, sim_years, effects)
         children = _simulate_children(rng, planted, sim_years, children_per_la * size_factor)
-        episodes = _simulate_episodes(rng, children, planted, sim_years, horizon_end, _postcode_prefix(name))
+        episodes = _simulate_episodes(rng, children, planted, horizon_end, _postcode_prefix(name))
         reviews = _review_days(rng, children, planted, horizon_end)
         other_las = [c for c, _ in LOCAL_AUTHORITIES if c != code]
         style = (position - 1) % len(FILE_NAME_STYLES)
