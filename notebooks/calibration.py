@@ -32,8 +32,10 @@ disclosure_threshold = 5
 tolerance_total_pct = 2.0
 tolerance_share_points = 2.0
 tolerance_rate_points = 3.0
+results_path = "../results/calibration/results.json"
 
 # %%
+import json
 from pathlib import Path
 
 import matplotlib.pyplot as plt
@@ -43,7 +45,7 @@ import yaml
 from IPython.display import HTML, Markdown, display
 
 from lac_outcomes import calibration, disclosure
-from lac_outcomes.io import read_parquet
+from lac_outcomes.io import read_parquet, write_json
 from lac_outcomes.scotland import derive
 
 sns.set_theme(style="whitegrid", context="notebook")
@@ -75,7 +77,15 @@ episode_years = sorted(set(range(min(years), max(years) + 1)))
 looked_after = calibration.looked_after_figures(tables["episodes"], episode_years)
 pupil_years = derive.education_covariates(tables["children"], tables["episodes"], tables["pupils"])
 leaver_years = derive.leaver_covariates(tables["children"], tables["episodes"], tables["leavers"])
-education = calibration.education_figures(pupil_years, leaver_years)
+# The comparison rows are a sample of the pupils not looked after; all-pupil
+# figures weight it by the population it stands for (known for synthetic data).
+populations = truth["education"]["comparison_sample"] if truth else {}
+education = calibration.education_figures(
+    pupil_years,
+    leaver_years,
+    pupil_population=populations.get("pupils_population_per_year"),
+    leaver_population=populations.get("leavers_population_per_year"),
+)
 synthetic = pd.concat([looked_after, education], ignore_index=True)
 comparison = calibration.compare(
     published,
@@ -87,6 +97,15 @@ comparison = calibration.compare(
 )
 compared = comparison[comparison["synthetic"].notna()]
 within = int(compared["within_tolerance"].fillna(False).astype(bool).sum())
+write_json(
+    results_path,
+    {
+        "compared": len(compared),
+        "within_tolerance": within,
+        "count_scale": count_scale,
+        "comparison": json.loads(compared.drop(columns=["source_url"]).to_json(orient="records")),
+    },
+)
 
 # %% tags=["summary"]
 print(
@@ -133,18 +152,21 @@ plt.show()
 #
 # Counts are the published figure scaled to the synthetic data's size. `n` is
 # the number of children or pupils the synthetic figure rests on; where it is
-# small the figure is suppressed with it.
+# small the figure is suppressed with it. A figure counts as reproduced when
+# the difference is within the tolerance, or within 1.96 sampling standard
+# errors for figures resting on few pupils (a small group's rate varies by
+# chance more than the tolerance allows).
 
 # %%
 table = compared.copy()
 table["within_tolerance"] = table["within_tolerance"].map({True: "yes", False: "no"})
-table = table[["year", "measure", "breakdown", "n", "published", "synthetic", "difference", "tolerance_label", "within_tolerance"]]
-table = table.rename(columns={"tolerance_label": "tolerance", "within_tolerance": "within tolerance"})
+table = table[["year", "measure", "breakdown", "n", "published", "synthetic", "se", "difference", "tolerance_label", "within_tolerance"]]
+table = table.rename(columns={"se": "sampling SE", "tolerance_label": "tolerance", "within_tolerance": "within tolerance"})
 shown = disclosure.suppress(
     table.set_index(["measure", "breakdown", "year"]),
     ["n"],
     threshold=disclosure_threshold,
-    rate_columns={"published": [], "synthetic": "n", "difference": "n"},
+    rate_columns={"published": [], "synthetic": "n", "sampling SE": "n", "difference": "n"},
 )
 display(HTML(shown.to_html("Published and synthetic figures")))
 

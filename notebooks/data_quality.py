@@ -5,6 +5,8 @@
 #     text_representation:
 #       extension: .py
 #       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
 #   kernelspec:
 #     display_name: Python 3
 #     language: python
@@ -26,6 +28,7 @@ published_figures = "../data/raw/published/published_figures.csv"
 truth_path = "../data/raw/synthetic/scotland/truth.yaml"
 disclosure_threshold = 5
 examples_per_rule = 5
+results_path = "../results/data_quality/results.json"
 
 # %%
 import json
@@ -35,7 +38,7 @@ import pandas as pd
 from IPython.display import HTML, Markdown, display
 
 from lac_outcomes import disclosure
-from lac_outcomes.io import read_parquet
+from lac_outcomes.io import read_parquet, write_json
 
 processed = Path(processed_dir)
 quality = json.loads((processed / "quality.json").read_text())
@@ -43,6 +46,7 @@ quarantine = read_parquet(processed / "quarantine.parquet")
 counts = pd.DataFrame(quality["tables"]).T[["rows_in", "rows_kept", "rows_quarantined"]].astype(int)
 counts.index.name = "table"
 balanced = bool((counts["rows_in"] == counts["rows_kept"] + counts["rows_quarantined"]).all())
+write_json(results_path, {"balanced": balanced, "tables": json.loads(counts.to_json(orient="index"))})
 
 # %% tags=["summary"]
 print(

@@ -40,22 +40,19 @@ def snakemake(workdir: Path, *args: str, check: bool = True) -> subprocess.Compl
     return result
 
 
-def planned_rules(workdir: Path) -> list[str]:
-    """Rules a dry run would execute, from its job table."""
+def planned_jobs(workdir: Path) -> dict[str, int]:
+    """Jobs a dry run would execute, by rule, from its first job table."""
     output = snakemake(workdir, "--dry-run").stdout
-    rules, in_table = [], False
+    jobs, in_table = {}, False
     for line in output.splitlines():
-        if line.startswith("job") and "count" in line:
+        parts = line.split()
+        if parts[:2] == ["job", "count"]:
             in_table = True
-            continue
-        if in_table:
-            parts = line.split()
-            if not parts or parts[0] == "total":
-                break
-            if parts[0].startswith("-"):
-                continue
-            rules.append(parts[0])
-    return sorted(rules)
+        elif in_table and parts and parts[0] == "total":
+            break
+        elif in_table and len(parts) == 2 and parts[1].isdigit():
+            jobs[parts[0]] = int(parts[1])
+    return jobs
 
 
 RUN_DATE = re.compile(r"(<(td|span) class='run-date'>)[^<]*(</\2>)")

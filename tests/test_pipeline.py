@@ -10,7 +10,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from pipeline_support import planned_rules, snakemake
+from pipeline_support import planned_jobs, snakemake
 
 pytestmark = pytest.mark.pipeline
 
@@ -151,7 +151,7 @@ def test_rerun_has_nothing_to_do_and_a_notebook_edit_reruns_only_its_report(run)
     original = notebook.read_text()
     try:
         notebook.write_text(original.replace("# Calibration:", "# Calibration (edited):", 1))
-        assert planned_rules(workdir) == ["index", "render_report"]
+        assert planned_jobs(workdir) == {"render_report": 1, "index": 1, "all": 1}
     finally:
         notebook.write_text(original)
         snakemake(workdir, "--touch")  # the reference run stays complete for other tests

@@ -16,7 +16,7 @@ from lac_outcomes.scotland.layout import PLACEMENT_GROUPS
 
 COUNT_UNITS = {"children"}
 # ``n`` is the number of children (or pupils, leavers) a figure is computed from.
-FIGURE_COLUMNS = ["year", "measure", "breakdown", "value", "unit", "n"]
+FIGURE_COLUMNS = ["year", "measure", "breakdown", "value", "unit", "n", "se"]
 
 # Breakdowns of education measures that are groups of placement types.
 EDUCATION_GROUPS = {"with_foster_carers": ["with_foster_carers_la", "with_foster_carers_purchased"]}
@@ -37,66 +37,112 @@ def looked_after_figures(episodes: pd.DataFrame, years: list[int]) -> pd.DataFra
     for year in years:
         on_day = derive.looked_after_on(episodes, census_date(year))
         total = len(on_day)
-        rows.append((year, "looked_after_total", "all", total, "children", total))
+        rows.append((year, "looked_after_total", "all", total, "children", total, 0.0))
         groups = on_day["placement_type"].map(PLACEMENT_GROUPS).value_counts()
         for group in sorted(set(PLACEMENT_GROUPS.values())):
             count = int(groups.get(group, 0))
-            rows.append((year, "placement_count", group, count, "children", count))
-            rows.append((year, "placement_share", group, 100 * count / total if total else np.nan, "percent", count))
+            rows.append((year, "placement_count", group, count, "children", count, 0.0))
+            rows.append((year, "placement_share", group, 100 * count / total if total else np.nan, "percent", count, 0.0))
         start, end = _year_window(year)
         starting = int(spells["spell_start"].between(start, end).sum())
-        rows.append((year, "starting_to_be_looked_after", "all", starting, "children", starting))
+        rows.append((year, "starting_to_be_looked_after", "all", starting, "children", starting, 0.0))
         ended = spells["spell_end"].notna() & spells["spell_end"].between(start, end)
-        rows.append((year, "ceasing_to_be_looked_after", "all", int(ended.sum()), "children", int(ended.sum())))
+        rows.append((year, "ceasing_to_be_looked_after", "all", int(ended.sum()), "children", int(ended.sum()), 0.0))
     return pd.DataFrame(rows, columns=FIGURE_COLUMNS)
 
 
-def _attendance(frame: pd.DataFrame) -> float:
-    possible = frame["sessions_possible"].sum()
-    return 100 * frame["sessions_attended"].sum() / possible if possible else np.nan
+def _attendance(frame: pd.DataFrame) -> tuple[float, float]:
+    """Sessions attended per 100 sessions possible, with the ratio estimator's standard error."""
+    possible, attended = frame["sessions_possible"].to_numpy(float), frame["sessions_attended"].to_numpy(float)
+    if len(frame) < 2 or possible.sum() == 0:
+        return np.nan, np.nan
+    ratio = attended.sum() / possible.sum()
+    residual = attended - ratio * possible
+    se = np.sqrt((residual**2).sum() / (len(frame) * (len(frame) - 1))) / possible.mean()
+    return 100 * ratio, 100 * se
 
 
-def _exclusions_per_1000(frame: pd.DataFrame) -> float:
-    return 1000 * frame["exclusion_cases"].sum() / len(frame) if len(frame) else np.nan
+def _per_1000(values: pd.Series) -> tuple[float, float]:
+    """Events per 1,000 pupils (a mean times 1,000) with its standard error."""
+    if len(values) < 2:
+        return np.nan, np.nan
+    return 1000 * values.mean(), 1000 * values.std(ddof=1) / np.sqrt(len(values))
 
 
-def education_figures(pupil_years: pd.DataFrame, leaver_years: pd.DataFrame) -> pd.DataFrame:
+def _percent(flags: pd.Series) -> tuple[float, float]:
+    if len(flags) < 2:
+        return np.nan, np.nan
+    p = flags.mean()
+    return 100 * p, 100 * np.sqrt(p * (1 - p) / len(flags))
+
+
+def _all_pupils(sample: tuple[float, float], looked_after: tuple[float, float], n_looked_after: int, population) -> tuple[float, float]:
+    """The all-pupil figure from a sample of pupils not looked after and every looked-after pupil.
+
+    With ``population`` (all pupils that year) the two are weighted by their
+    shares of it; without, the sample stands for all pupils.
+    """
+    if population is None or not population:
+        return sample
+    weight = min(n_looked_after / population, 1.0)
+    return (1 - weight) * sample[0] + weight * looked_after[0], (1 - weight) * sample[1]
+
+
+def education_figures(
+    pupil_years: pd.DataFrame,
+    leaver_years: pd.DataFrame,
+    *,
+    pupil_population: float | None = None,
+    leaver_population: float | None = None,
+) -> pd.DataFrame:
     """Attendance, exclusions and attainment as the education outcomes publications define them.
 
     ``pupil_years`` and ``leaver_years`` are the pupils and leavers tables with
-    the covariates of :func:`derive.education_covariates` joined on
-    (``looked_after_full_year``, ``n_placements``, ``placement_type``).
+    the covariates of :func:`derive.education_covariates`.  Rows with
+    ``looked_after == "N"`` are a sample of the other pupils; all-pupil
+    figures combine it with the looked-after pupils, weighted by the yearly
+    ``pupil_population`` / ``leaver_population`` when known.  ``se`` is the
+    sampling standard error of each figure.
     """
     rows = []
     looked_after = pupil_years[pupil_years["looked_after"] == "Y"]
-    all_pupils = pupil_years[pupil_years["looked_after"] == "N"]
+    others = pupil_years[pupil_years["looked_after"] == "N"]
     full_year = looked_after[looked_after["looked_after_full_year"].fillna(False).astype(bool)]
     single = full_year[full_year["n_placements"] == 1]
+
+    def add(year, measure, breakdown, figure, unit, n):
+        rows.append((int(year), measure, breakdown, figure[0], unit, int(n), figure[1]))
+
     for year, group in single.groupby("school_year"):
         for placement, sub in group.groupby("placement_type"):
-            rows.append((year, "attendance_rate_full_year_single_placement", placement, _attendance(sub), "percent", len(sub)))
-            rows.append((year, "exclusions_per_1000_full_year_single_placement", placement, _exclusions_per_1000(sub), "per_1000", len(sub)))
-        rows.append((year, "attendance_rate_full_year_single_placement", "all_looked_after", _attendance(group), "percent", len(group)))
+            add(year, "attendance_rate_full_year_single_placement", placement, _attendance(sub), "percent", len(sub))
+            add(year, "exclusions_per_1000_full_year_single_placement", placement, _per_1000(sub["exclusion_cases"]), "per_1000", len(sub))
+        add(year, "attendance_rate_full_year_single_placement", "all_looked_after", _attendance(group), "percent", len(group))
     for year, group in full_year.groupby("school_year"):
-        rows.append((year, "exclusions_per_1000", "looked_after_full_year", _exclusions_per_1000(group), "per_1000", len(group)))
+        add(year, "exclusions_per_1000", "looked_after_full_year", _per_1000(group["exclusion_cases"]), "per_1000", len(group))
         for name, members in EDUCATION_GROUPS.items():
             in_group = group[group["placement_type"].isin(members)]
-            rows.append((year, "attendance_rate", name, _attendance(in_group), "percent", len(in_group)))
-    for year, group in looked_after.groupby("school_year"):
-        rows.append((year, "exclusions_per_1000", "looked_after_within_year", _exclusions_per_1000(group), "per_1000", len(group)))
-    for year, group in all_pupils.groupby("school_year"):
-        rows.append((year, "exclusions_per_1000", "all_pupils", _exclusions_per_1000(group), "per_1000", len(group)))
-        rows.append((year, "attendance_rate", "all_pupils", _attendance(group), "percent", len(group)))
+            add(year, "attendance_rate", name, _attendance(in_group), "percent", len(in_group))
+    looked_after_by_year = dict(list(looked_after.groupby("school_year")))
+    for year, group in looked_after_by_year.items():
+        add(year, "exclusions_per_1000", "looked_after_within_year", _per_1000(group["exclusion_cases"]), "per_1000", len(group))
+    for year, group in others.groupby("school_year"):
+        lac = looked_after_by_year.get(year, looked_after.iloc[0:0])
+        add(year, "exclusions_per_1000", "all_pupils",
+            _all_pupils(_per_1000(group["exclusion_cases"]), _per_1000(lac["exclusion_cases"]), len(lac), pupil_population),
+            "per_1000", len(group) + len(lac))
+        add(year, "attendance_rate", "all_pupils",
+            _all_pupils(_attendance(group), _attendance(lac), len(lac), pupil_population), "percent", len(group) + len(lac))
 
     scqf5 = leaver_years["highest_scqf_level"] >= 5
-    leaver_groups = {
-        "looked_after": leaver_years["looked_after"] == "Y",
-        "looked_after_full_year": (leaver_years["looked_after"] == "Y") & leaver_years["looked_after_full_year"].fillna(False).astype(bool),
-        "all_pupils": leaver_years["looked_after"] == "N",
-    }
-    for name, members in leaver_groups.items():
-        by_year = scqf5[members].groupby(leaver_years.loc[members, "leaver_year"])
-        rows += [(int(y), "leavers_scqf5_or_better", name, 100 * v.mean(), "percent", len(v)) for y, v in by_year]
+    is_looked_after = leaver_years["looked_after"] == "Y"
+    full = is_looked_after & leaver_years["looked_after_full_year"].fillna(False).astype(bool)
+    for year, in_year in leaver_years.groupby("leaver_year").groups.items():
+        year_flags, lac, lac_full = scqf5.loc[in_year], is_looked_after.loc[in_year], full.loc[in_year]
+        add(year, "leavers_scqf5_or_better", "looked_after", _percent(year_flags[lac]), "percent", lac.sum())
+        add(year, "leavers_scqf5_or_better", "looked_after_full_year", _percent(year_flags[lac_full]), "percent", lac_full.sum())
+        add(year, "leavers_scqf5_or_better", "all_pupils",
+            _all_pupils(_percent(year_flags[~lac]), _percent(year_flags[lac]), lac.sum(), leaver_population), "percent", len(in_year))
     return pd.DataFrame(rows, columns=FIGURE_COLUMNS)
 
 
@@ -116,7 +162,9 @@ def compare(
     Tolerances: counts within ``tolerance_total_pct`` percent; percentages
     within ``tolerance_share_points`` (placement shares) or
     ``tolerance_rate_points`` (education rates) percentage points; rates per
-    1,000 within 10 percent.
+    1,000 within 10 percent.  A figure resting on few pupils varies by chance
+    more than that: it also counts as reproduced when the difference is
+    within 1.96 of its sampling standard errors (``se``).
     """
     scot = published[published["jurisdiction"] == "scotland"].copy()
     merged = scot.merge(synthetic.rename(columns={"value": "synthetic"}), on=["year", "measure", "breakdown", "unit"], how="left")
@@ -137,8 +185,9 @@ def compare(
 
     bounds = merged.apply(tolerance, axis=1, result_type="expand")
     merged["tolerance"], merged["tolerance_label"] = bounds[0], bounds[1]
+    allowed = np.maximum(merged["tolerance"], 1.96 * merged["se"].fillna(0))
     merged["within_tolerance"] = np.where(
-        merged["synthetic"].isna() | merged["tolerance"].isna(), pd.NA, merged["difference"].abs() <= merged["tolerance"]
+        merged["synthetic"].isna() | merged["tolerance"].isna(), pd.NA, merged["difference"].abs() <= allowed
     )
-    columns = ["year", "measure", "breakdown", "unit", "n", "published", "synthetic", "difference", "tolerance_label", "within_tolerance", "publication", "source_url"]
+    columns = ["year", "measure", "breakdown", "unit", "n", "published", "synthetic", "se", "difference", "tolerance_label", "within_tolerance", "publication", "source_url"]
     return merged[columns].sort_values(["measure", "breakdown", "year"], kind="stable").reset_index(drop=True)

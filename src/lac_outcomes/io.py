@@ -20,6 +20,12 @@ if TYPE_CHECKING:  # pandas and pyarrow load only where data is read or written
     import pandas as pd
 
 
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
 @contextlib.contextmanager
 def atomic_path(path, suffix: str | None = None):
     """Yield a temporary path beside ``path``; rename it onto ``path`` on success."""
@@ -31,6 +37,7 @@ def atomic_path(path, suffix: str | None = None):
         stale.unlink(missing_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=prefix, suffix=suffix, dir=path.parent)
     os.close(fd)
+    os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; outputs get the usual permissions
     tmp = Path(tmp)
     try:
         yield tmp

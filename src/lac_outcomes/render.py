@@ -23,6 +23,7 @@ log = logging.getLogger(__name__)
 
 SUMMARY_TAG = "summary"
 KERNEL_NAME = "python3"
+KERNEL_START_ATTEMPTS = 3
 
 REPORT_CSS = """
 <style>
@@ -56,15 +57,26 @@ def execute(notebook: Path, executed: Path, parameters: dict) -> nbformat.Notebo
     notebook, executed = Path(notebook), Path(executed)
     with atomic_path(executed, suffix=".ipynb") as tmp:
         try:
-            papermill.execute_notebook(
-                str(notebook),
-                str(tmp),
-                parameters=parameters,
-                kernel_name=KERNEL_NAME,
-                cwd=str(notebook.parent.resolve()),  # as when an analyst opens it in JupyterLab
-                progress_bar=False,
-                log_output=False,
-            )
+            for attempt in range(1, KERNEL_START_ATTEMPTS + 1):
+                try:
+                    papermill.execute_notebook(
+                        str(notebook),
+                        str(tmp),
+                        parameters=parameters,
+                        kernel_name=KERNEL_NAME,
+                        cwd=str(notebook.parent.resolve()),  # as when an analyst opens it in JupyterLab
+                        progress_bar=False,
+                        log_output=False,
+                    )
+                    break
+                except RuntimeError as error:
+                    # Kernels started side by side can race for the same TCP ports and
+                    # die before they answer; nothing has run yet, so starting again is safe.
+                    if "Kernel died before replying" not in str(error):
+                        raise NotebookFailed(f"notebook {notebook}: the kernel failed: {error}") from None
+                    if attempt == KERNEL_START_ATTEMPTS:
+                        raise NotebookFailed(f"notebook {notebook}: the kernel died on start {attempt} times") from None
+                    log.warning("kernel for %s died on start (attempt %d); starting again", notebook, attempt)
         except PapermillExecutionError as error:
             failed = executed.with_suffix(".failed.ipynb")
             tmp.replace(failed)
@@ -92,6 +104,13 @@ def summary_of(nb: nbformat.NotebookNode) -> str:
             text = "".join(o.get("text", "") for o in cell.get("outputs", []) if o.get("output_type") == "stream")
             return " ".join(text.split())
     return ""
+
+
+def _stable_cell_ids(nb: nbformat.NotebookNode) -> None:
+    """papermill gives its injected-parameters cell a random id, and ids end up in the HTML."""
+    for cell in nb.cells:
+        if "injected-parameters" in cell.get("metadata", {}).get("tags", []):
+            cell["id"] = "injected-parameters"
 
 
 def _drop_stderr(nb: nbformat.NotebookNode) -> None:
@@ -132,6 +151,7 @@ def render(
     title = title_of(nb, default=Path(notebook).stem.replace("_", " ").capitalize())
     summary = summary_of(nb)
     _drop_stderr(nb)
+    _stable_cell_ids(nb)
     record = provenance.collect(inputs=inputs, parameters=parameters, config_sha256=config_sha256)
     write_text(html, to_html(nb, title, provenance.to_html(record)))
     write_json(meta, {"title": title, "summary": summary, "html": Path(html).name, "notebook": str(notebook)})

@@ -1,9 +1,16 @@
+import re
+
+
 rule render_report:
+    wildcard_constraints:
+        # Only configured reports: reports/index.html belongs to rule index.
+        report="|".join(map(re.escape, config["reports"])),
     input:
         notebook=lambda w: config["reports"][w.report]["notebook"],
         data=lambda w: report_data(w.report),
     output:
         executed="results/{report}/{report}.executed.ipynb",
+        results="results/{report}/results.json",
         html=report(
             "reports/{report}.html",
             caption="../report/report.rst",
