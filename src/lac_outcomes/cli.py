@@ -60,6 +60,22 @@ def cmd_clean_scotland(args) -> None:
     clean.write(result, Path(args.out_dir))
 
 
+def cmd_simulate_england(args) -> None:
+    from lac_outcomes.england.synthetic import simulate_england
+
+    truth = simulate_england(
+        Path(args.out_dir), seed=args.seed, years=_years(args.years), n_las=args.n_las, children_per_la=args.children_per_la
+    )
+    log.info("wrote %d SSDA903 files for %d local authorities to %s", len(truth["files"]), len(truth["local_authorities"]), args.out_dir)
+
+
+def cmd_clean_england(args) -> None:
+    from lac_outcomes.england import clean
+
+    result = clean.clean(Path(args.raw_dir), years=_years(args.years), file_year_label=args.file_year_label)
+    clean.write(result, Path(args.out_dir))
+
+
 def cmd_render(args) -> None:
     from lac_outcomes import render
 
@@ -100,6 +116,22 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out-dir", required=True)
     p.add_argument("--years", required=True)
     p.set_defaults(func=cmd_clean_scotland)
+
+    p = sub.add_parser("simulate-england", help="write synthetic SSDA903 returns (one folder per LA) and truth.yaml")
+    p.add_argument("--out-dir", required=True)
+    p.add_argument("--seed", type=int, required=True)
+    p.add_argument("--years", required=True, help="collection years, e.g. 2015-2024 (2019 = 1 April 2018 to 31 March 2019)")
+    p.add_argument("--n-las", type=int, required=True, help="number of local authorities")
+    p.add_argument("--children-per-la", type=int, required=True, help="looked after at 31 March in an average LA")
+    p.set_defaults(func=cmd_simulate_england)
+
+    p = sub.add_parser("clean-england", help="validate SSDA903 returns into parquet, indicators and a quarantine log")
+    p.add_argument("--raw-dir", required=True, help="folder with one subfolder per LA")
+    p.add_argument("--out-dir", required=True)
+    p.add_argument("--years", required=True, help="collection years, e.g. 2015-2024")
+    p.add_argument("--file-year-label", choices=["end", "start"], default="end",
+                   help="whether file names label a collection year by the year it ends (2019 = 2018/19) or starts")
+    p.set_defaults(func=cmd_clean_england)
 
     p = sub.add_parser("render", help="execute a notebook with papermill and render it to HTML")
     p.add_argument("--notebook", required=True)

@@ -92,3 +92,19 @@ def test_local_authorities_differ(small_synthetic):
     planted = pd.DataFrame(truth["indicators"])
     spread = planted.loc[planted["kind"] == "target"].groupby("indicator")["planted"].agg(lambda v: v.max() - v.min())
     assert (spread > 0).all()
+
+
+def test_pipeline_step_replaces_an_earlier_run_whole_and_writes_truth_last(tmp_path):
+    import yaml
+
+    from lac_outcomes.england.synthetic import simulate_england
+
+    out = tmp_path / "england"
+    first = simulate_england(out, seed=3, years=[2020], n_las=3, children_per_la=20)
+    second = simulate_england(out, seed=4, years=[2020], n_las=2, children_per_la=20)
+    # no LA folder of the first run survives beside the second's
+    assert sorted(p.name for p in out.iterdir() if p.is_dir()) == sorted(la["code"] for la in second["local_authorities"])
+    assert sorted(p.relative_to(out).as_posix() for p in out.rglob("*.csv")) == second["files"]
+    assert yaml.safe_load((out / "truth.yaml").read_text()) == second
+    assert first != second
+    assert [p.name for p in tmp_path.iterdir()] == ["england"]  # no staging folder left behind

@@ -262,11 +262,7 @@ def compute_indicators(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
         out.append(_rows("NI63", year, cohort.loc[stable].groupby("LA").size(), cohort.groupby("LA").size(), las))
 
         # NI 58
-        whole_year = current.loc[current["spell_start"] <= start, ["LA", "CHILD"]]
-        scored = oc2.loc[(oc2["YEAR"] == year) & oc2["SDQ_SCORE"].notna()]
-        scored = scored.merge(whole_year, on=["LA", "CHILD"], how="inner")
-        sdq_age = age_in_years(scored["DOB"], end)
-        scored = scored.loc[((sdq_age >= 4) & (sdq_age <= 16)).fillna(False).to_numpy()]
+        scored = _ni58_scored(current, oc2, year)
         sdq_sum = scored.groupby("LA")["SDQ_SCORE"].sum().astype("int64")
         sdq_n = scored.groupby("LA").size()
         out.append(_rows("NI58", year, sdq_sum, sdq_n, las))
@@ -308,6 +304,31 @@ def compute_indicators(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
     order = {name: i for i, name in enumerate(INDICATORS)}
     result = result.sort_values(["LA", "YEAR", "indicator"], key=lambda s: s.map(order) if s.name == "indicator" else s, kind="stable")
     return result[OUTPUT_COLUMNS].reset_index(drop=True)
+
+
+def _ni58_scored(current: pd.DataFrame, oc2: pd.DataFrame, year: int) -> pd.DataFrame:
+    """OC2 rows in the NI 58 cohort: looked after throughout the year, aged 4 to 16 at 31 March, with a score."""
+    start, end = collection_year_bounds(year)
+    whole_year = current.loc[current["spell_start"] <= start, ["LA", "CHILD"]]
+    scored = oc2.loc[(oc2["YEAR"] == year) & oc2["SDQ_SCORE"].notna()]
+    scored = scored.merge(whole_year, on=["LA", "CHILD"], how="inner")
+    sdq_age = age_in_years(scored["DOB"], end)
+    return scored.loc[((sdq_age >= 4) & (sdq_age <= 16)).fillna(False).to_numpy()]
+
+
+def ni58_scores(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """The SDQ scores NI 58 averages, one row per child in its cohort: ``LA, YEAR, SDQ_SCORE``.
+
+    For the spread of scores (funnel plot limits for the mean); no identifier is returned.
+    """
+    history = episode_history(tables["Episodes"])
+    parts = []
+    for year in sorted(int(y) for y in tables["Episodes"]["YEAR"].unique()):
+        current = _at_31_march(history, collection_year_bounds(year)[1])
+        parts.append(_ni58_scored(current, tables["OC2"], year)[["LA", "YEAR", "SDQ_SCORE"]])
+    scores = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=["LA", "YEAR", "SDQ_SCORE"])
+    scores["YEAR"] = scores["YEAR"].astype("int64")
+    return scores.sort_values(["LA", "YEAR"], kind="stable").reset_index(drop=True)
 
 
 def _latest_by_child(frame: pd.DataFrame, column: str) -> pd.Series:

@@ -946,3 +946,31 @@ def _truth_records(la: str, year: int, c: _Children, planted: _Planted) -> list[
         for key, value in values.items()
     ]
 
+
+
+def simulate_england(out_dir: Path, *, seed: int, years: list[int], n_las: int, children_per_la: int) -> dict:
+    """The pipeline's ``simulate_england`` step: synthetic returns under ``out_dir`` and ``out_dir/truth.yaml``.
+
+    The returns are written to a staging folder beside ``out_dir`` and swapped
+    in whole, so ``out_dir`` never mixes LA folders of an earlier run (with
+    other settings) with this one's, and ``truth.yaml`` -- the step's declared
+    output, listing every file -- appears only once every file is complete.
+    """
+    import shutil
+
+    import yaml
+
+    from lac_outcomes.io import write_text
+
+    out_dir = Path(out_dir)
+    staging = out_dir.parent / f".{out_dir.name}.staging"
+    previous = out_dir.parent / f".{out_dir.name}.previous"
+    for leftover in (staging, previous):
+        shutil.rmtree(leftover, ignore_errors=True)
+    truth = write_synthetic_returns(staging, seed=seed, years=years, n_las=n_las, children_per_la=children_per_la)
+    if out_dir.exists():
+        out_dir.rename(previous)
+    staging.rename(out_dir)
+    shutil.rmtree(previous, ignore_errors=True)
+    write_text(out_dir / "truth.yaml", yaml.safe_dump(truth, sort_keys=False, allow_unicode=True, width=100))
+    return truth
