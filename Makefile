@@ -31,7 +31,7 @@ $(STAMP): requirements.lock pyproject.toml
 	# Register the venv's kernel so JupyterLab and papermill find "python3" here.
 	$(BIN)/python -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (lac-outcomes)"
 	# Strip notebook outputs on commit (they can hold data); only inside a git checkout.
-	if git rev-parse --git-dir >/dev/null 2>&1; then $(BIN)/nbstripout --install --attributes .gitattributes; fi
+	if git rev-parse --git-dir >/dev/null 2>&1; then $(BIN)/nbstripout --install; fi
 	touch $(STAMP)
 
 clean-outputs:
