@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint format benchmark clean-outputs
+.PHONY: run test lint format notebooks benchmark clean-outputs
 
 run: $(STAMP)
 	$(BIN)/snakemake
@@ -19,6 +19,11 @@ lint: $(STAMP)
 
 format: $(STAMP)
 	$(BIN)/snakefmt Snakefile workflow/rules
+
+# After editing a notebook's .py (or .ipynb) outside JupyterLab: pair, then strip as git will.
+notebooks: $(STAMP)
+	cd notebooks && ../$(BIN)/jupytext --sync *.py
+	$(BIN)/nbstripout notebooks/*.ipynb
 
 benchmark: $(STAMP)
 	$(BIN)/python benchmarks/render_overhead.py

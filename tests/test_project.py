@@ -3,6 +3,7 @@
 import json
 import re
 import subprocess
+import sys
 from pathlib import Path
 
 import jupytext
@@ -69,6 +70,9 @@ def test_notebooks_are_paired_stripped_and_parameterised():
         assert all(not c.get("outputs") and c.get("execution_count") is None for c in code), f"{path.name} has outputs"
         assert sum("parameters" in c.metadata.get("tags", []) for c in code) == 1, path.name
         assert sum("summary" in c.metadata.get("tags", []) for c in code) == 1, path.name
+        # Exactly as nbstripout (the git filter the set-up installs) leaves it, or every clone shows it modified.
+        stripped = subprocess.run([str(Path(sys.executable).parent / "nbstripout"), "-t"], input=path.read_text(), capture_output=True, text=True, check=True).stdout
+        assert stripped == path.read_text(), f"{path.name} is not in stripped form: run make notebooks"
         paired = path.with_suffix(".py")
         assert paired.exists(), f"{path.name} has no py:percent pair"
         script = jupytext.read(paired)
