@@ -17,3 +17,27 @@ rule clean_scotland:
     shell:
         "{PYTHON} -m lac_outcomes --log {log} clean-scotland --raw-dir {params.raw_dir} "
         "--out-dir data/processed/scotland --years {params.years}"
+
+
+rule clean_england:
+    input:
+        england_raw_input(),
+    output:
+        expand("data/processed/england/{table}.parquet", table=ENGLAND_TABLES),
+        indicators="data/processed/england/indicators.parquet",
+        quarantine="data/processed/england/quarantine.parquet",
+        quality="data/processed/england/quality.json",
+    params:
+        raw_dir=england_raw_dir(),
+        years=england_years(),
+        file_year_label=config["england"].get("file_year_label", "end"),
+    log:
+        "logs/clean_england/clean_england.log",
+    threads: 1
+    resources:
+        mem_mb=6000,
+        runtime=20,
+    shell:
+        "{PYTHON} -m lac_outcomes --log {log} clean-england --raw-dir {params.raw_dir} "
+        "--out-dir data/processed/england --years {params.years} "
+        "--file-year-label {params.file_year_label}"

@@ -10,6 +10,9 @@ from lac_outcomes.provenance import config_digest
 validate(config, schema="../schemas/config.schema.yaml")
 
 SCOTLAND_TABLES = ["children", "episodes", "pupils", "leavers"]
+# SSDA903 tables every return holds (lac_outcomes.england.schema.CORE_TABLES).
+ENGLAND_TABLES = ["Header", "Episodes", "UASC", "OC2", "OC3", "AD1", "PlacedAdoption", "PrevPerm", "Missing", "Reviews"]
+ENGLAND_SYNTHETIC = "data/raw/synthetic/england"
 NOTEBOOK_DIR = "notebooks"
 
 
@@ -27,6 +30,27 @@ def scotland_processed(table):
     return f"data/processed/scotland/{table}.parquet"
 
 
+def england_years():
+    years = config["england"]["years"]
+    return f"{years['first']}-{years['last']}"
+
+
+def england_raw_dir():
+    dataset = config["england"]["dataset"]
+    return ENGLAND_SYNTHETIC if dataset == "synthetic" else dataset
+
+
+def england_raw_input():
+    """What clean_england waits for: the synthetic run's truth.yaml (written last), or the real folder."""
+    if config["england"]["dataset"] == "synthetic":
+        return f"{ENGLAND_SYNTHETIC}/truth.yaml"
+    return config["england"]["dataset"]
+
+
+def england_processed(table):
+    return f"data/processed/england/{table}.parquet"
+
+
 def report_data(name):
     """Processed files a report reads, by the data group named in config."""
     group = config["reports"][name]["data"]
@@ -35,6 +59,12 @@ def report_data(name):
         files += ["data/processed/scotland/quality.json", "data/raw/published/published_figures.csv"]
         if config["scotland"]["dataset"] == "synthetic":
             files.append(f"{scotland_raw_dir()}/truth.yaml")
+        return files
+    if group == "england":
+        files = [england_processed(t) for t in [*ENGLAND_TABLES, "indicators", "quarantine"]]
+        files.append("data/processed/england/quality.json")
+        if config["england"]["dataset"] == "synthetic":
+            files.append(f"{ENGLAND_SYNTHETIC}/truth.yaml")
         return files
     raise ValueError(f"unknown data group {group!r} for report {name!r}")
 
@@ -52,6 +82,11 @@ def report_parameters(name):
         parameters["published_figures"] = from_notebook_dir("data/raw/published/published_figures.csv")
         parameters["truth_path"] = (
             from_notebook_dir(f"{scotland_raw_dir()}/truth.yaml") if config["scotland"]["dataset"] == "synthetic" else ""
+        )
+    if group == "england":
+        parameters["processed_dir"] = from_notebook_dir("data/processed/england")
+        parameters["truth_path"] = (
+            from_notebook_dir(f"{ENGLAND_SYNTHETIC}/truth.yaml") if config["england"]["dataset"] == "synthetic" else ""
         )
     parameters.update(config["reports"][name].get("parameters", {}))
     return parameters

@@ -24,3 +24,25 @@ rule simulate_scotland:
         "{PYTHON} -m lac_outcomes --log {log} simulate-scotland --out-dir {params.out_dir} "
         "--seed {params.seed} --years {params.years} --scale {params.scale} "
         "--local-authorities {params.local_authorities} --published {input.published}"
+
+
+rule simulate_england:
+    output:
+        # written last, listing every file: the returns are complete once it exists
+        truth="data/raw/synthetic/england/truth.yaml",
+    params:
+        out_dir=ENGLAND_SYNTHETIC,
+        seed=config["england"]["synthetic"]["seed"],
+        years=england_years(),
+        n_las=config["england"]["synthetic"]["n_las"],
+        children_per_la=config["england"]["synthetic"]["children_per_la"],
+    log:
+        "logs/simulate_england/simulate_england.log",
+    threads: 1
+    resources:
+        mem_mb=3000,
+        runtime=20,
+    shell:
+        "{PYTHON} -m lac_outcomes --log {log} simulate-england --out-dir {params.out_dir} "
+        "--seed {params.seed} --years {params.years} --n-las {params.n_las} "
+        "--children-per-la {params.children_per_la}"
