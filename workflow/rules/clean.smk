@@ -5,15 +5,15 @@ rule clean_scotland:
         expand("data/processed/scotland/{table}.parquet", table=SCOTLAND_TABLES),
         quarantine="data/processed/scotland/quarantine.parquet",
         quality="data/processed/scotland/quality.json",
-    params:
-        raw_dir=scotland_raw_dir(),
-        years=scotland_years(),
     log:
         "logs/clean_scotland/clean_scotland.log",
     threads: 1
     resources:
         mem_mb=6000,
         runtime=20,
+    params:
+        raw_dir=scotland_raw_dir(),
+        years=scotland_years(),
     shell:
         "{PYTHON} -m lac_outcomes --log {log} clean-scotland --raw-dir {params.raw_dir} "
         "--out-dir data/processed/scotland --years {params.years}"
@@ -27,16 +27,16 @@ rule clean_england:
         indicators="data/processed/england/indicators.parquet",
         quarantine="data/processed/england/quarantine.parquet",
         quality="data/processed/england/quality.json",
-    params:
-        raw_dir=england_raw_dir(),
-        years=england_years(),
-        file_year_label=config["england"].get("file_year_label", "end"),
     log:
         "logs/clean_england/clean_england.log",
     threads: 1
     resources:
         mem_mb=6000,
         runtime=20,
+    params:
+        raw_dir=england_raw_dir(),
+        years=england_years(),
+        file_year_label=config["england"].get("file_year_label", "end"),
     shell:
         "{PYTHON} -m lac_outcomes --log {log} clean-england --raw-dir {params.raw_dir} "
         "--out-dir data/processed/england --years {params.years} "

@@ -6,12 +6,22 @@ from snakemake.utils import validate
 
 from lac_outcomes.provenance import config_digest
 
-
 validate(config, schema="../schemas/config.schema.yaml")
 
 SCOTLAND_TABLES = ["children", "episodes", "pupils", "leavers"]
 # SSDA903 tables every return holds (lac_outcomes.england.schema.CORE_TABLES).
-ENGLAND_TABLES = ["Header", "Episodes", "UASC", "OC2", "OC3", "AD1", "PlacedAdoption", "PrevPerm", "Missing", "Reviews"]
+ENGLAND_TABLES = [
+    "Header",
+    "Episodes",
+    "UASC",
+    "OC2",
+    "OC3",
+    "AD1",
+    "PlacedAdoption",
+    "PrevPerm",
+    "Missing",
+    "Reviews",
+]
 ENGLAND_SYNTHETIC = "data/raw/synthetic/england"
 NOTEBOOK_DIR = "notebooks"
 
@@ -56,12 +66,17 @@ def report_data(name):
     group = config["reports"][name]["data"]
     if group == "scotland":
         files = [scotland_processed(t) for t in SCOTLAND_TABLES]
-        files += ["data/processed/scotland/quality.json", "data/raw/published/published_figures.csv"]
+        files += [
+            "data/processed/scotland/quality.json",
+            "data/raw/published/published_figures.csv",
+        ]
         if config["scotland"]["dataset"] == "synthetic":
             files.append(f"{scotland_raw_dir()}/truth.yaml")
         return files
     if group == "england":
-        files = [england_processed(t) for t in [*ENGLAND_TABLES, "indicators", "quarantine"]]
+        files = [
+            england_processed(t) for t in [*ENGLAND_TABLES, "indicators", "quarantine"]
+        ]
         files.append("data/processed/england/quality.json")
         if config["england"]["dataset"] == "synthetic":
             files.append(f"{ENGLAND_SYNTHETIC}/truth.yaml")
@@ -79,14 +94,20 @@ def report_parameters(name):
     parameters = {"disclosure_threshold": config["disclosure"]["threshold"]}
     if group == "scotland":
         parameters["processed_dir"] = from_notebook_dir("data/processed/scotland")
-        parameters["published_figures"] = from_notebook_dir("data/raw/published/published_figures.csv")
+        parameters["published_figures"] = from_notebook_dir(
+            "data/raw/published/published_figures.csv"
+        )
         parameters["truth_path"] = (
-            from_notebook_dir(f"{scotland_raw_dir()}/truth.yaml") if config["scotland"]["dataset"] == "synthetic" else ""
+            from_notebook_dir(f"{scotland_raw_dir()}/truth.yaml")
+            if config["scotland"]["dataset"] == "synthetic"
+            else ""
         )
     if group == "england":
         parameters["processed_dir"] = from_notebook_dir("data/processed/england")
         parameters["truth_path"] = (
-            from_notebook_dir(f"{ENGLAND_SYNTHETIC}/truth.yaml") if config["england"]["dataset"] == "synthetic" else ""
+            from_notebook_dir(f"{ENGLAND_SYNTHETIC}/truth.yaml")
+            if config["england"]["dataset"] == "synthetic"
+            else ""
         )
     parameters.update(config["reports"][name].get("parameters", {}))
     return parameters

@@ -4,6 +4,12 @@ rule simulate_scotland:
     output:
         expand("data/raw/synthetic/scotland/{table}.csv", table=SCOTLAND_TABLES),
         truth="data/raw/synthetic/scotland/truth.yaml",
+    log:
+        "logs/simulate_scotland/simulate_scotland.log",
+    threads: 1
+    resources:
+        mem_mb=4000,
+        runtime=20,
     params:
         out_dir="data/raw/synthetic/scotland",
         seed=config["scotland"]["synthetic"]["seed"],
@@ -14,12 +20,6 @@ rule simulate_scotland:
             if config["scotland"]["synthetic"]["local_authorities"] == "all"
             else ",".join(config["scotland"]["synthetic"]["local_authorities"])
         ),
-    log:
-        "logs/simulate_scotland/simulate_scotland.log",
-    threads: 1
-    resources:
-        mem_mb=4000,
-        runtime=20,
     shell:
         "{PYTHON} -m lac_outcomes --log {log} simulate-scotland --out-dir {params.out_dir} "
         "--seed {params.seed} --years {params.years} --scale {params.scale} "
@@ -30,18 +30,18 @@ rule simulate_england:
     output:
         # written last, listing every file: the returns are complete once it exists
         truth="data/raw/synthetic/england/truth.yaml",
-    params:
-        out_dir=ENGLAND_SYNTHETIC,
-        seed=config["england"]["synthetic"]["seed"],
-        years=england_years(),
-        n_las=config["england"]["synthetic"]["n_las"],
-        children_per_la=config["england"]["synthetic"]["children_per_la"],
     log:
         "logs/simulate_england/simulate_england.log",
     threads: 1
     resources:
         mem_mb=3000,
         runtime=20,
+    params:
+        out_dir=ENGLAND_SYNTHETIC,
+        seed=config["england"]["synthetic"]["seed"],
+        years=england_years(),
+        n_las=config["england"]["synthetic"]["n_las"],
+        children_per_la=config["england"]["synthetic"]["children_per_la"],
     shell:
         "{PYTHON} -m lac_outcomes --log {log} simulate-england --out-dir {params.out_dir} "
         "--seed {params.seed} --years {params.years} --n-las {params.n_las} "
