@@ -194,6 +194,7 @@ fig, axes = plt.subplots(1, 2, figsize=(12, 4))
 sns.lineplot(data=long_counts, x="YEAR", y="numerator", hue="measure", marker="o", ax=axes[0])
 axes[0].set(title="Children looked after, starting and ceasing", xlabel="Collection year (ending 31 March)", ylabel="Children")
 axes[0].legend(title=None)
+axes[0].set_ylim(bottom=0)
 p1 = national[(national["indicator"] == "P1_31MAR") & ~national["small"]]
 sns.lineplot(x=p1["YEAR"], y=100 * p1["value"], marker="o", ax=axes[1])
 axes[1].set(title="Placed with parents at 31 March", xlabel="Collection year (ending 31 March)", ylabel="Percent of children looked after", ylim=(0, None))
@@ -296,9 +297,12 @@ for ax, indicator in zip(axes.flat, PROPORTIONS + MEANS):
         ax.annotate(LA_NAMES.get(row.LA, row.LA), (row.denominator, scale * row.value), fontsize=7, xytext=(3, 3), textcoords="offset points")
     unit = "Mean SDQ score (0-40)" if kind == "mean" else "Percent of cohort"
     ax.set(title=SHORT[indicator].replace(" (", "\n("), xlabel="Cohort size (children)", ylabel=unit)
-    ax.set_ylim(bottom=0, top=40 if kind == "mean" else 100)
+    # the limits at very small cohorts span the whole scale: show the range where the authorities are
+    spread = pd.concat([scale * rows["value"], pd.Series([scale * first["centre"]])])
+    pad = 2.0 if kind == "mean" else 15.0
+    ax.set_ylim(max(0, spread.min() - pad), min(40 if kind == "mean" else 100, spread.max() + pad))
     ax.title.set_fontsize(10)
-axes.flat[0].legend(fontsize=8, loc="lower right")
+axes.flat[0].legend(fontsize=8, loc="upper right")
 fig.suptitle(f"Funnel plots, collection year {year - 1}/{str(year)[-2:]}: local authorities against the national value (red: outside 99.8%)")
 fig.tight_layout()
 plt.show()

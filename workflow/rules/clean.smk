@@ -31,7 +31,7 @@ rule clean_england:
         "logs/clean_england/clean_england.log",
     threads: 1
     resources:
-        mem_mb=6000,
+        mem_mb=2000,
         runtime=20,
     params:
         raw_dir=england_raw_dir(),

@@ -34,7 +34,7 @@ rule simulate_england:
         "logs/simulate_england/simulate_england.log",
     threads: 1
     resources:
-        mem_mb=3000,
+        mem_mb=1000,
         runtime=20,
     params:
         out_dir=ENGLAND_SYNTHETIC,
