@@ -197,13 +197,36 @@ def education_frame(children, episodes, pupils, leavers, outcome: str) -> pd.Dat
     return frame
 
 
-def model_rows(frame: pd.DataFrame, outcome: str) -> tuple[pd.DataFrame, int]:
-    """Looked-after rows with every model variable present; and how many were left out."""
+def model_rows(frame: pd.DataFrame, outcome: str, min_level_rows: int = 30) -> tuple[pd.DataFrame, dict]:
+    """Looked-after rows the model is fitted on, and what was left out and why.
+
+    Rows missing a model variable are left out, and so are rows of a
+    placement type with fewer than ``min_level_rows`` rows (or whose outcome
+    never varies): its coefficient could not be estimated (a handful of
+    leavers with none at SCQF level 5 gives an estimate of minus infinity).
+    Returns (rows, {"missing": n, "sparse_placement_types": {type: n}}).
+    """
     spec = OUTCOMES[outcome]
     looked_after = frame[frame["looked_after"] == "Y"]
     needed = ["placement_type", "la_code", *spec.terms]
     complete = looked_after[needed].notna().all(axis=1)
-    return looked_after[complete].reset_index(drop=True), int((~complete).sum())
+    rows = looked_after[complete]
+    response = {
+        "attendance": rows.get("sessions_absent"),
+        "exclusions": rows.get("exclusion_cases"),
+        "attainment": rows.get("scqf5"),
+        "destination": rows.get("positive"),
+    }[outcome]
+    by_type = pd.DataFrame({"placement_type": rows["placement_type"], "y": response})
+    summary = by_type.groupby("placement_type")["y"].agg(["size", "nunique"])
+    sparse = summary[(summary["size"] < min_level_rows) | (summary["nunique"] < 2)]
+    sparse = sparse[sparse.index != REFERENCE_PLACEMENT]
+    keep = ~rows["placement_type"].isin(sparse.index)
+    excluded = {
+        "missing": int((~complete).sum()),
+        "sparse_placement_types": {str(k): int(v) for k, v in sparse["size"].items()},
+    }
+    return rows[keep].reset_index(drop=True), excluded
 
 
 # --------------------------------------------------------------------------
