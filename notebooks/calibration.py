@@ -47,6 +47,7 @@ from IPython.display import HTML, Markdown, display
 from lac_outcomes import calibration, disclosure
 from lac_outcomes.io import read_parquet, write_json
 from lac_outcomes.scotland import derive
+from lac_outcomes.scotland.layout import PLACEMENT_GROUP_LABELS
 
 sns.set_theme(style="whitegrid", context="notebook")
 processed = Path(processed_dir)
@@ -123,11 +124,10 @@ counts = (
     .rename_axis(columns=None)
 )
 counts["total"] = counts.sum(axis=1)
-counts.index = counts.index.astype(str)
-counts.loc["All years"] = counts.sum()
-shown = disclosure.suppress(
-    counts, list(counts.columns), threshold=disclosure_threshold, total_row="All years", total_column="total"
-)
+counts = counts.rename(columns={**PLACEMENT_GROUP_LABELS, "total": "Total"})
+counts.index.name = "Year ending 31 July"
+# Each row adds up to its total, so a small group is protected within its year.
+shown = disclosure.suppress(counts, list(counts.columns), threshold=disclosure_threshold, total_column="Total")
 display(HTML(shown.to_html("Children looked after at 31 July, by placement group (synthetic)")))
 
 # %%

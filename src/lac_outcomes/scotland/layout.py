@@ -85,6 +85,16 @@ PLACEMENT_GROUPS: dict[str, str] = {
     "other_residential": "residential",
 }
 
+# How the published tables name the groups.
+PLACEMENT_GROUP_LABELS: dict[str, str] = {
+    "at_home_with_parents": "At home with parents",
+    "with_friends_relatives": "With friends/relatives",
+    "with_foster_carers": "With foster carers",
+    "with_prospective_adopters": "With prospective adopters",
+    "other_community": "In other community",
+    "residential": "Residential",
+}
+
 # Legal reason for being looked after.
 LEGAL_REASONS: dict[str, str] = {
     "cso_home": "Compulsory supervision order, no condition of residence (looked after at home)",
