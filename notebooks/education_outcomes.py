@@ -108,6 +108,12 @@ if sparse:
         f"(its effect cannot be estimated): {', '.join(PLACEMENT_LABELS.get(k, k) for k in sparse)} "
         f"({sum(sparse.values()):,} rows in all; counts by type are not shown where small)."
     )
+flat = excluded["local_authorities_without_variation"]
+if flat:
+    notes.append(
+        f"Left out because the outcome never varies in their authority (e.g. no exclusions at all), so the authority's effect "
+        f"cannot be estimated: {len(flat)} authorit{'y' if len(flat) == 1 else 'ies'} ({', '.join(flat)})."
+    )
 display(Markdown("\n".join(f"- {n}" for n in notes)))
 
 # %% [markdown]
@@ -179,8 +185,8 @@ plt.show()
 #
 # **Local authorities.** Outcomes cluster within local authorities (policy,
 # schools, thresholds for care). The model includes a fixed effect for each
-# authority, so every coefficient compares children within the same
-# authority; what remains correlated is the same child's outcomes in
+# authority (the reference is the authority with the most rows), so every
+# coefficient compares children within the same authority; what remains correlated is the same child's outcomes in
 # successive years, so standard errors are cluster-robust by child (default
 # `cluster = "pupil"`). Cluster-robust errors by authority are the
 # alternative (`cluster = "la"`); with 32 authorities, and fewer in a subset,
@@ -362,7 +368,7 @@ write_json(
     {
         "outcome": outcome,
         "family": spec.family,
-        "formula": models.formula(outcome, terms),
+        "formula": models.formula(outcome, terms, reference_la_code=models.reference_la(data)),
         "model_formula_text": spec.formula_text,
         "cluster": cluster,
         "n_rows": int(len(data)),
@@ -422,7 +428,7 @@ print(
 
 # %%
 display(Markdown(f"**Model.** `{spec.formula_text}`"))
-display(Markdown(f"**statsmodels formula.** `{models.formula(outcome, terms)}`"))
+display(Markdown(f"**statsmodels formula.** `{models.formula(outcome, terms, reference_la_code=models.reference_la(data))}`"))
 fit_call = {
     "binomial": "smf.glm(formula, data, family=Binomial()).fit(method='newton', cov_type='cluster', cov_kwds={'groups': cluster})",
     "negative_binomial": "smf.negativebinomial(formula, data, offset=log(sessions_possible / 380), loglike_method='nb2').fit(method='newton', cov_type='cluster', cov_kwds={'groups': cluster}), started from the Poisson fit",

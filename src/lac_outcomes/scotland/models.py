@@ -16,8 +16,8 @@ and estimated coefficients compare directly):
 * ``school_year_minus_2010`` = school year - 2010 (pupils);
 * ``part_year`` = 1 if not looked after for the whole school year, and
   ``trend_to_2017`` = min(leaver year, 2017) - 2010 (attainment only);
-* local authority: fixed effects (treatment coding against the first LA
-  code in the data), so the coefficients are within-authority effects.
+* local authority: fixed effects (treatment coding against the LA with
+  the most rows), so the coefficients are within-authority effects.
 
 All derived variables come from :mod:`lac_outcomes.scotland.derive`.
 """
@@ -38,7 +38,6 @@ from lac_outcomes.scotland.layout import DESTINATIONS
 REFERENCE_PLACEMENT = "with_foster_carers_la"
 SESSIONS_FULL_YEAR = 380
 PLACEMENT_TERM = f"C(placement_type, Treatment({REFERENCE_PLACEMENT!r}))"
-LA_TERM = "C(la_code)"
 
 # Published order of placement types (at home first).
 PLACEMENT_ORDER = (
@@ -222,9 +221,14 @@ def model_rows(frame: pd.DataFrame, outcome: str, min_level_rows: int = 30) -> t
     sparse = summary[(summary["size"] < min_level_rows) | (summary["nunique"] < 2)]
     sparse = sparse[sparse.index != REFERENCE_PLACEMENT]
     keep = ~rows["placement_type"].isin(sparse.index)
+    # Likewise an authority whose outcome never varies (e.g. no exclusions at all in a small one).
+    by_la = pd.DataFrame({"la_code": rows["la_code"], "y": response})[keep].groupby("la_code")["y"].agg(["size", "nunique"])
+    flat = by_la[by_la["nunique"] < 2]
+    keep &= ~rows["la_code"].isin(flat.index)
     excluded = {
         "missing": int((~complete).sum()),
         "sparse_placement_types": {str(k): int(v) for k, v in sparse["size"].items()},
+        "local_authorities_without_variation": {str(k): int(v) for k, v in flat["size"].items()},
     }
     return rows[keep].reset_index(drop=True), excluded
 
@@ -272,11 +276,15 @@ def model_terms(data: pd.DataFrame, outcome: str) -> list[str]:
     return [t for t in OUTCOMES[outcome].terms if data[t].nunique() > 1]
 
 
-def formula(outcome: str, terms=None, la_fixed_effects: bool = True) -> str:
-    """The statsmodels formula of the outcome's model (``terms`` default: all of the outcome's covariates)."""
+def formula(outcome: str, terms=None, la_fixed_effects: bool = True, reference_la_code: str | None = None) -> str:
+    """The statsmodels formula of the outcome's model (``terms`` default: all of the outcome's covariates).
+
+    LA fixed effects use treatment coding against ``reference_la_code`` (see :func:`reference_la`).
+    """
     spec = OUTCOMES[outcome]
     terms = spec.terms if terms is None else terms
-    rhs = " + ".join([PLACEMENT_TERM, *terms, *([LA_TERM] if la_fixed_effects else [])])
+    la_term = f"C(la_code, Treatment({reference_la_code!r}))" if reference_la_code else "C(la_code)"
+    rhs = " + ".join([PLACEMENT_TERM, *terms, *([la_term] if la_fixed_effects else [])])
     lhs = {
         "attendance": "sessions_attended + sessions_absent",
         "exclusions": "exclusion_cases",
@@ -316,7 +324,7 @@ def fit_education_model(data: pd.DataFrame, outcome: str, cluster: str = "la"):
     spec = OUTCOMES[outcome]
     data = data.copy()
     data["placement_type"] = data["placement_type"].astype(str)
-    rhs = formula(outcome, model_terms(data, outcome))
+    rhs = formula(outcome, model_terms(data, outcome), reference_la_code=reference_la(data))
     groups = cluster_groups(data, cluster)
     cov = {"cov_type": "cluster", "cov_kwds": {"groups": groups}}
     if spec.family == "negative_binomial":
@@ -333,7 +341,7 @@ def coefficient_name(term: str) -> str:
     """Readable name of a model term: placement_type[x], la_code[x] or the covariate."""
     if term.startswith("C(placement_type"):
         return "placement_type[" + term.split("[T.", 1)[1].rstrip("]") + "]"
-    if term.startswith("C(la_code)"):
+    if term.startswith("C(la_code"):
         return "la_code[" + term.split("[T.", 1)[1].rstrip("]") + "]"
     return term
 
@@ -355,8 +363,9 @@ def coefficients(result, alpha: float = 0.05) -> pd.DataFrame:
 
 
 def reference_la(data: pd.DataFrame) -> str:
-    """The LA absorbed into the intercept (first code in sort order, as the formula's treatment coding)."""
-    return sorted(data["la_code"].astype(str).unique())[0]
+    """The LA absorbed into the intercept: the one with most rows (ties: first code), for a stable reference."""
+    counts = data["la_code"].astype(str).value_counts()
+    return sorted(counts[counts == counts.max()].index)[0]
 
 
 def marginal_predictions(result, data: pd.DataFrame, outcome: str, placements=None, alpha: float = 0.05) -> pd.DataFrame:
