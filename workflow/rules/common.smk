@@ -91,7 +91,11 @@ def from_notebook_dir(path):
 
 def report_parameters(name):
     group = config["reports"][name]["data"]
-    parameters = {"disclosure_threshold": config["disclosure"]["threshold"]}
+    parameters = {
+        "disclosure_threshold": config["disclosure"]["threshold"],
+        # Machine-readable results (estimates, figures) the notebook writes for tests and reuse.
+        "results_path": from_notebook_dir(f"results/{name}/results.json"),
+    }
     if group == "scotland":
         parameters["processed_dir"] = from_notebook_dir("data/processed/scotland")
         parameters["published_figures"] = from_notebook_dir(
