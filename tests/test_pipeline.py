@@ -85,7 +85,7 @@ def test_reports_carry_provenance_and_hide_code(run):
         provenance = html[html.index("id='provenance'"):]
         for expected in ["Git commit", "Config digest", "Run date", "Parameters", "Input checksums", "Package versions", "statsmodels"]:
             assert expected in provenance, (page.name, expected)
-        assert re.search(r"data/processed/scotland/episodes\.parquet</th><td><code>[0-9a-f]{64}", provenance)
+        assert re.search(r"data/processed/(scotland|england)/\w+\.parquet</th><td><code>[0-9a-f]{64}", provenance)
         assert "import pandas" not in html  # code cells hidden
         assert "Traceback" not in html
 

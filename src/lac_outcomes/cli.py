@@ -87,6 +87,7 @@ def cmd_render(args) -> None:
         parameters=json.loads(args.parameters),
         inputs=args.inputs,
         config_sha256=args.config_sha256,
+        title=args.title or None,
     )
     log.info("rendered %s: %s", rendered.html_path, rendered.summary)
 
@@ -140,6 +141,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--meta", required=True)
     p.add_argument("--parameters", default="{}", help="JSON object of papermill parameters")
     p.add_argument("--config-sha256", required=True)
+    p.add_argument("--title", default="", help="report title; default: the notebook's first heading")
     p.add_argument("--inputs", nargs="*", default=[])
     p.set_defaults(func=cmd_render)
 

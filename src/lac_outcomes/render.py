@@ -145,10 +145,11 @@ def render(
     parameters: dict,
     inputs,
     config_sha256: str,
+    title: str | None = None,
 ) -> Rendered:
     """Execute ``notebook`` and write the HTML report and its index entry (``meta`` JSON)."""
     nb = execute(Path(notebook), Path(executed), parameters)
-    title = title_of(nb, default=Path(notebook).stem.replace("_", " ").capitalize())
+    title = title or title_of(nb, default=Path(notebook).stem.replace("_", " ").capitalize())
     summary = summary_of(nb)
     _drop_stderr(nb)
     _stable_cell_ids(nb)

@@ -2,9 +2,6 @@ import re
 
 
 rule render_report:
-    wildcard_constraints:
-        # Only configured reports: reports/index.html belongs to rule index.
-        report="|".join(map(re.escape, config["reports"])),
     input:
         notebook=lambda w: config["reports"][w.report]["notebook"],
         data=lambda w: report_data(w.report),
@@ -17,18 +14,22 @@ rule render_report:
             category="Reports",
         ),
         meta="reports/{report}.meta.json",
-    params:
-        parameters=lambda w: json.dumps(report_parameters(w.report), sort_keys=True),
-        config_sha256=CONFIG_SHA256,
     log:
         "logs/render_report/{report}.log",
+    wildcard_constraints:
+        # Only configured reports: reports/index.html belongs to rule index.
+        report="|".join(map(re.escape, config["reports"])),
     threads: 1
     resources:
         mem_mb=8000,
         runtime=30,
+    params:
+        title=lambda w: config["reports"][w.report].get("title", ""),
+        parameters=lambda w: json.dumps(report_parameters(w.report), sort_keys=True),
+        config_sha256=CONFIG_SHA256,
     shell:
         "{PYTHON} -m lac_outcomes --log {log} render --notebook {input.notebook} "
-        "--executed {output.executed} --html {output.html} --meta {output.meta} "
+        "--executed {output.executed} --html {output.html} --meta {output.meta} --title {params.title:q} "
         "--parameters {params.parameters:q} --config-sha256 {params.config_sha256} "
         "--inputs {input.data}"
 
