@@ -29,7 +29,7 @@ rule render_report:
         config_sha256=CONFIG_SHA256,
     shell:
         "{PYTHON} -m lac_outcomes --log {log} render --notebook {input.notebook} "
-        "--executed {output.executed} --html {output.html} --meta {output.meta} --title {params.title:q} "
+        "--executed {output.executed} --html {output.html} --meta {output.meta} --title={params.title:q} "
         "--parameters {params.parameters:q} --config-sha256 {params.config_sha256} "
         "--inputs {input.data}"
 
