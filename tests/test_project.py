@@ -77,3 +77,9 @@ def test_notebooks_are_paired_stripped_and_parameterised():
         assert paired.exists(), f"{path.name} has no py:percent pair"
         script = jupytext.read(paired)
         assert [c.source for c in script.cells] == [c.source for c in nb.cells], f"{path.name} and {paired.name} differ: run jupytext --sync"
+
+
+def test_scottish_layout_document_matches_the_code():
+    from lac_outcomes.scotland.layout import to_markdown
+
+    assert (ROOT / "docs/scottish_layout.md").read_text() == to_markdown(), "regenerate docs/scottish_layout.md from layout.to_markdown()"

@@ -193,8 +193,9 @@ TABLES: dict[str, Table] = {
     ),
     "pupils": Table(
         "pupils",
-        "One row per pupil per school year, for looked-after pupils and a random "
-        "sample of all pupils (the comparison population).",
+        "One row per pupil per school year: every looked-after pupil, and a random "
+        "sample of the pupils who are not looked after (the comparison population; "
+        "all-pupil rates weight it by the number of pupils it stands for).",
         (
             Column("pupil_id", "id", description="child_id for looked-after children; a separate pseudonym otherwise"),
             Column("school_year", "int", minimum=2000, maximum=2100, description="School year, labelled by its end"),
@@ -211,7 +212,7 @@ TABLES: dict[str, Table] = {
     ),
     "leavers": Table(
         "leavers",
-        "One row per school leaver: looked-after leavers and a random sample of all leavers.",
+        "One row per school leaver: every looked-after leaver and a random sample of the other leavers.",
         (
             Column("pupil_id", "id"),
             Column("leaver_year", "int", minimum=2000, maximum=2100, description="School year of leaving, labelled by its end"),
@@ -225,3 +226,43 @@ TABLES: dict[str, Table] = {
         ),
     ),
 }
+
+
+def to_markdown() -> str:
+    """The layout as a document for the people who prepare the returns (docs/scottish_layout.md)."""
+    lines = [
+        "# Scottish record-level layout",
+        "",
+        "Generated from `src/lac_outcomes/scotland/layout.py` (a test keeps the two in step).",
+        "",
+        "One UTF-8 CSV per table, comma-separated, one header row; dates `YYYY-MM-DD`;",
+        "blank for a missing value. Looked-after years run 1 August to 31 July and school",
+        "years August to June; both are labelled by the calendar year in which they end.",
+        "",
+    ]
+    for table in TABLES.values():
+        lines += [f"## `{table.name}.csv`", "", table.description, "", "| column | type | values | blank allowed | description |", "| --- | --- | --- | --- | --- |"]
+        for column in table.columns:
+            if column.codes:
+                values = ", ".join(f"`{c}`" for c in column.codes)
+            elif column.kind == "int":
+                values = f"{column.minimum} to {column.maximum}"
+            elif column.kind == "date":
+                values = "YYYY-MM-DD"
+            else:
+                values = ""
+            lines.append(f"| `{column.name}` | {column.kind} | {values} | {'yes' if column.nullable else 'no'} | {column.description} |")
+        lines.append("")
+    lines += ["## Code meanings", ""]
+    for title, mapping in [
+        ("Local authorities", LOCAL_AUTHORITIES),
+        ("Placement types", PLACEMENT_TYPES),
+        ("Legal reasons", LEGAL_REASONS),
+        ("Reasons an episode ended", REASONS_ENDED),
+    ]:
+        lines += [f"### {title}", "", "| code | meaning |", "| --- | --- |"]
+        lines += [f"| `{code}` | {meaning} |" for code, meaning in mapping.items()]
+        lines.append("")
+    lines += ["### Destinations", "", "| code | positive |", "| --- | --- |"]
+    lines += [f"| `{code}` | {'yes' if positive else 'no'} |" for code, positive in DESTINATIONS.items()]
+    return "\n".join(lines) + "\n"
