@@ -94,6 +94,8 @@ def read_records(path: Path, expected_columns: list[str], *, allow_extra: bool =
         {c: pd.Series(dtype="str") for c in expected_columns}
     )
     records[SOURCE_ROW] = pd.Series(lines, dtype="int64")
+    # Columns read past with allow_extra, for the caller to report: nothing is dropped unsaid.
+    records.attrs["ignored_columns"] = extra
     return records, pd.DataFrame({"row": pd.Series(ragged, dtype="int64")})
 
 

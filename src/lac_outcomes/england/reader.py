@@ -316,13 +316,15 @@ def read_table(path: Path, table_name: str, *, la: str, year: int) -> tuple[pd.D
     codes str, integers Int64) with ``LA`` and ``YEAR`` added; quarantine
     records (LA, YEAR, table, file, row, column, rule); and a counts record.
     """
-    kept, quarantine, counts, _ = _read_table(path, table_name, la=la, year=year)
+    kept, quarantine, counts, _, _ = _read_table(path, table_name, la=la, year=year)
     return kept, quarantine, counts
 
 
 def _read_table(path: Path, table_name: str, *, la: str, year: int):
     table = tables_for_year(year)[table_name]
+    # Exports often carry local extra columns: read past them, and say so.
     records, ragged = read_records(path, table.column_names, allow_extra=True)
+    ignored = records.attrs.get("ignored_columns", [])
     typed = _typed(records, table)
     kept, quarantine = apply_row_rules(typed, row_rules(table, year), table=table_name, file=path)
 
@@ -345,7 +347,7 @@ def _read_table(path: Path, table_name: str, *, la: str, year: int):
         "rows_kept": len(kept),
         "rows_quarantined": rows_quarantined,
     }
-    return kept, quarantine, counts, typed
+    return kept, quarantine, counts, typed, ignored
 
 
 def read_source(source: Source) -> tuple[dict[str, tuple[pd.DataFrame, pd.DataFrame, dict]], list[dict]]:
@@ -353,8 +355,11 @@ def read_source(source: Source) -> tuple[dict[str, tuple[pd.DataFrame, pd.DataFr
     files, warnings = find_table_files(source)
     results, episodes_as_read = {}, None
     for name, path in files.items():
-        kept, quarantine, counts, typed = _read_table(path, name, la=source.la, year=source.year)
+        kept, quarantine, counts, typed, ignored = _read_table(path, name, la=source.la, year=source.year)
         results[name] = (kept, quarantine, counts)
+        if ignored:
+            columns = ", ".join(repr(c) for c in ignored)
+            warnings.append(_warning(source, name, path, "extra columns", f"column(s) {columns} are not in the SSDA903 specification for {source.year}; not read"))
         if name == "Episodes":
             episodes_as_read = typed
 
