@@ -5,6 +5,10 @@
 configfile: "config/config.yaml"
 
 
+envvars:
+    "PATH",
+
+
 include: "workflow/rules/common.smk"
 include: "workflow/rules/simulate.smk"
 include: "workflow/rules/clean.smk"

@@ -83,3 +83,12 @@ def test_scottish_layout_document_matches_the_code():
     from lac_outcomes.scotland.layout import to_markdown
 
     assert (ROOT / "docs/scottish_layout.md").read_text() == to_markdown(), "regenerate docs/scottish_layout.md from layout.to_markdown()"
+
+
+def test_workflow_is_lint_clean_and_formatted():
+    bin_dir = Path(sys.executable).parent
+    lint = subprocess.run([str(bin_dir / "snakemake"), "--lint"], cwd=ROOT, capture_output=True, text=True)
+    assert lint.returncode == 0 and "Congratulations" in lint.stdout + lint.stderr, lint.stdout + lint.stderr
+    rule_files = ["Snakefile", *sorted(str(p.relative_to(ROOT)) for p in (ROOT / "workflow/rules").glob("*.smk"))]
+    fmt = subprocess.run([str(bin_dir / "snakefmt"), "--check", *rule_files], cwd=ROOT, capture_output=True, text=True)
+    assert fmt.returncode == 0, fmt.stderr

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -55,6 +56,9 @@ def execute(notebook: Path, executed: Path, parameters: dict) -> nbformat.Notebo
     from papermill.exceptions import PapermillExecutionError
 
     notebook, executed = Path(notebook), Path(executed)
+    # The kernel imports the same lac_outcomes as this process, installed or not.
+    package_root = str(Path(__file__).resolve().parents[1])
+    os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [package_root, os.environ.get("PYTHONPATH")]))
     with atomic_path(executed, suffix=".ipynb") as tmp:
         try:
             for attempt in range(1, KERNEL_START_ATTEMPTS + 1):

@@ -7,15 +7,17 @@ rule clean_scotland:
         quality="data/processed/scotland/quality.json",
     log:
         "logs/clean_scotland/clean_scotland.log",
+    conda:
+        "../../environment.yml"
     threads: 1
     resources:
         mem_mb=6000,
         runtime=20,
     params:
-        raw_dir=scotland_raw_dir(),
+        raw_dir=lambda w, input: os.path.dirname(input[0]),
         years=scotland_years(),
     shell:
-        "{PYTHON} -m lac_outcomes --log {log} clean-scotland --raw-dir {params.raw_dir} "
+        "python workflow/scripts/lac_outcomes_cli.py --log {log} clean-scotland --raw-dir {params.raw_dir} "
         "--out-dir data/processed/scotland --years {params.years}"
 
 
@@ -29,15 +31,17 @@ rule clean_england:
         quality="data/processed/england/quality.json",
     log:
         "logs/clean_england/clean_england.log",
+    conda:
+        "../../environment.yml"
     threads: 1
     resources:
         mem_mb=2000,
         runtime=20,
     params:
-        raw_dir=england_raw_dir(),
+        raw_dir=lambda w: england_raw_dir(),
         years=england_years(),
         file_year_label=config["england"].get("file_year_label", "end"),
     shell:
-        "{PYTHON} -m lac_outcomes --log {log} clean-england --raw-dir {params.raw_dir} "
+        "python workflow/scripts/lac_outcomes_cli.py --log {log} clean-england --raw-dir {params.raw_dir} "
         "--out-dir data/processed/england --years {params.years} "
         "--file-year-label {params.file_year_label}"

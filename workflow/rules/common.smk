@@ -2,7 +2,18 @@ import json
 import os
 import sys
 
+from pathlib import Path
+
 from snakemake.utils import validate
+
+# The package lives in src/: importable here whether or not it is installed.
+# Jobs run workflow/scripts/lac_outcomes_cli.py with the interpreter snakemake
+# runs in (the project's .venv), whatever is first on PATH; with --use-conda the
+# rule's environment.yml env comes first.
+sys.path.insert(0, str(Path(workflow.basedir) / "src"))
+os.environ["PATH"] = os.pathsep.join(
+    [str(Path(sys.executable).parent), os.environ["PATH"]]
+)
 
 from lac_outcomes.provenance import config_digest
 
@@ -51,10 +62,15 @@ def england_raw_dir():
 
 
 def england_raw_input():
-    """What clean_england waits for: the synthetic run's truth.yaml (written last), or the real folder."""
+    """What clean_england waits for: the synthetic run's truth.yaml (written last), or the real files."""
     if config["england"]["dataset"] == "synthetic":
         return f"{ENGLAND_SYNTHETIC}/truth.yaml"
-    return config["england"]["dataset"]
+    # Every CSV under the real folder, so a changed or added file reruns the cleaning.
+    return sorted(
+        str(p)
+        for p in Path(config["england"]["dataset"]).rglob("*")
+        if p.suffix.lower() == ".csv"
+    )
 
 
 def england_processed(table):
@@ -118,6 +134,3 @@ def report_parameters(name):
 
 
 CONFIG_SHA256 = config_digest(config)
-# Jobs run the package with the interpreter snakemake runs in (the project's .venv),
-# whatever is first on PATH.
-PYTHON = sys.executable

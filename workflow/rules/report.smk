@@ -19,6 +19,8 @@ rule render_report:
     wildcard_constraints:
         # Only configured reports: reports/index.html belongs to rule index.
         report="|".join(map(re.escape, config["reports"])),
+    conda:
+        "../../environment.yml"
     threads: 1
     resources:
         mem_mb=8000,
@@ -28,7 +30,7 @@ rule render_report:
         parameters=lambda w: json.dumps(report_parameters(w.report), sort_keys=True),
         config_sha256=CONFIG_SHA256,
     shell:
-        "{PYTHON} -m lac_outcomes --log {log} render --notebook {input.notebook} "
+        "python workflow/scripts/lac_outcomes_cli.py --log {log} render --notebook {input.notebook} "
         "--executed {output.executed} --html {output.html} --meta {output.meta} --title={params.title:q} "
         "--parameters {params.parameters:q} --config-sha256 {params.config_sha256} "
         "--inputs {input.data}"
@@ -42,9 +44,11 @@ rule index:
         report("reports/index.html", caption="../report/index.rst", category="Index"),
     log:
         "logs/index/index.log",
+    conda:
+        "../../environment.yml"
     threads: 1
     resources:
         mem_mb=500,
         runtime=5,
     shell:
-        "{PYTHON} -m lac_outcomes --log {log} index --out {output} {input.meta}"
+        "python workflow/scripts/lac_outcomes_cli.py --log {log} index --out {output} {input.meta}"

@@ -6,12 +6,14 @@ rule simulate_scotland:
         truth="data/raw/synthetic/scotland/truth.yaml",
     log:
         "logs/simulate_scotland/simulate_scotland.log",
+    conda:
+        "../../environment.yml"
     threads: 1
     resources:
         mem_mb=4000,
         runtime=20,
     params:
-        out_dir="data/raw/synthetic/scotland",
+        out_dir=lambda w, output: os.path.dirname(output.truth),
         seed=config["scotland"]["synthetic"]["seed"],
         scale=config["scotland"]["synthetic"]["scale"],
         years=scotland_years(),
@@ -21,7 +23,7 @@ rule simulate_scotland:
             else ",".join(config["scotland"]["synthetic"]["local_authorities"])
         ),
     shell:
-        "{PYTHON} -m lac_outcomes --log {log} simulate-scotland --out-dir {params.out_dir} "
+        "python workflow/scripts/lac_outcomes_cli.py --log {log} simulate-scotland --out-dir {params.out_dir} "
         "--seed {params.seed} --years {params.years} --scale {params.scale} "
         "--local-authorities {params.local_authorities} --published {input.published}"
 
@@ -32,17 +34,19 @@ rule simulate_england:
         truth="data/raw/synthetic/england/truth.yaml",
     log:
         "logs/simulate_england/simulate_england.log",
+    conda:
+        "../../environment.yml"
     threads: 1
     resources:
         mem_mb=1000,
         runtime=20,
     params:
-        out_dir=ENGLAND_SYNTHETIC,
+        out_dir=lambda w, output: os.path.dirname(output.truth),
         seed=config["england"]["synthetic"]["seed"],
         years=england_years(),
         n_las=config["england"]["synthetic"]["n_las"],
         children_per_la=config["england"]["synthetic"]["children_per_la"],
     shell:
-        "{PYTHON} -m lac_outcomes --log {log} simulate-england --out-dir {params.out_dir} "
+        "python workflow/scripts/lac_outcomes_cli.py --log {log} simulate-england --out-dir {params.out_dir} "
         "--seed {params.seed} --years {params.years} --n-las {params.n_las} "
         "--children-per-la {params.children_per_la}"
