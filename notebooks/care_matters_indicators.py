@@ -143,10 +143,11 @@ shown_las = indicators[indicators["LA"].isin(selected)].copy()
 
 
 def suppression_flags(frame: pd.DataFrame) -> pd.Series:
-    """True where an LA-year value rests on a count under the threshold (its numerator or denominator)."""
-    counts = frame["numerator"].where(~frame["indicator"].isin(MEANS), frame["denominator"])
-    small = lambda s: (s > 0) & (s < disclosure_threshold)
-    return small(counts.astype("float64")) | small(frame["denominator"].astype("float64").fillna(0))
+    """True where an LA-year value rests on a small count: its numerator, denominator, or the children left out."""
+    counts = frame.assign(numerator=frame["numerator"].where(~frame["indicator"].isin(MEANS)))
+    return disclosure.rests_on_small_counts(
+        counts, ["numerator", "denominator"], threshold=disclosure_threshold, complements={"numerator": "denominator"}
+    )
 
 
 shown_las["small"] = suppression_flags(shown_las)
@@ -246,6 +247,7 @@ shown = disclosure.suppress(
     ["cohort (children)", "meeting it (children)"],
     threshold=disclosure_threshold,
     rate_columns={"percent (mean score for NI 58)": ["cohort (children)", "meeting it (children)"]},
+    complements={"meeting it (children)": "cohort (children)"},  # the children not meeting it are a count too
 )
 display(HTML("<details><summary>All local authorities loaded: every indicator by collection year (table)</summary>"
              + shown.to_html("Care Matters indicators, all local authorities loaded, by collection year") + "</details>"))
@@ -327,6 +329,7 @@ shown = disclosure.suppress(
     ["cohort (children)", "meeting it (children)"],
     threshold=disclosure_threshold,
     rate_columns={"percent (mean score for NI 58)": ["cohort (children)", "meeting it (children)"]},
+    complements={"meeting it (children)": "cohort (children)"},  # the children not meeting it are a count too
     groups=["Indicator"],  # the authorities add up to the national figure shown above
 )
 # where the funnel position stands on a suppressed value it is suppressed too
@@ -350,6 +353,7 @@ shown = disclosure.suppress(
     ["cohort (children)", "meeting it (children)"],
     threshold=disclosure_threshold,
     rate_columns={"percent (mean score for NI 58)": ["cohort (children)", "meeting it (children)"]},
+    complements={"meeting it (children)": "cohort (children)"},  # the children not meeting it are a count too
     groups=["Indicator", "Year"],
 )
 shown.display = shown.display.set_index(["Indicator", "Local authority", "Year"])

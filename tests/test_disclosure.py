@@ -82,3 +82,22 @@ def test_random_tables_never_leave_a_recoverable_cell():
 def test_unknown_columns_are_an_error():
     with pytest.raises(KeyError):
         suppress(pd.DataFrame({"a": [1]}), ["b"])
+
+
+def test_numerator_is_suppressed_when_the_children_left_out_are_few():
+    table = pd.DataFrame({"meeting": [48, 30], "cohort": [50, 60]}, index=["A", "B"])
+    table["percent"] = 100 * table["meeting"] / table["cohort"]
+    shown = suppress(table, ["meeting", "cohort"], rate_columns={"percent": ["meeting", "cohort"]}, complements={"meeting": "cohort"}).display
+    # 50 - 48 = 2 children not meeting it: the 48 (and its percentage) would reveal them.
+    assert shown.loc["A"].tolist() == ["c", "50", "c"]
+    assert shown.loc["B"].tolist() == ["30", "60", "50.0"]
+
+
+def test_rows_resting_on_small_counts_match_what_suppress_hides():
+    from lac_outcomes.disclosure import rests_on_small_counts
+
+    table = pd.DataFrame({"meeting": [48, 30, 3, 0], "cohort": [50, 60, 40, 0]})
+    flags = rests_on_small_counts(table, ["meeting", "cohort"], complements={"meeting": "cohort"})
+    assert flags.tolist() == [True, False, True, False]
+    hidden = suppress(table, ["meeting", "cohort"], complements={"meeting": "cohort"}).suppressed
+    assert (hidden[["meeting", "cohort"]].any(axis=1) >= flags).all()

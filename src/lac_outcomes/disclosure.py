@@ -62,6 +62,7 @@ def suppress(
     total_row=None,
     total_column: str | None = None,
     groups: Sequence[str] | None = None,
+    complements: dict[str, str] | None = None,
     suppress_zero: bool = False,
     decimals: int = 1,
 ) -> SuppressedTable:
@@ -74,6 +75,9 @@ def suppress(
     columns whose combinations form sets of rows that add up to a total
     published elsewhere (e.g. placement types within a local authority and
     year): each such set is treated as a line for secondary suppression.
+    ``complements`` maps a numerator column to its denominator column: where
+    the children *not* counted (denominator - numerator) are 1 to
+    threshold - 1, the numerator is suppressed, since subtraction would show them.
     """
     rate_columns = dict(rate_columns or {})
     missing = [c for c in [*count_columns, *rate_columns] if c not in table.columns]
@@ -83,10 +87,7 @@ def suppress(
         raise ValueError("threshold must be at least 1")
 
     counts = table[list(count_columns)].apply(pd.to_numeric, errors="coerce").to_numpy(dtype=float)
-    low = (counts < threshold) & ~np.isnan(counts)
-    if not suppress_zero:
-        low &= counts != 0
-    mask = low.copy()
+    mask = _primary(table, list(count_columns), threshold=threshold, complements=complements, suppress_zero=suppress_zero)
 
     lines = _lines(table, list(count_columns), total_row=total_row, total_column=total_column, groups=groups)
     _secondary(counts, mask, lines)
@@ -105,6 +106,34 @@ def suppress(
         display[rate] = [_format_rate(v, decimals) for v in table[rate]]
     display = display.mask(suppressed, CONFIDENTIAL)
     return SuppressedTable(display=display, suppressed=suppressed, threshold=threshold, count_columns=tuple(count_columns))
+
+
+def _primary(table, count_columns, *, threshold, complements, suppress_zero) -> np.ndarray:
+    """Cells whose count, or whose numerator's complement, is under the threshold."""
+    counts = table[count_columns].apply(pd.to_numeric, errors="coerce").to_numpy(dtype=float)
+    low = (counts < threshold) & ~np.isnan(counts)
+    if not suppress_zero:
+        low &= counts != 0
+    for numerator, denominator in (complements or {}).items():
+        if numerator not in count_columns or denominator not in count_columns:
+            raise KeyError(f"complement columns must be count columns: {numerator!r}, {denominator!r}")
+        rest = (pd.to_numeric(table[denominator], errors="coerce") - pd.to_numeric(table[numerator], errors="coerce")).to_numpy(dtype=float)
+        low[:, count_columns.index(numerator)] |= (rest > 0) & (rest < threshold)
+    return low
+
+
+def rests_on_small_counts(
+    table: pd.DataFrame, count_columns: Sequence[str], *, threshold: int = DEFAULT_THRESHOLD, complements: dict[str, str] | None = None
+) -> pd.Series:
+    """True for rows with a count (or a numerator's complement) :func:`suppress` would hide.
+
+    For leaving such rows out of figures, where no table cell can carry a ``c``.
+    """
+    missing = [c for c in count_columns if c not in table.columns]
+    if missing:
+        raise KeyError(f"columns not in table: {missing}")
+    low = _primary(table, list(count_columns), threshold=threshold, complements=complements, suppress_zero=False)
+    return pd.Series(low.any(axis=1), index=table.index)
 
 
 def _lines(table, count_columns, *, total_row, total_column, groups) -> list[list[tuple[int, int]]]:
