@@ -126,11 +126,20 @@ display(Markdown("\n".join(f"- {n}" for n in notes)))
 rates = models.descriptive_rates(frame, outcome)
 rates["group"] = rates["group"].map(PLACEMENT_LABELS)
 table = rates.set_index("group").rename(columns={"rate": unit_label})
-shown = disclosure.suppress(table, ["n"], threshold=disclosure_threshold, rate_columns={unit_label: "n"})
+if table["with_outcome"].notna().any():
+    # Leavers with and without the outcome are both counts of children: protect both.
+    table = table.rename(columns={"with_outcome": "leavers with it"})
+    shown = disclosure.suppress(
+        table, ["n", "leavers with it"], threshold=disclosure_threshold,
+        rate_columns={unit_label: ["n", "leavers with it"]}, complements={"leavers with it": "n"},
+    )
+else:
+    shown = disclosure.suppress(table.drop(columns="with_outcome"), ["n"], threshold=disclosure_threshold, rate_columns={unit_label: "n"})
 display(HTML(shown.to_html(f"{spec.label}, by placement type, {years[0]} to {years[-1]} (unadjusted)")))
 
 # %%
-plotted = rates[rates["n"] >= max(disclosure_threshold, 30)]
+hidden = disclosure.rests_on_small_counts(rates, ["n", "with_outcome"], threshold=disclosure_threshold, complements={"with_outcome": "n"})
+plotted = rates[(rates["n"] >= max(disclosure_threshold, 30)) & ~hidden]
 fig, ax = plt.subplots(figsize=(8, 0.45 * len(plotted) + 1.5))
 colours = ["#b2182b" if g.startswith("At home") else "#2166ac" if g.startswith("Pupils not") else "#808080" for g in plotted["group"]]
 sns.barplot(data=plotted, y="group", x="rate", hue="group", palette=colours, legend=False, ax=ax)

@@ -94,6 +94,7 @@ shown = disclosure.suppress(
     ["at home on supervision", "all looked after"],
     threshold=disclosure_threshold,
     rate_columns={"share of looked after (%)": ["at home on supervision", "all looked after"], "per 1,000 children": "at home on supervision"},
+    complements={"at home on supervision": "all looked after"},  # the children looked after away from home
 )
 display(HTML(shown.to_html("Children looked after at home on supervision on 31 July, Scotland")))
 
@@ -114,14 +115,16 @@ plt.show()
 # ### By local authority
 #
 # The share of each authority's looked-after children who are at home on
-# supervision, by year. Shares on fewer than the disclosure threshold of
-# children are left blank in the figure and suppressed in the table.
+# supervision, by year. Shares resting on fewer than the disclosure threshold
+# of children (at home, or away from home) are left blank in the figure and
+# suppressed in the table.
 
 # %%
 stock["share"] = 100 * stock["home_supervision"] / stock["looked_after"]
-heat = stock.pivot(index="la_code", columns="year", values="share")
-small = stock.pivot(index="la_code", columns="year", values="home_supervision") < disclosure_threshold
-heat = heat.mask(small & (stock.pivot(index="la_code", columns="year", values="home_supervision") > 0))
+stock["hidden"] = disclosure.rests_on_small_counts(
+    stock, ["home_supervision", "looked_after"], threshold=disclosure_threshold, complements={"home_supervision": "looked_after"}
+)
+heat = stock.assign(share=stock["share"].mask(stock["hidden"])).pivot(index="la_code", columns="year", values="share")
 fig, ax = plt.subplots(figsize=(10, 0.3 * len(heat) + 2))
 sns.heatmap(heat, cmap="viridis", vmin=0, vmax=max(60, float(np.nanmax(heat.to_numpy())) if heat.notna().any().any() else 60), cbar_kws={"label": "Percent of looked-after children at home on supervision"}, ax=ax)
 ax.set(title="Share of looked-after children at home on supervision, by local authority, 31 July", xlabel="Year ending 31 July", ylabel="Local authority (GSS code)")
@@ -137,6 +140,7 @@ shown = disclosure.suppress(
     ["at home on supervision", "all looked after"],
     threshold=disclosure_threshold,
     rate_columns={"share (%)": ["at home on supervision", "all looked after"], "per 1,000 children": "at home on supervision"},
+    complements={"at home on supervision": "all looked after"},  # the children looked after away from home
     total_row="Scotland",
 )
 display(HTML(shown.to_html(f"Children at home on supervision by local authority, 31 July {years[-1]}")))
@@ -316,7 +320,7 @@ for year in years:
         characteristics = current
 long_table = pd.DataFrame(long_rows).set_index("year")
 long_table["share (%)"] = 100 * long_table[f"{long_years:g}+ years"] / long_table["at home on supervision"]
-shown = disclosure.suppress(long_table, ["at home on supervision", f"{long_years:g}+ years"], threshold=disclosure_threshold, rate_columns={"share (%)": [f"{long_years:g}+ years", "at home on supervision"]})
+shown = disclosure.suppress(long_table, ["at home on supervision", f"{long_years:g}+ years"], threshold=disclosure_threshold, rate_columns={"share (%)": [f"{long_years:g}+ years", "at home on supervision"]}, complements={f"{long_years:g}+ years": "at home on supervision"})
 display(HTML(shown.to_html(f"Children on home supervision for {long_years:g} years or more, 31 July")))
 fig, ax = plt.subplots(figsize=(8, 4))
 sns.lineplot(data=long_table.reset_index().assign(year=lambda f: f["year"].astype(int)), x="year", y=f"{long_years:g}+ years", marker="o", ax=ax)

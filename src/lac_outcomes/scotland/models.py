@@ -252,17 +252,25 @@ def descriptive_rates(frame: pd.DataFrame, outcome: str) -> pd.DataFrame:
 
     Returns group, n (pupil-years or leavers) and rate, in the published order;
     the last row is the comparison sample of pupils who are not looked after.
+    For the outcomes that count children (attainment, destination) ``with_outcome``
+    is the number of leavers with it, so disclosure control can protect the
+    leavers without it too; elsewhere it is NaN.
     """
     looked_after = frame[frame["looked_after"] == "Y"]
+    flag = {"attainment": "scqf5", "destination": "positive"}.get(outcome)
+
+    def row(group, members):
+        with_outcome = float(members[flag].sum()) if flag else np.nan
+        return (group, len(members), with_outcome, _rate(members, outcome))
+
     rows = []
     for placement in PLACEMENT_ORDER:
         members = looked_after[looked_after["placement_type"] == placement]
         if len(members):
-            rows.append((placement, len(members), _rate(members, outcome)))
-    rows.append(("all_looked_after", len(looked_after), _rate(looked_after, outcome)))
-    comparison = frame[frame["looked_after"] == "N"]
-    rows.append(("pupils_not_looked_after", len(comparison), _rate(comparison, outcome)))
-    return pd.DataFrame(rows, columns=["group", "n", "rate"])
+            rows.append(row(placement, members))
+    rows.append(row("all_looked_after", looked_after))
+    rows.append(row("pupils_not_looked_after", frame[frame["looked_after"] == "N"]))
+    return pd.DataFrame(rows, columns=["group", "n", "with_outcome", "rate"])
 
 
 # --------------------------------------------------------------------------
