@@ -194,3 +194,25 @@ def test_ni147_ni148_care_leavers(tmp_path):
 def test_every_indicator_has_a_definition():
     assert set(INDICATORS) == set(DEFINITIONS)
     assert all(len(text) > 40 for text in DEFINITIONS.values())
+
+
+def test_ni66_no_reviews_loaded_is_late(tmp_path):
+    # T1 has been looked after since 1 Jan 2010 (its first review chain is long before the data);
+    # 2019 and 2020 are loaded and hold no Reviews rows at all.  At 31 March 2020 T1 has been
+    # looked after 6+ months and no review was held between 30 Sep 2019 and 31 Mar 2020, so a
+    # review (due at most 6 months after the previous one) was overdue at year end -> late.
+    # T2, same start, reviewed 1 Dec 2019 (inside the window), next due 1 Jun 2020 -> on time.
+    def review(child, day):
+        return {"CHILD": child, "DOB": "01/01/2008", "REVIEW": day, "REVIEW_CODE": "PN1"}
+
+    def year_rows(reviews):
+        return {
+            "Episodes": [episode("T1", "01/01/2010", "S", "U4"), episode("T2", "01/01/2010", "S", "U4")],
+            "Header": [header("T1", "01/01/2008"), header("T2", "01/01/2008")],
+            "Reviews": reviews,
+        }
+
+    result = indicators_for(tmp_path, {2019: year_rows([]), 2020: year_rows([review("T2", "01/12/2019")])})
+    # Denominator T1, T2 = 2; on time T2 only = 1.
+    assert (result.loc["NI66", "numerator"], result.loc["NI66", "denominator"]) == (1, 2)
+    assert result.loc["NI66", "history_complete"]

@@ -65,7 +65,8 @@ DEFINITIONS = {
     "after at 31 March who had been looked after continuously for at least 4 weeks, the percentage whose reviews "
     "due during the year were all held on time. The first review is due within 28 days (20 working days) of "
     "starting to be looked after, the second within 3 months of the first, and later ones within 6 months of the "
-    "previous; a review due in the year but not held by 31 March counts as late.",
+    "previous; a review due in the year but not held by 31 March counts as late, and so does a child looked after "
+    "for 6 months or more with no review in the last 6 months before 31 March.",
     "NI147": "NI 147 Care leavers in suitable accommodation: of former relevant care leavers in the OC3 return who "
     "turned 19, 20 or 21 during the year (excluding those who died), the percentage in accommodation recorded as "
     "suitable (ACCOM code ending 1). Those the LA was not in touch with count in the denominator only.",
@@ -212,6 +213,12 @@ def _reviews_on_time(denominator: pd.DataFrame, reviews: pd.DataFrame, start: pd
     in_year = all_due.loc[all_due["due"].between(start, end)]
     late = in_year["held"].isna() | (in_year["held"] > in_year["due"])
     late_spells = set(in_year.loc[late, "spell"].tolist())
+    # Whatever the chain (even one begun before the loaded data), a child looked after 6+ months
+    # with no review in the last 6 months of the year had a review overdue at 31 March.
+    six_months_before = end - pd.DateOffset(months=6)
+    recent = held.loc[held["REVIEW"].between(six_months_before, end), "spell"]
+    overdue = spells.loc[(spells["spell_start"] <= six_months_before) & ~spells["spell"].isin(recent), "spell"]
+    late_spells |= set(overdue.tolist())
     return ~spells["spell"].isin(late_spells).to_numpy()
 
 
