@@ -39,7 +39,8 @@ def test_counts_placed_with_parents_and_ni62(tmp_path):
             # C: ceased (returned home, E4A) in October -> ceased, not looked after at 31 March.
             episode("C", "01/02/2017", "S", "U6", "05/05/2018", "X1"),
             episode("C", "05/05/2018", "P", "U6", "10/10/2018", "E4A"),
-            # D: a temporary placement (T4) does not count: U4 (1), T4 (ignored), back to U4 (2) -> 2 placements.
+            # D: a temporary placement (T4) does not count: U4 (1), T4 (ignored), back to the same U4 carer (same URN
+            # and PL_POST: not a new placement) -> 1 placement.
             episode("D", "01/04/2015", "S", "U4", "01/07/2018", "X1"),
             episode("D", "01/07/2018", "P", "T4", "05/07/2018", "X1"),
             episode("D", "05/07/2018", "P", "U4"),
@@ -216,3 +217,35 @@ def test_ni66_no_reviews_loaded_is_late(tmp_path):
     # Denominator T1, T2 = 2; on time T2 only = 1.
     assert (result.loc["NI66", "numerator"], result.loc["NI66", "denominator"]) == (1, 2)
     assert result.loc["NI66", "history_complete"]
+
+
+def test_return_from_temporary_placement_is_not_a_new_placement(tmp_path):
+    # Collection year 2020: 1 April 2019 to 31 March 2020.  All three children were born 2010 and
+    # have been looked after since 1 Jan 2015 (NI 63 cohort: under 16, in care 2.5+ years).
+    # A temporary placement (T1, 1-5 Oct 2019) does not count, and coming back from it to the same
+    # carer (same PLACE, URN and PL_POST as the last real placement) does not begin a new placement.
+    rows = {
+        "Episodes": [
+            # V1: U4 with carer 1111111 throughout but for T1 -> 1 placement; same placement since 2015 -> stable.
+            episode("V1", "01/01/2015", "S", "U4", "01/10/2019", "X1", URN="1111111"),
+            episode("V1", "01/10/2019", "P", "T1", "05/10/2019", "X1", URN="1111111"),
+            episode("V1", "05/10/2019", "P", "U4", URN="1111111"),
+            # V2: moved to carer 2222222 on 1 Jun 2019 (2), T1, back to 2222222 -> 2 placements, not 3;
+            # current placement from 1 Jun 2019 -> not stable.
+            episode("V2", "01/01/2015", "S", "U4", "01/06/2019", "X1", URN="1111111"),
+            episode("V2", "01/06/2019", "P", "U4", "01/10/2019", "X1", URN="2222222"),
+            episode("V2", "01/10/2019", "P", "T1", "05/10/2019", "X1", URN="2222222"),
+            episode("V2", "05/10/2019", "P", "U4", URN="2222222"),
+            # V3: as V2 but after T1 goes to a new carer 3333333 -> 3 placements (NI 62); not stable.
+            episode("V3", "01/01/2015", "S", "U4", "01/06/2019", "X1", URN="1111111"),
+            episode("V3", "01/06/2019", "P", "U4", "01/10/2019", "X1", URN="2222222"),
+            episode("V3", "01/10/2019", "P", "T1", "05/10/2019", "X1", URN="2222222"),
+            episode("V3", "05/10/2019", "P", "U4", URN="3333333"),
+        ],
+        "Header": [header(c, "01/01/2010") for c in ("V1", "V2", "V3")],
+    }
+    result = indicators_for(tmp_path, {2020: rows})
+    # NI 62: 3+ placements: V3 only -> 1 of 3 (V2 would be 3 if the return counted).
+    assert (result.loc["NI62", "numerator"], result.loc["NI62", "denominator"]) == (1, 3)
+    # NI 63: cohort V1-V3; same placement 2+ years: V1 only -> 1 of 3.
+    assert (result.loc["NI63", "numerator"], result.loc["NI63", "denominator"]) == (1, 3)

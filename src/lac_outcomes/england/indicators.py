@@ -56,7 +56,8 @@ DEFINITIONS = {
     "NI62": "NI 62 Stability of placements of looked after children, number of moves: the percentage of children "
     "looked after at 31 March who had three or more separate placements during the year. The placement in "
     "progress on 1 April (or at entry) counts as one; each later episode that began a new placement (reason S, P, "
-    "T, B or U) counts as another; changes of legal status only (L) and temporary placements (T0-T4) do not.",
+    "T, B or U) counts as another; changes of legal status only (L) and temporary placements (T0-T4) do not, nor "
+    "does coming back from a temporary placement to the same carer (same PLACE, URN and PL_POST).",
     "NI63": "NI 63 Stability of placements of looked after children, length of placement: of children under 16 at "
     "31 March who had been looked after continuously for at least 2.5 years, the percentage who had been in the "
     "same placement for at least 2 years, or who were placed for adoption and whose adoptive placement together "
@@ -117,7 +118,13 @@ def episode_history(episodes: pd.DataFrame) -> pd.DataFrame:
     history["spell_reason"] = history["REC"].where(last_of_spell).groupby(history["spell"]).transform("first")
 
     temporary = history["PLACE"].isin(TEMPORARY_PLACEMENTS)
-    begins_placement = (history["RNE"].isin(RNE_NEW_PLACEMENT) | new_spell) & ~temporary
+    # Coming back from a temporary placement to the carer of the last real placement (same PLACE,
+    # URN and PL_POST) continues that placement rather than beginning a new one.
+    carer = history["PLACE"].astype(str) + "\x1f" + history["URN"].fillna("").astype(str) + "\x1f" + history["PL_POST"].fillna("").astype(str)
+    last_real_carer = carer.where(~temporary).groupby(history["spell"]).ffill().groupby(history["spell"]).shift(1)
+    after_temporary = temporary.groupby(history["spell"]).shift(1, fill_value=False).astype(bool)
+    returns_to_carer = after_temporary & (carer == last_real_carer) & ~new_spell
+    begins_placement = (history["RNE"].isin(RNE_NEW_PLACEMENT) | new_spell) & ~temporary & ~returns_to_carer
     history["begins_placement"] = begins_placement
     placement_start = history["DECOM"].where(begins_placement)
     history["placement_start"] = placement_start.groupby(history["spell"]).ffill()
