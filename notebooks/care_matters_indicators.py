@@ -139,19 +139,25 @@ def national_frame(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 national = national_frame(indicators)
+
+
+def counts_of(frame: pd.DataFrame) -> pd.DataFrame:
+    """Numerator and denominator as counts of children (NI 58's numerator is a sum of scores, not children)."""
+    return frame.assign(numerator=frame["numerator"].where(~frame["indicator"].isin(MEANS)))
+
+
+# An LA-year value is withheld from every output -- tables, figures, results file -- when it
+# rests on a small count (its numerator, its cohort, or the children left out), or when it
+# is the second cell hidden so that one cannot be worked out from the national total.
+withheld = disclosure.suppress(
+    counts_of(indicators), ["numerator", "denominator"], threshold=disclosure_threshold,
+    complements={"numerator": "denominator"}, groups=["indicator", "YEAR"],
+).suppressed[["numerator", "denominator"]].any(axis=1)
+indicators = indicators.assign(small=withheld)
 shown_las = indicators[indicators["LA"].isin(selected)].copy()
-
-
-def suppression_flags(frame: pd.DataFrame) -> pd.Series:
-    """True where an LA-year value rests on a small count: its numerator, denominator, or the children left out."""
-    counts = frame.assign(numerator=frame["numerator"].where(~frame["indicator"].isin(MEANS)))
-    return disclosure.rests_on_small_counts(
-        counts, ["numerator", "denominator"], threshold=disclosure_threshold, complements={"numerator": "denominator"}
-    )
-
-
-shown_las["small"] = suppression_flags(shown_las)
-national["small"] = suppression_flags(national)
+national["small"] = disclosure.rests_on_small_counts(
+    counts_of(national), ["numerator", "denominator"], threshold=disclosure_threshold, complements={"numerator": "denominator"}
+)
 
 # %% [markdown]
 # ## Children looked after, starting, ceasing and placed with parents
@@ -173,6 +179,7 @@ shown = disclosure.suppress(
     count_columns,
     threshold=disclosure_threshold,
     rate_columns={"placed with parents (%)": ["placed with parents", "looked after at 31 March"]},
+    complements={"placed with parents": "looked after at 31 March"},  # the children not placed with parents
     groups=["Year"],  # the authorities of a year add up to the national totals shown below
 )
 shown.display = shown.display.set_index(["Local authority", "Year"])
@@ -185,7 +192,8 @@ national_counts = national_counts.rename(columns={"CLA_31MAR": "looked after at 
 national_counts.index = national_counts.index.rename("Year").astype(str)
 national_counts = national_counts[count_columns + ["placed with parents (%)"]].rename_axis(columns=None)
 shown = disclosure.suppress(
-    national_counts, count_columns, threshold=disclosure_threshold, rate_columns={"placed with parents (%)": ["placed with parents", "looked after at 31 March"]}
+    national_counts, count_columns, threshold=disclosure_threshold, rate_columns={"placed with parents (%)": ["placed with parents", "looked after at 31 March"]},
+    complements={"placed with parents": "looked after at 31 March"},
 )
 display(HTML(shown.to_html("All local authorities loaded: children looked after, starting, ceasing and placed with parents, by collection year")))
 
@@ -331,6 +339,7 @@ shown = disclosure.suppress(
     rate_columns={"percent (mean score for NI 58)": ["cohort (children)", "meeting it (children)"]},
     complements={"meeting it (children)": "cohort (children)"},  # the children not meeting it are a count too
     groups=["Indicator"],  # the authorities add up to the national figure shown above
+    withheld=placed["small"],
 )
 # where the funnel position stands on a suppressed value it is suppressed too
 shown.display.loc[shown.suppressed["percent (mean score for NI 58)"], "against national"] = disclosure.CONFIDENTIAL
@@ -355,6 +364,7 @@ shown = disclosure.suppress(
     rate_columns={"percent (mean score for NI 58)": ["cohort (children)", "meeting it (children)"]},
     complements={"meeting it (children)": "cohort (children)"},  # the children not meeting it are a count too
     groups=["Indicator", "Year"],
+    withheld=shown_las["small"],
 )
 shown.display = shown.display.set_index(["Indicator", "Local authority", "Year"])
 display(HTML("<details><summary>Every indicator by local authority and collection year (table)</summary>"
@@ -455,7 +465,10 @@ results = {
     "truth_known": truth is not None,
 }
 if check is not None:
-    results["check"] = json.loads(check.to_json(orient="records"))
+    # n and the computed value would give back a withheld count: the check carries them only where shown.
+    hidden = check.merge(indicators[["LA", "YEAR", "indicator", "small"]], on=["LA", "YEAR", "indicator"], how="left")["small"].fillna(True).to_numpy()
+    check_shown = check.assign(**{c: check[c].mask(hidden) for c in ["n", "computed", "difference"]}, suppressed=hidden)
+    results["check"] = json.loads(check_shown.to_json(orient="records"))
 write_json(results_path, results)
 
 # %% tags=["summary"]

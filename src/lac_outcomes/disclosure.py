@@ -63,6 +63,7 @@ def suppress(
     total_column: str | None = None,
     groups: Sequence[str] | None = None,
     complements: dict[str, str] | None = None,
+    withheld: pd.Series | None = None,
     suppress_zero: bool = False,
     decimals: int = 1,
 ) -> SuppressedTable:
@@ -78,6 +79,9 @@ def suppress(
     ``complements`` maps a numerator column to its denominator column: where
     the children *not* counted (denominator - numerator) are 1 to
     threshold - 1, the numerator is suppressed, since subtraction would show them.
+    ``withheld`` (bool by row) marks rows already withheld elsewhere -- from a
+    figure or results file suppressed over a wider table -- whose counts are
+    suppressed here too, so the two outputs together reveal nothing.
     """
     rate_columns = dict(rate_columns or {})
     missing = [c for c in [*count_columns, *rate_columns] if c not in table.columns]
@@ -88,6 +92,8 @@ def suppress(
 
     counts = table[list(count_columns)].apply(pd.to_numeric, errors="coerce").to_numpy(dtype=float)
     mask = _primary(table, list(count_columns), threshold=threshold, complements=complements, suppress_zero=suppress_zero)
+    if withheld is not None:
+        mask |= withheld.reindex(table.index).fillna(False).astype(bool).to_numpy()[:, None] & ~np.isnan(counts)
 
     lines = _lines(table, list(count_columns), total_row=total_row, total_column=total_column, groups=groups)
     _secondary(counts, mask, lines)
