@@ -127,6 +127,35 @@ def test_row_rule_quarantines_the_bad_row(tmp_path, table, bad_row, rule, column
     assert list(quarantine.columns) == ["LA", "YEAR", "table", "file", "row", "column", "rule"]
 
 
+# One row per child per return (DfE validator checks INT31 AD1, INT33 OC2, INT34 OC3, INT36 UASC):
+# a second row for the same child would count the child twice in NI 58, 61, 147 and 148.
+ONE_ROW_PER_CHILD = {
+    "OC2": {"CHILD": "A", "DOB": "01/01/2010", "SDQ_SCORE": 12},
+    "OC3": {"CHILD": "L1", "DOB": "01/01/1999", "IN_TOUCH": "YES", "ACTIV": "F2", "ACCOM": "U1"},
+    "AD1": {"CHILD": "A", "DOB": "01/01/2010", "DATE_INT": "01/07/2017", "DATE_MATCH": "01/05/2018", "FOSTER_CARE": "0", "NB_ADOPTR": 2, "SEX_ADOPTR": "MF", "LS_ADOPTR": "L0"},
+    "UASC": {"CHILD": "A", "DOB": "01/01/2010", "SEX": "1", "DUC": ""},
+}
+
+
+@pytest.mark.parametrize("table", sorted(ONE_ROW_PER_CHILD))
+def test_second_row_for_a_child_is_quarantined(tmp_path, table):
+    # The same child's row three times (identical, then a differing second copy): the first is kept,
+    # the second and third (file lines 3 and 4; the header is line 1) are quarantined as duplicates.
+    year = 2019
+    rows = _valid_return()
+    first = ONE_ROW_PER_CHILD[table]
+    rows[table] = [first, first, {**first, "DOB": "02/01/2010"}]
+    paths = write_return(tmp_path / LA, year, rows)
+    result = read_returns([Source(LA, year, tmp_path / LA)])
+
+    quarantine = result.tables[table].quarantine
+    assert quarantine[["file", "row", "column", "rule"]].to_dict("records") == [
+        {"file": str(paths[table]), "row": line, "column": "CHILD", "rule": RULE_DUPLICATE_CHILD} for line in (3, 4)
+    ]
+    counts = result.tables[table]
+    assert (counts.rows_in, counts.rows_kept, counts.rows_quarantined) == (3, 1, 2)
+
+
 def test_code_valid_in_a_later_specification_is_quarantined_in_an_earlier_year(tmp_path):
     # E45 (special guardianship to former foster carers) replaced E43 in the 2019 specification.
     rows = {"Header": [header("C", "01/01/2010")], "Episodes": [episode("C", "01/05/2017", "S", "U4", "01/06/2017", "E45")]}

@@ -53,6 +53,9 @@ RULE_DEC_REC = "DEC and REC must both be given or both be blank"
 RULE_OVERLAP = "episode overlaps an earlier episode of the same child"
 RULE_DUPLICATE_CHILD = "child appears more than once"
 ROW_COLUMN = "*"  # quarantine column for faults of the whole row
+# Tables holding at most one row per child in a return (DfE validator checks INT31 AD1, INT33 OC2,
+# INT34 OC3, INT36 UASC); a second or later row for the child is quarantined.
+ONE_ROW_PER_CHILD = ("Header", "UASC", "OC2", "OC3", "AD1")
 
 # Words exporters use for each table in file names, longest first when matched.
 TABLE_NAME_WORDS = {
@@ -274,7 +277,7 @@ def row_rules(table: Table, year: int) -> list[RowRule]:
     if table.name == "Episodes":
         rules.append(RowRule(RULE_DEC_REC, "REC", lambda f: (f["_raw_DEC"] == "") != (f["_raw_REC"] == "")))
         rules.append(RowRule(RULE_OVERLAP, "DECOM", _overlapping_episodes))
-    if table.name == "Header":
+    if table.name in ONE_ROW_PER_CHILD:
         rules.append(RowRule(RULE_DUPLICATE_CHILD, "CHILD", lambda f: f["CHILD"].notna() & f["CHILD"].duplicated()))
     return rules
 
