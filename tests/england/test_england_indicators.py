@@ -136,6 +136,20 @@ def test_ni61_adoption_timeliness(tmp_path):
     result = indicators_for(tmp_path, {2019: rows})
     # Adopted in the year: P, Q, R = 3; on time: P, R = 2.
     assert (result.loc["NI61", "numerator"], result.loc["NI61", "denominator"]) == (2, 3)
+    # Only 2019 is loaded: an adoptive placement begun before 1 April 2018 would be dated by the
+    # first loaded episode, too late, so the first loaded year's NI 61 is not complete history.
+    assert not result.loc["NI61", "history_complete"]
+
+
+def test_ni61_history_complete_once_previous_year_loaded(tmp_path):
+    # With 2018 and 2019 loaded, 2019's NI 61 has its previous year: complete.  NI 58 needs no
+    # earlier year, so it is complete in either year.
+    def year_rows():
+        return {"Episodes": [episode("W", "01/01/2017", "S", "U4")], "Header": [header("W", "01/01/2010")]}
+
+    result = indicators_for(tmp_path, {2018: year_rows(), 2019: year_rows()})
+    assert result.loc["NI61", "history_complete"]
+    assert result.loc["NI58", "history_complete"]
 
 
 def test_ni66_reviews_on_time(tmp_path):

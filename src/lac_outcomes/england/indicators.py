@@ -9,7 +9,7 @@ looks back 2.5 years and NI 66 needs the review before the year began.
 Output: one row per LA, collection year and indicator with numerator,
 denominator and value.  No disclosure control here (the reports apply it).
 ``history_complete`` is False where the indicator needs earlier returns that
-were not loaded (NI 63 needs the two previous years, NI 66 the previous one);
+were not loaded (NI 63 needs the two previous years, NI 61 and NI 66 the previous one);
 the value is still computed from what is there.
 
 Children looked after under an agreed series of short-term breaks (legal
@@ -76,8 +76,9 @@ DEFINITIONS = {
 }
 
 INDICATORS = tuple(DEFINITIONS)
-# Earlier collection years an indicator needs, beyond its own year, for a complete history.
-HISTORY_YEARS_NEEDED = {"NI63": 2, "NI66": 1}
+# Earlier collection years an indicator needs, beyond its own year, for a complete history
+# (NI 61: an adoptive placement begun before the first loaded year would be dated too late).
+HISTORY_YEARS_NEEDED = {"NI61": 1, "NI63": 2, "NI66": 1}
 
 
 # --------------------------------------------------------------------------- helpers
