@@ -172,6 +172,8 @@ display(HTML(shown.to_html("Published and synthetic figures")))
 
 # %%
 education_cmp = compared[compared["measure"].isin(["attendance_rate_full_year_single_placement", "exclusions_per_1000_full_year_single_placement"])]
+# The figure shows only what the table shows: no rate resting on fewer pupils than the threshold.
+education_cmp = education_cmp[education_cmp["n"] >= disclosure_threshold]
 if not education_cmp.empty:
     long = education_cmp.melt(id_vars=["measure", "breakdown"], value_vars=["published", "synthetic"], var_name="source", value_name="rate")
     grid = sns.catplot(data=long, y="breakdown", x="rate", hue="source", col="measure", kind="bar", sharex=False, height=4, aspect=1.3)

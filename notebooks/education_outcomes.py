@@ -101,12 +101,15 @@ sparse = excluded["sparse_placement_types"]
 notes = [
     f"Looked-after rows: {n_looked_after:,}; in the model: {len(data):,}.",
     f"Left out for a missing covariate: {excluded['missing']:,}.",
+    *([f"Left out with no sessions possible (no exposure): {excluded['no_sessions_possible']:,}."] if excluded["no_sessions_possible"] else []),
 ]
 if sparse:
+    sparse_rows = sum(sparse.values())
+    sparse_rows = f"{sparse_rows:,}" if sparse_rows >= disclosure_threshold else disclosure.CONFIDENTIAL
     notes.append(
         f"Left out because their placement type has fewer than {min_level_rows} rows, or an outcome that never varies "
         f"(its effect cannot be estimated): {', '.join(PLACEMENT_LABELS.get(k, k) for k in sparse)} "
-        f"({sum(sparse.values()):,} rows in all; counts by type are not shown where small)."
+        f"({sparse_rows} rows in all; counts by type are not shown where small)."
     )
 flat = excluded["local_authorities_without_variation"]
 if flat:
@@ -124,6 +127,8 @@ display(Markdown("\n".join(f"- {n}" for n in notes)))
 
 # %%
 rates = models.descriptive_rates(frame, outcome)
+# The placement rows add up to "all looked after": one line for secondary suppression.
+rates["adds up"] = np.where(rates["group"] == "pupils_not_looked_after", None, "looked after")
 rates["group"] = rates["group"].map(PLACEMENT_LABELS)
 table = rates.set_index("group").rename(columns={"rate": unit_label})
 if table["with_outcome"].notna().any():
@@ -131,14 +136,15 @@ if table["with_outcome"].notna().any():
     table = table.rename(columns={"with_outcome": "leavers with it"})
     shown = disclosure.suppress(
         table, ["n", "leavers with it"], threshold=disclosure_threshold,
-        rate_columns={unit_label: ["n", "leavers with it"]}, complements={"leavers with it": "n"},
+        rate_columns={unit_label: ["n", "leavers with it"]}, complements={"leavers with it": "n"}, groups=["adds up"],
     )
 else:
-    shown = disclosure.suppress(table.drop(columns="with_outcome"), ["n"], threshold=disclosure_threshold, rate_columns={unit_label: "n"})
+    shown = disclosure.suppress(table.drop(columns="with_outcome"), ["n"], threshold=disclosure_threshold, rate_columns={unit_label: "n"}, groups=["adds up"])
+shown.display = shown.display.drop(columns="adds up")
 display(HTML(shown.to_html(f"{spec.label}, by placement type, {years[0]} to {years[-1]} (unadjusted)")))
 
 # %%
-hidden = disclosure.rests_on_small_counts(rates, ["n", "with_outcome"], threshold=disclosure_threshold, complements={"with_outcome": "n"})
+hidden = pd.Series(shown.suppressed[unit_label].to_numpy(), index=rates.index)  # what the table hides, the figure leaves out
 plotted = rates[(rates["n"] >= max(disclosure_threshold, 30)) & ~hidden]
 fig, ax = plt.subplots(figsize=(8, 0.45 * len(plotted) + 1.5))
 colours = ["#b2182b" if g.startswith("At home") else "#2166ac" if g.startswith("Pupils not") else "#808080" for g in plotted["group"]]

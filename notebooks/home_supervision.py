@@ -176,7 +176,10 @@ spell_counts = pd.DataFrame(
     },
     index=["spells analysed", "began before the period (delayed entry)", "ended (left home supervision)", "censored", "of which censored at 18"],
 )
-shown = disclosure.suppress(spell_counts, ["spells"], threshold=disclosure_threshold)
+# Spells analysed = ended + censored: those three add up, so they are one line for secondary suppression.
+spell_counts["adds up"] = ["analysed", None, "analysed", "analysed", None]
+shown = disclosure.suppress(spell_counts, ["spells"], threshold=disclosure_threshold, groups=["adds up"])
+shown.display = shown.display.drop(columns="adds up")
 display(HTML(shown.to_html("Spells of home supervision in the survival analysis")))
 display(Markdown(f"**Median duration** (Kaplan-Meier): {median:.2f} years (95% CI {median_low:.2f} to {median_high:.2f}). "
                  f"Still on home supervision after 1 year: {100 * survival.survival_at(km, 1):.1f}%; after 2 years: {100 * survival.survival_at(km, 2):.1f}%; "
@@ -197,7 +200,8 @@ axes[0].step(overall["time"], 100 * overall["survival"], where="post", color="bl
 axes[0].fill_between(overall["time"], 100 * overall["ci_low"], 100 * overall["ci_high"], step="post", alpha=0.3, color="grey")
 axes[0].axhline(50, color="grey", linestyle=":")
 axes[0].set(title="Kaplan-Meier: spells still on home supervision (95% CI)", xlabel="Years since the spell started", ylabel="Percent of spells still going", xlim=(0, 12), ylim=(0, 100))
-by_age = pd.concat([_km_frame(spells[age_group == g], f"age {g}") for g in age_group.cat.categories if (age_group == g).sum() >= 30])
+age_frames = [_km_frame(spells[age_group == g], f"age {g}") for g in age_group.cat.categories if (age_group == g).sum() >= 30]
+by_age = pd.concat(age_frames) if age_frames else pd.DataFrame(columns=["time", "survival", "ci_low", "ci_high", "at_risk", "group"])
 for label, group in by_age.groupby("group", sort=False):
     axes[1].step(group["time"], 100 * group["survival"], where="post", label=label)
 axes[1].legend(title="Age at start")
@@ -241,8 +245,8 @@ endings = spells[spells["event"] == 1]["cause"].value_counts().reindex(list(surv
 ending_counts = pd.DataFrame({"spells": endings.rename(index=ENDING_LABELS)})
 ending_counts.loc["Total"] = ending_counts["spells"].sum()
 ending_counts["percent"] = 100 * ending_counts["spells"] / ending_counts.loc["Total", "spells"]
-shown = disclosure.suppress(ending_counts, ["spells"], threshold=disclosure_threshold, rate_columns={"percent": "spells"}, total_row="Total")
-display(HTML(shown.to_html("Spells that ended, by how they ended")))
+endings_shown = disclosure.suppress(ending_counts, ["spells"], threshold=disclosure_threshold, rate_columns={"percent": "spells"}, total_row="Total")
+display(HTML(endings_shown.to_html("Spells that ended, by how they ended")))
 
 # %% [markdown]
 # ## What predicts leaving home supervision: Cox model
@@ -323,7 +327,9 @@ long_table["share (%)"] = 100 * long_table[f"{long_years:g}+ years"] / long_tabl
 shown = disclosure.suppress(long_table, ["at home on supervision", f"{long_years:g}+ years"], threshold=disclosure_threshold, rate_columns={"share (%)": [f"{long_years:g}+ years", "at home on supervision"]}, complements={f"{long_years:g}+ years": "at home on supervision"})
 display(HTML(shown.to_html(f"Children on home supervision for {long_years:g} years or more, 31 July")))
 fig, ax = plt.subplots(figsize=(8, 4))
-sns.lineplot(data=long_table.reset_index().assign(year=lambda f: f["year"].astype(int)), x="year", y=f"{long_years:g}+ years", marker="o", ax=ax)
+# The figure shows only the years the table shows.
+long_plotted = long_table[~shown.suppressed[f"{long_years:g}+ years"].to_numpy()]
+sns.lineplot(data=long_plotted.reset_index().assign(year=lambda f: f["year"].astype(int)), x="year", y=f"{long_years:g}+ years", marker="o", ax=ax)
 ax.set(title=f"Children on home supervision for {long_years:g} years or more, 31 July", xlabel="Year ending 31 July", ylabel="Children", ylim=(0, None))
 plt.show()
 
@@ -334,7 +340,7 @@ plt.show()
 # %%
 day = pd.Timestamp(years[-1], 7, 31)
 current = characteristics.copy()
-current["age"] = (day - (current["start"] - pd.to_timedelta(current["age_at_start"] * derive.DAYS_PER_YEAR, unit="D"))).dt.days // 365.25
+current["age"] = derive.age_on(current["child_id"].map(tables["children"].set_index("child_id")["date_of_birth"]), day)
 current["age band"] = pd.cut(current["age"], [0, 5, 10, 14, 18], right=False, labels=["under 5", "5 to 9", "10 to 13", "14 to 17"]).astype(str)
 current["SIMD quintile"] = current["simd_quintile"].astype(int).astype(str)
 rows = []
@@ -392,13 +398,23 @@ else:
     table = planted_rows.set_index("term")[["planted", "estimate", "ci_low", "ci_high"]].round(3)
     table["covered"] = planted_rows["covered"].map({True: "yes", False: "no"}).to_numpy()
     table.insert(0, "spells", [len(spells)] * len(cox_check) + list(shares["n"]))
-    shown = disclosure.suppress(table, ["spells"], threshold=disclosure_threshold, rate_columns={c: "spells" for c in ["planted", "estimate", "ci_low", "ci_high"]}, decimals=3)
+    # A share of endings times the spells gives back that ending's count: withhold it wherever
+    # the table of endings above suppressed the count.
+    ending_hidden = [bool(endings_shown.suppressed.loc[ENDING_LABELS[c], "spells"]) for c in shares["cause"]]
+    withheld = pd.Series([False] * len(cox_check) + ending_hidden, index=table.index)
+    shown = disclosure.suppress(
+        table, ["spells"], threshold=disclosure_threshold, rate_columns={c: "spells" for c in ["planted", "estimate", "ci_low", "ci_high"]},
+        withheld=withheld, decimals=3,
+    )
+    shown.display.loc[withheld.to_numpy(), "covered"] = disclosure.CONFIDENTIAL
     display(HTML(shown.to_html("Planted and estimated: Cox log hazard ratios and probabilities of each ending")))
     long_truth = truth["home_supervision"]["long_duration"]
     on_end = survival.long_spells_on(runs, period_end, min_years=5.0)
+    long_count = int(on_end["long"].sum())
+    long_count = f"{long_count:,}" if long_count == 0 or long_count >= disclosure_threshold else disclosure.CONFIDENTIAL
     display(Markdown(
         f"{int(planted_rows['covered'].sum())} of {len(planted_rows)} planted values lie in their 95% interval. "
-        f"Children at home 5+ years on {period_end:%d %B %Y}: {int(on_end['long'].sum()):,} here, {long_truth['children_at_home_5_years_or_more_on_period_end']:,} by the generator's own count. "
+        f"Children at home 5+ years on {period_end:%d %B %Y}: {long_count} here, {long_truth['children_at_home_5_years_or_more_on_period_end']:,} by the generator's own count. "
         f"The model's share of spells lasting 5 years for the reference child (female, 8 at start, SIMD 1, average authority, no age-18 limit) is {100 * long_truth['model_share_lasting_5_years_reference']:.1f}%."
     ))
 

@@ -221,3 +221,22 @@ def test_stock_counts_children_at_home_on_supervision(simulated):
     target = small_run["truth"]["calibration_targets"]["stock_by_year"][2019]
     assert stock.loc[2019, "looked_after"] == target["achieved_total"]
     assert stock.loc[2019, "home_supervision"] <= target["achieved_by_group"]["at_home_with_parents"]
+
+
+def test_pupil_years_without_sessions_possible_are_left_out_and_counted():
+    from lac_outcomes.scotland import models
+
+    frame = pd.DataFrame(
+        {
+            "looked_after": ["Y"] * 4,
+            "placement_type": ["with_foster_carers_la"] * 4,
+            "la_code": ["S12000049"] * 4,
+            "sessions_possible": [380, 0, 300, 200],
+            "sessions_absent": [20, 0, 30, 10],
+            "exclusion_cases": [0, 0, 1, 0],
+            **{term: [0.0] * 4 for term in models.OUTCOMES["attendance"].terms},
+        }
+    )
+    rows, excluded = models.model_rows(frame, "attendance", min_level_rows=1)
+    assert excluded["no_sessions_possible"] == 1
+    assert rows["sessions_possible"].tolist() == [380, 300, 200]

@@ -203,13 +203,19 @@ def model_rows(frame: pd.DataFrame, outcome: str, min_level_rows: int = 30) -> t
     placement type with fewer than ``min_level_rows`` rows (or whose outcome
     never varies): its coefficient could not be estimated (a handful of
     leavers with none at SCQF level 5 gives an estimate of minus infinity).
-    Returns (rows, {"missing": n, "sparse_placement_types": {type: n}}).
+    Pupil-years with no sessions possible (a pupil on the roll for none of the
+    year) carry no exposure: they are left out of the attendance and exclusion
+    models and counted.
+    Returns (rows, {"missing": n, "no_sessions_possible": n, "sparse_placement_types": {type: n}, ...}).
     """
     spec = OUTCOMES[outcome]
     looked_after = frame[frame["looked_after"] == "Y"]
     needed = ["placement_type", "la_code", *spec.terms]
     complete = looked_after[needed].notna().all(axis=1)
-    rows = looked_after[complete]
+    no_exposure = pd.Series(False, index=looked_after.index)
+    if outcome in ("attendance", "exclusions"):
+        no_exposure = complete & (looked_after["sessions_possible"] <= 0)
+    rows = looked_after[complete & ~no_exposure]
     response = {
         "attendance": rows.get("sessions_absent"),
         "exclusions": rows.get("exclusion_cases"),
@@ -227,6 +233,7 @@ def model_rows(frame: pd.DataFrame, outcome: str, min_level_rows: int = 30) -> t
     keep &= ~rows["la_code"].isin(flat.index)
     excluded = {
         "missing": int((~complete).sum()),
+        "no_sessions_possible": int(no_exposure.sum()),
         "sparse_placement_types": {str(k): int(v) for k, v in sparse["size"].items()},
         "local_authorities_without_variation": {str(k): int(v) for k, v in flat["size"].items()},
     }
