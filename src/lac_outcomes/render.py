@@ -58,7 +58,9 @@ def execute(notebook: Path, executed: Path, parameters: dict) -> nbformat.Notebo
     notebook, executed = Path(notebook), Path(executed)
     # The kernel imports the same lac_outcomes as this process, installed or not.
     package_root = str(Path(__file__).resolve().parents[1])
-    os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [package_root, os.environ.get("PYTHONPATH")]))
+    paths = [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]
+    if package_root not in paths:
+        os.environ["PYTHONPATH"] = os.pathsep.join([package_root, *paths])
     with atomic_path(executed, suffix=".ipynb") as tmp:
         try:
             for attempt in range(1, KERNEL_START_ATTEMPTS + 1):
