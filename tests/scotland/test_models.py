@@ -240,3 +240,26 @@ def test_pupil_years_without_sessions_possible_are_left_out_and_counted():
     rows, excluded = models.model_rows(frame, "attendance", min_level_rows=1)
     assert excluded["no_sessions_possible"] == 1
     assert rows["sessions_possible"].tolist() == [380, 300, 200]
+
+
+def test_cox_score_residuals_respect_delayed_entry():
+    from statsmodels.duration.hazard_regression import PHReg
+
+    from lac_outcomes.scotland import survival
+
+    rng = np.random.default_rng(3)
+    n = 400
+    x = rng.normal(size=(n, 2))
+    time = rng.exponential(np.exp(-x @ np.array([0.5, -0.3])))
+    time = np.round(time, 6) + 1e-3  # no ties, so Breslow and Efron agree
+    status = (rng.uniform(size=n) < 0.8).astype(float)
+    strata = rng.integers(0, 3, size=n)
+    # Without entry the residuals agree with statsmodels' own.
+    fit = PHReg(time, x, status=status, strata=strata, ties="breslow").fit()
+    np.testing.assert_allclose(survival.cox_score_residuals(fit.model, fit.params), fit.model.score_residuals(fit.params), atol=1e-8)
+    # With delayed entry they sum to zero at the maximum likelihood fit (the score equation).
+    entry = np.where(rng.uniform(size=n) < 0.4, time * rng.uniform(0, 0.9, size=n), 0.0)
+    fit = PHReg(time, x, status=status, strata=strata, entry=entry, ties="breslow").fit()
+    residuals = survival.cox_score_residuals(fit.model, fit.params)
+    np.testing.assert_allclose(residuals.sum(axis=0), 0.0, atol=1e-6)
+    np.testing.assert_allclose(residuals.sum(axis=0), fit.model.score(fit.params), atol=1e-6)

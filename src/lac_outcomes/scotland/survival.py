@@ -245,16 +245,66 @@ def fit_cox(data: pd.DataFrame, stratify_by: str | None = "la_code"):
     return model.fit()
 
 
+def cox_score_residuals(model, params) -> np.ndarray:
+    """Score residuals of a ``PHReg`` (Lin and Wei), honouring delayed entry and strata.
+
+    For spell i with covariates x_i, weight w_i = exp(x_i b), entry e_i, time t_i
+    and event indicator d_i, in its stratum:
+
+        U_i = d_i (x_i - xbar(t_i)) - w_i * sum over event times t_j in (e_i, t_i]
+              of (d_j / S0(t_j)) (x_i - xbar(t_j))
+
+    where the risk set at t is {k: e_k < t <= t_k}, S0 its summed weights and
+    xbar its weighted mean covariates; d_j is the number of events at t_j
+    (Breslow form).  statsmodels 0.15's ``score_residuals`` ignores entry times
+    (checked: its residuals do not sum to zero at the fit once entry is given).
+    """
+    x = np.asarray(model.exog, dtype=float)
+    time = np.asarray(model.endog, dtype=float)
+    status = np.asarray(model.status, dtype=float)
+    entry = np.asarray(model.entry, dtype=float) if model.entry is not None else np.zeros_like(time)
+    weight = np.exp(x @ np.asarray(params, dtype=float))
+    strata = np.zeros(len(time), dtype=int)
+    for code, rows in enumerate(model.surv.stratum_rows):
+        strata[rows] = code
+    residuals = np.zeros_like(x)
+    for code in np.unique(strata):
+        rows = np.flatnonzero(strata == code)
+        xs, ts, es, ds, ws = x[rows], time[rows], entry[rows], status[rows], weight[rows]
+        event_times, deaths = np.unique(ts[ds == 1], return_counts=True)
+        if len(event_times) == 0:
+            continue
+        # Risk set sums at each event time: those with time >= t, less those not yet entered (entry >= t).
+        by_time, by_entry = np.argsort(ts), np.argsort(es)
+        tail = lambda values, order: np.concatenate([np.cumsum(values[order][::-1], axis=0)[::-1], np.zeros((1,) + values.shape[1:])])
+        s0_time, s1_time = tail(ws, by_time), tail(ws[:, None] * xs, by_time)
+        s0_entry, s1_entry = tail(ws, by_entry), tail(ws[:, None] * xs, by_entry)
+        at_time = np.searchsorted(ts[by_time], event_times, side="left")
+        at_entry = np.searchsorted(es[by_entry], event_times, side="left")
+        s0 = s0_time[at_time] - s0_entry[at_entry]
+        s1 = s1_time[at_time] - s1_entry[at_entry]
+        xbar = s1 / s0[:, None]
+        hazard = deaths / s0
+        cum_h = np.concatenate([[0.0], np.cumsum(hazard)])
+        cum_hx = np.vstack([np.zeros((1, x.shape[1])), np.cumsum(hazard[:, None] * xbar, axis=0)])
+        upto_time = np.searchsorted(event_times, ts, side="right")
+        upto_entry = np.searchsorted(event_times, es, side="right")
+        h = cum_h[upto_time] - cum_h[upto_entry]
+        hx = cum_hx[upto_time] - cum_hx[upto_entry]
+        own = np.searchsorted(event_times, ts, side="left")
+        own_xbar = xbar[np.minimum(own, len(event_times) - 1)]
+        residuals[rows] = ds[:, None] * (xs - own_xbar) - ws[:, None] * (xs * h[:, None] - hx)
+    return residuals
+
+
 def robust_cox_covariance(result, groups) -> np.ndarray:
     """Sandwich covariance of a fitted ``PHReg``, clustered by ``groups`` (e.g. child: several spells).
 
-    H^-1 (sum_g U_g U_g') H^-1 with U_g the summed score residuals of group g.
-    statsmodels' own robust covariance returns NaN when some rows are never
-    at risk at an event time (e.g. a delayed-entry spell censored before the
-    next event in its stratum); their score residual is zero, as here.
+    H^-1 (sum_g U_g U_g') H^-1 with U_g the summed score residuals of group g
+    (:func:`cox_score_residuals`, which respects delayed entry).
     """
     params = np.asarray(result.params)
-    scores = np.nan_to_num(result.model.score_residuals(params))
+    scores = cox_score_residuals(result.model, params)
     codes = pd.factorize(np.asarray(groups))[0]
     summed = np.zeros((codes.max() + 1, scores.shape[1]))
     np.add.at(summed, codes, scores)
