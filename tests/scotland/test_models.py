@@ -263,3 +263,19 @@ def test_cox_score_residuals_respect_delayed_entry():
     residuals = survival.cox_score_residuals(fit.model, fit.params)
     np.testing.assert_allclose(residuals.sum(axis=0), 0.0, atol=1e-6)
     np.testing.assert_allclose(residuals.sum(axis=0), fit.model.score(fit.params), atol=1e-6)
+
+
+def test_open_spell_past_the_eighteenth_birthday_is_censored_at_18():
+    from lac_outcomes.scotland import survival
+
+    children = pd.DataFrame({"child_id": ["A"], "date_of_birth": ["2002-03-01"]})
+    runs = pd.DataFrame(
+        {
+            "child_id": ["A"], "start": pd.to_datetime(["2018-03-01"]), "end": pd.to_datetime([None]),
+            "ended_by": ["censored"], "reached_age_18": [False], "age_at_start": [16], "sex": ["F"], "simd_quintile": [1],
+        }
+    )
+    data = survival.survival_data(runs, children, "2017-08-01", "2023-07-31")
+    # Open in the data, but 18 on 1 March 2020: two years of supervision, censored, not six.
+    assert data["event"].tolist() == [0]
+    assert data["time"].round(2).tolist() == [round(731 / 365.25, 2)]

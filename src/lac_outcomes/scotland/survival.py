@@ -91,8 +91,10 @@ def survival_data(runs: pd.DataFrame, children: pd.DataFrame, period_start, cens
     eighteenth = derive.birthday(pd.Series(dob.reindex(data["child_id"]).to_numpy()), 18)
     eighteenth = pd.Series(eighteenth.to_numpy(), index=data.index)
     stop = data["end"].fillna(censor_date)
-    reached = data["reached_age_18"].fillna(False).astype(bool)
+    # An open spell of someone 18 by the censor date is also cut at 18 (supervision cannot go on past it).
+    reached = data["reached_age_18"].fillna(False).astype(bool) | (data["end"].isna() & (eighteenth <= censor_date))
     stop = stop.where(~reached, eighteenth)
+    data["reached_age_18"] = reached
     data["time"] = (stop - data["start"]).dt.days / derive.DAYS_PER_YEAR
     data["event"] = ((data["ended_by"] != "censored") & ~reached).astype(int)
     data["cause"] = np.where(data["event"] == 1, data["ended_by"], "censored")
