@@ -233,7 +233,8 @@ display(Markdown(f"Standard errors: cluster-robust by {'child' if cluster == 'pu
 ratio_name = "rate ratio" if spec.link == "log" else "odds ratio"
 shown_terms = estimates[~estimates["term"].str.startswith("la_code[")].copy()
 shown_terms["n"] = shown_terms["term"].map(counts).fillna(len(data)).astype(int)
-shown_terms[ratio_name] = np.exp(shown_terms["estimate"])
+# exp() of a coefficient is a rate or odds ratio; of the NB dispersion alpha it means nothing.
+shown_terms[ratio_name] = np.exp(shown_terms["estimate"]).where(shown_terms["term"] != "alpha")
 shown_terms["term"] = shown_terms["term"].str.replace("placement_type[", "placement: ", regex=False).str.rstrip("]")
 shown_terms = shown_terms.set_index("term")[["n", "estimate", "ci_low", "ci_high", ratio_name, "p_value"]]
 shown = disclosure.suppress(

@@ -448,15 +448,18 @@ def pearson_residuals(result, outcome: str) -> pd.DataFrame:
     return pd.DataFrame({"fitted": result.fittedvalues.to_numpy(), "residual": result.resid_pearson.to_numpy()})
 
 
-def binned_residuals(fitted, observed, bins: int = 30) -> pd.DataFrame:
+def binned_residuals(fitted, observed, bins: int = 30, min_rows_per_bin: int = 30) -> pd.DataFrame:
     """Mean observed minus mean fitted within quantile bins of the fitted value, with a 2-SE band.
 
     For a logistic model the raw residuals are 0/1 noise; averaged within
     bins of similar fitted probability they should scatter around zero inside
-    +/- 2 standard errors when the model fits.
+    +/- 2 standard errors when the model fits.  Fewer bins are used on small
+    data, so each holds at least ``min_rows_per_bin`` rows (a bin's mean is
+    then no small count in disguise).
     """
     frame = pd.DataFrame({"fitted": np.asarray(fitted, float), "observed": np.asarray(observed, float)})
-    frame["bin"] = pd.qcut(frame["fitted"].rank(method="first"), min(bins, len(frame)), labels=False)
+    bins = max(1, min(bins, len(frame) // min_rows_per_bin))
+    frame["bin"] = pd.qcut(frame["fitted"].rank(method="first"), bins, labels=False)
     grouped = frame.groupby("bin")
     out = grouped.agg(fitted=("fitted", "mean"), observed=("observed", "mean"), n=("fitted", "size")).reset_index(drop=True)
     out["residual"] = out["observed"] - out["fitted"]
