@@ -32,6 +32,8 @@ UNAVAILABLE = "x"
 ROUNDS_TO_ZERO = "low"
 
 DEFAULT_THRESHOLD = 5
+# Below 3 a "suppressed" count of 1 or 2 is as good as shown; config may not go lower.
+MIN_THRESHOLD = 3
 
 SYMBOL_LEGEND = (
     f"{CONFIDENTIAL} = confidential (count under the threshold, or suppressed so that one cannot be worked out); "
@@ -51,6 +53,46 @@ class SuppressedTable:
 
     def to_html(self, caption: str = "") -> str:
         return table_html(self.display, caption=caption, threshold=self.threshold, count_columns=self.count_columns)
+
+
+@dataclass(frozen=True)
+class DisclosurePolicy:
+    """The one disclosure policy of a run, built once from config.
+
+    Every output a run writes outside ``data/`` (tables, figure data, summary
+    lines, ``results.json``, planted-value checks, downloadable tables) goes
+    through the methods of one instance, so a single threshold and a single
+    set of symbols hold everywhere.
+    """
+
+    threshold: int = DEFAULT_THRESHOLD
+
+    def __post_init__(self):
+        if isinstance(self.threshold, bool) or not isinstance(self.threshold, (int, np.integer)):
+            raise ValueError(f"disclosure threshold must be a whole number, got {self.threshold!r}")
+        if self.threshold < MIN_THRESHOLD:
+            raise ValueError(f"disclosure threshold must be at least {MIN_THRESHOLD}, got {self.threshold}")
+
+    @classmethod
+    def from_config(cls, config: dict) -> "DisclosurePolicy":
+        """From the run's whole config (its ``disclosure`` section)."""
+        return cls(threshold=int((config.get("disclosure") or {}).get("threshold", DEFAULT_THRESHOLD)))
+
+    def suppress(self, table: pd.DataFrame, count_columns: Sequence[str], **options) -> "SuppressedTable":
+        """:func:`suppress` under this policy's threshold."""
+        return suppress(table, count_columns, threshold=self.threshold, **options)
+
+    def rests_on_small_counts(self, table: pd.DataFrame, count_columns: Sequence[str], **options) -> pd.Series:
+        """:func:`rests_on_small_counts` under this policy's threshold."""
+        return rests_on_small_counts(table, count_columns, threshold=self.threshold, **options)
+
+    def withhold(self, value, hidden: bool):
+        """A value for a results file or summary line: the symbol where it is withheld."""
+        return CONFIDENTIAL if hidden else value
+
+    @property
+    def note(self) -> str:
+        return f"Counts of 1 to {self.threshold - 1} suppressed, with secondary suppression. {SYMBOL_LEGEND}."
 
 
 def suppress(
