@@ -33,6 +33,7 @@ import statsmodels.formula.api as smf
 from scipy import stats
 
 from lac_outcomes.scotland import derive
+from lac_outcomes.stats import binned_residuals, binomial_interval  # noqa: F401  (used by reports)
 from lac_outcomes.scotland.layout import DESTINATIONS
 
 REFERENCE_PLACEMENT = "with_foster_carers_la"
@@ -448,25 +449,6 @@ def pearson_residuals(result, outcome: str) -> pd.DataFrame:
     return pd.DataFrame({"fitted": result.fittedvalues.to_numpy(), "residual": result.resid_pearson.to_numpy()})
 
 
-def binned_residuals(fitted, observed, bins: int = 30, min_rows_per_bin: int = 30) -> pd.DataFrame:
-    """Mean observed minus mean fitted within quantile bins of the fitted value, with a 2-SE band.
-
-    For a logistic model the raw residuals are 0/1 noise; averaged within
-    bins of similar fitted probability they should scatter around zero inside
-    +/- 2 standard errors when the model fits.  Fewer bins are used on small
-    data, so each holds at least ``min_rows_per_bin`` rows (a bin's mean is
-    then no small count in disguise).
-    """
-    frame = pd.DataFrame({"fitted": np.asarray(fitted, float), "observed": np.asarray(observed, float)})
-    bins = max(1, min(bins, len(frame) // min_rows_per_bin))
-    frame["bin"] = pd.qcut(frame["fitted"].rank(method="first"), bins, labels=False)
-    grouped = frame.groupby("bin")
-    out = grouped.agg(fitted=("fitted", "mean"), observed=("observed", "mean"), n=("fitted", "size")).reset_index(drop=True)
-    out["residual"] = out["observed"] - out["fitted"]
-    out["band"] = 2 * np.sqrt(out["fitted"] * (1 - out["fitted"]) / out["n"])
-    return out
-
-
 # --------------------------------------------------------------------------
 # planted truth
 # --------------------------------------------------------------------------
@@ -521,14 +503,3 @@ def placement_counts(data: pd.DataFrame) -> dict[str, int]:
     """Rows per placement level, keyed as coefficient names."""
     counts = data["placement_type"].value_counts()
     return {f"placement_type[{k}]": int(v) for k, v in counts.items()}
-
-
-def binomial_interval(successes: int, n: int, alpha: float = 0.05) -> tuple[float, float]:
-    """Wilson score interval of a proportion."""
-    if n == 0:
-        return (np.nan, np.nan)
-    z = stats.norm.ppf(1 - alpha / 2)
-    p = successes / n
-    centre = (p + z**2 / (2 * n)) / (1 + z**2 / n)
-    half = z * np.sqrt(p * (1 - p) / n + z**2 / (4 * n**2)) / (1 + z**2 / n)
-    return (centre - half, centre + half)

@@ -23,6 +23,7 @@ from statsmodels.duration.hazard_regression import PHReg
 from statsmodels.duration.survfunc import SurvfuncRight
 
 from lac_outcomes.scotland import derive
+from lac_outcomes.stats import binomial_interval
 
 ENDINGS = ("discharged", "moved_away_from_home", "permanence")
 HOME_LEGAL = "cso_home"
@@ -349,7 +350,6 @@ def planted_cox(truth: dict) -> dict[str, float]:
 
 def cause_shares(data: pd.DataFrame, causes=ENDINGS) -> pd.DataFrame:
     """Share of observed endings by cause, with Wilson 95% intervals (n = spells that ended)."""
-    from lac_outcomes.scotland.models import binomial_interval
 
     ended = data[data["event"] == 1]
     rows = []
