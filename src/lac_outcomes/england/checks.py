@@ -62,3 +62,66 @@ def compare_with_planted(indicators: pd.DataFrame, planted: pd.DataFrame, *, sta
     out["within"] = pd.array(within, dtype="boolean")
     out.loc[~out["checked"], "within"] = pd.NA
     return out.reset_index(drop=True)
+
+
+# What a withheld LA-year's check must not carry: each gives back the count (the planted realised
+# count is the count itself; n falls out of a tolerance of k * sqrt(p(1 - p) / n) given p).
+WITHHELD_FIELDS = ("n", "planted", "computed", "difference", "tolerance")
+
+
+def withhold(check: pd.DataFrame, hidden: pd.DataFrame) -> pd.DataFrame:
+    """The check as it may be published: withheld LA-years keep only whether they were checked and held.
+
+    ``hidden`` has ``LA, YEAR, indicator, hidden`` (the report's suppression
+    pattern); an LA-year missing from it is withheld.  Adds ``suppressed``.
+    """
+    flags = check[["LA", "YEAR", "indicator"]].merge(hidden[["LA", "YEAR", "indicator", "hidden"]], how="left",
+                                                     on=["LA", "YEAR", "indicator"], validate="one_to_one")
+    suppressed = flags["hidden"].astype("boolean").fillna(True).astype(bool).to_numpy()
+    out = check.copy()
+    for column in WITHHELD_FIELDS:
+        out[column] = out[column].astype("float64").mask(suppressed)
+    out["suppressed"] = suppressed
+    return out
+
+
+def summarise(check: pd.DataFrame, *, standard_errors: float = STANDARD_ERRORS) -> pd.DataFrame:
+    """Per indicator: LA-years checked, how many held, the rule and the largest difference among those shown.
+
+    ``check`` is the output of :func:`withhold`: the largest difference is taken
+    over LA-years whose values are shown, so it carries nothing withheld.
+    """
+    checked = check[check["checked"].astype(bool)]
+    rows = []
+    for indicator, group in checked.groupby("indicator", sort=False):
+        realised = bool(group["kind"].eq("realised").all())
+        shown = group.loc[~group["suppressed"], "difference"].abs()
+        largest = shown.max() if len(shown) else np.nan
+        if pd.isna(largest):
+            text = "withheld"
+        elif realised:
+            text = f"{largest:.0f}"
+        elif indicator == "NI58":
+            text = f"{largest:.3f}"
+        else:
+            text = f"{100 * largest:.1f} points"
+        rows.append({
+            "indicator": indicator,
+            "LA-years checked": len(group),
+            "LA-years within": int(group["within"].fillna(False).astype(bool).sum()),
+            "rule": "exactly equal" if realised else f"within {standard_errors:g} standard errors",
+            "largest difference (values shown)": text,
+            "LA-years withheld": int(group["suppressed"].sum()),
+        })
+    return pd.DataFrame(rows)
+
+
+def verdict(check: pd.DataFrame, *, standard_errors: float = STANDARD_ERRORS) -> str:
+    """One clause for the summary line: realised counts equal, how many targets held."""
+    checked = check[check["checked"].astype(bool)]
+    realised = checked[checked["kind"] == "realised"]
+    targets = checked[checked["kind"] == "target"]
+    exact = bool(realised["within"].fillna(False).astype(bool).all())
+    held = int(targets["within"].fillna(False).astype(bool).sum())
+    return (f"realised counts {'all equal' if exact else 'NOT all equal'} to those planted; "
+            f"{held} of {len(targets)} planted targets within {standard_errors:g} standard errors")
