@@ -46,3 +46,47 @@ def test_realised_counts_must_match_exactly_and_targets_within_four_standard_err
     # NI 58: 4 * 6 / sqrt(100) = 2.4; 1.0 off is within
     assert out.loc[(2021, "NI58"), "tolerance"] == pytest.approx(2.4)
     assert out.loc[(2021, "NI58"), "within"]
+
+
+def _check_on(n, planted, computed):
+    computed_frame = _indicators([("E1", 2021, "NI62", round(computed * n), n, computed, True, None),
+                                  ("E2", 2021, "NI62", 40, 100, 0.40, True, None),
+                                  ("E1", 2021, "CLA_31MAR", n, None, float(n), True, None)])
+    planted_frame = pd.DataFrame([("E1", 2021, "NI62", "target", planted), ("E2", 2021, "NI62", "target", 0.42),
+                                  ("E1", 2021, "CLA_31MAR", "realised", n)],
+                                 columns=["LA", "YEAR", "indicator", "kind", "planted"])
+    return compare_with_planted(computed_frame, planted_frame)
+
+
+def test_a_withheld_la_year_keeps_no_planted_value_tolerance_or_cohort():
+    from lac_outcomes.england.checks import WITHHELD_FIELDS, withhold
+
+    check = _check_on(3, 0.3, 1 / 3)
+    # before: n falls out of the tolerance 4 * sqrt(p(1 - p) / n) + margin, given the planted p
+    ni62 = check[(check["LA"] == "E1") & (check["indicator"] == "NI62")].iloc[0]
+    recovered = 16 * ni62["planted"] * (1 - ni62["planted"]) / (ni62["tolerance"] - 0.005) ** 2
+    assert round(recovered) == 3
+    hidden = pd.DataFrame({"LA": ["E1", "E1", "E2"], "YEAR": 2021, "indicator": ["NI62", "CLA_31MAR", "NI62"],
+                           "hidden": [True, True, False]})
+    out = withhold(check, hidden).set_index(["LA", "indicator"])
+    for key in [("E1", "NI62"), ("E1", "CLA_31MAR")]:
+        assert out.loc[key, list(WITHHELD_FIELDS)].isna().all(), key  # the realised count is the count itself
+        assert out.loc[key, "suppressed"]
+    assert out.loc[("E1", "NI62"), "within"]  # whether it held is still said
+    assert out.loc[("E2", "NI62"), "planted"] == 0.42 and not out.loc[("E2", "NI62"), "suppressed"]
+    # an LA-year the pattern does not know is withheld
+    unknown = withhold(check, hidden.iloc[:0])
+    assert unknown["suppressed"].all() and unknown["tolerance"].isna().all()
+
+
+def test_summary_counts_checks_and_takes_the_largest_difference_over_shown_values_only():
+    from lac_outcomes.england.checks import summarise, verdict, withhold
+
+    check = _check_on(3, 0.3, 1 / 3)
+    hidden = pd.DataFrame({"LA": ["E1", "E1", "E2"], "YEAR": 2021, "indicator": ["NI62", "CLA_31MAR", "NI62"],
+                           "hidden": [True, True, False]})
+    summary = summarise(withhold(check, hidden)).set_index("indicator")
+    assert summary.loc["NI62", "LA-years checked"] == 2 and summary.loc["NI62", "LA-years withheld"] == 1
+    assert summary.loc["NI62", "largest difference (values shown)"] == "2.0 points"  # E2 only: 0.40 v 0.42
+    assert summary.loc["CLA_31MAR", "largest difference (values shown)"] == "withheld"
+    assert verdict(withhold(check, hidden)).startswith("realised counts all equal")

@@ -440,8 +440,10 @@ class CareMatters:
         return lines
 
     def summary_line(self, truth_line: str) -> str:
-        return (f"Care Matters indicators for {len(self.loaded)} English LAs, {self.years[0]}-{self.years[-1]}: "
-                f"in {self.year}, {len(self.outliers())} LA values outside the 99.8% funnel limits; {truth_line}.")
+        las = f"{len(self.loaded)} English LA" + ("s" if len(self.loaded) != 1 else "")
+        compared = (f"{len(self.outliers())} LA values outside the 99.8% funnel limits" if len(self.loaded) > 1
+                    else "one LA, so no funnel comparison")
+        return f"Care Matters indicators for {las}, {self.years[0]}-{self.years[-1]}: in {self.year}, {compared}; {truth_line}."
 
     def key_points(self, truth_line: str) -> str:
         latest = self.national[(self.national["YEAR"] == self.year) & (self.national["indicator"] == "CLA_31MAR")]
@@ -589,8 +591,12 @@ def figure_trends(report: CareMatters):
     import matplotlib.pyplot as plt
 
     national, las = report.trend_shown()
-    fig, axes = plt.subplots(2, 4, figsize=(16, 7.5), sharex=True)
+    fig, axes = plt.subplots(3, 3, figsize=(13, 10.5), sharex=True)
+    axes.flat[-1].set_axis_off()
     for ax, code in zip(axes.flat, INDICATOR_ORDER):
+        if national[national["indicator"] == code].empty:
+            ax.text(0.5, 0.5, "national value withheld\nor unavailable in every year", ha="center", va="center",
+                    transform=ax.transAxes, fontsize=10)
         for _, group in las[las["indicator"] == code].groupby("LA"):
             ax.plot(group["YEAR"], group["shown"], color="0.7", linewidth=0.8)
         line = national[national["indicator"] == code]
@@ -618,7 +624,8 @@ def figure_funnels(report: CareMatters):
         return None, ""
     points = report.funnel_points()
     centres = report.funnel_centres().set_index("indicator")
-    fig, axes = plt.subplots(2, 4, figsize=(16, 8.5))
+    fig, axes = plt.subplots(3, 3, figsize=(13, 12))
+    axes.flat[-1].set_axis_off()
     drawn = []
     for ax, code in zip(axes.flat, INDICATOR_ORDER):
         rows = points[points["indicator"] == code]
@@ -661,10 +668,10 @@ def figure_funnels(report: CareMatters):
                                   label=label))
     handles.append(Line2D([], [], color="#D55E00", marker="v", linestyle="none", markeredgecolor="black",
                           label="below the 99.8% limits"))
-    fig.legend(handles=handles, loc="lower center", ncol=4, fontsize=10, frameon=False)
+    axes.flat[-1].legend(handles=handles, loc="center", fontsize=10, frameon=False)
     fig.suptitle(f"Funnel plots, collection year {report.year - 1}/{str(report.year)[-2:]}: local authorities "
-                 "against the national value (named: outside the 99.8% limits)")
-    fig.tight_layout(rect=(0, 0.07, 1, 1))
+                 "against the national value\n(named: outside the 99.8% limits)")
+    fig.tight_layout()
     outliers = report.outliers()
     named = "; ".join(f"{authority_name(r.LA)}, {describe(r.indicator).short}, {r.position}"
                       for r in outliers.itertuples())
