@@ -89,8 +89,10 @@ def show_with_notes(shown, caption=None):
 # file: within an indicator and year the authorities add up to the national
 # figure, so a second count is hidden wherever one is; a count that appears
 # under two indicators (children looked after at 31 March are the cohort of
-# P1 and NI 62) is hidden in both; a percentage or mean on a hidden count is
-# hidden with it, and the figures leave out what the tables hide.
+# P1 and NI 62) is hidden in both; an authority's looked-after count follows
+# from the year before (plus those starting, less those ceasing), so those
+# four counts are protected as a line too; a percentage or mean on a hidden
+# count is hidden with it, and the figures leave out what the tables hide.
 
 # %%
 display(Markdown(policy.note))
@@ -219,6 +221,4 @@ print(report.summary_line(truth_line))
 # limits assume every authority's children are alike apart from chance; real
 # differences in case mix (age, need, unaccompanied asylum-seeking children)
 # widen the spread, so an authority outside the limits is a question to ask,
-# not a verdict. Counts that are linked over time (looked after at the start
-# of a year, plus those starting, less those ceasing) are not protected as a
-# line by the suppression pattern.
+# not a verdict.

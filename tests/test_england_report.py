@@ -89,8 +89,15 @@ def test_small_counts_are_suppressed_in_the_results_and_the_report(run):
     assert (shown["suppressed"] >= small).all()
     # secondary suppression: within an indicator and year the LAs add up to the national figure
     # in the results file, so one hidden LA alone could be worked out by subtraction
-    hidden_per_group = shown.groupby(["indicator", "YEAR"])["suppressed"].sum()
+    # (the national row, their sum, is a member of the line: it may be the second cell hidden)
+    national = pd.DataFrame(results["national"])
+    lines = pd.concat([shown[["indicator", "YEAR", "suppressed"]], national[["indicator", "YEAR", "suppressed"]]])
+    hidden_per_group = lines.groupby(["indicator", "YEAR"])["suppressed"].sum()
     assert not (hidden_per_group == 1).any()
+    # the planted-value check keeps no planted value, tolerance or cohort for a withheld LA-year
+    check = pd.DataFrame(results["check"])
+    assert check["suppressed"].any()
+    assert check.loc[check["suppressed"], ["n", "planted", "computed", "difference", "tolerance"]].isna().all().all()
     assert shown.loc[shown["suppressed"], ["numerator", "denominator", "value"]].isna().all().all()
     # and in the rendered tables: every count under the threshold shows as "c"
     html = (workdir / "reports" / f"{REPORT}.html").read_text()

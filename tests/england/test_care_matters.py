@@ -103,6 +103,20 @@ def _recover(cells: pd.DataFrame) -> list:
                 guess = total["shown"].iloc[0] - known
                 if guess == unknown["true"].iloc[0]:
                     recovered.append((code, year, role, unknown["LA"].iloc[0]))
+    # looked after at 31 March follows from the year before: CLA(y) = CLA(y - 1) + STARTED(y) - CEASED(y)
+    numerators = cells[cells["role"] == "numerator"].set_index(["LA", "YEAR", "indicator"])
+    for la, year in {(la, y) for la, y in zip(cells["LA"], cells["YEAR"])}:
+        keys = [(la, year - 1, "CLA_31MAR"), (la, year, "STARTED"), (la, year, "CEASED"), (la, year, "CLA_31MAR")]
+        if not all(key in numerators.index for key in keys):
+            continue
+        shown = [numerators.loc[key, "shown"] for key in keys]
+        missing = [i for i, value in enumerate(shown) if pd.isna(value)]
+        if len(missing) == 1:
+            i = missing[0]
+            signs = [1, 1, -1, -1]
+            guess = -sum(sign * value for j, (sign, value) in enumerate(zip(signs, shown)) if j != i) / signs[i]
+            if guess == numerators.loc[keys[i], "true"]:
+                recovered.append(("flow", *keys[i]))
     return recovered
 
 
@@ -246,3 +260,18 @@ def test_selected_local_authorities_and_a_bad_year_or_code():
         cm.build(hand_made(), POLICY, year=2019)
     with pytest.raises(ValueError, match="not in the data"):
         cm.build(hand_made(), POLICY, local_authorities=["E0"])
+
+
+def test_looked_after_counts_that_follow_from_the_year_before_protect_each_other():
+    frame = hand_made()
+    # Barnet 2021: 40 + 5 - 3 = 42 looked after; the 3 ceasing is primary, and three shown counts of the
+    # flow would give it back, so a second count in the flow is hidden
+    barnet = frame["LA"] == LAS[0]
+    for code, value in [("STARTED", 5), ("CEASED", 3), ("CLA_31MAR", 42)]:
+        frame.loc[barnet & (frame["YEAR"] == 2021) & (frame["indicator"] == code), ["numerator", "value"]] = [value, value]
+    frame.loc[barnet & (frame["YEAR"] == 2021) & frame["indicator"].isin(["P1_31MAR", "NI62"]), "denominator"] = 42
+    report = cm.build(frame, POLICY)
+    cells = _published_cells(report, frame)
+    flow = cells[(cells["LA"] == LAS[0]) & (cells["role"] == "numerator") & cells["indicator"].isin(["CLA_31MAR", "STARTED", "CEASED"])]
+    assert flow["shown"].isna().sum() >= 2
+    assert not _recover(cells)

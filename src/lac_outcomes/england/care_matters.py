@@ -13,8 +13,11 @@ exactly one hidden cell, so no hidden count is a difference of shown ones.
 Counts that are the same quantity in two indicators (children looked after at
 31 March are P1's and NI 62's cohort; NI 147 and NI 148 share their cohort)
 are hidden together, and the lines are re-protected until nothing changes.
-This linking of identical counts across indicators is a suppression feature
-:mod:`lac_outcomes.disclosure` does not have; it lives here.
+Each unit's looked-after count also follows from the year before (looked after
+at the start, plus starters, less leavers), so those four counts form a line
+too.  Lines that cross indicators and years are a suppression feature
+:mod:`lac_outcomes.disclosure` does not have; they live here, built from its
+``suppress``.
 
 An indicator whose ``status`` is ``x`` (the tables it needs are absent), or
 whose value is missing, is unavailable: shown as ``x`` with its reason under
@@ -194,25 +197,50 @@ def _link_same_counts(cells: pd.DataFrame, hidden: pd.DataFrame) -> None:
         hidden.loc[source_rows, source_column] = either.reindex(unit[source_rows]).to_numpy()
 
 
+def _flow_members(cells: pd.DataFrame) -> pd.DataFrame:
+    """Members of each flow line: looked after at the start of a year, starters, leavers, looked after at its end.
+
+    CLA(y) = CLA(y - 1) + STARTED(y) - CEASED(y) holds for each unit when each child starts and ceases at most
+    once in a year (exactly, on the synthetic data), so any three give the fourth.  Returns ``line, cell``
+    (``cell`` a row position in ``cells``).
+    """
+    position = pd.Series(np.arange(len(cells)), index=pd.MultiIndex.from_frame(cells[KEY]))
+    rows = []
+    for (unit, year) in cells.loc[cells["indicator"] == "CLA_31MAR", ["LA", "YEAR"]].itertuples(index=False):
+        keys = [(unit, year - 1, "CLA_31MAR"), (unit, year, "STARTED"), (unit, year, "CEASED"), (unit, year, "CLA_31MAR")]
+        if all(key in position.index for key in keys):
+            rows += [(f"{unit}\x1f{year}", int(position[key])) for key in keys]
+    return pd.DataFrame(rows, columns=["line", "cell"])
+
+
 def disclosure_pattern(frame: pd.DataFrame, national: pd.DataFrame, policy: DisclosurePolicy) -> pd.DataFrame:
     """Which counts every output withholds, for LA and national rows alike.
 
     Returns ``LA, YEAR, indicator, numerator_hidden, denominator_hidden, hidden``
     (``hidden``: the value rests on a withheld count).  Primary suppression with
-    complements, then secondary within each indicator and year over the LAs and
-    the national row, with identical counts hidden together, until stable.
+    complements, then secondary until stable over three kinds of line: each
+    indicator and year over the LAs and the national row; each unit's flow from
+    one year's looked-after count to the next (:func:`_flow_members`); and the
+    same count under two indicators (hidden in both).
     """
     cells = _counts(pd.concat([frame, national], ignore_index=True))
     columns = ["numerator", "denominator"]
     groups = ["indicator", "YEAR"]
     hidden = policy.suppress(cells, columns, complements={"numerator": "denominator"}, groups=groups).suppressed[columns]
     hidden = hidden.copy()
+    flows = _flow_members(cells)
+    flow_counts = flows.assign(count=cells["numerator"].to_numpy()[flows["cell"].to_numpy()])
     while True:
         before = hidden.copy()
         _link_same_counts(cells, hidden)
         for column in columns:
             withheld = hidden[column]
             hidden[column] = policy.suppress(cells, [column], groups=groups, withheld=withheld).suppressed[column]
+        if len(flows):
+            withheld = pd.Series(hidden["numerator"].to_numpy()[flows["cell"].to_numpy()], index=flow_counts.index)
+            in_flow = policy.suppress(flow_counts, ["count"], groups=["line"], withheld=withheld).suppressed["count"]
+            newly = flows.loc[in_flow.to_numpy(), "cell"].unique()
+            hidden.iloc[newly, hidden.columns.get_loc("numerator")] = True
         if hidden.equals(before):
             break
     out = cells[KEY].copy()
