@@ -197,8 +197,11 @@ show_with_notes(report.indicators_by_la_year())
 if check is not None:
     summary_table = checks.summarise(check)
     summary_table["indicator"] = summary_table["indicator"].map(lambda c: care_matters.describe(c).short)
-    show.show_table(policy.suppress(summary_table.set_index("indicator").rename_axis("Indicator"), []),
-                    "Computed indicators against the values planted in the synthetic returns", name="planted_check")
+    show.show_table(
+        policy.suppress(summary_table.set_index("indicator").rename_axis("Indicator"), []),
+        "Computed indicators against the values planted in the synthetic returns",
+        name="planted_check",
+    )
     show.show_figure(*care_matters.figure_check(check))
 else:
     display(Markdown("These are real returns: the true values are unknown, so there is nothing to check against."))

@@ -69,13 +69,16 @@ show.show_table(data_quality.formatted(counts), "Rows read, kept and dropped, by
 # ## Flagged: tables and returns that lost more than a small share of rows
 
 # %%
-display(HTML(data_quality.html_list(flags, empty="Nothing flagged: no table or return lost more than the share allowed.")))
+display(
+    HTML(data_quality.html_list(flags, empty="Nothing flagged: no table or return lost more than the share allowed."))
+)
 
 # %%
 by_la_year = data_quality.la_year_counts(quality)
 if by_la_year is not None:
-    show.show_table(data_quality.formatted(by_la_year), "Rows by local authority and year", name="rows_by_la_year",
-                    index=False)
+    show.show_table(
+        data_quality.formatted(by_la_year), "Rows by local authority and year", name="rows_by_la_year", index=False
+    )
 
 # %% [markdown]
 # ## Quarantine entries by rule
@@ -84,8 +87,12 @@ if by_la_year is not None:
 # more than the rows dropped and cells blanked.
 
 # %%
-show.show_table(data_quality.formatted(data_quality.rule_counts(quarantine)), "Quarantine entries by rule",
-                name="quarantine_by_rule", index=False)
+show.show_table(
+    data_quality.formatted(data_quality.rule_counts(quarantine)),
+    "Quarantine entries by rule",
+    name="quarantine_by_rule",
+    index=False,
+)
 
 # %% [markdown]
 # ## Examples
@@ -94,8 +101,12 @@ show.show_table(data_quality.formatted(data_quality.rule_counts(quarantine)), "Q
 # them in the source file inside the secure environment.
 
 # %%
-show.show_table(data_quality.formatted(data_quality.examples(quarantine, examples_per_rule)),
-                "First quarantine entries under each rule", name="quarantine_examples", index=False)
+show.show_table(
+    data_quality.formatted(data_quality.examples(quarantine, examples_per_rule)),
+    "First quarantine entries under each rule",
+    name="quarantine_examples",
+    index=False,
+)
 
 # %% [markdown]
 # ## Returns checked against each other
@@ -109,12 +120,21 @@ checks_between_returns = data_quality.cross_return(quality)
 if checks_between_returns is None:
     display(HTML(data_quality.html_list([], empty="No checks between returns are recorded for these data.")))
 else:
-    show.show_table(data_quality.formatted(checks_between_returns), "Checks between consecutive returns",
-                    name="cross_return_checks", index=False)
+    show.show_table(
+        data_quality.formatted(checks_between_returns),
+        "Checks between consecutive returns",
+        name="cross_return_checks",
+        index=False,
+    )
 
 # %% [markdown]
 # ## Warnings
 
 # %%
-display(HTML(data_quality.html_list(quality.get("warnings", []),
-                                    empty="None: the dates found agree with the configured years.")))
+display(
+    HTML(
+        data_quality.html_list(
+            quality.get("warnings", []), empty="None: the dates found agree with the configured years."
+        )
+    )
+)

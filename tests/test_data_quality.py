@@ -17,10 +17,12 @@ IMG = "<img src=x onerror=alert(1)>"
 
 
 def test_counts_are_integers_with_thousands_separators_and_old_files_still_read():
-    quality = {"tables": {
-        "Episodes": {"rows_in": 12206, "rows_kept": 12000, "rows_dropped": 206, "cells_blanked": 1500},
-        "Header": {"rows_in": 4386, "rows_kept": 4386, "rows_dropped": 0},
-    }}
+    quality = {
+        "tables": {
+            "Episodes": {"rows_in": 12206, "rows_kept": 12000, "rows_dropped": 206, "cells_blanked": 1500},
+            "Header": {"rows_in": 4386, "rows_kept": 4386, "rows_dropped": 0},
+        }
+    }
     counts = data_quality.table_counts(quality)
     assert data_quality.balanced(counts)
     shown = data_quality.formatted(counts)
@@ -36,8 +38,10 @@ def test_flags_and_cross_return_checks_show_when_present_and_are_skipped_when_ab
     assert data_quality.la_year_counts({}) is None
     quality = {
         "tables": {"Episodes": {"rows_in": 100, "rows_kept": 90, "rows_dropped": 10, "flagged": True}},
-        "flagged": [{"table": "Header", "LA": "E09000003", "YEAR": 2021, "rows_in": 2000, "rows_dropped": 50},
-                    "Episodes E09000003 2021: 3% of rows lost"],
+        "flagged": [
+            {"table": "Header", "LA": "E09000003", "YEAR": 2021, "rows_in": 2000, "rows_dropped": 50},
+            "Episodes E09000003 2021: 3% of rows lost",
+        ],
         "la_years": {"E09000003/2021": {"rows_in": 2000, "rows_kept": 1950, "rows_dropped": 50, "cells_blanked": 7}},
         "cross_return": [{"LA": "E09000003", "YEAR": 2021, "check": "open episode missing next year", "children": 3}],
     }
@@ -47,7 +51,9 @@ def test_flags_and_cross_return_checks_show_when_present_and_are_skipped_when_ab
     by_la_year = data_quality.formatted(data_quality.la_year_counts(quality))
     assert by_la_year.iloc[0].tolist() == ["E09000003/2021", "2,000", "1,950", "50", "7"]
     assert data_quality.cross_return(quality).iloc[0]["check"] == "open episode missing next year"
-    assert any("checked against each other" in p for p in data_quality.key_points(data_quality.table_counts(quality), quality))
+    assert any(
+        "checked against each other" in p for p in data_quality.key_points(data_quality.table_counts(quality), quality)
+    )
 
 
 def test_html_list_escapes():
@@ -58,10 +64,15 @@ def test_html_list_escapes():
 
 def _render(tmp_path, notebook, parameters):
     out = tmp_path / "out"
-    render.render(ROOT / "notebooks" / f"{notebook}.ipynb", executed=out / f"{notebook}.ipynb", html=out / f"{notebook}.html",
-                  meta=out / f"{notebook}.json", parameters={"results_path": str(out / "results.json"),
-                                                           "tables_dir": str(out / "tables"), **parameters},
-                  inputs=[], config_sha256="test")
+    render.render(
+        ROOT / "notebooks" / f"{notebook}.ipynb",
+        executed=out / f"{notebook}.ipynb",
+        html=out / f"{notebook}.html",
+        meta=out / f"{notebook}.json",
+        parameters={"results_path": str(out / "results.json"), "tables_dir": str(out / "tables"), **parameters},
+        inputs=[],
+        config_sha256="test",
+    )
     return (out / f"{notebook}.html").read_text()
 
 
@@ -85,8 +96,9 @@ def test_report_shows_folder_names_and_header_cells_literally(tmp_path):
         "cross_return": [{"LA": IMG, "YEAR": 2021, "check": SCRIPT, "children": 1}],
     }
     (processed / "quality.json").write_text(json.dumps(quality))
-    pd.DataFrame([{"table": "Episodes", "file": f"{folder}/{IMG}.csv", "row": 5, "column": IMG, "rule": SCRIPT}]).to_parquet(
-        processed / "quarantine.parquet")
+    pd.DataFrame(
+        [{"table": "Episodes", "file": f"{folder}/{IMG}.csv", "row": 5, "column": IMG, "rule": SCRIPT}]
+    ).to_parquet(processed / "quarantine.parquet")
     html = _render(tmp_path, "data_quality", {"processed_dir": str(processed)})
     _no_live_markup(html)
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html and "&lt;img src=x onerror=alert(1)&gt;" in html
@@ -107,7 +119,7 @@ def test_real_returns_with_markup_in_a_folder_name_and_a_header_cell(tmp_path):
     [la_folder] = [p for p in raw.iterdir() if p.is_dir()]
     # a folder name cannot hold "/", so the folder carries the attribute-borne attack
     hostile = la_folder.rename(raw / "<svg onload=alert(1)>")
-    episodes = sorted(hostile.glob("*Episodes*"))[-1]
+    episodes = max(hostile.glob("*Episodes*"))
     lines = episodes.read_text().splitlines()
     episodes.write_text("\n".join([lines[0] + "," + SCRIPT, *[line + "," for line in lines[1:]]]) + "\n")
     result = clean.clean(raw, years=[2020, 2021])
@@ -116,6 +128,8 @@ def test_real_returns_with_markup_in_a_folder_name_and_a_header_cell(tmp_path):
     html = _render(tmp_path, "data_quality", {"processed_dir": str(tmp_path / "processed")})
     _no_live_markup(html)
     assert "&lt;svg onload=alert(1)&gt;" in html or "&lt;script&gt;alert(1)&lt;/script&gt;" in html
-    report = _render(tmp_path, "care_matters_indicators", {"processed_dir": str(tmp_path / "processed"), "truth_path": ""})
+    report = _render(
+        tmp_path, "care_matters_indicators", {"processed_dir": str(tmp_path / "processed"), "truth_path": ""}
+    )
     assert "&lt;svg onload=alert(1)&gt;" in report
     assert not re.search(r"<svg[^>]*onload", report, flags=re.IGNORECASE)

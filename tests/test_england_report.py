@@ -84,7 +84,11 @@ def test_small_counts_are_suppressed_in_the_results_and_the_report(run):
     shown = pd.DataFrame(results["indicators"]).merge(processed, on=["LA", "YEAR", "indicator"], suffixes=("", "_true"))
     counts = shown["numerator_true"].where(shown["indicator"] != "NI58", shown["denominator_true"])
     left_out = (shown["denominator_true"] - shown["numerator_true"]).where(shown["indicator"] != "NI58")
-    small = counts.between(1, threshold - 1) | shown["denominator_true"].between(1, threshold - 1) | left_out.between(1, threshold - 1)
+    small = (
+        counts.between(1, threshold - 1)
+        | shown["denominator_true"].between(1, threshold - 1)
+        | left_out.between(1, threshold - 1)
+    )
     assert small.any()  # the small config has small cohorts: suppression must show
     assert (shown["suppressed"] >= small).all()
     # secondary suppression: within an indicator and year the LAs add up to the national figure
@@ -108,7 +112,9 @@ def test_small_counts_are_suppressed_in_the_results_and_the_report(run):
     assert len(funnel) > 0
     assert (funnel["lower_0.998"] <= funnel["lower_0.95"]).all() and (funnel["lower_0.95"] <= funnel["centre"]).all()
     assert (funnel["centre"] <= funnel["upper_0.95"]).all() and (funnel["upper_0.95"] <= funnel["upper_0.998"]).all()
-    suppressed_keys = set(map(tuple, shown.loc[shown["suppressed"] & (shown["YEAR"] == results["year"]), ["LA", "indicator"]].to_numpy()))
+    suppressed_keys = set(
+        map(tuple, shown.loc[shown["suppressed"] & (shown["YEAR"] == results["year"]), ["LA", "indicator"]].to_numpy())
+    )
     assert not suppressed_keys & set(map(tuple, funnel[["LA", "indicator"]].to_numpy()))
     assert results["year"] == max(results["years"]) == 2021
 

@@ -54,8 +54,12 @@ def table_counts(quality: dict) -> pd.DataFrame:
     """Rows in, kept and dropped (and cells blanked, when recorded) per table, as integers."""
     rows = []
     for name, record in quality.get("tables", {}).items():
-        row = {"table": name, "rows in": int(record.get("rows_in", 0)), "rows kept": int(record.get("rows_kept", 0)),
-               "rows dropped": int(record.get(_dropped_key(record), 0))}
+        row = {
+            "table": name,
+            "rows in": int(record.get("rows_in", 0)),
+            "rows kept": int(record.get("rows_kept", 0)),
+            "rows dropped": int(record.get(_dropped_key(record), 0)),
+        }
         if "cells_blanked" in record:
             row["cells blanked"] = int(record["cells_blanked"])
         rows.append(row)
@@ -88,8 +92,10 @@ def formatted(frame: pd.DataFrame) -> pd.DataFrame:
     """Every cell as text: integers with thousands separators (``12,206``), never ``12206.0``."""
     out = frame.astype(object).copy()
     for column in out.columns:
-        plain = str(column) in PLAIN_COLUMNS
-        out[column] = out[column].map(lambda v: "" if v is None else str(v) if plain else _format_value(v))
+        if str(column) in PLAIN_COLUMNS:
+            out[column] = out[column].map(lambda v: "" if v is None else str(v))
+        else:
+            out[column] = out[column].map(_format_value)
     return out.rename(columns=str)
 
 
@@ -136,14 +142,18 @@ def la_year_counts(quality: dict) -> pd.DataFrame | None:
 def flagged(quality: dict) -> list[str]:
     """Each flag as one sentence: a table or LA-year that lost more than the configured share of its rows."""
     items = list(quality.get("flagged") or [])
-    items += [{"table": name, **record} for name, record in quality.get("tables", {}).items()
-              if record.get("flagged") is True]
+    items += [
+        {"table": name, **record} for name, record in quality.get("tables", {}).items() if record.get("flagged") is True
+    ]
     sentences = []
     for item in items:
         if isinstance(item, dict):
             where = ", ".join(str(item[k]) for k in ("table", "LA", "YEAR", "file") if k in item)
-            detail = "; ".join(f"{COUNT_LABELS.get(k, k)}: {_format_value(v)}" for k, v in item.items()
-                               if k not in ("table", "LA", "YEAR", "file", "flagged"))
+            detail = "; ".join(
+                f"{COUNT_LABELS.get(k, k)}: {_format_value(v)}"
+                for k, v in item.items()
+                if k not in ("table", "LA", "YEAR", "file", "flagged")
+            )
             sentences.append(f"{where}: {detail}" if detail else where)
         else:
             sentences.append(_format_value(item))
@@ -166,9 +176,11 @@ def summary_line(counts: pd.DataFrame, flags: list[str]) -> str:
     total = counts.sum()
     blanked = f", {int(total['cells blanked']):,} cells blanked" if "cells blanked" in counts else ""
     flag_text = f"; {len(flags)} flagged for lost rows" if flags else ""
-    return (f"{int(total['rows in']):,} rows read from {len(counts)} tables: {int(total['rows kept']):,} kept, "
-            f"{int(total['rows dropped']):,} dropped{blanked}; rows in = kept + dropped for every table: "
-            f"{'yes' if balanced(counts) else 'NO'}{flag_text}.")
+    return (
+        f"{int(total['rows in']):,} rows read from {len(counts)} tables: {int(total['rows kept']):,} kept, "
+        f"{int(total['rows dropped']):,} dropped{blanked}; rows in = kept + dropped for every table: "
+        f"{'yes' if balanced(counts) else 'NO'}{flag_text}."
+    )
 
 
 def key_points(counts: pd.DataFrame, quality: dict) -> list[str]:
@@ -178,8 +190,10 @@ def key_points(counts: pd.DataFrame, quality: dict) -> list[str]:
     worst = worst[worst["share"] > 0].sort_values("share", ascending=False)
     if len(worst):
         name, row = next(iter(worst.iterrows()))
-        points.append(f"Most rows lost: {name}, {int(row['rows dropped']):,} of {int(row['rows in']):,} "
-                      f"({100 * row['share']:.1f}%).")
+        points.append(
+            f"Most rows lost: {name}, {int(row['rows dropped']):,} of {int(row['rows in']):,} "
+            f"({100 * row['share']:.1f}%)."
+        )
     else:
         points.append("No table lost a row.")
     points.append(f"Flagged for lost rows: {len(flags)}." if flags else "Nothing flagged for lost rows.")

@@ -37,18 +37,24 @@ def hand_made():
     rows = []
     for year in (2020, 2021):
         for la, cla, started, ceased, p1, ni62, leavers, suitable, eet in [
-            (LAS[0], 40, 12, 10, 3, 6, 20, 16, 9),   # P1 3: primary
+            (LAS[0], 40, 12, 10, 3, 6, 20, 16, 9),  # P1 3: primary
             (LAS[1], 60, 20, 18, 9, 8, 25, 21, 12),
             (LAS[2], 80, 25, 22, 11, 12, 30, 26, 15),
         ]:
             rows += [
-                _row(la, year, "CLA_31MAR", cla), _row(la, year, "STARTED", started), _row(la, year, "CEASED", ceased),
-                _row(la, year, "P1_31MAR", p1, cla), _row(la, year, "NI62", ni62, cla),
+                _row(la, year, "CLA_31MAR", cla),
+                _row(la, year, "STARTED", started),
+                _row(la, year, "CEASED", ceased),
+                _row(la, year, "P1_31MAR", p1, cla),
+                _row(la, year, "NI62", ni62, cla),
                 _row(la, year, "NI58", 14 * 20, 20, 14.0, 6.0),
-                _row(la, year, "NI147", suitable, leavers), _row(la, year, "NI148", eet, leavers),
+                _row(la, year, "NI147", suitable, leavers),
+                _row(la, year, "NI148", eet, leavers),
             ]
             if la == LAS[1]:
-                rows.append(_row(la, year, "NI61", 0, 0, value=np.nan, status="x", reason="AD1 and PlacedAdoption absent"))
+                rows.append(
+                    _row(la, year, "NI61", 0, 0, value=np.nan, status="x", reason="AD1 and PlacedAdoption absent")
+                )
             else:
                 rows.append(_row(la, year, "NI61", 6, 8))
     return _frame(rows)
@@ -74,7 +80,9 @@ def test_unavailable_is_x_with_its_reason_never_zero():
     assert national["numerator"] == 12 and national["denominator"] == 16
     assert "1 of 3 LAs unavailable" in national["reason"]
     # a mean has no children "meeting it": z, not x
-    assert shown.table.display.loc[("NI 58 Emotional and behavioural health", "Barnet (E09000003)", 2020)].iloc[1] == "z"
+    assert (
+        shown.table.display.loc[("NI 58 Emotional and behavioural health", "Barnet (E09000003)", 2020)].iloc[1] == "z"
+    )
 
 
 def test_an_indicator_absent_everywhere_is_unavailable_nationally_and_explained():
@@ -133,7 +141,9 @@ def _published_cells(report, frame):
         if kind != "mean":
             rows.append((record.LA, record.YEAR, record.indicator, "numerator", record.numerator, true["numerator"]))
         if kind != "count":
-            rows.append((record.LA, record.YEAR, record.indicator, "denominator", record.denominator, true["denominator"]))
+            rows.append(
+                (record.LA, record.YEAR, record.indicator, "denominator", record.denominator, true["denominator"])
+            )
     cells = pd.DataFrame(rows, columns=["LA", "YEAR", "indicator", "role", "shown", "true"])
     cells["shown"] = pd.to_numeric(cells["shown"]).astype("float64")
     cells["true"] = pd.to_numeric(cells["true"]).astype("float64")
@@ -152,12 +162,21 @@ def test_one_pattern_withholds_small_counts_and_no_line_gives_one_back():
     la = report.frame.set_index(["LA", "YEAR", "indicator"])
     for year in (2020, 2021):
         for code in LAS:
-            assert la.loc[(code, year, "P1_31MAR"), "denominator_hidden"] == la.loc[(code, year, "CLA_31MAR"), "numerator_hidden"]
-            assert la.loc[(code, year, "NI62"), "denominator_hidden"] == la.loc[(code, year, "CLA_31MAR"), "numerator_hidden"]
+            assert (
+                la.loc[(code, year, "P1_31MAR"), "denominator_hidden"]
+                == la.loc[(code, year, "CLA_31MAR"), "numerator_hidden"]
+            )
+            assert (
+                la.loc[(code, year, "NI62"), "denominator_hidden"]
+                == la.loc[(code, year, "CLA_31MAR"), "numerator_hidden"]
+            )
     # Barnet's P1 (3) is primary; its partner in the line is hidden too
     p1 = report.frame[(report.frame["indicator"] == "P1_31MAR") & (report.frame["YEAR"] == 2021)]
-    assert p1["numerator_hidden"].sum() + bool(
-        report.national.set_index(["indicator", "YEAR"]).loc[("P1_31MAR", 2021), "numerator_hidden"]) >= 2
+    assert (
+        p1["numerator_hidden"].sum()
+        + bool(report.national.set_index(["indicator", "YEAR"]).loc[("P1_31MAR", 2021), "numerator_hidden"])
+        >= 2
+    )
 
 
 def test_a_small_count_in_one_la_is_hidden_in_its_cohort_copies_too():
@@ -172,7 +191,9 @@ def test_a_small_count_in_one_la_is_hidden_in_its_cohort_copies_too():
     cells = _published_cells(report, frame)
     mine = cells[(cells["LA"] == LAS[2]) & (cells["YEAR"] == 2021)]
     assert mine.loc[mine["indicator"] == "CLA_31MAR", "shown"].isna().all()
-    assert mine.loc[mine["indicator"].isin(["P1_31MAR", "NI62"]) & (mine["role"] == "denominator"), "shown"].isna().all()
+    assert (
+        mine.loc[mine["indicator"].isin(["P1_31MAR", "NI62"]) & (mine["role"] == "denominator"), "shown"].isna().all()
+    )
     assert not _recover(cells)
     table = report.headline_by_la().table.display
     assert table.loc[("Croydon (E09000008)", 2021), "looked after at 31 March"] == "c"
@@ -186,7 +207,7 @@ def test_one_la_hides_the_national_copy_of_its_hidden_counts():
     la = report.frame.set_index(["indicator", "YEAR"])
     assert (national["numerator_hidden"] == la["numerator_hidden"].reindex(national.index)).all()
     assert national.loc[("P1_31MAR", 2021), "numerator_hidden"]
-    fig, alt = cm.figure_funnels(report)
+    fig, _ = cm.figure_funnels(report)
     assert fig is None
     assert any("only one local authority" in line for line in report.cannot_estimate())
     assert "1 English LA," in report.summary_line("t") and "no funnel comparison" in report.summary_line("t")
@@ -225,7 +246,9 @@ def test_funnel_points_leave_out_withheld_values_and_only_outliers_are_named():
     outliers = report.outliers()
     assert list(zip(outliers["LA"], outliers["indicator"])) == [(LAS[2], "NI147")]
     fig, alt = cm.figure_funnels(report)
-    labels = [text.get_text() for ax in fig.axes for text in ax.texts if text.get_text() in {"Barnet", "Camden", "Croydon"}]
+    labels = [
+        text.get_text() for ax in fig.axes for text in ax.texts if text.get_text() in {"Barnet", "Camden", "Croydon"}
+    ]
     assert labels == ["Croydon"]
     assert "Croydon" in alt and "above 99.8%" in alt
     # the outlier has a shape of its own, not only a colour
@@ -250,7 +273,8 @@ def test_results_json_carries_nothing_withheld():
         if flags["denominator_hidden"]:
             assert record["denominator"] is None
     assert {(p["LA"], p["indicator"]) for p in results["funnel"]}.isdisjoint(
-        {(r["LA"], r["indicator"]) for r in results["indicators"] if r["suppressed"] and r["YEAR"] == 2021})
+        {(r["LA"], r["indicator"]) for r in results["indicators"] if r["suppressed"] and r["YEAR"] == 2021}
+    )
 
 
 def test_selected_local_authorities_and_a_bad_year_or_code():
@@ -268,10 +292,17 @@ def test_looked_after_counts_that_follow_from_the_year_before_protect_each_other
     # flow would give it back, so a second count in the flow is hidden
     barnet = frame["LA"] == LAS[0]
     for code, value in [("STARTED", 5), ("CEASED", 3), ("CLA_31MAR", 42)]:
-        frame.loc[barnet & (frame["YEAR"] == 2021) & (frame["indicator"] == code), ["numerator", "value"]] = [value, value]
+        frame.loc[barnet & (frame["YEAR"] == 2021) & (frame["indicator"] == code), ["numerator", "value"]] = [
+            value,
+            value,
+        ]
     frame.loc[barnet & (frame["YEAR"] == 2021) & frame["indicator"].isin(["P1_31MAR", "NI62"]), "denominator"] = 42
     report = cm.build(frame, POLICY)
     cells = _published_cells(report, frame)
-    flow = cells[(cells["LA"] == LAS[0]) & (cells["role"] == "numerator") & cells["indicator"].isin(["CLA_31MAR", "STARTED", "CEASED"])]
+    flow = cells[
+        (cells["LA"] == LAS[0])
+        & (cells["role"] == "numerator")
+        & cells["indicator"].isin(["CLA_31MAR", "STARTED", "CEASED"])
+    ]
     assert flow["shown"].isna().sum() >= 2
     assert not _recover(cells)

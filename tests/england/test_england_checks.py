@@ -11,7 +11,9 @@ from lac_outcomes.england.checks import compare_with_planted
 
 
 def _indicators(rows):
-    return pd.DataFrame(rows, columns=["LA", "YEAR", "indicator", "numerator", "denominator", "value", "history_complete", "sd"])
+    return pd.DataFrame(
+        rows, columns=["LA", "YEAR", "indicator", "numerator", "denominator", "value", "history_complete", "sd"]
+    )
 
 
 def test_realised_counts_must_match_exactly_and_targets_within_four_standard_errors():
@@ -49,12 +51,21 @@ def test_realised_counts_must_match_exactly_and_targets_within_four_standard_err
 
 
 def _check_on(n, planted, computed):
-    computed_frame = _indicators([("E1", 2021, "NI62", round(computed * n), n, computed, True, None),
-                                  ("E2", 2021, "NI62", 40, 100, 0.40, True, None),
-                                  ("E1", 2021, "CLA_31MAR", n, None, float(n), True, None)])
-    planted_frame = pd.DataFrame([("E1", 2021, "NI62", "target", planted), ("E2", 2021, "NI62", "target", 0.42),
-                                  ("E1", 2021, "CLA_31MAR", "realised", n)],
-                                 columns=["LA", "YEAR", "indicator", "kind", "planted"])
+    computed_frame = _indicators(
+        [
+            ("E1", 2021, "NI62", round(computed * n), n, computed, True, None),
+            ("E2", 2021, "NI62", 40, 100, 0.40, True, None),
+            ("E1", 2021, "CLA_31MAR", n, None, float(n), True, None),
+        ]
+    )
+    planted_frame = pd.DataFrame(
+        [
+            ("E1", 2021, "NI62", "target", planted),
+            ("E2", 2021, "NI62", "target", 0.42),
+            ("E1", 2021, "CLA_31MAR", "realised", n),
+        ],
+        columns=["LA", "YEAR", "indicator", "kind", "planted"],
+    )
     return compare_with_planted(computed_frame, planted_frame)
 
 
@@ -66,8 +77,14 @@ def test_a_withheld_la_year_keeps_no_planted_value_tolerance_or_cohort():
     ni62 = check[(check["LA"] == "E1") & (check["indicator"] == "NI62")].iloc[0]
     recovered = 16 * ni62["planted"] * (1 - ni62["planted"]) / (ni62["tolerance"] - 0.005) ** 2
     assert round(recovered) == 3
-    hidden = pd.DataFrame({"LA": ["E1", "E1", "E2"], "YEAR": 2021, "indicator": ["NI62", "CLA_31MAR", "NI62"],
-                           "hidden": [True, True, False]})
+    hidden = pd.DataFrame(
+        {
+            "LA": ["E1", "E1", "E2"],
+            "YEAR": 2021,
+            "indicator": ["NI62", "CLA_31MAR", "NI62"],
+            "hidden": [True, True, False],
+        }
+    )
     out = withhold(check, hidden).set_index(["LA", "indicator"])
     for key in [("E1", "NI62"), ("E1", "CLA_31MAR")]:
         assert out.loc[key, list(WITHHELD_FIELDS)].isna().all(), key  # the realised count is the count itself
@@ -83,8 +100,14 @@ def test_summary_counts_checks_and_takes_the_largest_difference_over_shown_value
     from lac_outcomes.england.checks import summarise, verdict, withhold
 
     check = _check_on(3, 0.3, 1 / 3)
-    hidden = pd.DataFrame({"LA": ["E1", "E1", "E2"], "YEAR": 2021, "indicator": ["NI62", "CLA_31MAR", "NI62"],
-                           "hidden": [True, True, False]})
+    hidden = pd.DataFrame(
+        {
+            "LA": ["E1", "E1", "E2"],
+            "YEAR": 2021,
+            "indicator": ["NI62", "CLA_31MAR", "NI62"],
+            "hidden": [True, True, False],
+        }
+    )
     summary = summarise(withhold(check, hidden)).set_index("indicator")
     assert summary.loc["NI62", "LA-years checked"] == 2 and summary.loc["NI62", "LA-years withheld"] == 1
     assert summary.loc["NI62", "largest difference (values shown)"] == "2.0 points"  # E2 only: 0.40 v 0.42

@@ -67,7 +67,9 @@ def test_pooled_sd_equals_the_sd_of_all_values():
 
 
 def test_classify_places_each_value_against_its_own_limits():
-    frame = pd.DataFrame({"LA": list("ABCDE"), "denominator": [100, 100, 100, 100, 0], "value": [0.5, 0.62, 0.70, 0.30, np.nan]})
+    frame = pd.DataFrame(
+        {"LA": list("ABCDE"), "denominator": [100, 100, 100, 100, 0], "value": [0.5, 0.62, 0.70, 0.30, np.nan]}
+    )
     out = funnel.classify(frame, "proportion", 0.5)
     assert out["position"].tolist() == ["within 95%", "above 95%", "above 99.8%", "below 99.8%", "no cohort"]
     assert (out["lower_0.95"] < 0.5).iloc[:4].all() and (out["upper_0.998"] > out["upper_0.95"]).iloc[:4].all()

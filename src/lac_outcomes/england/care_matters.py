@@ -60,12 +60,20 @@ _LABELS = {
     "STARTED": ("Started to be looked after", "Started to be looked after", "count"),
     "CEASED": ("Ceased to be looked after", "Ceased to be looked after", "count"),
     "P1_31MAR": ("Placed with parents at 31 March", "Placed with parents at 31 March", "proportion"),
-    "NI58": ("NI 58 Emotional and behavioural health (mean SDQ score)", "NI 58 Emotional and behavioural health", "mean"),
+    "NI58": (
+        "NI 58 Emotional and behavioural health (mean SDQ score)",
+        "NI 58 Emotional and behavioural health",
+        "mean",
+    ),
     "NI61": ("NI 61 Timeliness of adoption placements", "NI 61 Timeliness of adoption placements", "proportion"),
     "NI62": ("NI 62 Three or more placements in the year", "NI 62 Three or more placements in the year", "proportion"),
     "NI63": ("NI 63 Long-term placement stability", "NI 63 Long-term placement stability", "proportion"),
     "NI66": ("NI 66 Reviews on time", "NI 66 Reviews on time", "proportion"),
-    "NI147": ("NI 147 Care leavers in suitable accommodation", "NI 147 Care leavers in suitable accommodation", "proportion"),
+    "NI147": (
+        "NI 147 Care leavers in suitable accommodation",
+        "NI 147 Care leavers in suitable accommodation",
+        "proportion",
+    ),
     "NI148": (
         "NI 148 Care leavers in education, employment or training",
         "NI 148 Care leavers in education, employment or training",
@@ -153,12 +161,25 @@ def national_frame(frame: pd.DataFrame) -> pd.DataFrame:
     for (code, year), group in frame.groupby(["indicator", "YEAR"], sort=False):
         kind = describe(code).kind
         computed = group[group["status"] != UNAVAILABLE]
-        row = {"LA": NATIONAL, "YEAR": int(year), "indicator": code, "kind": kind, "status": "", "reason": "",
-               "history_complete": bool(group["history_complete"].all()), "sd": np.nan}
+        row = {
+            "LA": NATIONAL,
+            "YEAR": int(year),
+            "indicator": code,
+            "kind": kind,
+            "status": "",
+            "reason": "",
+            "history_complete": bool(group["history_complete"].all()),
+            "sd": np.nan,
+        }
         if computed.empty:
             reasons = sorted(set(group["reason"]) - {""})
-            row.update(numerator=np.nan, denominator=np.nan, value=np.nan, status=UNAVAILABLE,
-                       reason="; ".join(reasons) or "unavailable")
+            row.update(
+                numerator=np.nan,
+                denominator=np.nan,
+                value=np.nan,
+                status=UNAVAILABLE,
+                reason="; ".join(reasons) or "unavailable",
+            )
         else:
             numerator = float(computed["numerator"].sum())
             denominator = np.nan if kind == "count" else float(computed["denominator"].sum())
@@ -206,8 +227,13 @@ def _flow_members(cells: pd.DataFrame) -> pd.DataFrame:
     """
     position = pd.Series(np.arange(len(cells)), index=pd.MultiIndex.from_frame(cells[KEY]))
     rows = []
-    for (unit, year) in cells.loc[cells["indicator"] == "CLA_31MAR", ["LA", "YEAR"]].itertuples(index=False):
-        keys = [(unit, year - 1, "CLA_31MAR"), (unit, year, "STARTED"), (unit, year, "CEASED"), (unit, year, "CLA_31MAR")]
+    for unit, year in cells.loc[cells["indicator"] == "CLA_31MAR", ["LA", "YEAR"]].itertuples(index=False):
+        keys = [
+            (unit, year - 1, "CLA_31MAR"),
+            (unit, year, "STARTED"),
+            (unit, year, "CEASED"),
+            (unit, year, "CLA_31MAR"),
+        ]
         if all(key in position.index for key in keys):
             rows += [(f"{unit}\x1f{year}", int(position[key])) for key in keys]
     return pd.DataFrame(rows, columns=["line", "cell"])
@@ -226,7 +252,9 @@ def disclosure_pattern(frame: pd.DataFrame, national: pd.DataFrame, policy: Disc
     cells = _counts(pd.concat([frame, national], ignore_index=True))
     columns = ["numerator", "denominator"]
     groups = ["indicator", "YEAR"]
-    hidden = policy.suppress(cells, columns, complements={"numerator": "denominator"}, groups=groups).suppressed[columns]
+    hidden = policy.suppress(cells, columns, complements={"numerator": "denominator"}, groups=groups).suppressed[
+        columns
+    ]
     hidden = hidden.copy()
     flows = _flow_members(cells)
     flow_counts = flows.assign(count=cells["numerator"].to_numpy()[flows["cell"].to_numpy()])
@@ -274,10 +302,14 @@ def _masked(policy, table, index, count_columns, rate_columns, hidden: pd.DataFr
     for column in [*count_columns, *also]:
         mask[column] = mask[column].to_numpy() | hidden[column].to_numpy(dtype=bool)
     for rate, sources in rate_columns.items():
-        mask[rate] = mask[rate].to_numpy() | hidden[rate].to_numpy(dtype=bool) | mask[list(sources)].any(axis=1).to_numpy()
+        mask[rate] = (
+            mask[rate].to_numpy() | hidden[rate].to_numpy(dtype=bool) | mask[list(sources)].any(axis=1).to_numpy()
+        )
     display = base.display.mask(mask, CONFIDENTIAL).set_index(index)
     mask = mask.drop(columns=index).set_axis(display.index)
-    return SuppressedTable(display=display, suppressed=mask, threshold=policy.threshold, count_columns=tuple(count_columns))
+    return SuppressedTable(
+        display=display, suppressed=mask, threshold=policy.threshold, count_columns=tuple(count_columns)
+    )
 
 
 def _unavailable_notes(rows: pd.DataFrame) -> list[str]:
@@ -311,8 +343,12 @@ class CareMatters:
     def _headline_wide(self, rows: pd.DataFrame, index: list[str]) -> Shown:
         """Looked after, started, ceased, placed with parents (and its share) as columns, a row per unit and year."""
         rows = rows[rows["indicator"].isin(HEADLINE)]
-        names = {"CLA_31MAR": "looked after at 31 March", "STARTED": "started", "CEASED": "ceased",
-                 "P1_31MAR": "placed with parents"}
+        names = {
+            "CLA_31MAR": "looked after at 31 March",
+            "STARTED": "started",
+            "CEASED": "ceased",
+            "P1_31MAR": "placed with parents",
+        }
         keys = ["authority", "YEAR"]
         by_unit = rows.set_index([*keys, "indicator"])
         values = by_unit["numerator"].unstack().reindex(columns=list(HEADLINE)).rename(columns=names)
@@ -321,21 +357,27 @@ class CareMatters:
         share = "placed with parents (%)"
         cla = values["looked after at 31 March"]
         values[share] = 100 * values["placed with parents"] / cla.where(cla > 0)
-        mask[share] = by_unit["hidden"].xs("P1_31MAR", level="indicator").reindex(mask.index).astype("boolean").fillna(False)
+        mask[share] = (
+            by_unit["hidden"].xs("P1_31MAR", level="indicator").reindex(mask.index).astype("boolean").fillna(False)
+        )
         labels = {"authority": "Local authority", "YEAR": "Year"}
         table = values.rename_axis(columns=None).reset_index().rename(columns=labels)
         mask = mask.rename_axis(columns=None).reset_index().rename(columns=labels)
         if "Local authority" not in index:
             table, mask = table.drop(columns="Local authority"), mask.drop(columns="Local authority")
         counts = list(names.values())
-        shown = _masked(self.policy, table, index, counts, {share: ["placed with parents", "looked after at 31 March"]}, mask)
+        shown = _masked(
+            self.policy, table, index, counts, {share: ["placed with parents", "looked after at 31 March"]}, mask
+        )
         return Shown(shown, "", "", _unavailable_notes(rows))
 
     def headline_by_la(self) -> Shown:
         """Looked after, started, ceased and placed with parents by LA and year."""
         out = self._headline_wide(self.shown_las, ["Local authority", "Year"])
-        out.caption = ("Children looked after at 31 March, starting and ceasing in the year, and placed with parents, "
-                       "by local authority and collection year")
+        out.caption = (
+            "Children looked after at 31 March, starting and ceasing in the year, and placed with parents, "
+            "by local authority and collection year"
+        )
         out.name = "headline_by_local_authority"
         return out
 
@@ -347,20 +389,24 @@ class CareMatters:
 
     def _indicator_table(self, rows: pd.DataFrame, index: list[str], position: bool = False) -> SuppressedTable:
         rows = rows[rows["kind"] != "count"]
-        table = pd.DataFrame({
-            "Indicator": rows["indicator"].map(lambda c: describe(c).short),
-            "Local authority": rows["authority"],
-            "Year": rows["YEAR"],
-            "cohort (children)": rows["denominator"],
-            "meeting it (children)": rows["numerator"].where(rows["kind"] != "mean"),
-            "percent (mean score for NI 58)": np.where(rows["kind"] == "mean", rows["value"], 100 * rows["value"]),
-            "history": np.where(rows["history_complete"], "complete", "incomplete"),
-        }).reset_index(drop=True)
-        hidden = pd.DataFrame({
-            "cohort (children)": rows["denominator_hidden"].to_numpy(),
-            "meeting it (children)": rows["numerator_hidden"].to_numpy(),
-            "percent (mean score for NI 58)": rows["hidden"].to_numpy(),
-        })
+        table = pd.DataFrame(
+            {
+                "Indicator": rows["indicator"].map(lambda c: describe(c).short),
+                "Local authority": rows["authority"],
+                "Year": rows["YEAR"],
+                "cohort (children)": rows["denominator"],
+                "meeting it (children)": rows["numerator"].where(rows["kind"] != "mean"),
+                "percent (mean score for NI 58)": np.where(rows["kind"] == "mean", rows["value"], 100 * rows["value"]),
+                "history": np.where(rows["history_complete"], "complete", "incomplete"),
+            }
+        ).reset_index(drop=True)
+        hidden = pd.DataFrame(
+            {
+                "cohort (children)": rows["denominator_hidden"].to_numpy(),
+                "meeting it (children)": rows["numerator_hidden"].to_numpy(),
+                "percent (mean score for NI 58)": rows["hidden"].to_numpy(),
+            }
+        )
         also = ()
         if position:
             table["against national"] = rows["position"].fillna(UNAVAILABLE).to_numpy()
@@ -377,14 +423,22 @@ class CareMatters:
 
     def indicators_national(self) -> Shown:
         table = self._indicator_table(self.national, ["Indicator", "Year"])
-        return Shown(table, "Care Matters indicators, all local authorities loaded, by collection year",
-                     "indicators_national", _unavailable_notes(self.national[self.national["kind"] != "count"]))
+        return Shown(
+            table,
+            "Care Matters indicators, all local authorities loaded, by collection year",
+            "indicators_national",
+            _unavailable_notes(self.national[self.national["kind"] != "count"]),
+        )
 
     def indicators_by_la_year(self) -> Shown:
         rows = self.shown_las
         table = self._indicator_table(rows, ["Indicator", "Local authority", "Year"])
-        return Shown(table, "Care Matters indicators by local authority and collection year",
-                     "indicators_by_local_authority_and_year", _unavailable_notes(rows[rows["kind"] != "count"]))
+        return Shown(
+            table,
+            "Care Matters indicators by local authority and collection year",
+            "indicators_by_local_authority_and_year",
+            _unavailable_notes(rows[rows["kind"] != "count"]),
+        )
 
     def indicators_in_year(self) -> Shown:
         """The selected year by LA, with where each LA falls in the funnel plot."""
@@ -392,23 +446,30 @@ class CareMatters:
         positions = self.funnel_points(include_hidden=True)[[*KEY, "position"]]
         rows = rows.merge(positions, on=KEY, how="left")
         table = self._indicator_table(rows, ["Indicator", "Local authority"], position=True)
-        return Shown(table, f"Care Matters indicators by local authority, collection year {self.year} "
-                     f"(1 April {self.year - 1} to 31 March {self.year})", f"indicators_by_local_authority_{self.year}",
-                     _unavailable_notes(rows[rows["kind"] != "count"]))
+        return Shown(
+            table,
+            f"Care Matters indicators by local authority, collection year {self.year} "
+            f"(1 April {self.year - 1} to 31 March {self.year})",
+            f"indicators_by_local_authority_{self.year}",
+            _unavailable_notes(rows[rows["kind"] != "count"]),
+        )
 
     # ------------------------------------------------------------------ figure data
     def national_counts_shown(self) -> pd.DataFrame:
         """National looked after, started and ceased by year as the table shows them (withheld: missing)."""
         rows = self.national[self.national["kind"] == "count"]
-        return rows.assign(children=rows["numerator"].where(~rows["numerator_hidden"]),
-                           measure=rows["indicator"].map(lambda c: describe(c).label))[["YEAR", "indicator", "measure",
-                                                                                         "children"]]
+        return rows.assign(
+            children=rows["numerator"].where(~rows["numerator_hidden"]),
+            measure=rows["indicator"].map(lambda c: describe(c).label),
+        )[["YEAR", "indicator", "measure", "children"]]
 
     def trend_shown(self) -> tuple[pd.DataFrame, pd.DataFrame]:
         """Indicator values by year, national and by LA, only where the tables show them (in display units)."""
+
         def shown(rows):
             rows = rows[(rows["kind"] != "count") & ~rows["hidden"] & rows["value"].notna()]
             return rows.assign(shown=np.where(rows["kind"] == "mean", rows["value"], 100 * rows["value"]))
+
         return shown(self.national), shown(self.shown_las)
 
     def funnel_centres(self) -> pd.DataFrame:
@@ -431,8 +492,11 @@ class CareMatters:
             if group.empty:
                 continue
             sd = centre.sd if centre.kind == "mean" else None
-            parts.append(funnel.classify(group, centre.kind, centre.value, sd=sd).assign(centre=centre.value,
-                                                                                          national_sd=centre.sd))
+            parts.append(
+                funnel.classify(group, centre.kind, centre.value, sd=sd).assign(
+                    centre=centre.value, national_sd=centre.sd
+                )
+            )
         if not parts:
             return pd.DataFrame(columns=[*self.frame.columns, "centre", "national_sd", "position"])
         return pd.concat(parts, ignore_index=True)
@@ -446,47 +510,71 @@ class CareMatters:
         """What this run cannot estimate, in plain words."""
         lines = []
         if len(self.loaded) < 2:
-            lines.append("Funnel plots: only one local authority is loaded, so there is no other authority to compare "
-                         "it with; the national figures are that authority's own.")
-        missing_centre = sorted(set(self.national.loc[(self.national["YEAR"] == self.year)
-                                                      & (self.national["kind"] != "count"), "indicator"])
-                                - set(self.funnel_centres()["indicator"]))
+            lines.append(
+                "Funnel plots: only one local authority is loaded, so there is no other authority to compare "
+                "it with; the national figures are that authority's own."
+            )
+        missing_centre = sorted(
+            set(
+                self.national.loc[
+                    (self.national["YEAR"] == self.year) & (self.national["kind"] != "count"), "indicator"
+                ]
+            )
+            - set(self.funnel_centres()["indicator"])
+        )
         if missing_centre and len(self.loaded) >= 2:
             names = ", ".join(describe(c).short for c in missing_centre)
             lines.append(f"No funnel plot in {self.year} for {names}: the national value is withheld or unavailable.")
         incomplete = self.national[~self.national["history_complete"]]
         for code, group in incomplete.groupby("indicator", sort=False):
             years = ", ".join(str(y) for y in sorted(group["YEAR"]))
-            lines.append(f"{describe(code).short} in {years}: the earlier returns it looks back to were not loaded "
-                         "(shown, marked history incomplete, not checked against planted values).")
+            lines.append(
+                f"{describe(code).short} in {years}: the earlier returns it looks back to were not loaded "
+                "(shown, marked history incomplete, not checked against planted values)."
+            )
         unavailable = self.national[self.national["status"] == UNAVAILABLE]
         lines += [f"Unavailable: {note}" for note in _unavailable_notes(unavailable)]
         withheld = self.national[self.national["hidden"]]
         if len(withheld):
-            lines.append(f"{len(withheld)} national values rest on counts under the disclosure threshold and are "
-                         "withheld (shown as c).")
+            lines.append(
+                f"{len(withheld)} national values rest on counts under the disclosure threshold and are "
+                "withheld (shown as c)."
+            )
         return lines
 
     def summary_line(self, truth_line: str) -> str:
         las = f"{len(self.loaded)} English LA" + ("s" if len(self.loaded) != 1 else "")
-        compared = (f"{len(self.outliers())} LA values outside the 99.8% funnel limits" if len(self.loaded) > 1
-                    else "one LA, so no funnel comparison")
-        return f"Care Matters indicators for {las}, {self.years[0]}-{self.years[-1]}: in {self.year}, {compared}; {truth_line}."
+        compared = (
+            f"{len(self.outliers())} LA values outside the 99.8% funnel limits"
+            if len(self.loaded) > 1
+            else "one LA, so no funnel comparison"
+        )
+        span = f"{self.years[0]}-{self.years[-1]}"
+        return f"Care Matters indicators for {las}, {span}: in {self.year}, {compared}; {truth_line}."
 
     def key_points(self, truth_line: str) -> str:
         latest = self.national[(self.national["YEAR"] == self.year) & (self.national["indicator"] == "CLA_31MAR")]
-        cla = ("withheld (small count)" if latest.empty or bool(latest["hidden"].iloc[0]) or latest["value"].isna().iloc[0]
-               else f"{int(latest['value'].iloc[0]):,}")
+        cla = (
+            "withheld (small count)"
+            if latest.empty or bool(latest["hidden"].iloc[0]) or latest["value"].isna().iloc[0]
+            else f"{int(latest['value'].iloc[0]):,}"
+        )
+        las = f"{len(self.loaded)} local authorit" + ("ies" if len(self.loaded) != 1 else "y")
         points = [
-            f"{len(self.loaded)} local authorities, collection years {self.years[0]} to {self.years[-1]}; "
-            f"children looked after at 31 March {self.year} (all authorities loaded): {cla}.",
+            (
+                f"{las}, collection years {self.years[0]} to {self.years[-1]}; "
+                f"children looked after at 31 March {self.year} (all authorities loaded): {cla}."
+            )
         ]
         if len(self.loaded) >= 2:
             outliers = self.outliers()
-            named = "; ".join(f"{authority_name(r.LA)} ({describe(r.indicator).short}, {r.position})"
-                              for r in outliers.itertuples())
-            points.append(f"{len(outliers)} authority values outside the 99.8% funnel limits in {self.year}"
-                          + (f": {named}." if named else "."))
+            named = "; ".join(
+                f"{authority_name(r.LA)} ({describe(r.indicator).short}, {r.position})" for r in outliers.itertuples()
+            )
+            points.append(
+                f"{len(outliers)} authority values outside the 99.8% funnel limits in {self.year}"
+                + (f": {named}." if named else ".")
+            )
         points.append(f"Against planted values: {truth_line}.")
         points += self.cannot_estimate()
         return "\n".join(f"- {p}" for p in points)
@@ -494,24 +582,41 @@ class CareMatters:
     # ------------------------------------------------------------------ results file
     def results(self, check: pd.DataFrame | None = None) -> dict:
         """``results.json``: every number as the tables show it; withheld cells are null with ``status: c``."""
+
         def records(rows):
             out = []
             for row in rows.itertuples():
                 status = CONFIDENTIAL if row.hidden else (UNAVAILABLE if pd.isna(row.value) else "")
-                out.append({
-                    "LA": row.LA, "YEAR": int(row.YEAR), "indicator": row.indicator, "status": status,
-                    "suppressed": bool(row.hidden), "reason": row.reason,
-                    "numerator": _number(row.numerator, row.numerator_hidden or row.kind == "mean"),
-                    "denominator": _number(row.denominator, row.denominator_hidden),
-                    "value": _number(row.value, row.hidden, integer=False),
-                    "sd": _number(row.sd, row.hidden, integer=False),
-                    "history_complete": bool(row.history_complete),
-                })
+                out.append(
+                    {
+                        "LA": row.LA,
+                        "YEAR": int(row.YEAR),
+                        "indicator": row.indicator,
+                        "status": status,
+                        "suppressed": bool(row.hidden),
+                        "reason": row.reason,
+                        "numerator": _number(row.numerator, row.numerator_hidden or row.kind == "mean"),
+                        "denominator": _number(row.denominator, row.denominator_hidden),
+                        "value": _number(row.value, row.hidden, integer=False),
+                        "sd": _number(row.sd, row.hidden, integer=False),
+                        "history_complete": bool(row.history_complete),
+                    }
+                )
             return out
 
         points = self.funnel_points()
-        funnel_columns = ["LA", "indicator", "denominator", "value", "centre", "lower_0.95", "upper_0.95",
-                          "lower_0.998", "upper_0.998", "position"]
+        funnel_columns = [
+            "LA",
+            "indicator",
+            "denominator",
+            "value",
+            "centre",
+            "lower_0.95",
+            "upper_0.95",
+            "lower_0.998",
+            "upper_0.998",
+            "position",
+        ]
         result = {
             "year": self.year,
             "years": self.years,
@@ -519,8 +624,10 @@ class CareMatters:
             "disclosure_threshold": self.policy.threshold,
             "indicators": records(self.shown_las),
             "national": records(self.national),
-            "funnel": [{k: (v.item() if hasattr(v, "item") else v) for k, v in rec.items()}
-                       for rec in points[funnel_columns].to_dict(orient="records")],
+            "funnel": [
+                {k: (v.item() if hasattr(v, "item") else v) for k, v in rec.items()}
+                for rec in points[funnel_columns].to_dict(orient="records")
+            ],
             "cannot_estimate": self.cannot_estimate(),
             "truth_known": check is not None,
         }
@@ -536,7 +643,7 @@ class CareMatters:
 def _number(value, hidden, integer=True):
     if hidden or value is None or pd.isna(value):
         return None
-    return int(round(float(value))) if integer else float(value)
+    return round(float(value)) if integer else float(value)
 
 
 def build(indicators: pd.DataFrame, policy: DisclosurePolicy, *, year=None, local_authorities="all") -> CareMatters:
@@ -566,8 +673,9 @@ def build(indicators: pd.DataFrame, policy: DisclosurePolicy, *, year=None, loca
     for part in (frame, national):
         part[flags] = part[flags].fillna(False).astype(bool)
         part["authority"] = part["LA"].map(authority_label)
-    return CareMatters(frame=frame, national=national, policy=policy, year=year, years=years, loaded=loaded,
-                       selected=selected)
+    return CareMatters(
+        frame=frame, national=national, policy=policy, year=year, years=years, loaded=loaded, selected=selected
+    )
 
 
 # ---------------------------------------------------------------------------- figures
@@ -594,23 +702,32 @@ def figure_counts(report: CareMatters):
     for code, (colour, marker) in COUNT_STYLE.items():
         line = counts[counts["indicator"] == code]
         axes[0].plot(line["YEAR"], line["children"], color=colour, marker=marker, label=describe(code).label)
-    axes[0].set(title="Children looked after, starting and ceasing", xlabel="Collection year (ending 31 March)",
-                ylabel="Children")
+    axes[0].set(
+        title="Children looked after, starting and ceasing",
+        xlabel="Collection year (ending 31 March)",
+        ylabel="Children",
+    )
     axes[0].set_ylim(bottom=0)
     axes[0].legend(title=None, fontsize=9)
     national, _ = report.trend_shown()
     p1 = national[national["indicator"] == "P1_31MAR"]
     axes[1].plot(p1["YEAR"], p1["shown"], color="#0072B2", marker="o")
-    axes[1].set(title="Placed with parents at 31 March", xlabel="Collection year (ending 31 March)",
-                ylabel="Percent of children looked after", ylim=(0, None))
+    axes[1].set(
+        title="Placed with parents at 31 March",
+        xlabel="Collection year (ending 31 March)",
+        ylabel="Percent of children looked after",
+        ylim=(0, None),
+    )
     for ax in axes:
         ax.xaxis.get_major_locator().set_params(integer=True)
     fig.tight_layout()
     withheld = int(counts["children"].isna().sum())
-    alt = (f"Line charts by collection year {report.years[0]} to {report.years[-1]}, all local authorities loaded: "
-           "children looked after at 31 March, starting and ceasing to be looked after, and the percentage placed "
-           "with parents; values as in the national table"
-           + (f" ({withheld} withheld counts left out)." if withheld else "."))
+    alt = (
+        f"Line charts by collection year {report.years[0]} to {report.years[-1]}, all local authorities loaded: "
+        "children looked after at 31 March, starting and ceasing to be looked after, and the percentage placed "
+        "with parents; values as in the national table"
+        + (f" ({withheld} withheld counts left out)." if withheld else ".")
+    )
     return fig, alt
 
 
@@ -623,23 +740,38 @@ def figure_trends(report: CareMatters):
     axes.flat[-1].set_axis_off()
     for ax, code in zip(axes.flat, INDICATOR_ORDER):
         if national[national["indicator"] == code].empty:
-            ax.text(0.5, 0.5, "national value withheld\nor unavailable in every year", ha="center", va="center",
-                    transform=ax.transAxes, fontsize=10)
+            ax.text(
+                0.5,
+                0.5,
+                "national value withheld\nor unavailable in every year",
+                ha="center",
+                va="center",
+                transform=ax.transAxes,
+                fontsize=10,
+            )
         for _, group in las[las["indicator"] == code].groupby("LA"):
             ax.plot(group["YEAR"], group["shown"], color="0.7", linewidth=0.8)
         line = national[national["indicator"] == code]
         ax.plot(line["YEAR"], line["shown"], color="black", marker="o", linewidth=2)
         incomplete = line[~line["history_complete"]]
-        ax.plot(incomplete["YEAR"], incomplete["shown"], linestyle="none", marker="o", markerfacecolor="white",
-                markeredgecolor="black")
+        ax.plot(
+            incomplete["YEAR"],
+            incomplete["shown"],
+            linestyle="none",
+            marker="o",
+            markerfacecolor="white",
+            markeredgecolor="black",
+        )
         ax.set(title=_panel_title(code), xlabel="Collection year", ylabel=_unit(describe(code).kind))
         ax.title.set_fontsize(10)
         ax.xaxis.get_major_locator().set_params(integer=True)
     fig.suptitle("Care Matters indicators by collection year: all LAs loaded (black) and each LA (grey)")
     fig.tight_layout()
-    alt = (f"Eight small line charts, one per indicator, collection years {report.years[0]} to {report.years[-1]}: "
-           "the national value in black and each local authority's in grey, only where the tables show the value; "
-           "hollow points mark years whose history is incomplete.")
+    alt = (
+        f"Eight small line charts, one per indicator, collection years {report.years[0]} to {report.years[-1]}: "
+        "the national value in black and each local authority's in grey, only where the tables show the value; "
+        "hollow points mark years whose history is incomplete."
+    )
     return fig, alt
 
 
@@ -659,53 +791,94 @@ def figure_funnels(report: CareMatters):
         rows = points[points["indicator"] == code]
         if code not in centres.index or rows.empty:
             ax.set_axis_off()
-            ax.text(0.5, 0.5, f"{_panel_title(code)}\n\nnot shown: national value\nwithheld or unavailable",
-                    ha="center", va="center", fontsize=10, transform=ax.transAxes)
+            ax.text(
+                0.5,
+                0.5,
+                f"{_panel_title(code)}\n\nnot shown: national value\nwithheld or unavailable",
+                ha="center",
+                va="center",
+                fontsize=10,
+                transform=ax.transAxes,
+            )
             continue
         drawn.append(code)
         centre = centres.loc[code]
         kind = centre["kind"]
         scale = 1 if kind == "mean" else 100
-        lines = funnel.curve(kind, centre["value"], max(float(rows["denominator"].max()), 10.0) * 1.1,
-                             sd=centre["sd"] if kind == "mean" else None)
+        lines = funnel.curve(
+            kind,
+            centre["value"],
+            max(float(rows["denominator"].max()), 10.0) * 1.1,
+            sd=centre["sd"] if kind == "mean" else None,
+        )
         for level, style in [(0.95, "--"), (0.998, ":")]:
             ax.plot(lines["n"], scale * lines[f"lower_{level:g}"], color="0.35", linestyle=style, linewidth=1)
             ax.plot(lines["n"], scale * lines[f"upper_{level:g}"], color="0.35", linestyle=style, linewidth=1)
         ax.axhline(scale * centre["value"], color="black", linewidth=1)
         for position, (colour, marker, _) in POSITION_STYLE.items():
             group = rows[rows["position"] == position]
-            ax.scatter(group["denominator"], scale * group["value"], color=colour, marker=marker, s=45, zorder=3,
-                       edgecolor="black", linewidth=0.4)
+            ax.scatter(
+                group["denominator"],
+                scale * group["value"],
+                color=colour,
+                marker=marker,
+                s=45,
+                zorder=3,
+                edgecolor="black",
+                linewidth=0.4,
+            )
         outside = rows[rows["position"].str.contains("99.8", regex=False)]
         for i, row in enumerate(outside.itertuples()):
-            ax.annotate(authority_name(row.LA), (row.denominator, scale * row.value), fontsize=9,
-                        xytext=(5, 5 if i % 2 == 0 else -12), textcoords="offset points")
+            ax.annotate(
+                authority_name(row.LA),
+                (row.denominator, scale * row.value),
+                fontsize=9,
+                xytext=(5, 5 if i % 2 == 0 else -12),
+                textcoords="offset points",
+            )
         ax.set(title=_panel_title(code), xlabel="Cohort size (children)", ylabel=_unit(kind))
         spread = pd.concat([scale * rows["value"], pd.Series([scale * centre["value"]])])
         pad = 2.0 if kind == "mean" else 15.0
         ax.set_ylim(max(0, spread.min() - pad), min(40 if kind == "mean" else 100, spread.max() + pad))
         ax.title.set_fontsize(10)
-    handles = [Line2D([], [], color="black", label="national value"),
-               Line2D([], [], color="0.35", linestyle="--", label="95% limits"),
-               Line2D([], [], color="0.35", linestyle=":", label="99.8% limits")]
+    handles = [
+        Line2D([], [], color="black", label="national value"),
+        Line2D([], [], color="0.35", linestyle="--", label="95% limits"),
+        Line2D([], [], color="0.35", linestyle=":", label="99.8% limits"),
+    ]
     seen = set()
     for colour, marker, label in POSITION_STYLE.values():
         if (marker, label) not in seen and label != "below the 99.8% limits":
             seen.add((marker, label))
-            handles.append(Line2D([], [], color=colour, marker=marker, linestyle="none", markeredgecolor="black",
-                                  label=label))
-    handles.append(Line2D([], [], color="#D55E00", marker="v", linestyle="none", markeredgecolor="black",
-                          label="below the 99.8% limits"))
+            handles.append(
+                Line2D([], [], color=colour, marker=marker, linestyle="none", markeredgecolor="black", label=label)
+            )
+    handles.append(
+        Line2D(
+            [],
+            [],
+            color="#D55E00",
+            marker="v",
+            linestyle="none",
+            markeredgecolor="black",
+            label="below the 99.8% limits",
+        )
+    )
     axes.flat[-1].legend(handles=handles, loc="center", fontsize=10, frameon=False)
-    fig.suptitle(f"Funnel plots, collection year {report.year - 1}/{str(report.year)[-2:]}: local authorities "
-                 "against the national value\n(named: outside the 99.8% limits)")
+    fig.suptitle(
+        f"Funnel plots, collection year {report.year - 1}/{str(report.year)[-2:]}: local authorities "
+        "against the national value\n(named: outside the 99.8% limits)"
+    )
     fig.tight_layout()
     outliers = report.outliers()
-    named = "; ".join(f"{authority_name(r.LA)}, {describe(r.indicator).short}, {r.position}"
-                      for r in outliers.itertuples())
-    alt = (f"Funnel plots for {len(drawn)} indicators in collection year {report.year}: each local authority's value "
-           "against its cohort size, with the national value and 95% and 99.8% control limits. "
-           + (f"Outside the 99.8% limits: {named}." if named else "No authority is outside the 99.8% limits."))
+    named = "; ".join(
+        f"{authority_name(r.LA)}, {describe(r.indicator).short}, {r.position}" for r in outliers.itertuples()
+    )
+    alt = (
+        f"Funnel plots for {len(drawn)} indicators in collection year {report.year}: each local authority's value "
+        "against its cohort size, with the national value and 95% and 99.8% control limits. "
+        + (f"Outside the 99.8% limits: {named}." if named else "No authority is outside the 99.8% limits.")
+    )
     return fig, alt
 
 
@@ -718,7 +891,9 @@ def figure_check(check: pd.DataFrame):
     proportions = targets[targets["indicator"] != "NI58"]
     markers = "osD^vP*X"
     for (code, group), marker in zip(proportions.groupby("indicator", sort=False), markers):
-        axes[0].scatter(100 * group["planted"], 100 * group["computed"], marker=marker, s=30, label=describe(code).short)
+        axes[0].scatter(
+            100 * group["planted"], 100 * group["computed"], marker=marker, s=30, label=describe(code).short
+        )
     axes[0].axline((0, 0), slope=1, color="black", linewidth=1)
     axes[0].set(title="Proportions: computed against planted", xlabel="Planted (percent)", ylabel="Computed (percent)")
     if len(proportions):
@@ -728,9 +903,14 @@ def figure_check(check: pd.DataFrame):
     if len(sdq):
         middle = float(sdq["planted"].mean())
         axes[1].axline((middle, middle), slope=1, color="black", linewidth=1)
-    axes[1].set(title="NI 58: computed against planted mean SDQ score", xlabel="Planted mean score (0-40)",
-                ylabel="Computed mean score (0-40)")
+    axes[1].set(
+        title="NI 58: computed against planted mean SDQ score",
+        xlabel="Planted mean score (0-40)",
+        ylabel="Computed mean score (0-40)",
+    )
     fig.tight_layout()
-    alt = (f"Two scatter plots of computed against planted values with the line of equality: {len(proportions)} "
-           f"proportions and {len(sdq)} mean SDQ scores, for local-authority years whose values the tables show.")
+    alt = (
+        f"Two scatter plots of computed against planted values with the line of equality: {len(proportions)} "
+        f"proportions and {len(sdq)} mean SDQ scores, for local-authority years whose values the tables show."
+    )
     return fig, alt

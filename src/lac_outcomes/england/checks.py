@@ -26,7 +26,9 @@ STRUCTURAL_MARGIN = {
 SDQ_SD = 7.5
 
 
-def compare_with_planted(indicators: pd.DataFrame, planted: pd.DataFrame, *, standard_errors: float = STANDARD_ERRORS) -> pd.DataFrame:
+def compare_with_planted(
+    indicators: pd.DataFrame, planted: pd.DataFrame, *, standard_errors: float = STANDARD_ERRORS
+) -> pd.DataFrame:
     """One row per LA, year and indicator: computed beside planted, the tolerance and whether it holds.
 
     ``indicators`` is the processed indicator table (``sd`` optional, for NI 58);
@@ -75,8 +77,9 @@ def withhold(check: pd.DataFrame, hidden: pd.DataFrame) -> pd.DataFrame:
     ``hidden`` has ``LA, YEAR, indicator, hidden`` (the report's suppression
     pattern); an LA-year missing from it is withheld.  Adds ``suppressed``.
     """
-    flags = check[["LA", "YEAR", "indicator"]].merge(hidden[["LA", "YEAR", "indicator", "hidden"]], how="left",
-                                                     on=["LA", "YEAR", "indicator"], validate="one_to_one")
+    flags = check[["LA", "YEAR", "indicator"]].merge(
+        hidden[["LA", "YEAR", "indicator", "hidden"]], how="left", on=["LA", "YEAR", "indicator"], validate="one_to_one"
+    )
     suppressed = flags["hidden"].astype("boolean").fillna(True).astype(bool).to_numpy()
     out = check.copy()
     for column in WITHHELD_FIELDS:
@@ -105,14 +108,16 @@ def summarise(check: pd.DataFrame, *, standard_errors: float = STANDARD_ERRORS) 
             text = f"{largest:.3f}"
         else:
             text = f"{100 * largest:.1f} points"
-        rows.append({
-            "indicator": indicator,
-            "LA-years checked": len(group),
-            "LA-years within": int(group["within"].fillna(False).astype(bool).sum()),
-            "rule": "exactly equal" if realised else f"within {standard_errors:g} standard errors",
-            "largest difference (values shown)": text,
-            "LA-years withheld": int(group["suppressed"].sum()),
-        })
+        rows.append(
+            {
+                "indicator": indicator,
+                "LA-years checked": len(group),
+                "LA-years within": int(group["within"].fillna(False).astype(bool).sum()),
+                "rule": "exactly equal" if realised else f"within {standard_errors:g} standard errors",
+                "largest difference (values shown)": text,
+                "LA-years withheld": int(group["suppressed"].sum()),
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -123,5 +128,7 @@ def verdict(check: pd.DataFrame, *, standard_errors: float = STANDARD_ERRORS) ->
     targets = checked[checked["kind"] == "target"]
     exact = bool(realised["within"].fillna(False).astype(bool).all())
     held = int(targets["within"].fillna(False).astype(bool).sum())
-    return (f"realised counts {'all equal' if exact else 'NOT all equal'} to those planted; "
-            f"{held} of {len(targets)} planted targets within {standard_errors:g} standard errors")
+    return (
+        f"realised counts {'all equal' if exact else 'NOT all equal'} to those planted; "
+        f"{held} of {len(targets)} planted targets within {standard_errors:g} standard errors"
+    )

@@ -96,7 +96,9 @@ def pooled_sd(n, mean, sd) -> float:
     return float(np.sqrt(sum_squares / (total - 1)))
 
 
-def curve(kind: str, centre: float, n_max: float, *, sd: float | None = None, levels=LEVELS, points: int = 200) -> pd.DataFrame:
+def curve(
+    kind: str, centre: float, n_max: float, *, sd: float | None = None, levels=LEVELS, points: int = 200
+) -> pd.DataFrame:
     """The funnel's limit lines from ``n = 1`` to ``n_max``: columns ``n``, and ``lower_<level>``, ``upper_<level>``."""
     n = np.unique(np.round(np.geomspace(1, max(float(n_max), 2.0), points)))
     frame = pd.DataFrame({"n": n})
@@ -106,7 +108,16 @@ def curve(kind: str, centre: float, n_max: float, *, sd: float | None = None, le
     return frame
 
 
-def classify(frame: pd.DataFrame, kind: str, centre: float, *, n: str = "denominator", value: str = "value", sd: float | None = None, levels=LEVELS) -> pd.DataFrame:
+def classify(
+    frame: pd.DataFrame,
+    kind: str,
+    centre: float,
+    *,
+    n: str = "denominator",
+    value: str = "value",
+    sd: float | None = None,
+    levels=LEVELS,
+) -> pd.DataFrame:
     """Each row's limits at its own cohort size and where its value falls.
 
     Adds ``lower_<level>``, ``upper_<level>`` for each level and ``position``:
