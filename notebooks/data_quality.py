@@ -87,12 +87,15 @@ if by_la_year is not None:
 # more than the rows dropped and cells blanked.
 
 # %%
-show.show_table(
-    data_quality.formatted(data_quality.rule_counts(quarantine)),
-    "Quarantine entries by rule",
-    name="quarantine_by_rule",
-    index=False,
-)
+if quarantine.empty:
+    display(HTML(data_quality.html_list([], empty="No row broke a rule: nothing was dropped or blanked.")))
+else:
+    show.show_table(
+        data_quality.formatted(data_quality.rule_counts(quarantine)),
+        "Quarantine entries by rule",
+        name="quarantine_by_rule",
+        index=False,
+    )
 
 # %% [markdown]
 # ## Examples
@@ -101,12 +104,13 @@ show.show_table(
 # them in the source file inside the secure environment.
 
 # %%
-show.show_table(
-    data_quality.formatted(data_quality.examples(quarantine, examples_per_rule)),
-    "First quarantine entries under each rule",
-    name="quarantine_examples",
-    index=False,
-)
+if not quarantine.empty:
+    show.show_table(
+        data_quality.formatted(data_quality.examples(quarantine, examples_per_rule)),
+        "First quarantine entries under each rule",
+        name="quarantine_examples",
+        index=False,
+    )
 
 # %% [markdown]
 # ## Returns checked against each other

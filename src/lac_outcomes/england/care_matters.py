@@ -689,6 +689,12 @@ def _unit(kind: str) -> str:
     return "Mean SDQ score (0-40)" if kind == "mean" else "Percent of cohort"
 
 
+def _year_axis(ax, years: list[int]) -> None:
+    """Whole collection years, the loaded span (a lone point must not stretch the axis over centuries)."""
+    ax.set_xlim(years[0] - 0.5, years[-1] + 0.5)
+    ax.set_xticks(list(range(years[0], years[-1] + 1)))
+
+
 def _panel_title(code: str) -> str:
     return describe(code).short.replace(" (", "\n(")
 
@@ -719,7 +725,7 @@ def figure_counts(report: CareMatters):
         ylim=(0, None),
     )
     for ax in axes:
-        ax.xaxis.get_major_locator().set_params(integer=True)
+        _year_axis(ax, report.years)
     fig.tight_layout()
     withheld = int(counts["children"].isna().sum())
     alt = (
@@ -764,7 +770,10 @@ def figure_trends(report: CareMatters):
         )
         ax.set(title=_panel_title(code), xlabel="Collection year", ylabel=_unit(describe(code).kind))
         ax.title.set_fontsize(10)
-        ax.xaxis.get_major_locator().set_params(integer=True)
+        _year_axis(ax, report.years)
+        if describe(code).kind == "proportion":  # a percentage stays within 0-100
+            low, high = ax.get_ylim()
+            ax.set_ylim(max(low, -0.5), min(high, 100.5))
     fig.suptitle("Care Matters indicators by collection year: all LAs loaded (black) and each LA (grey)")
     fig.tight_layout()
     alt = (
