@@ -91,18 +91,30 @@ def test_small_counts_are_suppressed_in_the_results_and_the_report(run):
     )
     assert small.any()  # the small config has small cohorts: suppression must show
     assert (shown["suppressed"] >= small).all()
+    # each count is withheld cell by cell: a small numerator (or the children it leaves out) hides the
+    # numerator, a small cohort the cohort, and the value rests on both
+    assert shown.loc[counts.between(1, threshold - 1) & (shown["indicator"] != "NI58"), "numerator"].isna().all()
+    assert shown.loc[left_out.between(1, threshold - 1), "numerator"].isna().all()
+    assert shown.loc[shown["denominator_true"].between(1, threshold - 1), "denominator"].isna().all()
+    assert shown.loc[shown["suppressed"], "value"].isna().all()
     # secondary suppression: within an indicator and year the LAs add up to the national figure
     # in the results file, so one hidden LA alone could be worked out by subtraction
     # (the national row, their sum, is a member of the line: it may be the second cell hidden)
-    national = pd.DataFrame(results["national"])
-    lines = pd.concat([shown[["indicator", "YEAR", "suppressed"]], national[["indicator", "YEAR", "suppressed"]]])
-    hidden_per_group = lines.groupby(["indicator", "YEAR"])["suppressed"].sum()
-    assert not (hidden_per_group == 1).any()
+    national = pd.DataFrame(results["national"]).merge(
+        processed.groupby(["YEAR", "indicator"], as_index=False)[["numerator", "denominator"]].sum(),
+        on=["YEAR", "indicator"],
+        suffixes=("", "_true"),
+    )
+    for role in ["numerator", "denominator"]:
+        cells = pd.concat([shown, national])
+        cells = cells[cells[f"{role}_true"].notna() & ~((role == "numerator") & (cells["indicator"] == "NI58"))]
+        cells = cells[~((role == "denominator") & cells["indicator"].isin(["CLA_31MAR", "STARTED", "CEASED"]))]
+        hidden_per_line = cells[role].isna().groupby([cells["indicator"], cells["YEAR"]]).sum()
+        assert not (hidden_per_line == 1).any(), role
     # the planted-value check keeps no planted value, tolerance or cohort for a withheld LA-year
     check = pd.DataFrame(results["check"])
     assert check["suppressed"].any()
     assert check.loc[check["suppressed"], ["n", "planted", "computed", "difference", "tolerance"]].isna().all().all()
-    assert shown.loc[shown["suppressed"], ["numerator", "denominator", "value"]].isna().all().all()
     # and in the rendered tables: every count under the threshold shows as "c"
     html = (workdir / "reports" / f"{REPORT}.html").read_text()
     assert ">c</td>" in html
