@@ -661,6 +661,8 @@ def build(indicators: pd.DataFrame, policy: DisclosurePolicy, *, year=None, loca
     if year not in years:
         raise ValueError(f"year {year} is not among the collection years loaded ({years[0]}-{years[-1]})")
     loaded = sorted(frame["LA"].unique())
+    if NATIONAL in loaded:
+        raise ValueError(f"a local authority folder is named {NATIONAL!r}, the name this report gives the national rows")
     selected = loaded if local_authorities == "all" else [str(code) for code in local_authorities]
     unknown = sorted(set(selected) - set(loaded))
     if unknown:
