@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 import yaml
 
-from lac_outcomes import calibration
+from lac_outcomes.scotland import calibration
 from lac_outcomes.scotland import derive
 from lac_outcomes.scotland.simulate import simulate_scotland
 

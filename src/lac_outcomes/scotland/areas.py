@@ -1,4 +1,4 @@
-"""Where a run's Scottish data come from, in words: "Scotland" only when every authority is loaded."""
+"""Where and when a run's Scottish data are from, in words: "Scotland" only when every authority is loaded."""
 
 from __future__ import annotations
 
@@ -57,3 +57,36 @@ class Area:
         if self.is_scotland:
             return f"all {len(LOCAL_AUTHORITIES)} local authorities in Scotland"
         return f"{n} of Scotland's {len(LOCAL_AUTHORITIES)} local authorities ({self.name})"
+
+
+@dataclass(frozen=True)
+class Period:
+    """The observation period: looked-after years ``first_year`` to ``last_year``, 1 August to 31 July."""
+
+    first_year: int
+    last_year: int
+
+    @classmethod
+    def configured(cls, first_year, last_year, pupils: pd.DataFrame | None = None) -> "Period":
+        """From the configured years; without them (a standalone run), the school years in ``pupils``."""
+        if first_year is None or last_year is None:
+            years = sorted(int(y) for y in pupils["school_year"].unique())
+            first_year, last_year = years[0], years[-1]
+        return cls(int(first_year), int(last_year))
+
+    @property
+    def years(self) -> list[int]:
+        return list(range(self.first_year, self.last_year + 1))
+
+    @property
+    def start(self) -> pd.Timestamp:
+        return pd.Timestamp(self.first_year - 1, 8, 1)
+
+    @property
+    def end(self) -> pd.Timestamp:
+        return pd.Timestamp(self.last_year, 7, 31)
+
+    @property
+    def text(self) -> str:
+        return (f"1 August {self.first_year - 1} to 31 July {self.last_year} "
+                f"(looked-after years {self.first_year} to {self.last_year})")

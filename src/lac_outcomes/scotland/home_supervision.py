@@ -21,7 +21,7 @@ import pandas as pd
 
 from lac_outcomes.disclosure import CONFIDENTIAL, NOT_APPLICABLE, DisclosurePolicy, Linked, SuppressedTable
 from lac_outcomes.scotland import derive, survival
-from lac_outcomes.scotland.areas import Area, la_name
+from lac_outcomes.scotland.areas import Area, Period, la_name
 
 ENDING_LABELS = {"discharged": "Discharged", "moved_away_from_home": "Moved away from home", "permanence": "Permanence"}
 AGE_BANDS = ([0, 5, 10, 14, 18], ["under 5", "5 to 9", "10 to 13", "14 to 17"])
@@ -39,39 +39,6 @@ MIN_EVENTS_PER_TERM = 10
 MIN_SPELLS_PER_GROUP = 30
 
 HOME, ALL = "at home on supervision", "all looked after"
-
-
-@dataclass(frozen=True)
-class Period:
-    """The observation period: looked-after years ``first_year`` to ``last_year``, 1 August to 31 July."""
-
-    first_year: int
-    last_year: int
-
-    @classmethod
-    def configured(cls, first_year, last_year, pupils: pd.DataFrame | None = None) -> "Period":
-        """From the configured years; without them (a standalone run), the school years in ``pupils``."""
-        if first_year is None or last_year is None:
-            years = sorted(int(y) for y in pupils["school_year"].unique())
-            first_year, last_year = years[0], years[-1]
-        return cls(int(first_year), int(last_year))
-
-    @property
-    def years(self) -> list[int]:
-        return list(range(self.first_year, self.last_year + 1))
-
-    @property
-    def start(self) -> pd.Timestamp:
-        return pd.Timestamp(self.first_year - 1, 8, 1)
-
-    @property
-    def end(self) -> pd.Timestamp:
-        return pd.Timestamp(self.last_year, 7, 31)
-
-    @property
-    def text(self) -> str:
-        return (f"1 August {self.first_year - 1} to 31 July {self.last_year} "
-                f"(looked-after years {self.first_year} to {self.last_year})")
 
 
 @dataclass
@@ -406,6 +373,10 @@ def _build(tables, policy, first_year, last_year, truth, synthetic, long_years) 
         shown["planted"].display.loc[hidden_rows, "covered"] = CONFIDENTIAL
         cox_rows = planted["kind"].eq("log_hazard_ratio").to_numpy()
         shown["planted"].display.loc[cox_rows, "endings"] = NOT_APPLICABLE
+    characteristics_table = report.tables["characteristics"]
+    characteristics_table.display = characteristics_table.display.set_index(["characteristic", "value"])
+    characteristics_table.suppressed = characteristics_table.suppressed.drop(columns=["characteristic", "value"]).set_axis(
+        characteristics_table.display.index)
     report.cox = cox
     where = area.name
     last = years[-1]
@@ -446,7 +417,7 @@ def _figures(report, shown, stock, spells, km, incidence, estimates, policy):
     long = shown["long"]
     long_label = f"{report.long_years:g}+ years"
     long_visible = ~long.suppressed[long_label]
-    report.figures["long"] = pd.DataFrame({
+    report.figures["long_trend"] = pd.DataFrame({
         "year": long.display.index.astype(int),
         "children": pd.to_numeric(long.display[long_label].str.replace(",", ""), errors="coerce").where(long_visible),
     }).dropna()
@@ -463,7 +434,7 @@ def _figures(report, shown, stock, spells, km, incidence, estimates, policy):
         long_form = at_risk.melt(id_vars=["time"], value_vars=list(survival.ENDINGS), var_name="ending", value_name="incidence")
         long_form["ending"] = long_form["ending"].map(ENDING_LABELS)
         long_form["incidence"] *= 100
-        report.figures["incidence"] = long_form
+        report.figures["incidence_curves"] = long_form
     if estimates is not None:
         report.figures["hazard_ratios"] = estimates.assign(label=estimates["term"].map(TERM_LABELS))
         residuals = report.cox.schoenfeld_residuals
@@ -659,3 +630,125 @@ def _value(table: SuppressedTable, row, column, rate: bool = False):
         return float(cleaned) if rate else int(cleaned)
     except ValueError:
         return None
+
+
+# --------------------------------------------------------------------------
+# drawing: each figure from its disclosure-controlled data, with alt text
+# --------------------------------------------------------------------------
+def draw(report: Report, name: str):
+    """The figure ``name`` as (matplotlib figure, alt text), or None when there is nothing to draw."""
+    data = report.figures.get(name)
+    if data is None or len(data) == 0:
+        return None
+    import matplotlib.pyplot as plt
+    import seaborn as sns
+
+    sns.set_theme(style="whitegrid", context="notebook")
+    where, long_label = report.area.name, f"{report.long_years:g}+ years"
+    if name == "stock":
+        fig, ax1 = plt.subplots(figsize=(8, 4))
+        ax1.plot(data["year"], data["children"], marker="o", label="Children at home on supervision")
+        ax1.set(title=f"Children looked after at home on supervision, 31 July, {where}", xlabel="Year ending 31 July",
+                ylabel="Children", ylim=(0, None))
+        ax1.set_xticks(data["year"])
+        ax2 = ax1.twinx()
+        ax2.plot(data["year"], data["share"], marker="s", color="#b2182b", label="Share of all looked after (right axis)")
+        ax2.set(ylabel="Percent of looked-after children", ylim=(0, 60))
+        ax2.grid(False)
+        handles = ax1.get_legend_handles_labels()[0] + ax2.get_legend_handles_labels()[0]
+        ax1.legend(handles, [h.get_label() for h in handles], loc="lower left")
+        alt = (f"Line chart by year ending 31 July, {data['year'].min()} to {data['year'].max()}: children looked after "
+               f"at home on supervision in {where} (left axis) and their share of all looked-after children (right "
+               f"axis); years whose counts are suppressed in the table are left out.")
+        return fig, alt
+    if name == "heatmap":
+        values = data.to_numpy(dtype=float)
+        top = max(60.0, float(np.nanmax(values))) if np.isfinite(values).any() else 60.0
+        fig, ax = plt.subplots(figsize=(10, 0.3 * len(data) + 2))
+        sns.heatmap(data, cmap="viridis", vmin=0, vmax=top, ax=ax,
+                    cbar_kws={"label": "Percent of looked-after children at home on supervision"})
+        ax.set(title="Share of looked-after children at home on supervision, by local authority, 31 July",
+               xlabel="Year ending 31 July", ylabel="Local authority")
+        alt = (f"Heatmap of the percentage of looked-after children at home on supervision, {len(data)} local "
+               f"authorities by year; cells whose counts are suppressed in any table are blank.")
+        return fig, alt
+    if name == "km":
+        fig, axes = plt.subplots(1, 2, figsize=(13, 4.5))
+        overall = data[data["group"] == "All spells"]
+        axes[0].step(overall["time"], 100 * overall["survival"], where="post", color="black")
+        axes[0].fill_between(overall["time"], 100 * overall["ci_low"], 100 * overall["ci_high"], step="post",
+                             alpha=0.3, color="grey")
+        axes[0].axhline(50, color="grey", linestyle=":")
+        axes[0].set(title="Kaplan-Meier: spells still on home supervision (95% CI)")
+        for label, group in data[data["group"] != "All spells"].groupby("group", sort=False):
+            axes[1].step(group["time"], 100 * group["survival"], where="post", label=label)
+        if axes[1].lines:
+            axes[1].legend(title="Age at start")
+        axes[1].set(title="Kaplan-Meier by age at start of the spell")
+        for ax in axes:
+            ax.set(xlabel="Years since the spell started", ylabel="Percent of spells still going", xlim=(0, 12),
+                   ylim=(0, 100))
+        fig.tight_layout()
+        groups = [g for g in data["group"].unique() if g != "All spells"]
+        alt = ("Two step charts of the percentage of spells of home supervision still going by years since the spell "
+               "started: all spells with a 95% band, and " + (f"by age at start ({', '.join(groups)})" if groups else
+                                                              "no age group large enough to draw") + ".")
+        return fig, alt
+    if name == "incidence_curves":
+        fig, ax = plt.subplots(figsize=(8, 4.5))
+        sns.lineplot(data=data, x="time", y="incidence", hue="ending", drawstyle="steps-post", ax=ax)
+        ax.set(title="How spells of home supervision end: cumulative incidence", xlabel="Years since the spell started",
+               ylabel="Percent of spells ended this way", xlim=(0, 12), ylim=(0, 100))
+        ax.legend(title="Ending")
+        alt = ("Step chart of the cumulative percentage of spells ended by discharge, by a move away from home and by "
+               "permanence, by years since the spell started.")
+        return fig, alt
+    if name == "hazard_ratios":
+        fig, ax = plt.subplots(figsize=(7, 3))
+        ax.errorbar(data["hazard_ratio"], data["label"],
+                    xerr=[data["hazard_ratio"] - data["hr_low"], data["hr_high"] - data["hazard_ratio"]], fmt="o",
+                    color="black")
+        ax.axvline(1, color="grey", linestyle="--")
+        ax.set(title="Hazard ratios for leaving home supervision (95% CI)",
+               xlabel="Hazard ratio (above 1: leave sooner)", ylabel="")
+        alt = "Hazard ratios with 95% intervals: " + "; ".join(
+            f"{r.label} {r.hazard_ratio:.2f} ({r.hr_low:.2f} to {r.hr_high:.2f})" for r in data.itertuples()) + "."
+        return fig, alt
+    if name == "schoenfeld":
+        terms = list(data["term"].unique())
+        fig, axes = plt.subplots(1, len(terms), figsize=(14, 3.8), squeeze=False)
+        for ax, term in zip(axes[0], terms):
+            part = data[data["term"] == term]
+            ax.plot(part["time"], part["residual"], marker="o")
+            ax.axhline(0, color="black")
+            ax.set(title=f"Schoenfeld residuals: {term}", xlabel="Years since the spell started", ylabel="Mean residual")
+        fig.tight_layout()
+        alt = (f"Mean scaled Schoenfeld residuals in bins of duration for {', '.join(terms)}: flat lines near zero "
+               f"mean the effect is the same at every duration.")
+        return fig, alt
+    if name == "long_trend":
+        fig, ax = plt.subplots(figsize=(8, 4))
+        ax.plot(data["year"], data["children"], marker="o")
+        ax.set_xticks(data["year"])
+        ax.set(title=f"Children on home supervision for {long_label}, 31 July, {where}", xlabel="Year ending 31 July",
+               ylabel="Children", ylim=(0, None))
+        alt = (f"Line chart of children on home supervision for {long_label} on 31 July by year, {where}; years whose "
+               f"count is suppressed in the table are left out.")
+        return fig, alt
+    raise KeyError(f"no figure named {name!r}")
+
+
+FIGURES = ("stock", "heatmap", "km", "incidence_curves", "hazard_ratios", "schoenfeld", "long_trend")
+
+
+def show(report: Report, *names: str) -> None:
+    """Show tables and figures of the report by name, in order (what cannot be drawn is skipped)."""
+    from lac_outcomes import display
+
+    for name in names:
+        if name in report.tables:
+            display.show_table(report.tables[name], report.captions[name], name=name)
+        elif name in FIGURES:
+            drawn = draw(report, name)
+            if drawn is not None:
+                display.show_figure(*drawn)
