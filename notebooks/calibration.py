@@ -114,8 +114,12 @@ calibration.show(report, "counts", "totals", "home_share")
 # %%
 calibration.show(report, "comparison", "education")
 if report.figures["education"].empty:
-    display(Markdown("No education figure by placement type can be shown: the published figures by placement type "
-                     "are for 2009/10, outside the years loaded, or rest on suppressed counts."))
+    display(
+        Markdown(
+            "No education figure by placement type can be shown: the published figures by placement type "
+            "are for 2009/10, outside the years loaded, or rest on suppressed counts."
+        )
+    )
 
 # %% [markdown]
 # ## Limitations

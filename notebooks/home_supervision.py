@@ -206,8 +206,12 @@ print(report.texts["summary"])
 
 # %%
 if synthetic:
-    display(Markdown("- Synthetic data: generated from the model fitted here, so recovering the planted values shows "
-                     "the code is right, not that the model is right for real returns."))
+    display(
+        Markdown(
+            "- Synthetic data: generated from the model fitted here, so recovering the planted values shows "
+            "the code is right, not that the model is right for real returns."
+        )
+    )
 
 # %% [markdown]
 # ## Methods appendix: the exact models

@@ -87,7 +87,9 @@ def test_unknown_columns_are_an_error():
 def test_numerator_is_suppressed_when_the_children_left_out_are_few():
     table = pd.DataFrame({"meeting": [48, 30], "cohort": [50, 60]}, index=["A", "B"])
     table["percent"] = 100 * table["meeting"] / table["cohort"]
-    shown = suppress(table, ["meeting", "cohort"], rate_columns={"percent": ["meeting", "cohort"]}, complements={"meeting": "cohort"}).display
+    shown = suppress(
+        table, ["meeting", "cohort"], rate_columns={"percent": ["meeting", "cohort"]}, complements={"meeting": "cohort"}
+    ).display
     # 50 - 48 = 2 children not meeting it: the 48 (and its percentage) would reveal them.
     assert shown.loc["A"].tolist() == ["c", "50", "c"]
     assert shown.loc["B"].tolist() == ["30", "60", "50.0"]
@@ -105,8 +107,10 @@ def test_rows_resting_on_small_counts_match_what_suppress_hides():
 
 def _stock(rng, las, years):
     """Children by authority and year, some of them few, with national totals: three tables of one population."""
-    by_la = pd.DataFrame([(la, y, int(rng.choice([0, 1, 2, 3, 4, 6, 9, 20, 40]))) for la in las for y in years],
-                         columns=["la", "year", "children"])
+    by_la = pd.DataFrame(
+        [(la, y, int(rng.choice([0, 1, 2, 3, 4, 6, 9, 20, 40]))) for la in las for y in years],
+        columns=["la", "year", "children"],
+    )
     national = by_la.groupby("year", as_index=False)["children"].sum()
     latest = by_la[by_la["year"] == years[-1]].set_index("la")[["children"]]
     return by_la, national, latest
@@ -173,8 +177,11 @@ def test_random_linked_stock_tables_never_leave_a_cell_to_subtraction():
         for year, text in zip(national["year"], shown["national"].display["children"]):
             seen[("all", year)] = text
         for key, text in seen.items():
-            value = int(national.set_index("year").loc[key[1], "children"]) if key[0] == "all" else int(
-                by_la.set_index(["la", "year"]).loc[key, "children"])
+            value = (
+                int(national.set_index("year").loc[key[1], "children"])
+                if key[0] == "all"
+                else int(by_la.set_index(["la", "year"]).loc[key, "children"])
+            )
             assert (text == CONFIDENTIAL) or not 0 < value < 5
         for year in years:
             line = [seen[("all", year)]] + [seen[(la, year)] for la in las]

@@ -23,9 +23,9 @@ Symbols follow the Government Statistical Service: ``c`` confidential,
 
 from __future__ import annotations
 
+from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from html import escape
-from typing import Hashable, Iterable, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -78,15 +78,15 @@ class DisclosurePolicy:
             raise ValueError(f"disclosure threshold must be at least {MIN_THRESHOLD}, got {self.threshold}")
 
     @classmethod
-    def from_config(cls, config: dict) -> "DisclosurePolicy":
+    def from_config(cls, config: dict) -> DisclosurePolicy:
         """From the run's whole config (its ``disclosure`` section)."""
         return cls(threshold=int((config.get("disclosure") or {}).get("threshold", DEFAULT_THRESHOLD)))
 
-    def suppress(self, table: pd.DataFrame, count_columns: Sequence[str], **options) -> "SuppressedTable":
+    def suppress(self, table: pd.DataFrame, count_columns: Sequence[str], **options) -> SuppressedTable:
         """:func:`suppress` under this policy's threshold."""
         return suppress(table, count_columns, threshold=self.threshold, **options)
 
-    def suppress_together(self, tables: Mapping[str, "Linked"], lines: Iterable[Sequence[Hashable]] = ()):
+    def suppress_together(self, tables: Mapping[str, Linked], lines: Iterable[Sequence[Hashable]] = ()):
         """:func:`suppress_together` under this policy's threshold."""
         return suppress_together(tables, threshold=self.threshold, lines=lines)
 
@@ -162,7 +162,16 @@ class Linked:
     options: dict = field(default_factory=dict)
 
 
-_OPTIONS = {"rate_columns", "total_row", "total_column", "groups", "complements", "withheld", "suppress_zero", "decimals"}
+_OPTIONS = {
+    "rate_columns",
+    "total_row",
+    "total_column",
+    "groups",
+    "complements",
+    "withheld",
+    "suppress_zero",
+    "decimals",
+}
 
 
 def suppress_together(
@@ -212,7 +221,9 @@ def suppress_together(
                 if key is not None and key in node_of_key:
                     node = node_of_key[key]
                     if not _same(values[node], counts[i, j]):
-                        raise ValueError(f"linked cell {key!r} is {values[node]} in one table, {counts[i, j]} in {name!r}")
+                        raise ValueError(
+                            f"linked cell {key!r} is {values[node]} in one table, {counts[i, j]} in {name!r}"
+                        )
                 else:
                     node = len(values)
                     values.append(counts[i, j])
@@ -233,9 +244,7 @@ def suppress_together(
             all_lines.append([node_of_key[key] for key in line])
     value_array, mask_array = np.array(values, dtype=float), np.array(hidden, dtype=bool)
     _secondary(value_array, mask_array, all_lines)
-    return {
-        name: _finish(linked, mask_array[placed[name]], threshold) for name, linked in tables.items()
-    }
+    return {name: _finish(linked, mask_array[placed[name]], threshold) for name, linked in tables.items()}
 
 
 def _same(a: float, b: float) -> bool:
@@ -271,13 +280,19 @@ def _primary(table, count_columns, *, threshold, complements, suppress_zero) -> 
     for numerator, denominator in (complements or {}).items():
         if numerator not in count_columns or denominator not in count_columns:
             raise KeyError(f"complement columns must be count columns: {numerator!r}, {denominator!r}")
-        rest = (pd.to_numeric(table[denominator], errors="coerce") - pd.to_numeric(table[numerator], errors="coerce")).to_numpy(dtype=float)
+        rest = (
+            pd.to_numeric(table[denominator], errors="coerce") - pd.to_numeric(table[numerator], errors="coerce")
+        ).to_numpy(dtype=float)
         low[:, count_columns.index(numerator)] |= (rest > 0) & (rest < threshold)
     return low
 
 
 def rests_on_small_counts(
-    table: pd.DataFrame, count_columns: Sequence[str], *, threshold: int = DEFAULT_THRESHOLD, complements: dict[str, str] | None = None
+    table: pd.DataFrame,
+    count_columns: Sequence[str],
+    *,
+    threshold: int = DEFAULT_THRESHOLD,
+    complements: dict[str, str] | None = None,
 ) -> pd.Series:
     """True for rows with a count (or a numerator's complement) :func:`suppress` would hide.
 
@@ -344,7 +359,9 @@ def _format_rate(value, decimals: int) -> str:
     return f"{value:,.{decimals}f}"
 
 
-def table_html(display: pd.DataFrame, *, caption: str = "", threshold: int = DEFAULT_THRESHOLD, count_columns=()) -> str:
+def table_html(
+    display: pd.DataFrame, *, caption: str = "", threshold: int = DEFAULT_THRESHOLD, count_columns=()
+) -> str:
     """HTML for a table that has been through :func:`suppress`.
 
     The ``sdc-table`` class marks it as disclosure-controlled, and

@@ -28,12 +28,27 @@ def _returns(groups):
         for _ in range(count):
             n = len(children)
             child = f"SC{n:07d}"
-            children.append({"child_id": child, "la_code": la, "sex": "MF"[n % 2],
-                             "date_of_birth": pd.Timestamp(2010, 1 + n % 12, 1), "simd_quintile": 1 + n % 5,
-                             "disability": "N", "asn": "N"})
-            episodes.append({"child_id": child, "episode_start": pd.Timestamp(start),
-                             "episode_end": pd.Timestamp(end) if end else pd.NaT, "legal_reason": legal,
-                             "placement_type": placement, "reason_ended": reason})
+            children.append(
+                {
+                    "child_id": child,
+                    "la_code": la,
+                    "sex": "MF"[n % 2],
+                    "date_of_birth": pd.Timestamp(2010, 1 + n % 12, 1),
+                    "simd_quintile": 1 + n % 5,
+                    "disability": "N",
+                    "asn": "N",
+                }
+            )
+            episodes.append(
+                {
+                    "child_id": child,
+                    "episode_start": pd.Timestamp(start),
+                    "episode_end": pd.Timestamp(end) if end else pd.NaT,
+                    "legal_reason": legal,
+                    "placement_type": placement,
+                    "reason_ended": reason,
+                }
+            )
     pupils = pd.DataFrame({"pupil_id": ["X"], "school_year": [2016]})  # other years than the configured ones
     return {"children": pd.DataFrame(children), "episodes": pd.DataFrame(episodes), "pupils": pupils}
 
@@ -42,13 +57,15 @@ def _returns(groups):
 def two_authorities():
     # 31 July 2021: Edinburgh 3 at home (of 23), Glasgow 12 at home (of 42); 15 at home in all.
     # 31 July 2020 the same children, plus 8 Glasgow children at home whose spells ended in March 2021.
-    tables = _returns([
-        (EDINBURGH, 3, HOME, "2015-01-01", None, None),
-        (EDINBURGH, 20, FOSTER, "2018-01-01", None, None),
-        (GLASGOW, 12, HOME, "2015-01-01", None, None),
-        (GLASGOW, 30, FOSTER, "2018-01-01", None, None),
-        (GLASGOW, 8, HOME, "2019-09-01", "2021-03-01", "discharged_home"),
-    ])
+    tables = _returns(
+        [
+            (EDINBURGH, 3, HOME, "2015-01-01", None, None),
+            (EDINBURGH, 20, FOSTER, "2018-01-01", None, None),
+            (GLASGOW, 12, HOME, "2015-01-01", None, None),
+            (GLASGOW, 30, FOSTER, "2018-01-01", None, None),
+            (GLASGOW, 8, HOME, "2019-09-01", "2021-03-01", "discharged_home"),
+        ]
+    )
     report = home_supervision.build(tables, DisclosurePolicy(5), first_year=2020, last_year=2021, truth=None)
     return tables, report
 
@@ -59,8 +76,12 @@ def test_counts_on_31_july_match_a_plain_count(two_authorities):
     assert national.loc["2021", "at home on supervision"] == "15"
     assert national.loc["2021", "all looked after"] == "65"
     assert national.loc["2020", "at home on supervision"] == "23"
-    assert report.results["stock_national"][1] == {"year": 2021, "home_supervision": 15, "looked_after": 65,
-                                                    "share": 23.1}
+    assert report.results["stock_national"][1] == {
+        "year": 2021,
+        "home_supervision": 15,
+        "looked_after": 65,
+        "share": 23.1,
+    }
 
 
 def test_a_small_authority_is_hidden_with_a_second_one_so_the_total_gives_nothing_away(two_authorities):
@@ -80,8 +101,12 @@ def test_authorities_are_named_and_the_period_comes_from_the_configured_years(tw
     assert list(report.figures["heatmap"].index) == ["City of Edinburgh", "Glasgow City"]
     assert report.area.name == "City of Edinburgh and Glasgow City"
     assert "Scotland" not in report.captions["national"]
-    assert report.results["period"] == {"start": "2019-08-01", "end": "2021-07-31", "first_year": 2020,
-                                        "last_year": 2021}
+    assert report.results["period"] == {
+        "start": "2019-08-01",
+        "end": "2021-07-31",
+        "first_year": 2020,
+        "last_year": 2021,
+    }
     assert "2 of Scotland's 32 local authorities" in report.texts["data"]
     assert "synthetic" not in report.texts["data"]
 
@@ -96,8 +121,11 @@ def test_results_never_carry_a_count_the_report_shows_as_c(two_authorities):
     _, report = two_authorities
     shown = report.tables["spell_counts"].display["spells"]
     results = report.results["spells"]
-    for label, key in [("spells analysed", "analysed"), ("ended (left home supervision)", "ended"),
-                       ("censored", "censored")]:
+    for label, key in [
+        ("spells analysed", "analysed"),
+        ("ended (left home supervision)", "ended"),
+        ("censored", "censored"),
+    ]:
         if shown[label] == CONFIDENTIAL:
             assert results[key] == CONFIDENTIAL
         else:
@@ -147,17 +175,25 @@ def test_one_authority_total_is_not_shown_twice_and_small_counts_stay_hidden_eve
 
 
 def test_a_truth_file_in_the_generators_shape_gives_the_share_check():
-    tables = _returns([
-        (GLASGOW, 40, HOME, "2019-09-01", "2021-01-01", "discharged_home"),
-        (GLASGOW, 10, HOME, "2019-09-01", None, None),
-        (GLASGOW, 30, FOSTER, "2019-01-01", None, None),
-    ])
-    truth = {"home_supervision": {"cause_of_end_probabilities": {"discharged": 0.95, "moved_away_from_home": 0.03,
-                                                                 "permanence": 0.02}}}
+    tables = _returns(
+        [
+            (GLASGOW, 40, HOME, "2019-09-01", "2021-01-01", "discharged_home"),
+            (GLASGOW, 10, HOME, "2019-09-01", None, None),
+            (GLASGOW, 30, FOSTER, "2019-01-01", None, None),
+        ]
+    )
+    truth = {
+        "home_supervision": {
+            "cause_of_end_probabilities": {"discharged": 0.95, "moved_away_from_home": 0.03, "permanence": 0.02}
+        }
+    }
     report = home_supervision.build(tables, DisclosurePolicy(5), first_year=2020, last_year=2021, truth=truth)
     rows = pd.DataFrame(report.results["planted_vs_estimated"])
-    assert list(rows["term"]) == ["share ending discharged", "share ending moved_away_from_home",
-                                  "share ending permanence"]
+    assert list(rows["term"]) == [
+        "share ending discharged",
+        "share ending moved_away_from_home",
+        "share ending permanence",
+    ]
     assert rows.loc[0, "estimate"] == pytest.approx(1.0) and bool(rows.loc[0, "covered"]) is True
     assert report.results["coverage"]["total"] == 3
     assert "scotland.truth" in report.texts["planted"]  # not the synthetic wording

@@ -25,7 +25,7 @@ class Area:
     codes: tuple[str, ...]
 
     @classmethod
-    def loaded(cls, children: pd.DataFrame) -> "Area":
+    def loaded(cls, children: pd.DataFrame) -> Area:
         """The authorities of the children in the data (every child has one)."""
         present = {str(c) for c in children["la_code"].dropna().unique()}
         return cls(tuple(sorted(present, key=lambda code: (code not in LOCAL_AUTHORITIES, la_name(code)))))
@@ -36,7 +36,7 @@ class Area:
 
     @property
     def name(self) -> str:
-        """"Scotland", or the authorities by name ("Fife and Glasgow City")."""
+        """ "Scotland", or the authorities by name ("Fife and Glasgow City")."""
         if self.is_scotland:
             return "Scotland"
         if not self.codes:
@@ -67,7 +67,7 @@ class Period:
     last_year: int
 
     @classmethod
-    def configured(cls, first_year, last_year, pupils: pd.DataFrame | None = None) -> "Period":
+    def configured(cls, first_year, last_year, pupils: pd.DataFrame | None = None) -> Period:
         """From the configured years; without them (a standalone run), the school years in ``pupils``."""
         if first_year is None or last_year is None:
             years = sorted(int(y) for y in pupils["school_year"].unique())
@@ -88,5 +88,7 @@ class Period:
 
     @property
     def text(self) -> str:
-        return (f"1 August {self.first_year - 1} to 31 July {self.last_year} "
-                f"(looked-after years {self.first_year} to {self.last_year})")
+        return (
+            f"1 August {self.first_year - 1} to 31 July {self.last_year} "
+            f"(looked-after years {self.first_year} to {self.last_year})"
+        )

@@ -47,7 +47,9 @@ def looked_after_figures(episodes: pd.DataFrame, years: list[int]) -> pd.DataFra
         for group in sorted(set(PLACEMENT_GROUPS.values())):
             count = int(groups.get(group, 0))
             rows.append((year, "placement_count", group, count, "children", count, 0.0))
-            rows.append((year, "placement_share", group, 100 * count / total if total else np.nan, "percent", count, 0.0))
+            rows.append(
+                (year, "placement_share", group, 100 * count / total if total else np.nan, "percent", count, 0.0)
+            )
         start, end = _year_window(year)
         starting = int(spells["spell_start"].between(start, end).sum())
         rows.append((year, "starting_to_be_looked_after", "all", starting, "children", starting, 0.0))
@@ -81,7 +83,9 @@ def _percent(flags: pd.Series) -> tuple[float, float]:
     return 100 * p, 100 * np.sqrt(p * (1 - p) / len(flags))
 
 
-def _all_pupils(sample: tuple[float, float], looked_after: tuple[float, float], n_looked_after: int, population) -> tuple[float, float]:
+def _all_pupils(
+    sample: tuple[float, float], looked_after: tuple[float, float], n_looked_after: int, population
+) -> tuple[float, float]:
     """The all-pupil figure from a sample of pupils not looked after and every looked-after pupil.
 
     With ``population`` (all pupils that year) the two are weighted by their
@@ -121,23 +125,64 @@ def education_figures(
     for year, group in single.groupby("school_year"):
         for placement, sub in group.groupby("placement_type"):
             add(year, "attendance_rate_full_year_single_placement", placement, _attendance(sub), "percent", len(sub))
-            add(year, "exclusions_per_1000_full_year_single_placement", placement, _per_1000(sub["exclusion_cases"]), "per_1000", len(sub))
-        add(year, "attendance_rate_full_year_single_placement", "all_looked_after", _attendance(group), "percent", len(group))
+            add(
+                year,
+                "exclusions_per_1000_full_year_single_placement",
+                placement,
+                _per_1000(sub["exclusion_cases"]),
+                "per_1000",
+                len(sub),
+            )
+        add(
+            year,
+            "attendance_rate_full_year_single_placement",
+            "all_looked_after",
+            _attendance(group),
+            "percent",
+            len(group),
+        )
     for year, group in full_year.groupby("school_year"):
-        add(year, "exclusions_per_1000", "looked_after_full_year", _per_1000(group["exclusion_cases"]), "per_1000", len(group))
+        add(
+            year,
+            "exclusions_per_1000",
+            "looked_after_full_year",
+            _per_1000(group["exclusion_cases"]),
+            "per_1000",
+            len(group),
+        )
         for name, members in EDUCATION_GROUPS.items():
             in_group = group[group["placement_type"].isin(members)]
             add(year, "attendance_rate", name, _attendance(in_group), "percent", len(in_group))
     looked_after_by_year = dict(list(looked_after.groupby("school_year")))
     for year, group in looked_after_by_year.items():
-        add(year, "exclusions_per_1000", "looked_after_within_year", _per_1000(group["exclusion_cases"]), "per_1000", len(group))
+        add(
+            year,
+            "exclusions_per_1000",
+            "looked_after_within_year",
+            _per_1000(group["exclusion_cases"]),
+            "per_1000",
+            len(group),
+        )
     for year, group in others.groupby("school_year"):
         lac = looked_after_by_year.get(year, looked_after.iloc[0:0])
-        add(year, "exclusions_per_1000", "all_pupils",
-            _all_pupils(_per_1000(group["exclusion_cases"]), _per_1000(lac["exclusion_cases"]), len(lac), pupil_population),
-            "per_1000", len(group) + len(lac))
-        add(year, "attendance_rate", "all_pupils",
-            _all_pupils(_attendance(group), _attendance(lac), len(lac), pupil_population), "percent", len(group) + len(lac))
+        add(
+            year,
+            "exclusions_per_1000",
+            "all_pupils",
+            _all_pupils(
+                _per_1000(group["exclusion_cases"]), _per_1000(lac["exclusion_cases"]), len(lac), pupil_population
+            ),
+            "per_1000",
+            len(group) + len(lac),
+        )
+        add(
+            year,
+            "attendance_rate",
+            "all_pupils",
+            _all_pupils(_attendance(group), _attendance(lac), len(lac), pupil_population),
+            "percent",
+            len(group) + len(lac),
+        )
 
     scqf5 = leaver_years["highest_scqf_level"] >= 5
     is_looked_after = leaver_years["looked_after"] == "Y"
@@ -145,9 +190,22 @@ def education_figures(
     for year, in_year in leaver_years.groupby("leaver_year").groups.items():
         year_flags, lac, lac_full = scqf5.loc[in_year], is_looked_after.loc[in_year], full.loc[in_year]
         add(year, "leavers_scqf5_or_better", "looked_after", _percent(year_flags[lac]), "percent", lac.sum())
-        add(year, "leavers_scqf5_or_better", "looked_after_full_year", _percent(year_flags[lac_full]), "percent", lac_full.sum())
-        add(year, "leavers_scqf5_or_better", "all_pupils",
-            _all_pupils(_percent(year_flags[~lac]), _percent(year_flags[lac]), lac.sum(), leaver_population), "percent", len(in_year))
+        add(
+            year,
+            "leavers_scqf5_or_better",
+            "looked_after_full_year",
+            _percent(year_flags[lac_full]),
+            "percent",
+            lac_full.sum(),
+        )
+        add(
+            year,
+            "leavers_scqf5_or_better",
+            "all_pupils",
+            _all_pupils(_percent(year_flags[~lac]), _percent(year_flags[lac]), lac.sum(), leaver_population),
+            "percent",
+            len(in_year),
+        )
     return pd.DataFrame(rows, columns=FIGURE_COLUMNS)
 
 
@@ -172,7 +230,9 @@ def compare(
     within 1.96 of its sampling standard errors (``se``).
     """
     scot = published[published["jurisdiction"] == "scotland"].copy()
-    merged = scot.merge(synthetic.rename(columns={"value": "synthetic"}), on=["year", "measure", "breakdown", "unit"], how="left")
+    merged = scot.merge(
+        synthetic.rename(columns={"value": "synthetic"}), on=["year", "measure", "breakdown", "unit"], how="left"
+    )
     merged["published"] = merged["value"].astype(float)
     is_count = merged["unit"].isin(COUNT_UNITS)
     merged.loc[is_count, "published"] = merged.loc[is_count, "published"] * count_scale
@@ -194,14 +254,31 @@ def compare(
     merged["within_tolerance"] = np.where(
         merged["synthetic"].isna() | merged["tolerance"].isna(), pd.NA, merged["difference"].abs() <= allowed
     )
-    columns = ["year", "measure", "breakdown", "unit", "n", "published", "synthetic", "se", "difference", "tolerance_label", "within_tolerance", "publication", "source_url"]
+    columns = [
+        "year",
+        "measure",
+        "breakdown",
+        "unit",
+        "n",
+        "published",
+        "synthetic",
+        "se",
+        "difference",
+        "tolerance_label",
+        "within_tolerance",
+        "publication",
+        "source_url",
+    ]
     return merged[columns].sort_values(["measure", "breakdown", "year"], kind="stable").reset_index(drop=True)
 
 
 # --------------------------------------------------------------------------
 # the calibration report
 # --------------------------------------------------------------------------
-EDUCATION_BY_PLACEMENT = ["attendance_rate_full_year_single_placement", "exclusions_per_1000_full_year_single_placement"]
+EDUCATION_BY_PLACEMENT = [
+    "attendance_rate_full_year_single_placement",
+    "exclusions_per_1000_full_year_single_placement",
+]
 COMPARISON_COLUMNS = ["n", "published", "synthetic", "sampling SE", "difference", "tolerance", "within tolerance"]
 
 
@@ -312,10 +389,14 @@ def rests_on_few(compared: pd.DataFrame, threshold: int) -> pd.Series:
     return hidden.fillna(False)
 
 
-def _linked_tables(looked_after: pd.DataFrame, education: pd.DataFrame, compared: pd.DataFrame, threshold: int,
-                   synthetic: bool):
-    counts = looked_after[looked_after["measure"] == "placement_count"].pivot(index="year", columns="breakdown",
-                                                                               values="value").rename_axis(columns=None)
+def _linked_tables(
+    looked_after: pd.DataFrame, education: pd.DataFrame, compared: pd.DataFrame, threshold: int, synthetic: bool
+):
+    counts = (
+        looked_after[looked_after["measure"] == "placement_count"]
+        .pivot(index="year", columns="breakdown", values="value")
+        .rename_axis(columns=None)
+    )
     groups = list(counts.columns)
     counts["total"] = counts.sum(axis=1)
     count_keys = {g: [("stock", g, int(y)) for y in counts.index] for g in groups}
@@ -334,8 +415,15 @@ def _linked_tables(looked_after: pd.DataFrame, education: pd.DataFrame, compared
     withheld = pd.Series(withheld, index=table.index)
     tables = {
         "counts": Linked(counts, list(counts.columns), keys=count_keys, options=dict(total_column="Total")),
-        "comparison": Linked(table, ["n"], keys={"n": keys}, options=dict(
-            rate_columns={"published": [], "synthetic": "n", "sampling SE": "n", "difference": "n"}, withheld=withheld)),
+        "comparison": Linked(
+            table,
+            ["n"],
+            keys={"n": keys},
+            options=dict(
+                rate_columns={"published": [], "synthetic": "n", "sampling SE": "n", "difference": "n"},
+                withheld=withheld,
+            ),
+        ),
     }
     # Pupils in a single placement all year, by placement type, add up to all of them.
     lines = []
@@ -363,25 +451,38 @@ def _figures(report: CalibrationReport, looked_after, compared, shown) -> None:
     total_visible = ~counts.suppressed["Total"].to_numpy()
     totals = looked_after[looked_after["measure"] == "looked_after_total"].set_index("year")["value"].reindex(years)
     published_totals = compared[compared["measure"] == "looked_after_total"].set_index("year")["published"]
-    report.figures["totals"] = pd.DataFrame({
-        "year": years, "computed": totals.where(total_visible).to_numpy(),
-        "published": published_totals.reindex(years).to_numpy(),
-    })
+    report.figures["totals"] = pd.DataFrame(
+        {
+            "year": years,
+            "computed": totals.where(total_visible).to_numpy(),
+            "published": published_totals.reindex(years).to_numpy(),
+        }
+    )
     # The share at home rests on the at-home count and the total: drawn only where both are shown.
     home_label = PLACEMENT_GROUP_LABELS.get("at_home_with_parents", "at_home_with_parents")
     home_visible = ~counts.suppressed[[home_label, "Total"]].any(axis=1).to_numpy()
-    shares = looked_after[(looked_after["measure"] == "placement_share")
-                          & (looked_after["breakdown"] == "at_home_with_parents")].set_index("year")["value"].reindex(years)
-    published_shares = compared[(compared["measure"] == "placement_share")
-                                & (compared["breakdown"] == "at_home_with_parents")].set_index("year")["published"]
-    report.figures["home_share"] = pd.DataFrame({
-        "year": years, "computed": shares.where(home_visible).to_numpy(),
-        "published": published_shares.reindex(years).to_numpy(),
-    })
+    shares = (
+        looked_after[
+            (looked_after["measure"] == "placement_share") & (looked_after["breakdown"] == "at_home_with_parents")
+        ]
+        .set_index("year")["value"]
+        .reindex(years)
+    )
+    published_shares = compared[
+        (compared["measure"] == "placement_share") & (compared["breakdown"] == "at_home_with_parents")
+    ].set_index("year")["published"]
+    report.figures["home_share"] = pd.DataFrame(
+        {
+            "year": years,
+            "computed": shares.where(home_visible).to_numpy(),
+            "published": published_shares.reindex(years).to_numpy(),
+        }
+    )
     visible = ~shown["comparison"].suppressed["n"].to_numpy()
     by_placement = compared[compared["measure"].isin(EDUCATION_BY_PLACEMENT) & visible]
     report.figures["education"] = by_placement[["year", "measure", "breakdown", "published", "synthetic"]].rename(
-        columns={"synthetic": "computed"})
+        columns={"synthetic": "computed"}
+    )
 
 
 def _texts(report: CalibrationReport, compared, comparison, shown, policy) -> None:
@@ -389,17 +490,23 @@ def _texts(report: CalibrationReport, compared, comparison, shown, policy) -> No
     judged = compared["within_tolerance"].notna()
     within = int(compared["within_tolerance"].fillna(False).astype(bool).sum())
     if report.synthetic:
-        intro = ("The data are the pipeline's synthetic default: record-level returns made from a fixed seed in the "
-                 "layout of the real ones, calibrated to the published figures. This report checks that its headline "
-                 "figures reproduce them within stated tolerances, so that a researcher developing on the synthetic "
-                 "data can trust that its shape is the real one, and a reviewer can see where it is not.")
+        intro = (
+            "The data are the pipeline's synthetic default: record-level returns made from a fixed seed in the "
+            "layout of the real ones, calibrated to the published figures. This report checks that its headline "
+            "figures reproduce them within stated tolerances, so that a researcher developing on the synthetic "
+            "data can trust that its shape is the real one, and a reviewer can see where it is not."
+        )
     else:
-        intro = ("The data are the returns loaded for this run. This report sets their headline figures beside the "
-                 "figures the Scottish Government published, as a check that the returns were read and counted as "
-                 "the publications count them.")
+        intro = (
+            "The data are the returns loaded for this run. This report sets their headline figures beside the "
+            "figures the Scottish Government published, as a check that the returns were read and counted as "
+            "the publications count them."
+        )
     if report.count_scale is None:
-        scale = ("Counts are not compared: the data cover part of Scotland and there is no truth file saying what "
-                 "share of the country they stand for. Rates and shares are compared as they are.")
+        scale = (
+            "Counts are not compared: the data cover part of Scotland and there is no truth file saying what "
+            "share of the country they stand for. Rates and shares are compared as they are."
+        )
     elif report.count_scale == 1.0:
         scale = "Counts are compared with the published figures as they are."
     else:
@@ -411,8 +518,11 @@ def _texts(report: CalibrationReport, compared, comparison, shown, policy) -> No
     counts = shown["counts"]
     if str(last) in counts.display.index:
         shown_total = counts.display.loc[str(last), "Total"]
-        published = ("" if total_row.empty or pd.isna(total_row["published"].iloc[0])
-                     else f" (published, scaled: {total_row['published'].iloc[0]:,.0f})")
+        published = (
+            ""
+            if total_row.empty or pd.isna(total_row["published"].iloc[0])
+            else f" (published, scaled: {total_row['published'].iloc[0]:,.0f})"
+        )
         points.append(f"Children looked after on 31 July {last} in {area.name}: {shown_total}{published}.")
     misses = compared[compared["within_tolerance"].eq(False) & ~shown["comparison"].suppressed["n"].to_numpy()]
     if len(misses):
@@ -423,7 +533,8 @@ def _texts(report: CalibrationReport, compared, comparison, shown, policy) -> No
     report.texts["key_points"] = "\n".join(f"- {p}" for p in points)
     report.texts["summary"] = (
         f"{within} of {int(judged.sum())} published Scottish figures reproduced within tolerance "
-        f"({len(comparison) - int(judged.sum())} outside the years loaded, not computable or not comparable).")
+        f"({len(comparison) - int(judged.sum())} outside the years loaded, not computable or not comparable)."
+    )
     report.texts["judged"] = int(judged.sum())
     report.texts["within"] = within
 
@@ -440,8 +551,11 @@ def _results(report: CalibrationReport, compared, hidden, policy: DisclosurePoli
         "within_tolerance": report.texts["within"],
         "count_scale": report.count_scale,
         "synthetic": report.synthetic,
-        "area": {"name": report.area.name, "all_scotland": report.area.is_scotland,
-                 "local_authorities": list(report.area.codes)},
+        "area": {
+            "name": report.area.name,
+            "all_scotland": report.area.is_scotland,
+            "local_authorities": list(report.area.codes),
+        },
         "period": {"first_year": report.period.first_year, "last_year": report.period.last_year},
         "comparison": plain,
         "disclosure": {"threshold": policy.threshold, "symbol": CONFIDENTIAL},
@@ -461,30 +575,57 @@ def draw(report: CalibrationReport, name: str):
     if name in ("totals", "home_share"):
         fig, ax = plt.subplots(figsize=(8, 4))
         ax.plot(data["year"], data["computed"], marker="o", label=label)
-        ax.scatter(data["year"], data["published"], color="black", s=80, marker="X", zorder=3,
-                   label="Published (scaled)" if name == "totals" else "Published")
+        ax.scatter(
+            data["year"],
+            data["published"],
+            color="black",
+            s=80,
+            marker="X",
+            zorder=3,
+            label="Published (scaled)" if name == "totals" else "Published",
+        )
         ax.set_xticks(data["year"])
-        what = ("Children looked after at 31 July" if name == "totals"
-                else "Share of looked-after children at home with parents")
-        ax.set(title=f"{what}, {report.area.name}", xlabel="Year ending 31 July",
-               ylabel="Children" if name == "totals" else "Percent of looked-after children")
+        what = (
+            "Children looked after at 31 July"
+            if name == "totals"
+            else "Share of looked-after children at home with parents"
+        )
+        ax.set(
+            title=f"{what}, {report.area.name}",
+            xlabel="Year ending 31 July",
+            ylabel="Children" if name == "totals" else "Percent of looked-after children",
+        )
         if name == "home_share":
             ax.set_ylim(0, 50)
         ax.legend()
-        alt = (f"{what} by year ending 31 July, {data['year'].min()} to {data['year'].max()}: {label.lower()} figures "
-               f"as a line, published figures as crosses; years whose counts are suppressed in the table are left out.")
+        alt = (
+            f"{what} by year ending 31 July, {data['year'].min()} to {data['year'].max()}: {label.lower()} figures "
+            f"as a line, published figures as crosses; years whose counts are suppressed in the table are left out."
+        )
         return fig, alt
     if name == "education":
-        long = data.melt(id_vars=["measure", "breakdown"], value_vars=["published", "computed"], var_name="source",
-                         value_name="rate")
-        grid = sns.catplot(data=long, y="breakdown", x="rate", hue="source", col="measure", kind="bar", sharex=False,
-                           height=4, aspect=1.3)
+        long = data.melt(
+            id_vars=["measure", "breakdown"], value_vars=["published", "computed"], var_name="source", value_name="rate"
+        )
+        grid = sns.catplot(
+            data=long,
+            y="breakdown",
+            x="rate",
+            hue="source",
+            col="measure",
+            kind="bar",
+            sharex=False,
+            height=4,
+            aspect=1.3,
+        )
         grid.set_titles("{col_name}")
         grid.set_axis_labels("Rate (percent of sessions / exclusions per 1,000 pupils)", "Placement type")
         years = ", ".join(str(y) for y in sorted(data["year"].unique()))
         grid.figure.suptitle(f"Education outcomes by placement type, published and {label.lower()} ({years})", y=1.04)
-        alt = (f"Bar charts of attendance and exclusion rates by placement type, published beside {label.lower()}, "
-               f"for the year(s) {years}; placement types resting on a suppressed count are left out.")
+        alt = (
+            f"Bar charts of attendance and exclusion rates by placement type, published beside {label.lower()}, "
+            f"for the year(s) {years}; placement types resting on a suppressed count are left out."
+        )
         return grid.figure, alt
     raise KeyError(f"no figure named {name!r}")
 

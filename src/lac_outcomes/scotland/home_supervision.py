@@ -94,7 +94,8 @@ def _stock_tables(stock: pd.DataFrame, area: Area, years, long_table: pd.DataFra
     latest_year = years[-1]
     national = stock.groupby("year")[["home_supervision", "looked_after"]].sum()
     national_table = pd.DataFrame(
-        {HOME: national["home_supervision"].to_numpy(), ALL: national["looked_after"].to_numpy()}, index=national.index.astype(str)
+        {HOME: national["home_supervision"].to_numpy(), ALL: national["looked_after"].to_numpy()},
+        index=national.index.astype(str),
     )
     national_table["share of looked after (%)"] = _share(national_table[HOME], national_table[ALL])
     national_table["per 1,000 children"] = np.nan  # no population denominator in the returns
@@ -102,17 +103,24 @@ def _stock_tables(stock: pd.DataFrame, area: Area, years, long_table: pd.DataFra
     share_rates = {"share of looked after (%)": [HOME, ALL], "per 1,000 children": HOME}
     tables = {
         "national": Linked(
-            national_table, [HOME, ALL],
-            keys={HOME: [("home", "total", y) for y in national.index], ALL: [("all", "total", y) for y in national.index]},
+            national_table,
+            [HOME, ALL],
+            keys={
+                HOME: [("home", "total", y) for y in national.index],
+                ALL: [("all", "total", y) for y in national.index],
+            },
             options=dict(rate_columns=share_rates, complements={HOME: ALL}),
         ),
     }
     by_la = stock.rename(columns={"home_supervision": HOME, "looked_after": ALL})
     by_la["share (%)"] = _share(by_la[HOME], by_la[ALL])
     tables["by_la"] = Linked(
-        by_la, [HOME, ALL],
-        keys={HOME: [("home", c, y) for c, y in zip(by_la["la_code"], by_la["year"])],
-              ALL: [("all", c, y) for c, y in zip(by_la["la_code"], by_la["year"])]},
+        by_la,
+        [HOME, ALL],
+        keys={
+            HOME: [("home", c, y) for c, y in zip(by_la["la_code"], by_la["year"])],
+            ALL: [("all", c, y) for c, y in zip(by_la["la_code"], by_la["year"])],
+        },
         options=dict(rate_columns={"share (%)": [HOME, ALL]}, complements={HOME: ALL}),
     )
     latest = by_la[by_la["year"] == latest_year].set_index("la_name")[[HOME, ALL, "share (%)"]]
@@ -126,24 +134,40 @@ def _stock_tables(stock: pd.DataFrame, area: Area, years, long_table: pd.DataFra
     latest["per 1,000 children"] = np.nan
     latest.index.name = "local authority"
     tables["latest"] = Linked(
-        latest, [HOME, ALL],
+        latest,
+        [HOME, ALL],
         keys={HOME: [("home", c, latest_year) for c in codes], ALL: [("all", c, latest_year) for c in codes]},
-        options=dict(rate_columns={"share (%)": [HOME, ALL], "per 1,000 children": HOME},
-                     complements={HOME: ALL}, total_row=total_row),
+        options=dict(
+            rate_columns={"share (%)": [HOME, ALL], "per 1,000 children": HOME},
+            complements={HOME: ALL},
+            total_row=total_row,
+        ),
     )
     long_label = long_table.columns[1]
     tables["long"] = Linked(
-        long_table, [HOME, long_label],
-        keys={HOME: [("home", "total", int(y)) for y in long_table.index], long_label: [("long", int(y)) for y in long_table.index]},
+        long_table,
+        [HOME, long_label],
+        keys={
+            HOME: [("home", "total", int(y)) for y in long_table.index],
+            long_label: [("long", int(y)) for y in long_table.index],
+        },
         options=dict(rate_columns={"share (%)": [long_label, HOME]}, complements={long_label: HOME}),
     )
     char_long, char_all = characteristics.columns[2], characteristics.columns[3]
     tables["characteristics"] = Linked(
-        characteristics, [char_long, char_all],
-        keys={char_long: [("char-long", c, v) for c, v in zip(characteristics["characteristic"], characteristics["value"])],
-              char_all: [("char-all", c, v) for c, v in zip(characteristics["characteristic"], characteristics["value"])]},
-        options=dict(rate_columns={f"{char_long} (%)": char_long, f"{char_all} (%)": char_all},
-                     complements={char_long: char_all}, groups=["characteristic"]),
+        characteristics,
+        [char_long, char_all],
+        keys={
+            char_long: [
+                ("char-long", c, v) for c, v in zip(characteristics["characteristic"], characteristics["value"])
+            ],
+            char_all: [("char-all", c, v) for c, v in zip(characteristics["characteristic"], characteristics["value"])],
+        },
+        options=dict(
+            rate_columns={f"{char_long} (%)": char_long, f"{char_all} (%)": char_all},
+            complements={char_long: char_all},
+            groups=["characteristic"],
+        ),
     )
     lines = []
     for year in years:
@@ -172,8 +196,9 @@ def _long_duration(runs, stock, years, long_years: float, children):
     kids = children.set_index("child_id")
     current = current.copy()
     age = derive.age_on(current["child_id"].map(kids["date_of_birth"]), day)
-    bands = pd.cut(pd.Series(age, index=current.index).where(lambda a: a >= 0), AGE_BANDS[0], right=False,
-                   labels=AGE_BANDS[1])
+    bands = pd.cut(
+        pd.Series(age, index=current.index).where(lambda a: a >= 0), AGE_BANDS[0], right=False, labels=AGE_BANDS[1]
+    )
     values = {
         "sex": current["sex"].astype("string").fillna("unknown"),
         "age band": bands.astype("string").fillna("unknown"),
@@ -184,8 +209,14 @@ def _long_duration(runs, stock, years, long_years: float, children):
         order = {label: i for i, label in enumerate(AGE_BANDS[1])}
         for value in sorted(column.unique(), key=lambda v: (v == "unknown", order.get(v, -1), v)):
             members = column == value
-            char_rows.append({"characteristic": variable, "value": value, long_label: int(current.loc[members, "long"].sum()),
-                              "all at home on supervision": int(members.sum())})
+            char_rows.append(
+                {
+                    "characteristic": variable,
+                    "value": value,
+                    long_label: int(current.loc[members, "long"].sum()),
+                    "all at home on supervision": int(members.sum()),
+                }
+            )
     chars = pd.DataFrame(char_rows, columns=["characteristic", "value", long_label, "all at home on supervision"])
     for column in [long_label, "all at home on supervision"]:
         totals = chars.groupby("characteristic")[column].transform("sum")
@@ -198,13 +229,31 @@ def _long_duration(runs, stock, years, long_years: float, children):
 # --------------------------------------------------------------------------
 def _spell_tables(spells: pd.DataFrame, incidence, km):
     counts = pd.DataFrame(
-        {"spells": [len(spells), int((spells["entry"] > 0).sum()), int(spells["event"].sum()),
-                    int((spells["cause"] == "censored").sum()), int(spells["reached_age_18"].fillna(False).astype(bool).sum())]},
-        index=["spells analysed", "began before the period (delayed entry)", "ended (left home supervision)", "censored",
-               "of which censored at 18"],
+        {
+            "spells": [
+                len(spells),
+                int((spells["entry"] > 0).sum()),
+                int(spells["event"].sum()),
+                int((spells["cause"] == "censored").sum()),
+                int(spells["reached_age_18"].fillna(False).astype(bool).sum()),
+            ]
+        },
+        index=[
+            "spells analysed",
+            "began before the period (delayed entry)",
+            "ended (left home supervision)",
+            "censored",
+            "of which censored at 18",
+        ],
     )
     counts.index.name = ""
-    keys = [("spells", "analysed"), ("spells", "delayed"), ("spells", "ended"), ("spells", "censored"), ("spells", "at 18")]
+    keys = [
+        ("spells", "analysed"),
+        ("spells", "delayed"),
+        ("spells", "ended"),
+        ("spells", "censored"),
+        ("spells", "at 18"),
+    ]
     ended = spells[spells["event"] == 1]["cause"].value_counts().reindex(list(survival.ENDINGS), fill_value=0)
     endings = pd.DataFrame({"spells": ended.rename(index=ENDING_LABELS)})
     endings.loc["Total"] = endings["spells"].sum()
@@ -213,17 +262,29 @@ def _spell_tables(spells: pd.DataFrame, incidence, km):
     rows = []
     for t in HORIZONS:
         values = survival.incidence_at(incidence, t) if incidence is not None else {k: np.nan for k in survival.ENDINGS}
-        rows.append({"spells at risk": int(((spells["entry"] < t) & (spells["time"] >= t)).sum()),
-                     **{ENDING_LABELS[k]: 100 * v for k, v in values.items()},
-                     "still on supervision": 100 * survival.survival_at(km, t) if km is not None else np.nan})
+        rows.append(
+            {
+                "spells at risk": int(((spells["entry"] < t) & (spells["time"] >= t)).sum()),
+                **{ENDING_LABELS[k]: 100 * v for k, v in values.items()},
+                "still on supervision": 100 * survival.survival_at(km, t) if km is not None else np.nan,
+            }
+        )
     cif = pd.DataFrame(rows, index=[f"{t} year{'s' if t > 1 else ''}" for t in HORIZONS])
     cif.index.name = "years since the spell started"
     tables = {
         "spell_counts": Linked(counts, ["spells"], keys={"spells": keys}),
-        "endings": Linked(endings, ["spells"], keys={"spells": [("ending", k) for k in survival.ENDINGS] + [("spells", "ended")]},
-                          options=dict(rate_columns={"percent": "spells"}, total_row="Total")),
-        "incidence": Linked(cif, ["spells at risk"], keys={"spells at risk": [("at risk", t) for t in HORIZONS]},
-                            options=dict(rate_columns={c: "spells at risk" for c in cif.columns[1:]})),
+        "endings": Linked(
+            endings,
+            ["spells"],
+            keys={"spells": [("ending", k) for k in survival.ENDINGS] + [("spells", "ended")]},
+            options=dict(rate_columns={"percent": "spells"}, total_row="Total"),
+        ),
+        "incidence": Linked(
+            cif,
+            ["spells at risk"],
+            keys={"spells at risk": [("at risk", t) for t in HORIZONS]},
+            options=dict(rate_columns={c: "spells at risk" for c in cif.columns[1:]}),
+        ),
     }
     lines = [[("spells", "analysed"), ("spells", "ended"), ("spells", "censored")]]
     return tables, lines
@@ -235,7 +296,8 @@ def _fit_cox(spells, report: Report):
     if events < needed:
         report.cannot_estimate.append(
             f"The Cox model is not estimated: fewer than {needed} spells ended in the period "
-            f"({MIN_EVENTS_PER_TERM} endings per term are needed for stable hazard ratios).")
+            f"({MIN_EVENTS_PER_TERM} endings per term are needed for stable hazard ratios)."
+        )
         return None, None
     try:
         cox = survival.fit_cox(spells, stratify_by="la_code")
@@ -250,10 +312,21 @@ def _fit_cox(spells, report: Report):
 
 
 def _cox_table(estimates: pd.DataFrame, n_spells: int) -> pd.DataFrame:
-    shown = estimates.set_index("term")[["estimate", "std_error", "ci_low", "ci_high", "hazard_ratio", "hr_low", "hr_high"]]
-    shown = shown.rename(index=TERM_LABELS, columns={
-        "estimate": "log hazard ratio", "std_error": "std error", "ci_low": "95% CI low", "ci_high": "95% CI high",
-        "hazard_ratio": "hazard ratio", "hr_low": "HR 95% low", "hr_high": "HR 95% high"})
+    shown = estimates.set_index("term")[
+        ["estimate", "std_error", "ci_low", "ci_high", "hazard_ratio", "hr_low", "hr_high"]
+    ]
+    shown = shown.rename(
+        index=TERM_LABELS,
+        columns={
+            "estimate": "log hazard ratio",
+            "std_error": "std error",
+            "ci_low": "95% CI low",
+            "ci_high": "95% CI high",
+            "hazard_ratio": "hazard ratio",
+            "hr_low": "HR 95% low",
+            "hr_high": "HR 95% high",
+        },
+    )
     shown.index.name = "term"
     shown.insert(0, "spells", n_spells)
     return shown
@@ -276,13 +349,21 @@ def _planted_rows(truth: dict | None, estimates, spells) -> pd.DataFrame | None:
     ended = int(spells["event"].sum())
     if probabilities and ended:
         shares = survival.cause_shares(spells)
-        parts.append(pd.DataFrame({
-            "term": "share ending " + shares["cause"], "estimate": shares["share"],
-            "std_error": np.sqrt(shares["share"] * (1 - shares["share"]) / shares["n"]),
-            "ci_low": shares["ci_low"], "ci_high": shares["ci_high"],
-            "planted": shares["cause"].map(probabilities).astype(float), "kind": "cause_of_end_probability",
-            "spells": shares["n"], "endings": shares["endings"],
-        }))
+        parts.append(
+            pd.DataFrame(
+                {
+                    "term": "share ending " + shares["cause"],
+                    "estimate": shares["share"],
+                    "std_error": np.sqrt(shares["share"] * (1 - shares["share"]) / shares["n"]),
+                    "ci_low": shares["ci_low"],
+                    "ci_high": shares["ci_high"],
+                    "planted": shares["cause"].map(probabilities).astype(float),
+                    "kind": "cause_of_end_probability",
+                    "spells": shares["n"],
+                    "endings": shares["endings"],
+                }
+            )
+        )
     if not parts:
         return None
     rows = pd.concat(parts, ignore_index=True)
@@ -300,8 +381,12 @@ def _planted_linked(rows: pd.DataFrame) -> Linked:
         "endings": [("ending", c) if share else None for c, share in zip(causes, is_share)],
     }
     values = ["planted", "estimate", "ci_low", "ci_high"]
-    return Linked(table, ["spells", "endings"], keys=keys,
-                  options=dict(rate_columns={c: ["spells", "endings"] for c in values}, decimals=3))
+    return Linked(
+        table,
+        ["spells", "endings"],
+        keys=keys,
+        options=dict(rate_columns={c: ["spells", "endings"] for c in values}, decimals=3),
+    )
 
 
 # --------------------------------------------------------------------------
@@ -347,22 +432,27 @@ def _build(tables, policy, first_year, last_year, truth, synthetic, long_years) 
         km = survival.kaplan_meier(spells["time"], spells["event"], spells["entry"])
         incidence = survival.cumulative_incidence(spells["time"], spells["cause"], entry=spells["entry"])
     else:
-        report.cannot_estimate.append("No spell of home supervision ended in the period: durations cannot be estimated.")
+        report.cannot_estimate.append(
+            "No spell of home supervision ended in the period: durations cannot be estimated."
+        )
     spell_linked, spell_lines = _spell_tables(spells, incidence, km)
     linked.update(spell_linked)
     lines += spell_lines
     cox, estimates = _fit_cox(spells, report) if len(spells) else (None, None)
     if estimates is not None:
-        linked["cox"] = Linked(_cox_table(estimates, len(spells)), ["spells"], keys={"spells": [("spells", "analysed")] * 3},
-                               options=dict(rate_columns={c: "spells" for c in _cox_table(estimates, 0).columns[1:]},
-                                            decimals=3))
+        linked["cox"] = Linked(
+            _cox_table(estimates, len(spells)),
+            ["spells"],
+            keys={"spells": [("spells", "analysed")] * 3},
+            options=dict(rate_columns={c: "spells" for c in _cox_table(estimates, 0).columns[1:]}, decimals=3),
+        )
     planted = _planted_rows(truth, estimates, spells)
     if planted is not None:
         linked["planted"] = _planted_linked(planted)
 
     shown = policy.suppress_together(linked, lines=lines)
     incidence_table = shown["incidence"]
-    for cause, label in ENDING_LABELS.items():
+    for label in ENDING_LABELS.values():
         # A cumulative incidence far out is close to a share of endings: hidden with that ending's count.
         if _hidden(shown["endings"], label, "spells"):
             incidence_table.suppressed[label] = True
@@ -375,8 +465,9 @@ def _build(tables, policy, first_year, last_year, truth, synthetic, long_years) 
         shown["planted"].display.loc[cox_rows, "endings"] = NOT_APPLICABLE
     characteristics_table = report.tables["characteristics"]
     characteristics_table.display = characteristics_table.display.set_index(["characteristic", "value"])
-    characteristics_table.suppressed = characteristics_table.suppressed.drop(columns=["characteristic", "value"]).set_axis(
-        characteristics_table.display.index)
+    characteristics_table.suppressed = characteristics_table.suppressed.drop(
+        columns=["characteristic", "value"]
+    ).set_axis(characteristics_table.display.index)
     report.cox = cox
     where = area.name
     last = years[-1]
@@ -403,24 +494,34 @@ def _figures(report, shown, stock, spells, km, incidence, estimates, policy):
     visible = ~national.suppressed[[HOME, "share of looked after (%)"]].any(axis=1)
     table = national.display.index.to_series()
     counts = shown["national"].display[HOME]
-    report.figures["stock"] = pd.DataFrame({
-        "year": table.astype(int).to_numpy(),
-        "children": pd.to_numeric(counts.str.replace(",", ""), errors="coerce").where(visible).to_numpy(),
-        "share": pd.to_numeric(national.display["share of looked after (%)"].str.replace(",", ""), errors="coerce")
-        .where(visible).to_numpy(),
-    })
+    report.figures["stock"] = pd.DataFrame(
+        {
+            "year": table.astype(int).to_numpy(),
+            "children": pd.to_numeric(counts.str.replace(",", ""), errors="coerce").where(visible).to_numpy(),
+            "share": pd.to_numeric(national.display["share of looked after (%)"].str.replace(",", ""), errors="coerce")
+            .where(visible)
+            .to_numpy(),
+        }
+    )
     by_la = shown["by_la"]
     share = by_la.display["share (%)"]
-    heat = stock.assign(share=pd.to_numeric(share.str.replace(",", ""), errors="coerce").where(~by_la.suppressed["share (%)"]))
+    heat = stock.assign(
+        share=pd.to_numeric(share.str.replace(",", ""), errors="coerce").where(~by_la.suppressed["share (%)"])
+    )
     report.figures["heatmap"] = heat.pivot(index="la_name", columns="year", values="share").reindex(
-        [la_name(c) for c in report.area.codes])
+        [la_name(c) for c in report.area.codes]
+    )
     long = shown["long"]
     long_label = f"{report.long_years:g}+ years"
     long_visible = ~long.suppressed[long_label]
-    report.figures["long_trend"] = pd.DataFrame({
-        "year": long.display.index.astype(int),
-        "children": pd.to_numeric(long.display[long_label].str.replace(",", ""), errors="coerce").where(long_visible),
-    }).dropna()
+    report.figures["long_trend"] = pd.DataFrame(
+        {
+            "year": long.display.index.astype(int),
+            "children": pd.to_numeric(long.display[long_label].str.replace(",", ""), errors="coerce").where(
+                long_visible
+            ),
+        }
+    ).dropna()
     floor = max(policy.threshold, MIN_AT_RISK_DRAWN)
     if km is not None:
         frames = [_km_frame(spells, "All spells", floor)]
@@ -431,7 +532,9 @@ def _figures(report, shown, stock, spells, km, incidence, estimates, policy):
                 frames.append(_km_frame(members, f"age {band}", floor))
         report.figures["km"] = pd.concat(frames, ignore_index=True)
         at_risk = incidence[incidence["at_risk"] >= floor]
-        long_form = at_risk.melt(id_vars=["time"], value_vars=list(survival.ENDINGS), var_name="ending", value_name="incidence")
+        long_form = at_risk.melt(
+            id_vars=["time"], value_vars=list(survival.ENDINGS), var_name="ending", value_name="incidence"
+        )
         long_form["ending"] = long_form["ending"].map(ENDING_LABELS)
         long_form["incidence"] *= 100
         report.figures["incidence_curves"] = long_form
@@ -469,27 +572,40 @@ def _texts(report, shown, spells, km, estimates, planted, truth, synthetic, poli
     home = national.display.loc[str(last), HOME]
     share = national.display.loc[str(last), "share of looked after (%)"]
     share = share if share == CONFIDENTIAL else f"{share}%"
-    data_kind = ("the project's synthetic returns (made from a fixed seed, with planted effects)" if synthetic
-                 else "the returns loaded for this run")
-    report.texts["data"] = (
-        f"Data: {data_kind}, from {area.coverage}. Period: {period.text}.")
+    data_kind = (
+        "the project's synthetic returns (made from a fixed seed, with planted effects)"
+        if synthetic
+        else "the returns loaded for this run"
+    )
+    report.texts["data"] = f"Data: {data_kind}, from {area.coverage}. Period: {period.text}."
     median = survival.km_median(km) if km is not None else float("nan")
     low, high = survival.km_median_interval(km) if km is not None else (float("nan"), float("nan"))
     if km is None:
         median_text = "The median duration cannot be estimated: no spell ended in the period."
     elif np.isnan(median):
-        median_text = "The median duration is not reached: more than half the spells were still going at the longest duration seen."
+        median_text = (
+            "The median duration is not reached: more than half the spells were still going at the longest "
+            "duration seen."
+        )
     else:
         ci = "" if np.isnan(low) or np.isnan(high) else f" (95% CI {low:.2f} to {high:.2f})"
         median_text = f"**Median duration** (Kaplan-Meier): {median:.2f} years{ci}."
     if km is not None:
-        median_text += " Still on home supervision after " + ", ".join(
-            f"{t:g} year{'s' if t > 1 else ''}: {100 * survival.survival_at(km, t):.1f}%" for t in (1, 2, report.long_years)) + "."
+        median_text += (
+            " Still on home supervision after "
+            + ", ".join(
+                f"{t:g} year{'s' if t > 1 else ''}: {100 * survival.survival_at(km, t):.1f}%"
+                for t in (1, 2, report.long_years)
+            )
+            + "."
+        )
     report.texts["median"] = median_text
     report.texts["median_value"] = median
     endings = shown["endings"]
-    ending_parts = [f"{label.lower()} {endings.display.loc[label, 'percent']}" + ("" if _hidden(endings, label, "percent") else "%")
-                    for label in ENDING_LABELS.values()]
+    ending_parts = [
+        f"{label.lower()} {endings.display.loc[label, 'percent']}" + ("" if _hidden(endings, label, "percent") else "%")
+        for label in ENDING_LABELS.values()
+    ]
     long = shown["long"]
     long_label = f"{report.long_years:g}+ years"
     points = [
@@ -497,48 +613,62 @@ def _texts(report, shown, spells, km, estimates, planted, truth, synthetic, poli
         f"looked-after children).",
         median_text.replace("**", ""),
         "Of the spells that ended, " + "; ".join(ending_parts) + ".",
-        f"{long.display.loc[str(last), long_label]} children had been on home supervision for {long_label} on 31 July {last}.",
+        f"{long.display.loc[str(last), long_label]} children had been on home supervision for {long_label} "
+        f"on 31 July {last}.",
     ]
     if estimates is not None:
-        effects = ", ".join(f"{TERM_LABELS[r.term]} HR {r.hazard_ratio:.2f} ({r.hr_low:.2f} to {r.hr_high:.2f})"
-                            for r in estimates.itertuples())
+        effects = ", ".join(
+            f"{TERM_LABELS[r.term]} HR {r.hazard_ratio:.2f} ({r.hr_low:.2f} to {r.hr_high:.2f})"
+            for r in estimates.itertuples()
+        )
         points.append(f"Cox model (stratified by authority): {effects}.")
     if planted is not None:
         points.append(f"{int(planted['covered'].sum())} of {len(planted)} planted values lie in their 95% interval.")
     points += report.cannot_estimate
     report.texts["key_points"] = "\n".join(f"- {p}" for p in points)
     n_strata = spells["la_code"].nunique() if len(spells) else 0
-    report.texts["cox_note"] = (
-        f"{_number(policy, shown['spell_counts'], 'spells analysed', 'spells', len(spells))} spells; "
-        f"{_number(policy, shown['spell_counts'], 'ended (left home supervision)', 'spells', int(spells['event'].sum()))} "
-        f"endings; {n_strata} local authority strata.")
-    coverage = ("truth unknown" if planted is None
-                else f"{int(planted['covered'].sum())} of {len(planted)} planted values in their 95% CI")
+    counts = shown["spell_counts"]
+    analysed = _number(policy, counts, "spells analysed", "spells", len(spells))
+    ended = _number(policy, counts, "ended (left home supervision)", "spells", int(spells["event"].sum()))
+    report.texts["cox_note"] = f"{analysed} spells; {ended} endings; {n_strata} local authority strata."
+    coverage = (
+        "truth unknown"
+        if planted is None
+        else f"{int(planted['covered'].sum())} of {len(planted)} planted values in their 95% CI"
+    )
     median_short = "not estimable" if np.isnan(median) else f"{median:.1f} years"
     report.texts["summary"] = (
         f"{home} children at home on supervision on 31 July {last} in {area.name} ({share} of looked after); "
-        f"median spell {median_short}; {coverage}.")
+        f"median spell {median_short}; {coverage}."
+    )
     report.texts["planted"] = _planted_text(report, shown, planted, truth, synthetic)
 
 
 def _planted_text(report, shown, planted, truth, synthetic) -> str:
     if planted is None:
         return ""
-    source = ("The default data are synthetic: spell durations were drawn from a Weibull proportional hazards model "
-              "with known log hazard ratios, and each ending drawn with known probabilities independent of duration "
-              "(`truth.yaml`)." if synthetic else
-              "The data come with a file of planted values (`scotland.truth` in the config), in the shape of the "
-              "generator's `truth.yaml`.")
-    text = (f"{source} The Cox model should recover the log hazard ratios (whatever the baseline hazard and the "
-            f"authority effects, which the strata absorb), and the share of endings of each kind should match its "
-            f"probability. {int(planted['covered'].sum())} of {len(planted)} planted values lie in their 95% interval.")
+    source = (
+        "The default data are synthetic: spell durations were drawn from a Weibull proportional hazards model "
+        "with known log hazard ratios, and each ending drawn with known probabilities independent of duration "
+        "(`truth.yaml`)."
+        if synthetic
+        else "The data come with a file of planted values (`scotland.truth` in the config), in the shape of the "
+        "generator's `truth.yaml`."
+    )
+    text = (
+        f"{source} The Cox model should recover the log hazard ratios (whatever the baseline hazard and the "
+        f"authority effects, which the strata absorb), and the share of endings of each kind should match its "
+        f"probability. {int(planted['covered'].sum())} of {len(planted)} planted values lie in their 95% interval."
+    )
     long_truth = ((truth or {}).get("home_supervision") or {}).get("long_duration") or {}
     generator_count = long_truth.get("children_at_home_5_years_or_more_on_period_end")
     if generator_count is not None and report.long_years == 5.0:
         here = shown["long"].display.loc[str(report.period.last_year), "5+ years"]
-        text += (f" Children at home 5+ years on {report.period.end:%d %B %Y}: {here} here, "
-                 f"{generator_count if generator_count == 0 or generator_count >= shown['long'].threshold else CONFIDENTIAL}"
-                 f" by the generator's own count.")
+        text += (
+            f" Children at home 5+ years on {report.period.end:%d %B %Y}: {here} here, "
+            f"{generator_count if generator_count == 0 or generator_count >= shown['long'].threshold else CONFIDENTIAL}"
+            f" by the generator's own count."
+        )
     return text
 
 
@@ -546,19 +676,24 @@ def _results(report, shown, spells, km, incidence, estimates, planted, truth, po
     national = shown["national"]
     stock_rows = []
     for year in national.display.index:
-        stock_rows.append({
-            "year": int(year),
-            "home_supervision": _value(national, year, HOME),
-            "looked_after": _value(national, year, ALL),
-            "share": _value(national, year, "share of looked after (%)", rate=True),
-        })
+        stock_rows.append(
+            {
+                "year": int(year),
+                "home_supervision": _value(national, year, HOME),
+                "looked_after": _value(national, year, ALL),
+                "share": _value(national, year, "share of looked after (%)", rate=True),
+            }
+        )
     counts = shown["spell_counts"]
     endings = shown["endings"]
     ending_shares = {}
     cause_shares = survival.cause_shares(spells).set_index("cause") if spells["event"].sum() else None
     for cause, label in ENDING_LABELS.items():
         hidden = _hidden(endings, label, "spells")
-        entry = {"endings": _value(endings, label, "spells"), "share_percent": _value(endings, label, "percent", rate=True)}
+        entry = {
+            "endings": _value(endings, label, "spells"),
+            "share_percent": _value(endings, label, "percent", rate=True),
+        }
         if cause_shares is not None:
             entry["ci_low"] = policy.withhold(float(cause_shares.loc[cause, "ci_low"]), hidden)
             entry["ci_high"] = policy.withhold(float(cause_shares.loc[cause, "ci_high"]), hidden)
@@ -575,10 +710,17 @@ def _results(report, shown, spells, km, incidence, estimates, planted, truth, po
             records.loc[hidden, column] = CONFIDENTIAL
         planted_records = [{k: _plain(v) for k, v in r.items()} for r in records.to_dict("records")]
     return {
-        "period": {"start": str(report.period.start.date()), "end": str(report.period.end.date()),
-                   "first_year": report.period.first_year, "last_year": report.period.last_year},
-        "area": {"name": report.area.name, "all_scotland": report.area.is_scotland,
-                 "local_authorities": list(report.area.codes)},
+        "period": {
+            "start": str(report.period.start.date()),
+            "end": str(report.period.end.date()),
+            "first_year": report.period.first_year,
+            "last_year": report.period.last_year,
+        },
+        "area": {
+            "name": report.area.name,
+            "all_scotland": report.area.is_scotland,
+            "local_authorities": list(report.area.codes),
+        },
         "stock_national": stock_rows,
         "rate_per_1000_children": "x (unavailable: no population denominator in the returns)",
         "spells": {
@@ -591,12 +733,20 @@ def _results(report, shown, spells, km, incidence, estimates, planted, truth, po
         "km_median_years": None if np.isnan(median) else median,
         "km_median_ci": [None if np.isnan(v) else v for v in (low, high)],
         "km_survival_at": None if km is None else {str(t): survival.survival_at(km, t) for t in HORIZONS},
-        "cumulative_incidence_at": None if incidence is None else {str(t): survival.incidence_at(incidence, t) for t in HORIZONS},
-        "cox": None if estimates is None else [{k: _plain(v) for k, v in r.items()} for r in estimates.to_dict("records")],
+        "cumulative_incidence_at": None
+        if incidence is None
+        else {str(t): survival.incidence_at(incidence, t) for t in HORIZONS},
+        "cox": None
+        if estimates is None
+        else [{k: _plain(v) for k, v in r.items()} for r in estimates.to_dict("records")],
         "cox_strata": "la_code",
         "long_duration": [
-            {"year": int(y), "at_home_on_supervision": _value(long, y, HOME), "long": _value(long, y, long_label),
-             "share": _value(long, y, "share (%)", rate=True)}
+            {
+                "year": int(y),
+                "at_home_on_supervision": _value(long, y, HOME),
+                "long": _value(long, y, long_label),
+                "share": _value(long, y, "share (%)", rate=True),
+            }
             for y in long.display.index
         ],
         "long_years": report.long_years,
@@ -648,36 +798,56 @@ def draw(report: Report, name: str):
     if name == "stock":
         fig, ax1 = plt.subplots(figsize=(8, 4))
         ax1.plot(data["year"], data["children"], marker="o", label="Children at home on supervision")
-        ax1.set(title=f"Children looked after at home on supervision, 31 July, {where}", xlabel="Year ending 31 July",
-                ylabel="Children", ylim=(0, None))
+        ax1.set(
+            title=f"Children looked after at home on supervision, 31 July, {where}",
+            xlabel="Year ending 31 July",
+            ylabel="Children",
+            ylim=(0, None),
+        )
         ax1.set_xticks(data["year"])
         ax2 = ax1.twinx()
-        ax2.plot(data["year"], data["share"], marker="s", color="#b2182b", label="Share of all looked after (right axis)")
+        ax2.plot(
+            data["year"], data["share"], marker="s", color="#b2182b", label="Share of all looked after (right axis)"
+        )
         ax2.set(ylabel="Percent of looked-after children", ylim=(0, 60))
         ax2.grid(False)
         handles = ax1.get_legend_handles_labels()[0] + ax2.get_legend_handles_labels()[0]
         ax1.legend(handles, [h.get_label() for h in handles], loc="lower left")
-        alt = (f"Line chart by year ending 31 July, {data['year'].min()} to {data['year'].max()}: children looked after "
-               f"at home on supervision in {where} (left axis) and their share of all looked-after children (right "
-               f"axis); years whose counts are suppressed in the table are left out.")
+        alt = (
+            f"Line chart by year ending 31 July, {data['year'].min()} to {data['year'].max()}: children looked after "
+            f"at home on supervision in {where} (left axis) and their share of all looked-after children (right "
+            f"axis); years whose counts are suppressed in the table are left out."
+        )
         return fig, alt
     if name == "heatmap":
         values = data.to_numpy(dtype=float)
         top = max(60.0, float(np.nanmax(values))) if np.isfinite(values).any() else 60.0
         fig, ax = plt.subplots(figsize=(10, 0.3 * len(data) + 2))
-        sns.heatmap(data, cmap="viridis", vmin=0, vmax=top, ax=ax,
-                    cbar_kws={"label": "Percent of looked-after children at home on supervision"})
-        ax.set(title="Share of looked-after children at home on supervision, by local authority, 31 July",
-               xlabel="Year ending 31 July", ylabel="Local authority")
-        alt = (f"Heatmap of the percentage of looked-after children at home on supervision, {len(data)} local "
-               f"authorities by year; cells whose counts are suppressed in any table are blank.")
+        sns.heatmap(
+            data,
+            cmap="viridis",
+            vmin=0,
+            vmax=top,
+            ax=ax,
+            cbar_kws={"label": "Percent of looked-after children at home on supervision"},
+        )
+        ax.set(
+            title="Share of looked-after children at home on supervision, by local authority, 31 July",
+            xlabel="Year ending 31 July",
+            ylabel="Local authority",
+        )
+        alt = (
+            f"Heatmap of the percentage of looked-after children at home on supervision, {len(data)} local "
+            f"authorities by year; cells whose counts are suppressed in any table are blank."
+        )
         return fig, alt
     if name == "km":
         fig, axes = plt.subplots(1, 2, figsize=(13, 4.5))
         overall = data[data["group"] == "All spells"]
         axes[0].step(overall["time"], 100 * overall["survival"], where="post", color="black")
-        axes[0].fill_between(overall["time"], 100 * overall["ci_low"], 100 * overall["ci_high"], step="post",
-                             alpha=0.3, color="grey")
+        axes[0].fill_between(
+            overall["time"], 100 * overall["ci_low"], 100 * overall["ci_high"], step="post", alpha=0.3, color="grey"
+        )
         axes[0].axhline(50, color="grey", linestyle=":")
         axes[0].set(title="Kaplan-Meier: spells still on home supervision (95% CI)")
         for label, group in data[data["group"] != "All spells"].groupby("group", sort=False):
@@ -686,33 +856,59 @@ def draw(report: Report, name: str):
             axes[1].legend(title="Age at start")
         axes[1].set(title="Kaplan-Meier by age at start of the spell")
         for ax in axes:
-            ax.set(xlabel="Years since the spell started", ylabel="Percent of spells still going", xlim=(0, 12),
-                   ylim=(0, 100))
+            ax.set(
+                xlabel="Years since the spell started",
+                ylabel="Percent of spells still going",
+                xlim=(0, 12),
+                ylim=(0, 100),
+            )
         fig.tight_layout()
         groups = [g for g in data["group"].unique() if g != "All spells"]
-        alt = ("Two step charts of the percentage of spells of home supervision still going by years since the spell "
-               "started: all spells with a 95% band, and " + (f"by age at start ({', '.join(groups)})" if groups else
-                                                              "no age group large enough to draw") + ".")
+        alt = (
+            "Two step charts of the percentage of spells of home supervision still going by years since the spell "
+            "started: all spells with a 95% band, and "
+            + (f"by age at start ({', '.join(groups)})" if groups else "no age group large enough to draw")
+            + "."
+        )
         return fig, alt
     if name == "incidence_curves":
         fig, ax = plt.subplots(figsize=(8, 4.5))
         sns.lineplot(data=data, x="time", y="incidence", hue="ending", drawstyle="steps-post", ax=ax)
-        ax.set(title="How spells of home supervision end: cumulative incidence", xlabel="Years since the spell started",
-               ylabel="Percent of spells ended this way", xlim=(0, 12), ylim=(0, 100))
+        ax.set(
+            title="How spells of home supervision end: cumulative incidence",
+            xlabel="Years since the spell started",
+            ylabel="Percent of spells ended this way",
+            xlim=(0, 12),
+            ylim=(0, 100),
+        )
         ax.legend(title="Ending")
-        alt = ("Step chart of the cumulative percentage of spells ended by discharge, by a move away from home and by "
-               "permanence, by years since the spell started.")
+        alt = (
+            "Step chart of the cumulative percentage of spells ended by discharge, by a move away from home and by "
+            "permanence, by years since the spell started."
+        )
         return fig, alt
     if name == "hazard_ratios":
         fig, ax = plt.subplots(figsize=(7, 3))
-        ax.errorbar(data["hazard_ratio"], data["label"],
-                    xerr=[data["hazard_ratio"] - data["hr_low"], data["hr_high"] - data["hazard_ratio"]], fmt="o",
-                    color="black")
+        ax.errorbar(
+            data["hazard_ratio"],
+            data["label"],
+            xerr=[data["hazard_ratio"] - data["hr_low"], data["hr_high"] - data["hazard_ratio"]],
+            fmt="o",
+            color="black",
+        )
         ax.axvline(1, color="grey", linestyle="--")
-        ax.set(title="Hazard ratios for leaving home supervision (95% CI)",
-               xlabel="Hazard ratio (above 1: leave sooner)", ylabel="")
-        alt = "Hazard ratios with 95% intervals: " + "; ".join(
-            f"{r.label} {r.hazard_ratio:.2f} ({r.hr_low:.2f} to {r.hr_high:.2f})" for r in data.itertuples()) + "."
+        ax.set(
+            title="Hazard ratios for leaving home supervision (95% CI)",
+            xlabel="Hazard ratio (above 1: leave sooner)",
+            ylabel="",
+        )
+        alt = (
+            "Hazard ratios with 95% intervals: "
+            + "; ".join(
+                f"{r.label} {r.hazard_ratio:.2f} ({r.hr_low:.2f} to {r.hr_high:.2f})" for r in data.itertuples()
+            )
+            + "."
+        )
         return fig, alt
     if name == "schoenfeld":
         terms = list(data["term"].unique())
@@ -721,19 +917,29 @@ def draw(report: Report, name: str):
             part = data[data["term"] == term]
             ax.plot(part["time"], part["residual"], marker="o")
             ax.axhline(0, color="black")
-            ax.set(title=f"Schoenfeld residuals: {term}", xlabel="Years since the spell started", ylabel="Mean residual")
+            ax.set(
+                title=f"Schoenfeld residuals: {term}", xlabel="Years since the spell started", ylabel="Mean residual"
+            )
         fig.tight_layout()
-        alt = (f"Mean scaled Schoenfeld residuals in bins of duration for {', '.join(terms)}: flat lines near zero "
-               f"mean the effect is the same at every duration.")
+        alt = (
+            f"Mean scaled Schoenfeld residuals in bins of duration for {', '.join(terms)}: flat lines near zero "
+            f"mean the effect is the same at every duration."
+        )
         return fig, alt
     if name == "long_trend":
         fig, ax = plt.subplots(figsize=(8, 4))
         ax.plot(data["year"], data["children"], marker="o")
         ax.set_xticks(data["year"])
-        ax.set(title=f"Children on home supervision for {long_label}, 31 July, {where}", xlabel="Year ending 31 July",
-               ylabel="Children", ylim=(0, None))
-        alt = (f"Line chart of children on home supervision for {long_label} on 31 July by year, {where}; years whose "
-               f"count is suppressed in the table are left out.")
+        ax.set(
+            title=f"Children on home supervision for {long_label}, 31 July, {where}",
+            xlabel="Year ending 31 July",
+            ylabel="Children",
+            ylim=(0, None),
+        )
+        alt = (
+            f"Line chart of children on home supervision for {long_label} on 31 July by year, {where}; years whose "
+            f"count is suppressed in the table are left out."
+        )
         return fig, alt
     raise KeyError(f"no figure named {name!r}")
 
