@@ -19,9 +19,7 @@
 # Does this run's data reproduce the figures the Scottish Government
 # published -- the number of children looked after, the share looked after at
 # home, attendance, exclusions and attainment by placement type -- within
-# stated tolerances? On the pipeline's synthetic default this checks that its
-# shape is the real one; on real returns it checks that they were read and
-# counted as the publications count them.
+# stated tolerances?
 
 # %% tags=["parameters"]
 processed_dir = "../data/processed/scotland"
@@ -124,14 +122,21 @@ if report.figures["education"].empty:
 # %% [markdown]
 # ## Limitations
 #
-# The synthetic data is calibrated to a few published headline figures; it
-# reproduces their shape, not the detail of real returns (local authority
-# patterns, the joint distribution of characteristics). Published figures
-# without a computed counterpart (rates per 1,000 children, which need a
-# population denominator the returns do not carry, and figures for years not
-# loaded) are listed as not computed. Positive follow-up destinations have no
-# published figure in this project's reference set, so they are not
-# calibrated here.
+# Published figures without a computed counterpart (rates per 1,000
+# children, which need a population denominator the returns do not carry,
+# and figures for years not loaded) are listed as not computed. Positive
+# follow-up destinations have no published figure in this project's
+# reference set, so they are not calibrated here.
+
+# %%
+if synthetic:
+    display(
+        Markdown(
+            "The synthetic data is calibrated to a few published headline figures; it reproduces their "
+            "shape, not the detail of real returns (local authority patterns, the joint distribution of "
+            "characteristics)."
+        )
+    )
 
 # %%
 show.show_table(report.not_computed, "Published figures not computed", index=False)

@@ -735,7 +735,13 @@ def _results(report, shown, spells, km, incidence, estimates, planted, truth, po
         "km_survival_at": None if km is None else {str(t): survival.survival_at(km, t) for t in HORIZONS},
         "cumulative_incidence_at": None
         if incidence is None
-        else {str(t): survival.incidence_at(incidence, t) for t in HORIZONS},
+        else {
+            str(t): {
+                cause: policy.withhold(value, _hidden(endings, ENDING_LABELS[cause], "spells"))
+                for cause, value in survival.incidence_at(incidence, t).items()
+            }
+            for t in HORIZONS
+        },
         "cox": None
         if estimates is None
         else [{k: _plain(v) for k, v in r.items()} for r in estimates.to_dict("records")],
