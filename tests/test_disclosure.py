@@ -186,3 +186,16 @@ def test_random_linked_stock_tables_never_leave_a_cell_to_subtraction():
         for year in years:
             line = [seen[("all", year)]] + [seen[(la, year)] for la in las]
             assert sum(text == CONFIDENTIAL for text in line) != 1, (year, line)
+
+
+def test_a_line_naming_a_cell_no_table_shows_is_no_sum_a_reader_can_see():
+    from lac_outcomes.disclosure import Linked, suppress_together
+
+    table = pd.DataFrame({"n": [3, 30]}, index=["A", "B"])
+    shown = suppress_together(
+        {"t": Linked(table, ["n"], keys={"n": ["A", "B"]})}, lines=[["total", "A", "B"], ["A", "B"]]
+    )
+    # ["A", "B"] adds up to nothing shown either, but it is a line given: B goes with A.
+    assert shown["t"].display["n"].tolist() == ["c", "c"]
+    alone = suppress_together({"t": Linked(table, ["n"], keys={"n": ["A", "B"]})}, lines=[["total", "A", "B"]])
+    assert alone["t"].display["n"].tolist() == ["c", "30"]

@@ -197,3 +197,12 @@ def test_a_truth_file_in_the_generators_shape_gives_the_share_check():
     assert rows.loc[0, "estimate"] == pytest.approx(1.0) and bool(rows.loc[0, "covered"]) is True
     assert report.results["coverage"]["total"] == 3
     assert "scotland.truth" in report.texts["planted"]  # not the synthetic wording
+
+
+def test_a_child_with_no_authority_is_left_out_of_stock_and_spells_alike():
+    tables = _returns([(GLASGOW, 12, HOME, "2015-01-01", None, None), (GLASGOW, 30, FOSTER, "2019-01-01", None, None)])
+    orphan = tables["episodes"].iloc[[0]].assign(child_id="SC9999999")  # episodes of a child not in children
+    tables["episodes"] = pd.concat([tables["episodes"], orphan], ignore_index=True)
+    report = home_supervision.build(tables, DisclosurePolicy(5), first_year=2020, last_year=2021)
+    assert report.tables["national"].display.loc["2021", "at home on supervision"] == "12"
+    assert report.tables["long"].display.loc["2021", "at home on supervision"] == "12"

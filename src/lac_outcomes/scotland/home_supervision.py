@@ -148,7 +148,10 @@ def _stock_tables(stock: pd.DataFrame, area: Area, years, long_table: pd.DataFra
         long_table,
         [HOME, long_label],
         keys={
-            HOME: [("home", "total", int(y)) for y in long_table.index],
+            HOME: [
+                ("home", "total", int(y)) if long_table.attrs.get("same_as_stock") else ("long-home", int(y))
+                for y in long_table.index
+            ],
             long_label: [("long", int(y)) for y in long_table.index],
         },
         options=dict(rate_columns={"share (%)": [long_label, HOME]}, complements={long_label: HOME}),
@@ -175,7 +178,10 @@ def _stock_tables(stock: pd.DataFrame, area: Area, years, long_table: pd.DataFra
             lines.append([(measure, "total", year)] + [(measure, code, year) for code in area.codes])
     for variable, values in characteristics.groupby("characteristic", sort=False)["value"]:
         lines.append([("long", latest_year)] + [("char-long", variable, v) for v in values])
-        lines.append([("home", "total", latest_year)] + [("char-all", variable, v) for v in values])
+        at_home = (
+            ("home", "total", latest_year) if long_table.attrs.get("same_as_stock") else ("long-home", latest_year)
+        )
+        lines.append([at_home] + [("char-all", variable, v) for v in values])
     return tables, lines
 
 
@@ -188,8 +194,9 @@ def _long_duration(runs, stock, years, long_years: float, children):
         rows.append({"year": str(year), HOME: len(current), long_label: int(current["long"].sum())})
     table = pd.DataFrame(rows).set_index("year")
     national_home = stock.groupby("year")["home_supervision"].sum()
-    if not (table[HOME].to_numpy() == national_home.reindex(years).to_numpy()).all():
-        raise ValueError("spells in progress on 31 July do not match the children at home on supervision")
+    # Normally the same children as the stock at home; if a return's episodes overlap they may not be,
+    # and the two columns are then protected as different counts.
+    table.attrs["same_as_stock"] = bool((table[HOME].to_numpy() == national_home.reindex(years).to_numpy()).all())
     table["share (%)"] = _share(table[long_label], table[HOME])
     table.index.name = "year ending 31 July"
     day = pd.Timestamp(years[-1], 7, 31)
@@ -423,6 +430,8 @@ def _build(tables, policy, first_year, last_year, truth, synthetic, long_years) 
 
     stock = stock_grid(episodes, children, area, years)
     runs = derive.home_supervision_spells(episodes, children, censor_date=period.end)
+    # As in the stock, only children with a responsible authority (the Cox strata need it too).
+    runs = runs[runs["la_code"].notna()].reset_index(drop=True)
     long_table, characteristics = _long_duration(runs, stock, years, long_years, children)
     linked, lines = _stock_tables(stock, area, years, long_table, characteristics)
 
