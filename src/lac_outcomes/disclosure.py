@@ -1,15 +1,19 @@
 """Statistical disclosure control for every table a report shows.
 
-The one function reports call is :func:`suppress`.  It applies
+Reports call :func:`suppress` for a table on its own and :func:`suppress_together`
+for the tables of a report that show the same population (by authority and
+year, national totals by year, one year by authority), usually through the
+run's :class:`DisclosurePolicy`.  They apply
 
 * primary suppression: a count of 1 to ``threshold - 1`` is shown as ``c``
   (confidential).  A true zero is shown: it is not a small count of children;
   set ``suppress_zero=True`` for tables where "none" would itself disclose.
 * secondary suppression: wherever cells add up to a total that the reader can
   see (a total row, a total column, or a group whose total is published
-  elsewhere), a line with exactly one suppressed cell gets a second one -- the
-  smallest other cell in the line -- so the suppressed value cannot be worked
-  out by subtraction.  This repeats until no line has exactly one.
+  elsewhere, in this table or another), a line with exactly one suppressed
+  cell gets a second one -- the smallest other cell in the line -- so the
+  suppressed value cannot be worked out by subtraction.  This repeats until no
+  line has exactly one; a count shown in two tables is suppressed in both.
 * rates on suppressed counts: a rate or percentage computed from a suppressed
   count is suppressed with it.
 
@@ -19,9 +23,9 @@ Symbols follow the Government Statistical Service: ``c`` confidential,
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Hashable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from html import escape
-from typing import Iterable, Sequence
 
 import numpy as np
 import pandas as pd
@@ -74,13 +78,17 @@ class DisclosurePolicy:
             raise ValueError(f"disclosure threshold must be at least {MIN_THRESHOLD}, got {self.threshold}")
 
     @classmethod
-    def from_config(cls, config: dict) -> "DisclosurePolicy":
+    def from_config(cls, config: dict) -> DisclosurePolicy:
         """From the run's whole config (its ``disclosure`` section)."""
         return cls(threshold=int((config.get("disclosure") or {}).get("threshold", DEFAULT_THRESHOLD)))
 
-    def suppress(self, table: pd.DataFrame, count_columns: Sequence[str], **options) -> "SuppressedTable":
+    def suppress(self, table: pd.DataFrame, count_columns: Sequence[str], **options) -> SuppressedTable:
         """:func:`suppress` under this policy's threshold."""
         return suppress(table, count_columns, threshold=self.threshold, **options)
+
+    def suppress_together(self, tables: Mapping[str, Linked], lines: Iterable[Sequence[Hashable]] = ()):
+        """:func:`suppress_together` under this policy's threshold."""
+        return suppress_together(tables, threshold=self.threshold, lines=lines)
 
     def rests_on_small_counts(self, table: pd.DataFrame, count_columns: Sequence[str], **options) -> pd.Series:
         """:func:`rests_on_small_counts` under this policy's threshold."""
@@ -124,36 +132,143 @@ def suppress(
     ``withheld`` (bool by row) marks rows already withheld elsewhere -- from a
     figure or results file suppressed over a wider table -- whose counts are
     suppressed here too, so the two outputs together reveal nothing.
+
+    Tables of one report that show the same population go through
+    :func:`suppress_together` instead, so that no table reveals what another hides.
     """
-    rate_columns = dict(rate_columns or {})
-    missing = [c for c in [*count_columns, *rate_columns] if c not in table.columns]
-    if missing:
-        raise KeyError(f"columns not in table: {missing}")
+    options = dict(
+        rate_columns=rate_columns, total_row=total_row, total_column=total_column, groups=groups,
+        complements=complements, withheld=withheld, suppress_zero=suppress_zero, decimals=decimals,
+    )  # fmt: skip
+    return suppress_together({"table": Linked(table, count_columns, options=options)}, threshold=threshold)["table"]
+
+
+@dataclass
+class Linked:
+    """One table of a set that :func:`suppress_together` protects as a whole.
+
+    ``keys`` names, for each count column, the population cell each row's
+    count is (one hashable key per row, in row order; ``None`` for a count
+    shown nowhere else): cells with the same key in different tables are the
+    same number, so they are shown or suppressed together.  ``options`` are
+    :func:`suppress`'s keyword options for this table (``rate_columns``,
+    ``total_row``, ``total_column``, ``groups``, ``complements``, ``withheld``,
+    ``suppress_zero``, ``decimals``).
+    """
+
+    table: pd.DataFrame
+    count_columns: Sequence[str]
+    keys: Mapping[str, Sequence[Hashable]] | None = None
+    options: dict = field(default_factory=dict)
+
+
+_OPTIONS = {
+    "rate_columns",
+    "total_row",
+    "total_column",
+    "groups",
+    "complements",
+    "withheld",
+    "suppress_zero",
+    "decimals",
+}
+
+
+def suppress_together(
+    tables: Mapping[str, Linked], *, threshold: int = DEFAULT_THRESHOLD, lines: Iterable[Sequence[Hashable]] = ()
+) -> dict[str, SuppressedTable]:
+    """Suppress a report's linked tables as one: secondary suppression across all of them.
+
+    Each table gets :func:`suppress`'s primary suppression, rates and lines of
+    its own.  Cells that share a key (see :class:`Linked`) are one cell:
+    suppressed in one table, suppressed in all.  ``lines`` adds sets of keys
+    whose counts add up across tables, the total first or anywhere (e.g. a
+    national count by year with each authority's count that year): a line with
+    exactly one suppressed cell gets a second, as within a table.  A line
+    naming a key that no table shows is not a sum a reader can see, and is
+    skipped.  Returns one :class:`SuppressedTable` per table, by name.
+    """
     if threshold < 1:
         raise ValueError("threshold must be at least 1")
+    node_of_key: dict = {}
+    values: list[float] = []
+    hidden: list[bool] = []
+    all_lines: list[list[int]] = []
+    placed = {}
+    for name, linked in tables.items():
+        table, columns, options = linked.table, list(linked.count_columns), dict(linked.options)
+        unknown = set(options) - _OPTIONS
+        if unknown:
+            raise TypeError(f"table {name!r}: unknown options {sorted(unknown)}")
+        rate_columns = dict(options.get("rate_columns") or {})
+        missing = [c for c in [*columns, *rate_columns] if c not in table.columns]
+        if missing:
+            raise KeyError(f"columns not in table: {missing}")
+        counts = table[columns].apply(pd.to_numeric, errors="coerce").to_numpy(dtype=float)
+        mask = _primary(
+            table, columns, threshold=threshold, complements=options.get("complements"),
+            suppress_zero=options.get("suppress_zero", False),
+        )  # fmt: skip
+        withheld = options.get("withheld")
+        if withheld is not None:
+            mask |= withheld.reindex(table.index).fillna(False).astype(bool).to_numpy()[:, None] & ~np.isnan(counts)
+        nodes = np.empty(counts.shape, dtype=int)
+        for j, column in enumerate(columns):
+            keys = list(linked.keys.get(column, [None] * len(table))) if linked.keys else [None] * len(table)
+            if len(keys) != len(table):
+                raise ValueError(f"table {name!r}: {len(keys)} keys for {len(table)} rows of {column!r}")
+            for i, key in enumerate(keys):
+                if key is not None and key in node_of_key:
+                    node = node_of_key[key]
+                    if not _same(values[node], counts[i, j]):
+                        raise ValueError(
+                            f"linked cell {key!r} is {values[node]} in one table, {counts[i, j]} in {name!r}"
+                        )
+                else:
+                    node = len(values)
+                    values.append(counts[i, j])
+                    hidden.append(False)
+                    if key is not None:
+                        node_of_key[key] = node
+                hidden[node] = hidden[node] or bool(mask[i, j])
+                nodes[i, j] = node
+        for line in _lines(
+            table, columns, total_row=options.get("total_row"), total_column=options.get("total_column"),
+            groups=options.get("groups"),
+        ):  # fmt: skip
+            all_lines.append([int(nodes[cell]) for cell in line])
+        placed[name] = nodes
+    for line in lines:
+        line = list(line)
+        if line and all(key in node_of_key for key in line):
+            all_lines.append([node_of_key[key] for key in line])
+    value_array, mask_array = np.array(values, dtype=float), np.array(hidden, dtype=bool)
+    _secondary(value_array, mask_array, all_lines)
+    return {name: _finish(linked, mask_array[placed[name]], threshold) for name, linked in tables.items()}
 
-    counts = table[list(count_columns)].apply(pd.to_numeric, errors="coerce").to_numpy(dtype=float)
-    mask = _primary(table, list(count_columns), threshold=threshold, complements=complements, suppress_zero=suppress_zero)
-    if withheld is not None:
-        mask |= withheld.reindex(table.index).fillna(False).astype(bool).to_numpy()[:, None] & ~np.isnan(counts)
 
-    lines = _lines(table, list(count_columns), total_row=total_row, total_column=total_column, groups=groups)
-    _secondary(counts, mask, lines)
+def _same(a: float, b: float) -> bool:
+    return (np.isnan(a) and np.isnan(b)) or a == b
 
+
+def _finish(linked: Linked, mask: np.ndarray, threshold: int) -> SuppressedTable:
+    """Display strings for a table whose count cells ``mask`` marks as suppressed."""
+    table, columns = linked.table, list(linked.count_columns)
+    rate_columns = dict(linked.options.get("rate_columns") or {})
+    decimals = linked.options.get("decimals", 1)
     suppressed = pd.DataFrame(False, index=table.index, columns=table.columns)
-    for j, column in enumerate(count_columns):
+    for j, column in enumerate(columns):
         suppressed[column] = mask[:, j]
     for rate, sources in rate_columns.items():
         sources = [sources] if isinstance(sources, str) else list(sources)
         suppressed[rate] = suppressed[sources].any(axis=1)
-
     display = table.astype(object).copy()
-    for column in count_columns:
+    for column in columns:
         display[column] = [_format_count(v) for v in table[column]]
     for rate in rate_columns:
         display[rate] = [_format_rate(v, decimals) for v in table[rate]]
     display = display.mask(suppressed, CONFIDENTIAL)
-    return SuppressedTable(display=display, suppressed=suppressed, threshold=threshold, count_columns=tuple(count_columns))
+    return SuppressedTable(display=display, suppressed=suppressed, threshold=threshold, count_columns=tuple(columns))
 
 
 def _primary(table, count_columns, *, threshold, complements, suppress_zero) -> np.ndarray:
@@ -165,13 +280,19 @@ def _primary(table, count_columns, *, threshold, complements, suppress_zero) -> 
     for numerator, denominator in (complements or {}).items():
         if numerator not in count_columns or denominator not in count_columns:
             raise KeyError(f"complement columns must be count columns: {numerator!r}, {denominator!r}")
-        rest = (pd.to_numeric(table[denominator], errors="coerce") - pd.to_numeric(table[numerator], errors="coerce")).to_numpy(dtype=float)
+        rest = (
+            pd.to_numeric(table[denominator], errors="coerce") - pd.to_numeric(table[numerator], errors="coerce")
+        ).to_numpy(dtype=float)
         low[:, count_columns.index(numerator)] |= (rest > 0) & (rest < threshold)
     return low
 
 
 def rests_on_small_counts(
-    table: pd.DataFrame, count_columns: Sequence[str], *, threshold: int = DEFAULT_THRESHOLD, complements: dict[str, str] | None = None
+    table: pd.DataFrame,
+    count_columns: Sequence[str],
+    *,
+    threshold: int = DEFAULT_THRESHOLD,
+    complements: dict[str, str] | None = None,
 ) -> pd.Series:
     """True for rows with a count (or a numerator's complement) :func:`suppress` would hide.
 
@@ -238,7 +359,9 @@ def _format_rate(value, decimals: int) -> str:
     return f"{value:,.{decimals}f}"
 
 
-def table_html(display: pd.DataFrame, *, caption: str = "", threshold: int = DEFAULT_THRESHOLD, count_columns=()) -> str:
+def table_html(
+    display: pd.DataFrame, *, caption: str = "", threshold: int = DEFAULT_THRESHOLD, count_columns=()
+) -> str:
     """HTML for a table that has been through :func:`suppress`.
 
     The ``sdc-table`` class marks it as disclosure-controlled, and

@@ -47,6 +47,15 @@ def scotland_raw_dir():
     return "data/raw/synthetic/scotland" if dataset == "synthetic" else dataset
 
 
+def scotland_truth():
+    """Planted values to check the models against: scotland.truth, else the generator's; "" when none."""
+    if config["scotland"].get("truth"):
+        return config["scotland"]["truth"]
+    if config["scotland"]["dataset"] == "synthetic":
+        return f"{scotland_raw_dir()}/truth.yaml"
+    return ""
+
+
 def scotland_processed(table):
     return f"data/processed/scotland/{table}.parquet"
 
@@ -86,8 +95,8 @@ def report_data(name):
             "data/processed/scotland/quality.json",
             "data/raw/published/published_figures.csv",
         ]
-        if config["scotland"]["dataset"] == "synthetic":
-            files.append(f"{scotland_raw_dir()}/truth.yaml")
+        if scotland_truth():
+            files.append(scotland_truth())
         return files
     if group == "england":
         files = [
@@ -118,10 +127,11 @@ def report_parameters(name):
             "data/raw/published/published_figures.csv"
         )
         parameters["truth_path"] = (
-            from_notebook_dir(f"{scotland_raw_dir()}/truth.yaml")
-            if config["scotland"]["dataset"] == "synthetic"
-            else ""
+            from_notebook_dir(scotland_truth()) if scotland_truth() else ""
         )
+        parameters["synthetic"] = config["scotland"]["dataset"] == "synthetic"
+        parameters["first_year"] = config["scotland"]["years"]["first"]
+        parameters["last_year"] = config["scotland"]["years"]["last"]
     if group == "england":
         parameters["processed_dir"] = from_notebook_dir("data/processed/england")
         parameters["truth_path"] = (
