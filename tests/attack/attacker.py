@@ -68,6 +68,7 @@ INDICATOR_COLUMNS = {
 }
 # Row labels that stand for the sum of the other rows of their level.
 TOTAL_LABELS = {"total", "all", "scotland", "england", "all local authorities", "national"}
+TOTALS = {_t.replace(" ", "_") for _t in TOTAL_LABELS}
 RATE_SCALES = (1.0, 100.0, 1000.0)
 # Keys of a results file that count children (or their spells, pupils, leavers): 1 to threshold - 1 must not show.
 CHILD_COUNT_KEYS = {
@@ -348,13 +349,20 @@ def table_facts(table: Table, default_threshold: int) -> list[Fact]:
         found = CAPTION_YEAR.search(table.caption)
         caption_year = found.group(1) if found else None
     count_set = set(table.count_columns)
+    # without declared count columns, a column of whole numbers (and c) is taken for counts
+    integer_columns = []
+    for j in range(width):
+        parsed = [parse_number(row[j][0]) for row in table.body if j < len(row) and not row[j][1]]
+        shown = [(v, d) for kind, v, d in parsed if kind == "n"]
+        integer_columns.append(bool(shown) and all(d == 0 for _, d in shown))
     group = f"{table.output}#{table.caption}#{'|'.join(columns)}"
     facts = []
     for row in table.body:
         labels = tuple(t for t, _ in row[:n_index])
         dims = {}
         for name, label in zip(dim_names, labels):
-            dims[name] = dimension_value(name, label)
+            if _slug(label) not in TOTALS:  # a total row stands for the sum over this level
+                dims[name] = dimension_value(name, label)
         if caption_year:
             dims["year"] = caption_year
         # label-less index (a plain table written without index) takes its string cells as dimensions
@@ -378,7 +386,7 @@ def table_facts(table: Table, default_threshold: int) -> list[Fact]:
             measure, fact_dims = measure_name(column), dict(dims)
             if column.lower() in INDICATOR_COLUMNS and "indicator" not in fact_dims:
                 fact_dims["indicator"], measure = INDICATOR_COLUMNS[column.lower()], "numerator"
-            is_count = column in count_set if count_set else (value is not None and decimals == 0)
+            is_count = column in count_set if count_set else integer_columns[j]
             facts.append(Fact(table.output, table.caption or "(table without caption)", labels, column, measure,
                               frozenset(fact_dims.items()), value, decimals, is_count, group, column in count_set))
     return facts
@@ -416,6 +424,7 @@ def json_facts(output: str, data, default_threshold: int) -> tuple[list[Fact], i
         if isinstance(value, bool) or value is None:
             return
         if isinstance(value, str):
+            leaves += text_numbers(value)
             if value.strip().lower() == SUPPRESSED:
                 facts.append(Fact(output, table, tuple(path[:-1]), path[-1], measure_name(path[-1]),
                                   frozenset({("key", _slug(path[-1]))}), None, None, True, f"{output}#{table}"))
@@ -436,7 +445,7 @@ def json_facts(output: str, data, default_threshold: int) -> tuple[list[Fact], i
         for r in rows:
             dims = {}
             for key, value in r.items():
-                if _is_dimension_field(key) and value is not None and not isinstance(value, bool):
+                if _is_dimension_field(key) and value is not None and not isinstance(value, bool) and _slug(value) not in TOTALS:
                     name = dimension_name(key)
                     dims[name] = dimension_value(name, value)
             if top_year is not None and "year" not in dims:
