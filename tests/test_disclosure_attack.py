@@ -109,6 +109,16 @@ def test_an_unrelated_total_elsewhere_is_not_taken_for_a_sum(tmp_path):
     assert result.recovered == []
 
 
+def test_a_total_reached_only_with_every_withheld_count_at_its_cohort_gives_them_back(tmp_path):
+    """Bounds: children with an outcome are never more than the children counted (learned from the rows shown)."""
+    table = sdc_table("Leavers by group", ["group"], ["n", "with it"], [
+        ("a", 20, 7), ("e", 15, 5), ("f", 12, 6), ("b", 6, "c"), ("d", 8, "c"), ("Total", 61, 32),
+    ], ["n", "with it"])
+    result = attack(write_run(tmp_path, {"report": table}))
+    assert recovered(result) == {(("b",), "with it"): 6, (("d",), "with it"): 8}
+    assert all("counts >= 0" in r.method for r in result.recovered)
+
+
 def test_a_rate_beside_its_denominator_gives_back_the_numerator(tmp_path):
     table = sdc_table("Leavers with a qualification", ["group"], ["n", "with it", "percent"], [
         ("at home", 42, 17, 40.5), ("foster", 56, 21, 37.5), ("kinship", 13, "c", 23.1),

@@ -782,8 +782,8 @@ class Attack:
         def spread(r, n):
             if prob is None:
                 return 1.0 / math.sqrt(n)
-            p = self.value(r[prob])
-            if p is None or not 0 < p < 1:
+            p = _as_probability(self.value(r[prob]))
+            if p is None:
                 return None
             return math.sqrt(p * (1 - p) / n)
 
@@ -819,8 +819,8 @@ class Attack:
             w = self.value(r[width])
             if w is None or w <= 0:
                 continue
-            p = self.value(r[prob]) if prob else None
-            if prob and (p is None or not 0 < p < 1):
+            p = _as_probability(self.value(r[prob])) if prob else None
+            if prob and p is None:
                 continue
             h = math.sqrt(p * (1 - p)) if prob else 1.0
             trials = [coefficients[_kind(r)]] if _kind(r) in coefficients else [(a, 0.0) for a in slopes]
@@ -929,11 +929,12 @@ class Attack:
 
         learned = 0
         n = a.shape[1]
+        upper, limit = self._inequalities_over(local)
         for fid in undetermined:
             objective = np.zeros(n)
             objective[local[fid]] = 1.0
-            low = linprog(objective, A_eq=a, b_eq=b, bounds=[(0, None)] * n, method="highs")
-            high = linprog(-objective, A_eq=a, b_eq=b, bounds=[(0, None)] * n, method="highs")
+            low = linprog(objective, A_ub=upper, b_ub=limit, A_eq=a, b_eq=b, bounds=[(0, None)] * n, method="highs")
+            high = linprog(-objective, A_ub=upper, b_ub=limit, A_eq=a, b_eq=b, bounds=[(0, None)] * n, method="highs")
             if low.status != 0 or high.status != 0:
                 continue
             lowest, highest = math.ceil(low.fun - 1e-7), math.floor(-high.fun + 1e-7)
@@ -941,16 +942,65 @@ class Attack:
                 learned += self.learn(self._fact(fid), float(lowest), how + " (counts >= 0)")
         return learned
 
+    def _inequalities_over(self, local: dict[int, int]):
+        """Learned inequalities (a numerator never above its denominator) over this component's unknowns."""
+        rows, limits = [], []
+        for inequality in self.inequalities:
+            if not any(f in local for f in inequality):
+                continue
+            if any(f not in local and f not in self.values for f in inequality):
+                continue  # an unknown of another component: leaving the constraint out only widens the bounds
+            row = np.zeros(len(local))
+            constant = 0.0
+            for fid, coef in inequality.items():
+                if fid in local:
+                    row[local[fid]] += coef
+                else:
+                    constant -= coef * self.values[fid]
+            rows.append(row)
+            limits.append(constant)
+        if not rows:
+            return None, None
+        return np.array(rows), np.array(limits)
+
+    def link_bounds(self):
+        """A count never above another in the same row wherever both are shown (numerator and cohort) stays so."""
+        for group, members in self.by_group.items():
+            rows: dict[tuple, dict[str, Fact]] = defaultdict(dict)
+            for f in members:
+                if f.integer:
+                    rows[(f.dims, f.row)][f.measure] = f
+            measures = sorted({m for r in rows.values() for m in r})
+            if len(measures) > 12:
+                continue
+            for small, large in itertools.permutations(measures, 2):
+                pairs = [(r[small], r[large]) for r in rows.values() if small in r and large in r]
+                shown = [(x.value, y.value) for x, y in pairs if x.known and y.known]
+                if len(shown) < 3 or any(x > y for x, y in shown) or not any(x < y for x, y in shown):
+                    continue
+                self.inequalities += [{x.fid: 1.0, y.fid: -1.0} for x, y in pairs if not (x.known and y.known)]
+
     def _fact(self, fid: int) -> Fact:
         return self.facts[fid]
 
     def run(self) -> None:
         self._equation_methods: list[str] = []
+        self.inequalities: list[dict[int, float]] = []  # sum(coef * fact) <= 0
         self.link_outputs()
+        self.link_bounds()
         for _ in range(4):
             learned = self.rates() + self.intervals() + self.solve()
             if not learned:
                 break
+
+
+def _as_probability(value) -> float | None:
+    """A proportion, or a percentage read as one."""
+    if value is None:
+        return None
+    if 0 < value < 1:
+        return value
+    return value / 100 if 1 <= value < 100 else None
 
 
 def _kind(row: dict) -> str:
