@@ -182,6 +182,16 @@ def test_a_small_count_in_a_results_file_is_reported(tmp_path):
     assert [(r.column, r.value) for r in result.small_counts_shown] == [("secure", 2)]
 
 
+def test_a_small_count_in_prose_alt_text_or_a_log_is_reported(tmp_path):
+    files = {"logs/render/report.log": "left out 2 pupils with no sessions possible",
+             "reports/report.meta.json": json.dumps({"summary": "1 child on supervision for 10 years or more"})}
+    page = ("<p>Counts of 1 to 4 suppressed; authorities with fewer than 3 children are not shown; 40 children.</p>"
+            "<img alt='of whom 4 young people left care' src='data:image/png;base64,AAAA'>")
+    result = attack(write_run(tmp_path, {"report": page}, files=files))
+    assert sorted((r.output, r.value) for r in result.small_counts_shown) == [
+        ("logs/render/report.log", 2), ("reports/report.html", 4), ("reports/report.meta.json", 1)]
+
+
 def test_every_kind_of_output_is_read(tmp_path):
     files = {"logs/render/report.log": "rendered 3 tables", "reports/report.meta.json": json.dumps({"summary": "12 of 14"}),
              "results/report/report.executed.ipynb": json.dumps({"cells": [{"outputs": [{"text": ["7 children"]}]}]})}

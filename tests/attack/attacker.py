@@ -80,6 +80,14 @@ LA_CODE = re.compile(r"\b([ESWN]\d{8})\b")
 NI_CODE = re.compile(r"\bNI ?(\d{2,3})\b")
 CAPTION_YEAR = re.compile(r"(?:collection year|31 July|31 March|year)\s+(\d{4})\b")
 NUMBER = re.compile(r"-?\d[\d,]*\.?\d*")
+# "3 children" in a sentence, a summary line, alt text or a log: a count shown outright
+COUNT_IN_TEXT = re.compile(
+    r"(?<![\w.,/-])(\d{1,3}) (?:more |other |of the |looked[- ]after )?"
+    r"(children|child|pupils?|leavers?|care leavers|young people|spells?|adoptions?)\b", re.IGNORECASE)
+NOT_A_COUNT_BEFORE = re.compile(r"(under|fewer than|less than|below|at least|more than|over|to|from|aged?|per|every)\s*$",
+                                re.IGNORECASE)
+TAG = re.compile(r"<script[\s\S]*?</script>|<style[\s\S]*?</style>|<[^>]+>")
+IMAGE_DATA = re.compile(r"data:image/[^\"')\s]+")
 
 
 # ----------------------------------------------------------------------------- facts
@@ -131,6 +139,8 @@ class AttackResult:
     recovered: list[Recovery] = field(default_factory=list)
     small_counts_shown: list[Recovery] = field(default_factory=list)
     threshold: int = DEFAULT_THRESHOLD
+    figures: int = 0  # images in the reports: their pixels are not read, only their alt text
+    figures_described: int = 0
 
     def by_output(self) -> dict[str, int]:
         counts: dict[str, int] = defaultdict(int)
@@ -148,7 +158,7 @@ class AttackResult:
         lines = [
             f"outputs read: {len(self.outputs)}; numbers collected: {self.numbers}; suppressed cells: {self.suppressed}; "
             f"recovered: {len(self.recovered)}; small counts shown outright: {len(self.small_counts_shown)} "
-            f"(threshold {self.threshold})",
+            f"(threshold {self.threshold}); figures: {self.figures}, {self.figures_described} with alt text read for numbers",
             "recovered by output: " + json.dumps(self.by_output()),
             "recovered by method: " + json.dumps(self.by_method()),
         ]
@@ -227,6 +237,7 @@ class _HtmlTables(HTMLParser):
         super().__init__(convert_charrefs=True)
         self.tables: list[dict] = []
         self.alts: list[str] = []
+        self.images = 0
         self._stack: list[dict] = []
         self._cell: dict | None = None
         self._caption: list[str] | None = None
@@ -234,8 +245,11 @@ class _HtmlTables(HTMLParser):
 
     def handle_starttag(self, tag, attrs):
         attrs = dict(attrs)
-        if tag == "img" and attrs.get("alt"):
-            self.alts.append(attrs["alt"])
+        if tag == "img":
+            self.images += 1
+            alt = (attrs.get("alt") or "").strip()
+            if alt and not alt.lower().startswith("no description has been provided"):
+                self.alts.append(alt)
         if tag == "p" and "table-caption" in (attrs.get("class") or ""):
             self._caption = []
         if tag == "table":
@@ -303,7 +317,7 @@ def _grid(rows: list[dict]) -> list[list[dict]]:
     return grid
 
 
-def html_tables(output: str, html: str) -> tuple[list[Table], list[str]]:
+def html_tables(output: str, html: str) -> tuple[list[Table], list[str], int]:
     parser = _HtmlTables()
     parser.feed(html)
     tables = []
@@ -319,7 +333,7 @@ def html_tables(output: str, html: str) -> tuple[list[Table], list[str]]:
         counts = [c for c in (raw["attrs"].get("data-count-columns") or "").split("|") if c]
         threshold = raw["attrs"].get("data-threshold")
         tables.append(Table(output, raw["caption"], head_grid, body_grid, counts, int(threshold) if threshold else None))
-    return tables, parser.alts
+    return tables, parser.alts, parser.images
 
 
 def table_facts(table: Table, default_threshold: int) -> list[Fact]:
@@ -511,6 +525,8 @@ def collect(project: Path) -> tuple[list[Fact], list[str], int]:
     seen_tables: set[str] = set()
     threshold = DEFAULT_THRESHOLD
     thresholds: list[int] = []
+    texts: list[tuple[str, str]] = []  # prose: narrative, summary lines, alt text, logs
+    figures = [0, 0]  # images in the reports, and those with alt text describing them
 
     def add_tables(output: str, tables: list[Table]):
         nonlocal numbers
@@ -531,9 +547,13 @@ def collect(project: Path) -> tuple[list[Fact], list[str], int]:
         text = path.read_text(errors="replace")
         suffix = path.suffix.lower()
         if suffix == ".html":
-            tables, alts = html_tables(output, text)
+            tables, alts, images = html_tables(output, text)
             add_tables(output, tables)
+            texts.append((output, html_text(text)))
+            texts += [(output, a) for a in alts]
             numbers += sum(text_numbers(a) for a in alts)
+            figures[0] += images
+            figures[1] += len(alts)
         elif suffix == ".ipynb":
             try:
                 notebook = json.loads(text)
@@ -544,11 +564,12 @@ def collect(project: Path) -> tuple[list[Fact], list[str], int]:
                     data = out.get("data", {}) or {}
                     html = "".join(data.get("text/html", []) or [])
                     if html:
-                        tables, alts = html_tables(output, html)
+                        tables, alts, _ = html_tables(output, html)
                         add_tables(output, tables)
                         numbers += sum(text_numbers(a) for a in alts)
                     plain = "".join(out.get("text", []) or []) + "".join(data.get("text/plain", []) or [])
                     numbers += text_numbers(plain)
+                    texts.append((output, plain))
         elif suffix == ".json":
             try:
                 data = json.loads(text)
@@ -557,6 +578,7 @@ def collect(project: Path) -> tuple[list[Fact], list[str], int]:
                 continue
             if isinstance(data, dict) and isinstance(data.get("disclosure_threshold"), int):
                 thresholds.append(data["disclosure_threshold"])
+            texts += [(output, v) for v in _strings(data)]
             new, leaves = json_facts(output, data, threshold)
             numbers += leaves
             facts.extend(new)
@@ -566,9 +588,39 @@ def collect(project: Path) -> tuple[list[Fact], list[str], int]:
                 add_tables(output, [table])
         else:
             numbers += text_numbers(text)
+            texts.append((output, text))
     for i, fact in enumerate(facts):
         fact.fid = i
-    return facts, outputs, numbers, max(thresholds, default=DEFAULT_THRESHOLD)
+    return facts, outputs, numbers, max(thresholds, default=DEFAULT_THRESHOLD), tuple(figures), texts
+
+
+def html_text(html: str) -> str:
+    """The words of a page as a reader sees them (tags, scripts and image data left out)."""
+    from html import unescape
+
+    return unescape(TAG.sub(" ", IMAGE_DATA.sub("", html)))
+
+
+def _strings(node):
+    if isinstance(node, dict):
+        for value in node.values():
+            yield from _strings(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from _strings(value)
+    elif isinstance(node, str):
+        yield node
+
+
+def small_counts_in_text(texts: list[tuple[str, str]], threshold: int) -> list[Recovery]:
+    found = []
+    for output, text in texts:
+        for match in COUNT_IN_TEXT.finditer(text):
+            value = int(match.group(1))
+            if 0 < value < threshold and not NOT_A_COUNT_BEFORE.search(text[max(0, match.start() - 15):match.start()]):
+                context = " ".join(text[max(0, match.start() - 60):match.end() + 20].split())
+                found.append(Recovery(output, "text", (context,), match.group(2), value, "small count shown outright in text"))
+    return found
 
 
 def small_counts_shown(facts: list[Fact], threshold: int) -> list[Recovery]:
@@ -1031,7 +1083,7 @@ def _wald_matches(p, lo, hi, n, z=1.959963984540054) -> bool:
 
 def attack(project: str | Path) -> AttackResult:
     """Collect a finished run's outputs and recover what suppressed cells it can."""
-    facts, outputs, numbers, threshold = collect(Path(project))
+    facts, outputs, numbers, threshold, (figures, described), texts = collect(Path(project))
     attacker = Attack(facts)
     attacker.run()
     recovered = [
@@ -1040,7 +1092,9 @@ def attack(project: str | Path) -> AttackResult:
         if not f.known and f.fid in attacker.methods
     ]
     return AttackResult(outputs=outputs, numbers=numbers, suppressed=sum(1 for f in facts if not f.known), recovered=recovered,
-                        small_counts_shown=small_counts_shown(facts, threshold), threshold=threshold)
+                        small_counts_shown=small_counts_shown(facts, threshold) + small_counts_in_text(texts, threshold),
+                        threshold=threshold,
+                        figures=figures, figures_described=described)
 
 
 def main(argv: list[str]) -> int:
