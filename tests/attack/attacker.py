@@ -47,24 +47,50 @@ DEFAULT_THRESHOLD = 5
 
 # Dimension names as different outputs spell them.
 DIMENSION_NAMES = {
-    "la": "la", "la_code": "la", "local authority": "la", "local_authority": "la", "authority": "la", "council": "la",
-    "year": "year", "collection year": "year", "year ending 31 july": "year", "year ending 31 march": "year",
+    "la": "la",
+    "la_code": "la",
+    "local authority": "la",
+    "local_authority": "la",
+    "authority": "la",
+    "council": "la",
+    "year": "year",
+    "collection year": "year",
+    "year ending 31 july": "year",
+    "year ending 31 march": "year",
     "indicator": "indicator",
-    "group": "placement", "placement": "placement", "placement_type": "placement", "placement type": "placement",
+    "group": "placement",
+    "placement": "placement",
+    "placement_type": "placement",
+    "placement type": "placement",
     "placement group": "placement",
-    "breakdown": "breakdown", "measure": "measure", "term": "term", "cause": "cause", "outcome": "outcome",
-    "age": "age", "age group": "age", "age_group": "age", "sex": "sex", "stage": "stage",
+    "breakdown": "breakdown",
+    "measure": "measure",
+    "term": "term",
+    "cause": "cause",
+    "outcome": "outcome",
+    "age": "age",
+    "age group": "age",
+    "age_group": "age",
+    "sex": "sex",
+    "stage": "stage",
 }
 # Measures as different outputs name them.
 MEASURE_NAMES = {
-    "cohort (children)": "denominator", "meeting it (children)": "numerator", "n": "denominator",
-    "leavers with it": "with_outcome", "pupils with it": "with_outcome",
-    "all at home on supervision": "at home on supervision", "home_supervision": "at home on supervision",
+    "cohort (children)": "denominator",
+    "meeting it (children)": "numerator",
+    "n": "denominator",
+    "leavers with it": "with_outcome",
+    "pupils with it": "with_outcome",
+    "all at home on supervision": "at home on supervision",
+    "home_supervision": "at home on supervision",
     "looked_after": "all looked after",
 }
 # Columns that are one indicator's count (a pivoted table): measure and the indicator it belongs to.
 INDICATOR_COLUMNS = {
-    "looked after at 31 march": "CLA_31MAR", "started": "STARTED", "ceased": "CEASED", "placed with parents": "P1_31MAR",
+    "looked after at 31 march": "CLA_31MAR",
+    "started": "STARTED",
+    "ceased": "CEASED",
+    "placed with parents": "P1_31MAR",
 }
 # Row labels that stand for the sum of the other rows of their level.
 TOTAL_LABELS = {"total", "all", "scotland", "england", "all local authorities", "national"}
@@ -72,9 +98,26 @@ TOTALS = {_t.replace(" ", "_") for _t in TOTAL_LABELS}
 RATE_SCALES = (1.0, 100.0, 1000.0)
 # Keys of a results file that count children (or their spells, pupils, leavers): 1 to threshold - 1 must not show.
 CHILD_COUNT_KEYS = {
-    "n", "count", "children", "pupils", "leavers", "spells", "with_outcome", "numerator", "denominator", "excluded",
-    "sparse_placement_types", "local_authorities_without_variation", "5+ years", "at home on supervision",
-    "home_supervision", "looked_after", "analysed", "ended", "delayed_entry", "spells at risk",
+    "n",
+    "count",
+    "children",
+    "pupils",
+    "leavers",
+    "spells",
+    "with_outcome",
+    "numerator",
+    "denominator",
+    "excluded",
+    "sparse_placement_types",
+    "local_authorities_without_variation",
+    "5+ years",
+    "at home on supervision",
+    "home_supervision",
+    "looked_after",
+    "analysed",
+    "ended",
+    "delayed_entry",
+    "spells at risk",
 }
 LA_CODE = re.compile(r"\b([ESWN]\d{8})\b")
 NI_CODE = re.compile(r"\bNI ?(\d{2,3})\b")
@@ -83,9 +126,12 @@ NUMBER = re.compile(r"-?\d[\d,]*\.?\d*")
 # "3 children" in a sentence, a summary line, alt text or a log: a count shown outright
 COUNT_IN_TEXT = re.compile(
     r"(?<![\w.,/-])(\d{1,3}) (?:more |other |of the |looked[- ]after )?"
-    r"(children|child|pupils?|leavers?|care leavers|young people|spells?|adoptions?)\b", re.IGNORECASE)
-NOT_A_COUNT_BEFORE = re.compile(r"(under|fewer than|less than|below|at least|more than|over|to|from|aged?|per|every)\s*$",
-                                re.IGNORECASE)
+    r"(children|child|pupils?|leavers?|care leavers|young people|spells?|adoptions?)\b",
+    re.IGNORECASE,
+)
+NOT_A_COUNT_BEFORE = re.compile(
+    r"(under|fewer than|less than|below|at least|more than|over|to|from|aged?|per|every)\s*$", re.IGNORECASE
+)
 TAG = re.compile(r"<script[\s\S]*?</script>|<style[\s\S]*?</style>|<[^>]+>")
 IMAGE_DATA = re.compile(r"data:image/[^\"')\s]+")
 
@@ -115,7 +161,7 @@ class Fact:
         return self.value is not None
 
     def tolerance(self) -> float:
-        return 1e-6 * max(1.0, abs(self.value or 0)) if self.decimals is None else 0.5 * 10 ** -self.decimals + 1e-9
+        return 1e-6 * max(1.0, abs(self.value or 0)) if self.decimals is None else 0.5 * 10**-self.decimals + 1e-9
 
 
 @dataclass
@@ -128,7 +174,8 @@ class Recovery:
     method: str
 
     def line(self) -> str:
-        return f"{self.output} | {self.table[:70]} | {' / '.join(map(str, self.row))} | {self.column} = {self.value:g} ({self.method})"
+        row = " / ".join(map(str, self.row))
+        return f"{self.output} | {self.table[:70]} | {row} | {self.column} = {self.value:g} ({self.method})"
 
 
 @dataclass
@@ -156,9 +203,11 @@ class AttackResult:
 
     def report(self) -> str:
         lines = [
-            f"outputs read: {len(self.outputs)}; numbers collected: {self.numbers}; suppressed cells: {self.suppressed}; "
+            f"outputs read: {len(self.outputs)}; numbers collected: {self.numbers}; "
+            f"suppressed cells: {self.suppressed}; "
             f"recovered: {len(self.recovered)}; small counts shown outright: {len(self.small_counts_shown)} "
-            f"(threshold {self.threshold}); figures: {self.figures}, {self.figures_described} with alt text read for numbers",
+            f"(threshold {self.threshold}); figures: {self.figures}, "
+            f"{self.figures_described} with alt text read for numbers",
             "recovered by output: " + json.dumps(self.by_output()),
             "recovered by method: " + json.dumps(self.by_method()),
         ]
@@ -253,7 +302,9 @@ class _HtmlTables(HTMLParser):
         if tag == "p" and "table-caption" in (attrs.get("class") or ""):
             self._caption = []
         if tag == "table":
-            self._stack.append({"caption": self._last_caption, "attrs": attrs, "rows": [], "in_head": False, "row": None})
+            self._stack.append(
+                {"caption": self._last_caption, "attrs": attrs, "rows": [], "in_head": False, "row": None}
+            )
             self._last_caption = ""
         table = self._stack[-1] if self._stack else None
         if table is None:
@@ -265,7 +316,12 @@ class _HtmlTables(HTMLParser):
         elif tag == "tr":
             table["row"] = {"head": table["in_head"], "cells": []}
         elif tag in ("td", "th") and table["row"] is not None:
-            self._cell = {"tag": tag, "text": "", "rowspan": int(attrs.get("rowspan") or 1), "colspan": int(attrs.get("colspan") or 1)}
+            self._cell = {
+                "tag": tag,
+                "text": "",
+                "rowspan": int(attrs.get("rowspan") or 1),
+                "colspan": int(attrs.get("colspan") or 1),
+            }
 
     def handle_data(self, data):
         if self._cell is not None:
@@ -332,11 +388,13 @@ def html_tables(output: str, html: str) -> tuple[list[Table], list[str], int]:
             head_grid, body_grid = [[t for t, _ in body_grid[0]]], body_grid[1:]
         counts = [c for c in (raw["attrs"].get("data-count-columns") or "").split("|") if c]
         threshold = raw["attrs"].get("data-threshold")
-        tables.append(Table(output, raw["caption"], head_grid, body_grid, counts, int(threshold) if threshold else None))
+        tables.append(
+            Table(output, raw["caption"], head_grid, body_grid, counts, int(threshold) if threshold else None)
+        )
     return tables, parser.alts, parser.images
 
 
-def table_facts(table: Table, default_threshold: int) -> list[Fact]:
+def table_facts(table: Table) -> list[Fact]:
     """Facts of one table: each data cell keyed by its row labels (dimensions) and column (measure)."""
     if not table.body:
         return []
@@ -401,8 +459,21 @@ def table_facts(table: Table, default_threshold: int) -> list[Fact]:
             if column.lower() in INDICATOR_COLUMNS and "indicator" not in fact_dims:
                 fact_dims["indicator"], measure = INDICATOR_COLUMNS[column.lower()], "numerator"
             is_count = column in count_set if count_set else integer_columns[j]
-            facts.append(Fact(table.output, table.caption or "(table without caption)", labels, column, measure,
-                              frozenset(fact_dims.items()), value, decimals, is_count, group, column in count_set))
+            facts.append(
+                Fact(
+                    table.output,
+                    table.caption or "(table without caption)",
+                    labels,
+                    column,
+                    measure,
+                    frozenset(fact_dims.items()),
+                    value,
+                    decimals,
+                    is_count,
+                    group,
+                    column in count_set,
+                )
+            )
     return facts
 
 
@@ -413,7 +484,7 @@ def _is_dimension_field(name: str) -> bool:
     return str(name).lower() in DIMENSION_NAMES
 
 
-def json_facts(output: str, data, default_threshold: int) -> tuple[list[Fact], int]:
+def json_facts(output: str, data) -> tuple[list[Fact], int]:
     """Record lists become tables (string and year fields are dimensions); other leaves are facts keyed by path."""
     facts: list[Fact] = []
     leaves = 0
@@ -440,26 +511,63 @@ def json_facts(output: str, data, default_threshold: int) -> tuple[list[Fact], i
         if isinstance(value, str):
             leaves += text_numbers(value)
             if value.strip().lower() == SUPPRESSED:
-                facts.append(Fact(output, table, tuple(path[:-1]), path[-1], measure_name(path[-1]),
-                                  frozenset({("key", _slug(path[-1]))}), None, None, True, f"{output}#{table}"))
+                facts.append(
+                    Fact(
+                        output,
+                        table,
+                        tuple(path[:-1]),
+                        path[-1],
+                        measure_name(path[-1]),
+                        frozenset({("key", _slug(path[-1]))}),
+                        None,
+                        None,
+                        True,
+                        f"{output}#{table}",
+                    )
+                )
             return
         leaves += 1
         dims = {"key": _slug(path[-1])}
-        facts.append(Fact(output, table, tuple(path[:-1]), path[-1], measure_name(path[-2] if len(path) > 1 else path[-1]),
-                          frozenset(dims.items()), float(value), None, float(value).is_integer(), f"{output}#{table}"))
+        facts.append(
+            Fact(
+                output,
+                table,
+                tuple(path[:-1]),
+                path[-1],
+                measure_name(path[-2] if len(path) > 1 else path[-1]),
+                frozenset(dims.items()),
+                float(value),
+                None,
+                float(value).is_integer(),
+                f"{output}#{table}",
+            )
+        )
 
     def records(rows: list[dict], path):
         nonlocal leaves
         table = ".".join(path)
         group = f"{output}#{table}"
-        numeric_fields = {k for r in rows for k, v in r.items() if isinstance(v, (int, float)) and not isinstance(v, bool)}
-        integer_fields = {k for k in numeric_fields
-                          if all(v is None or isinstance(v, str) or isinstance(v, bool) or float(v).is_integer()
-                                 for r in rows for v in [r.get(k)])}
+        numeric_fields = {
+            k for r in rows for k, v in r.items() if isinstance(v, (int, float)) and not isinstance(v, bool)
+        }
+        integer_fields = {
+            k
+            for k in numeric_fields
+            if all(
+                v is None or isinstance(v, str) or isinstance(v, bool) or float(v).is_integer()
+                for r in rows
+                for v in [r.get(k)]
+            )
+        }
         for r in rows:
             dims = {}
             for key, value in r.items():
-                if _is_dimension_field(key) and value is not None and not isinstance(value, bool) and _slug(value) not in TOTALS:
+                if (
+                    _is_dimension_field(key)
+                    and value is not None
+                    and not isinstance(value, bool)
+                    and _slug(value) not in TOTALS
+                ):
                     name = dimension_name(key)
                     dims[name] = dimension_value(name, value)
             if top_year is not None and "year" not in dims:
@@ -471,13 +579,51 @@ def json_facts(output: str, data, default_threshold: int) -> tuple[list[Fact], i
                     continue
                 is_count = key in integer_fields
                 if isinstance(value, str) and value.strip().lower() == SUPPRESSED:
-                    facts.append(Fact(output, table, label, key, measure_name(key), frozenset(dims.items()), None, None, is_count, group))
+                    facts.append(
+                        Fact(
+                            output,
+                            table,
+                            label,
+                            key,
+                            measure_name(key),
+                            frozenset(dims.items()),
+                            None,
+                            None,
+                            is_count,
+                            group,
+                        )
+                    )
                 elif value is None and hidden and key in numeric_fields:
-                    facts.append(Fact(output, table, label, key, measure_name(key), frozenset(dims.items()), None, None, is_count, group))
+                    facts.append(
+                        Fact(
+                            output,
+                            table,
+                            label,
+                            key,
+                            measure_name(key),
+                            frozenset(dims.items()),
+                            None,
+                            None,
+                            is_count,
+                            group,
+                        )
+                    )
                 elif isinstance(value, (int, float)) and math.isfinite(value):
                     leaves += 1
-                    facts.append(Fact(output, table, label, key, measure_name(key), frozenset(dims.items()), float(value), None,
-                                      is_count, group))
+                    facts.append(
+                        Fact(
+                            output,
+                            table,
+                            label,
+                            key,
+                            measure_name(key),
+                            frozenset(dims.items()),
+                            float(value),
+                            None,
+                            is_count,
+                            group,
+                        )
+                    )
 
     walk(data, [])
     return facts, leaves
@@ -512,18 +658,21 @@ def outputs_of(project: Path) -> list[Path]:
     for folder in ("reports", "results", "logs"):
         root = project / folder
         if root.is_dir():
-            found += [p for p in sorted(root.rglob("*")) if p.is_file() and p.suffix.lower() in
-                      {".html", ".json", ".csv", ".ipynb", ".log", ".txt", ".md", ".tsv"}]
+            found += [
+                p
+                for p in sorted(root.rglob("*"))
+                if p.is_file()
+                and p.suffix.lower() in {".html", ".json", ".csv", ".ipynb", ".log", ".txt", ".md", ".tsv"}
+            ]
     return found
 
 
-def collect(project: Path) -> tuple[list[Fact], list[str], int]:
+def collect(project: Path) -> tuple[list[Fact], list[str], int, int, tuple[int, int], list[tuple[str, str]]]:
     project = Path(project)
     facts: list[Fact] = []
     outputs: list[str] = []
     numbers = 0
     seen_tables: set[str] = set()
-    threshold = DEFAULT_THRESHOLD
     thresholds: list[int] = []
     texts: list[tuple[str, str]] = []  # prose: narrative, summary lines, alt text, logs
     figures = [0, 0]  # images in the reports, and those with alt text describing them
@@ -537,7 +686,7 @@ def collect(project: Path) -> tuple[list[Fact], list[str], int]:
             seen_tables.add(signature)
             if table.threshold:
                 thresholds.append(table.threshold)
-            new = table_facts(table, threshold)
+            new = table_facts(table)
             numbers += sum(1 for f in new if f.known)
             facts.extend(new)
 
@@ -579,7 +728,7 @@ def collect(project: Path) -> tuple[list[Fact], list[str], int]:
             if isinstance(data, dict) and isinstance(data.get("disclosure_threshold"), int):
                 thresholds.append(data["disclosure_threshold"])
             texts += [(output, v) for v in _strings(data)]
-            new, leaves = json_facts(output, data, threshold)
+            new, leaves = json_facts(output, data)
             numbers += leaves
             facts.extend(new)
         elif suffix in (".csv", ".tsv"):
@@ -617,14 +766,18 @@ def small_counts_in_text(texts: list[tuple[str, str]], threshold: int) -> list[R
     for output, text in texts:
         for match in COUNT_IN_TEXT.finditer(text):
             value = int(match.group(1))
-            if 0 < value < threshold and not NOT_A_COUNT_BEFORE.search(text[max(0, match.start() - 15):match.start()]):
-                context = " ".join(text[max(0, match.start() - 60):match.end() + 20].split())
-                found.append(Recovery(output, "text", (context,), match.group(2), value, "small count shown outright in text"))
+            if 0 < value < threshold and not NOT_A_COUNT_BEFORE.search(
+                text[max(0, match.start() - 15) : match.start()]
+            ):
+                context = " ".join(text[max(0, match.start() - 60) : match.end() + 20].split())
+                found.append(
+                    Recovery(output, "text", (context,), match.group(2), value, "small count shown outright in text")
+                )
     return found
 
 
 def small_counts_shown(facts: list[Fact], threshold: int) -> list[Recovery]:
-    """Counts of children from 1 to threshold - 1 shown outright: in a table's count columns or a results file's counts."""
+    """Counts of children from 1 to threshold - 1 shown outright: a table's count columns, a results file's counts."""
     found = []
     for f in facts:
         if not f.known or not f.integer or not 0 < f.value < threshold:
@@ -633,8 +786,10 @@ def small_counts_shown(facts: list[Fact], threshold: int) -> list[Recovery]:
             if f.column.lower().startswith("rows_"):  # data-quality row counts of a file, not children
                 continue
             path = [str(p).split("=")[0].lower() for p in f.row] + [f.column.lower()]
-            if not (f.column.lower() in CHILD_COUNT_KEYS or (f.row and not f.row[0].count("=")
-                                                              and CHILD_COUNT_KEYS & set(path))):
+            if not (
+                f.column.lower() in CHILD_COUNT_KEYS
+                or (f.row and not f.row[0].count("=") and CHILD_COUNT_KEYS & set(path))
+            ):
                 continue
         elif not f.count_column:
             continue
@@ -643,10 +798,6 @@ def small_counts_shown(facts: list[Fact], threshold: int) -> list[Recovery]:
 
 
 # ----------------------------------------------------------------------------- relations
-
-
-def _agree(a: Fact, b_value: float, tolerance: float = 1e-6) -> bool:
-    return abs(a.value - b_value) <= max(tolerance, a.tolerance())
 
 
 class Attack:
@@ -684,7 +835,9 @@ class Attack:
                 self._link_equal(index[a], index[b], f"same cell in another output: {b[0].split('#')[0]}")
             elif dims_b < dims_a and len(dims_a - dims_b) == 1:
                 (extra,) = dims_a - dims_b
-                self._link_sum(index[a], index[b], extra, f"rows add up to {'a total' if a[0] == b[0] else 'another output'}")
+                self._link_sum(
+                    index[a], index[b], extra, f"rows add up to {'a total' if a[0] == b[0] else 'another output'}"
+                )
         self._link_total_columns()
 
     def _link_equal(self, left: dict, right: dict, method: str):
@@ -800,8 +953,11 @@ class Attack:
                     learned += self.learn(r[numerator], float(found[0]), how)
             elif d is None and n is not None and n > 0 and value > 0:
                 guess = scale * n / value
-                found = [k for k in range(max(int(n), int(guess * 0.9)), int(guess * 1.1) + 2)
-                         if k > 0 and abs(scale * n / k - value) <= tol]
+                found = [
+                    k
+                    for k in range(max(int(n), int(guess * 0.9)), int(guess * 1.1) + 2)
+                    if k > 0 and abs(scale * n / k - value) <= tol
+                ]
                 if len(found) == 1:
                     learned += self.learn(r[denominator], float(found[0]), f"count / rate: {numerator} over {rate}")
         return learned
@@ -882,8 +1038,15 @@ class Attack:
                 n = (a * h / (w - b)) ** 2
                 if 1 <= n <= 1e7 and abs(n - round(n)) <= 1e-6 * n:
                     label = "fitted" if _kind(r) in coefficients else "assumed no margin"
-                    learned += self.learn(r[size], float(round(n)), f"tolerance inverted: {width} = a*sqrt(p(1-p)/n)+b ({label})"
-                                          if prob else f"tolerance inverted: {width} = a/sqrt(n)+b ({label})")
+                    learned += self.learn(
+                        r[size],
+                        float(round(n)),
+                        (
+                            f"tolerance inverted: {width} = a*sqrt(p(1-p)/n)+b ({label})"
+                            if prob
+                            else f"tolerance inverted: {width} = a/sqrt(n)+b ({label})"
+                        ),
+                    )
                     break
         return learned
 
@@ -907,7 +1070,9 @@ class Attack:
                     lo, hi, p = lo / scale, hi / scale, p / scale
                     found = [n for n in range(1, 20001) if _wilson_matches(p, lo, hi, n) or _wald_matches(p, lo, hi, n)]
                     if len(found) == 1:
-                        learned += self.learn(r[size], float(found[0]), f"interval inverted: {low}/{high} around {prob}")
+                        learned += self.learn(
+                            r[size], float(found[0]), f"interval inverted: {low}/{high} around {prob}"
+                        )
         return learned
 
     # -- one linear system over every output
@@ -1091,10 +1256,16 @@ def attack(project: str | Path) -> AttackResult:
         for f in facts
         if not f.known and f.fid in attacker.methods
     ]
-    return AttackResult(outputs=outputs, numbers=numbers, suppressed=sum(1 for f in facts if not f.known), recovered=recovered,
-                        small_counts_shown=small_counts_shown(facts, threshold) + small_counts_in_text(texts, threshold),
-                        threshold=threshold,
-                        figures=figures, figures_described=described)
+    return AttackResult(
+        outputs=outputs,
+        numbers=numbers,
+        suppressed=sum(1 for f in facts if not f.known),
+        recovered=recovered,
+        small_counts_shown=small_counts_shown(facts, threshold) + small_counts_in_text(texts, threshold),
+        threshold=threshold,
+        figures=figures,
+        figures_described=described,
+    )
 
 
 def main(argv: list[str]) -> int:

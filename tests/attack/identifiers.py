@@ -39,8 +39,26 @@ POSTCODE_COLUMNS = re.compile(r"^(postcode|.*_post|post_code|home_postcode)$", r
 # SSDA903's codes for a missing UPN (UN1 to UN10) are codes, not identifiers.
 PLACEHOLDER_IDS = re.compile(r"^UN\d{1,2}$")
 SCANNED_FOLDERS = ("reports", "results", "logs", "benchmarks")
-MONTHS = {m.lower(): i for i, m in enumerate(
-    ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"], 1)}
+MONTHS = {
+    m.lower(): i
+    for i, m in enumerate(
+        [
+            "January",
+            "February",
+            "March",
+            "April",
+            "May",
+            "June",
+            "July",
+            "August",
+            "September",
+            "October",
+            "November",
+            "December",
+        ],
+        1,
+    )
+}
 MONTHS.update({name[:3]: i for name, i in list(MONTHS.items())})
 MONTH_NAMES = "|".join(sorted(MONTHS, key=len, reverse=True))
 
@@ -49,8 +67,14 @@ DATE_PATTERNS = [
     (re.compile(r"(?<!\d)(\d{4})/(\d{1,2})/(\d{1,2})(?!\d)"), "ymd"),
     (re.compile(r"(?<!\d)(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})(?!\d)"), "dmy"),
     (re.compile(r"(?<!\d)(\d{4})(\d{2})(\d{2})(?!\d)"), "ymd"),
-    (re.compile(rf"(?<!\d)(\d{{1,2}})(?:st|nd|rd|th)?\s+({MONTH_NAMES})\.?,?\s+(\d{{4}})(?!\d)", re.IGNORECASE), "d_month_y"),
-    (re.compile(rf"\b({MONTH_NAMES})\.?\s+(\d{{1,2}})(?:st|nd|rd|th)?,?\s+(\d{{4}})(?!\d)", re.IGNORECASE), "month_d_y"),
+    (
+        re.compile(rf"(?<!\d)(\d{{1,2}})(?:st|nd|rd|th)?\s+({MONTH_NAMES})\.?,?\s+(\d{{4}})(?!\d)", re.IGNORECASE),
+        "d_month_y",
+    ),
+    (
+        re.compile(rf"\b({MONTH_NAMES})\.?\s+(\d{{1,2}})(?:st|nd|rd|th)?,?\s+(\d{{4}})(?!\d)", re.IGNORECASE),
+        "month_d_y",
+    ),
 ]
 EPOCH = re.compile(r"(?<!\d)(\d{9,19})(?!\d)")
 DATA_URI = re.compile(r"data:([\w/+.-]+)?((?:;[\w=-]+)*?)(;base64)?,([A-Za-z0-9+/=%._~-]+)")
@@ -156,7 +180,9 @@ def readable_text(raw: bytes) -> str:
         if mime.startswith("image/") and "svg" not in mime:
             continue  # a raster image holds pixels; its alt text is scanned with the page
         try:
-            decoded = base64.b64decode(unquote(payload) + "===", validate=False) if is_base64 else unquote(payload).encode()
+            decoded = (
+                base64.b64decode(unquote(payload) + "===", validate=False) if is_base64 else unquote(payload).encode()
+            )
         except ValueError:
             continue
         extra.append(decoded.decode("utf-8", errors="replace"))
@@ -183,7 +209,9 @@ def dates_in(text: str) -> set[dt.date]:
     return days
 
 
-def scan(project: Path, identifiers: Identifiers, allowed_dates: set[dt.date] = frozenset()) -> tuple[list[Finding], list[str]]:
+def scan(
+    project: Path, identifiers: Identifiers, allowed_dates: set[dt.date] = frozenset()
+) -> tuple[list[Finding], list[str]]:
     """Findings (output, kind, value) and the outputs scanned."""
     project = Path(project)
     shapes = {}
@@ -215,7 +243,7 @@ def scan(project: Path, identifiers: Identifiers, allowed_dates: set[dt.date] = 
 
 
 def collection_year_dates(scotland_years: range, england_years: range) -> set[dt.date]:
-    """Boundaries of Scotland's looked-after and school years (1 Aug - 31 Jul) and England's 903 years (1 Apr - 31 Mar)."""
+    """Boundaries of Scotland's looked-after and school years (1 Aug - 31 Jul) and England's (1 Apr - 31 Mar)."""
     days = set()
     for year in scotland_years:
         days |= {dt.date(year - 1, 8, 1), dt.date(year, 7, 31), dt.date(year, 6, 30)}

@@ -25,7 +25,9 @@ class Run:
         return yaml.safe_load((self.workdir / "tests" / "config" / f"{self.config}.yaml").read_text())
 
     def check_completed(self) -> None:
-        assert self.returncode == 0, f"the pipeline on tests/config/{self.config}.yaml did not complete:\n{self.log_tail}"
+        assert (
+            self.returncode == 0
+        ), f"the pipeline on tests/config/{self.config}.yaml did not complete:\n{self.log_tail}"
 
 
 def finished_run(config: str, tmp_path_factory, request=None) -> Run:
@@ -46,8 +48,9 @@ def finished_run(config: str, tmp_path_factory, request=None) -> Run:
     # --keep-going: a report that fails still leaves the others to attack; the test says the run failed
     result = subprocess.run(
         [str(SNAKEMAKE), "--configfile", f"tests/config/{config}.yaml", "--keep-going"],
-        cwd=workdir, capture_output=True, text=True,
+        cwd=workdir,
+        capture_output=True,
+        text=True,
     )
     _runs[config] = Run(config, workdir, result.returncode, (result.stdout[-2000:] + result.stderr[-4000:]))
     return _runs[config]
-
