@@ -173,6 +173,39 @@ def test_a_total_reached_only_with_every_withheld_count_at_its_cohort_gives_them
     assert all("counts >= 0" in r.method for r in result.recovered)
 
 
+def test_a_cohort_withheld_for_one_indicator_is_the_count_shown_for_another(tmp_path):
+    """Placed with parents is a share of the children looked after: its cohort is their count, shown elsewhere."""
+    headline = sdc_table(
+        "Children looked after by local authority and year",
+        ["Local authority", "Year"],
+        ["looked after at 31 March"],
+        [
+            ("Barnet (E09000003)", 2019, 66),
+            ("Barnet (E09000003)", 2020, 64),
+            ("Camden (E09000007)", 2019, 114),
+            ("Camden (E09000007)", 2020, 120),
+        ],
+        ["looked after at 31 March"],
+    )
+    every = sdc_table(
+        "Indicators by local authority and year",
+        ["Indicator", "Local authority", "Year"],
+        ["cohort (children)", "meeting it (children)"],
+        [
+            ("Placed with parents at 31 March", "Barnet (E09000003)", 2019, 66, 0),
+            ("Placed with parents at 31 March", "Barnet (E09000003)", 2020, "c", "c"),
+            ("Placed with parents at 31 March", "Camden (E09000007)", 2019, 114, 10),
+            ("Placed with parents at 31 March", "Camden (E09000007)", 2020, 120, 12),
+        ],
+        ["cohort (children)", "meeting it (children)"],
+    )
+    result = attack(write_run(tmp_path, {"headline": headline, "every": every}))
+    assert recovered(result) == {
+        (("Placed with parents at 31 March", "Barnet (E09000003)", "2020"), "cohort (children)"): 64
+    }
+    assert "same children counted by CLA_31MAR and P1_31MAR" in result.recovered[0].method
+
+
 def test_a_rate_beside_its_denominator_gives_back_the_numerator(tmp_path):
     table = sdc_table(
         "Leavers with a qualification",

@@ -91,6 +91,9 @@ INDICATOR_COLUMNS = {
     "started": "STARTED",
     "ceased": "CEASED",
     "placed with parents": "P1_31MAR",
+    "placed with parents at 31 march": "P1_31MAR",
+    "started to be looked after": "STARTED",
+    "ceased to be looked after": "CEASED",
 }
 # Row labels that stand for the sum of the other rows of their level.
 TOTAL_LABELS = {"total", "all", "scotland", "england", "all local authorities", "national"}
@@ -839,6 +842,41 @@ class Attack:
                     index[a], index[b], extra, f"rows add up to {'a total' if a[0] == b[0] else 'another output'}"
                 )
         self._link_total_columns()
+        self._link_same_population()
+
+    def _link_same_population(self):
+        """One indicator's cohort that is another's count (placed with parents out of all looked after), wherever shown.
+
+        Series are keyed by (indicator, measure); two series that agree on every local authority and year where both
+        are shown (at least three, not all zero) count the same children, so a cell withheld in one is the other's.
+        """
+        series: dict[tuple, dict[frozenset, list[Fact]]] = defaultdict(lambda: defaultdict(list))
+        for f in self.facts:
+            dims = dict(f.dims)
+            if f.integer and "indicator" in dims:
+                indicator = dims.pop("indicator")
+                series[(indicator, f.measure)][frozenset(dims.items())].append(f)
+        names = sorted(series)
+        for first, second in itertools.combinations(names, 2):
+            if first[0] == second[0]:
+                continue  # the same indicator's measures are linked (or not) by the other rules
+            left, right = series[first], series[second]
+            common = left.keys() & right.keys()
+            shown = []
+            for key in common:
+                values = {f.value for f in left[key] + right[key] if f.known}
+                if any(f.known for f in left[key]) and any(f.known for f in right[key]):
+                    shown.append(values)
+            if len(shown) < 3 or any(len(v) != 1 for v in shown) or not any(v != {0.0} for v in shown):
+                continue
+            for key in common:
+                cells = left[key] + right[key]
+                if all(f.known for f in cells):
+                    continue
+                anchor = cells[0]
+                for other in cells[1:]:
+                    self.equations.append({anchor.fid: 1.0, other.fid: -1.0})
+                    self._equation_methods.append(f"same children counted by {first[0]} and {second[0]}")
 
     def _link_equal(self, left: dict, right: dict, method: str):
         pairs = [(left[k], right[k]) for k in left.keys() & right.keys()]

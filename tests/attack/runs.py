@@ -52,5 +52,7 @@ def finished_run(config: str, tmp_path_factory, request=None) -> Run:
         capture_output=True,
         text=True,
     )
-    _runs[config] = Run(config, workdir, result.returncode, (result.stdout[-2000:] + result.stderr[-4000:]))
+    output = result.stdout + result.stderr
+    errors = [line for line in output.splitlines() if "Error in rule" in line or "ERROR" in line]
+    _runs[config] = Run(config, workdir, result.returncode, "\n".join(errors[:20]) + "\n" + output[-1500:])
     return _runs[config]
