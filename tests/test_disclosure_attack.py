@@ -297,6 +297,32 @@ def test_a_wilson_interval_around_a_withheld_share_is_inverted_to_its_n(tmp_path
     assert [(r.row, r.column, r.value) for r in result.recovered] == [(("cause=permanence",), "n", 7)]
 
 
+def test_funnel_limits_left_beside_a_withheld_cohort_give_it_back(tmp_path):
+    from scipy import stats
+
+    def limit(q, n, p0):  # Spiegelhalter's interpolated binomial quantile
+        r = stats.binom.ppf(q, n, p0)
+        return min(1.0, max(0.0, (r - (stats.binom.cdf(r, n, p0) - q) / stats.binom.pmf(r, n, p0)) / n))
+
+    rows = []
+    for la, n, hidden in [("E09000003", 134, False), ("E09000007", 57, False), ("E06000019", 23, True)]:
+        rows.append(
+            {
+                "LA": la,
+                "indicator": "NI62",
+                "denominator": None if hidden else n,
+                "value": None if hidden else 0.1,
+                "centre": 0.12,
+                "lower_0.95": limit(0.025, n, 0.12),
+                "upper_0.95": limit(0.975, n, 0.12),
+                "suppressed": hidden,
+            }
+        )
+    result = attack(write_run(tmp_path, results={"indicators": {"year": 2021, "funnel": rows}}))
+    assert [(r.column, r.value) for r in result.recovered] == [("denominator", 23)]
+    assert result.recovered[0].method.startswith("funnel limits inverted")
+
+
 def test_a_downloadable_csv_is_attacked_too(tmp_path):
     csv = "group,all,girls\na,20,12\nb,15,c\nd,10,7\nTotal,45,21\n"
     result = attack(write_run(tmp_path, files={"reports/report/tables/children.csv": csv}))

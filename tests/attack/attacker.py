@@ -15,8 +15,13 @@ from a results file) from what is shown:
   as one linear system over every output, exactly and with counts bounded
   below by zero;
 * rates beside their counts (rate x denominator gives the numerator back);
+* the same children counted under two indicators (a cohort that is another
+  indicator's count), and bounds learned from the rows shown (a numerator is
+  never above its cohort) in a linear programme;
 * tolerances and intervals published for a withheld cell (``k * sqrt(p(1-p)/n)``,
-  Wald or Wilson), inverted to the cohort size ``n``.
+  Wald, Wilson, funnel-plot control limits), inverted to the cohort size ``n``;
+* and, separately, counts of 1 to threshold - 1 shown outright: in a table's
+  count columns, a results file's counts, or prose ("3 children").
 
 Every relation the attacker uses between outputs is first checked on the
 cells that are shown (it must hold wherever both sides are visible), so it
@@ -1020,6 +1025,7 @@ class Attack:
                             continue
                         learned += self._invert(rows, unknown, size, width, prob)
                 learned += self._wilson(rows, unknown, size, floats)
+                learned += self._funnel(rows, unknown, size, floats)
         return learned
 
     def _invert(self, rows, unknown, size, width, prob) -> int:
@@ -1088,11 +1094,47 @@ class Attack:
                     break
         return learned
 
+    def _funnel(self, rows, unknown, size, floats) -> int:
+        """Exact binomial control limits (Spiegelhalter's interpolation) around a centre, inverted to the cohort size."""
+        learned = 0
+        for low in [m for m in floats if m.startswith("lower_")]:
+            high, level = low.replace("lower", "upper"), _level(low)
+            if level is None:
+                continue
+            for centre in [m for m in floats if m not in (low, high) and not m.startswith(("lower", "upper"))]:
+                known = [r for r in rows.values() if all(m in r for m in (size, low, high, centre))]
+                shown = [
+                    r for r in known if None not in (self.value(r[size]), self.value(r[low]), self.value(r[centre]))
+                ]
+                shown = [r for r in shown if r[size].fid not in self.methods and 0 < self.value(r[centre]) < 1]
+                if not shown or not all(
+                    _funnel_matches(
+                        self.value(r[centre]),
+                        self.value(r[low]),
+                        self.value(r[high]),
+                        level,
+                        np.array([self.value(r[size])]),
+                    ).any()
+                    for r in shown
+                ):
+                    continue
+                for r in unknown:
+                    if not all(m in r for m in (low, high, centre)):
+                        continue
+                    p0, lo, hi = self.value(r[centre]), self.value(r[low]), self.value(r[high])
+                    if None in (p0, lo, hi) or not 0 < p0 < 1:
+                        continue
+                    sizes = np.arange(1, 20001, dtype=float)
+                    found = sizes[_funnel_matches(p0, lo, hi, level, sizes)]
+                    if len(found) == 1:
+                        learned += self.learn(r[size], float(found[0]), f"funnel limits inverted: {low}/{high}")
+        return learned
+
     def _wilson(self, rows, unknown, size, floats) -> int:
         lows = [m for m in floats if "low" in m or m.startswith("lower")]
         learned = 0
         for low in lows:
-            high = low.replace("low", "high") if "low" in low else low.replace("lower", "upper")
+            high = low.replace("lower", "upper") if low.startswith("lower") else low.replace("low", "high")
             if high not in floats:
                 continue
             for prob in floats:
@@ -1262,6 +1304,30 @@ def _kind(row: dict) -> str:
     """Rows of a results table share a fitted tolerance within their indicator (or measure, term...)."""
     dims = next(iter(row.values())).dims
     return "|".join(f"{d}={v}" for d, v in sorted(dims) if d not in ("la", "year", "row"))
+
+
+def _level(name: str) -> float | None:
+    found = re.search(r"(0?\.\d+|\d+(?:\.\d+)?)\s*%?$", name)
+    if not found:
+        return None
+    level = float(found.group(1))
+    level = level / 100 if level > 1 else level
+    return level if 0 < level < 1 else None
+
+
+def _funnel_matches(p0: float, low: float | None, high: float | None, level: float, sizes: np.ndarray) -> np.ndarray:
+    from scipy import stats
+
+    matches = np.ones(len(sizes), dtype=bool)
+    for q, limit in (((1 - level) / 2, low), (1 - (1 - level) / 2, high)):
+        if limit is None:
+            continue
+        r = stats.binom.ppf(q, sizes, p0)
+        cdf, pmf = stats.binom.cdf(r, sizes, p0), stats.binom.pmf(r, sizes, p0)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            a = np.where(pmf > 0, (cdf - q) / pmf, 0.0)
+        matches &= np.abs(np.clip((r - a) / sizes, 0.0, 1.0) - limit) < 1e-8
+    return matches
 
 
 def _wilson_matches(p, lo, hi, n, z=1.959963984540054) -> bool:
