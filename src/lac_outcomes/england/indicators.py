@@ -719,13 +719,14 @@ def _reason(missing: list[str]) -> str:
 
 def _rows(entry: Indicator, year: int, las: pd.Index, figures: pd.DataFrame) -> pd.DataFrame:
     """One row per LA loaded for the year (zero where nothing was counted)."""
-    numerator = figures["numerator"].reindex(las, fill_value=0).to_numpy(dtype="float64")
+    # an LA with no child counted is 0 (a frame built from several counts leaves NaN where one had none)
+    numerator = figures["numerator"].reindex(las).fillna(0).to_numpy(dtype="float64")
     frame = pd.DataFrame({"LA": las, "YEAR": year, "indicator": entry.name, "numerator": numerator})
     if entry.kind == "count":
         frame["denominator"] = np.nan
         frame["value"] = numerator
     else:
-        denominator = figures["denominator"].reindex(las, fill_value=0).to_numpy(dtype="float64")
+        denominator = figures["denominator"].reindex(las).fillna(0).to_numpy(dtype="float64")
         frame["denominator"] = denominator
         with np.errstate(invalid="ignore", divide="ignore"):
             frame["value"] = np.where(denominator > 0, numerator / np.where(denominator > 0, denominator, 1), np.nan)
