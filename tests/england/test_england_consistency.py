@@ -11,14 +11,24 @@ LA, OTHER = "E09000001", "E09000002"
 
 def episode(la, year, child, decom, dec=None, place="U4", urn="SC1", ls="C2") -> dict:
     return {
-        "LA": la, "YEAR": year, "CHILD": child, "DECOM": pd.Timestamp(decom), "DEC": pd.Timestamp(dec) if dec else pd.NaT,
-        "RNE": "S", "LS": ls, "CIN": "N1", "PLACE": place, "PLACE_PROVIDER": "PR1", "HOME_POST": "A1 1", "PL_POST": "B2 2", "URN": urn,
+        "LA": la,
+        "YEAR": year,
+        "CHILD": child,
+        "DECOM": pd.Timestamp(decom),
+        "DEC": pd.Timestamp(dec) if dec else pd.NaT,
+        "RNE": "S",
+        "LS": ls,
+        "CIN": "N1",
+        "PLACE": place,
+        "PLACE_PROVIDER": "PR1",
+        "HOME_POST": "A1 1",
+        "PL_POST": "B2 2",
+        "URN": urn,
     }
 
 
 def header(la, year, child, dob) -> dict:
     return {"LA": la, "YEAR": year, "CHILD": child, "DOB": pd.Timestamp(dob)}
-
 
 
 def test_each_check_counts_what_it_says_by_la_and_year():
@@ -42,7 +52,13 @@ def test_each_check_counts_what_it_says_by_la_and_year():
         ]
     )
     headers = pd.DataFrame(
-        [header(LA, 2018, "A", "2010-01-01"), header(LA, 2019, "A", "2010-01-02"), header(LA, 2018, "B", "2011-01-01"), header(LA, 2019, "B", "2011-01-01"), header(OTHER, 2019, "A", "2012-01-01")]
+        [
+            header(LA, 2018, "A", "2010-01-01"),
+            header(LA, 2019, "A", "2010-01-02"),
+            header(LA, 2018, "B", "2011-01-01"),
+            header(LA, 2019, "B", "2011-01-01"),
+            header(OTHER, 2019, "A", "2012-01-01"),
+        ]
     )
     found = check_returns({"Episodes": episodes, "Header": headers})
     assert set(found["check"]) == set(CHECKS)

@@ -24,7 +24,18 @@ def test_every_table_in_the_csv_column_names_with_the_line_of_each_record():
     for name, frame in tables.items():
         assert list(frame.columns) == [*tables_for_year(2019)[name].column_names, SOURCE_ROW], name
     sizes = {name: len(frame) for name, frame in tables.items()}
-    assert sizes == {"Header": 3, "Episodes": 4, "UASC": 1, "OC2": 1, "OC3": 1, "AD1": 1, "PlacedAdoption": 1, "PrevPerm": 1, "Missing": 1, "Reviews": 2}
+    assert sizes == {
+        "Header": 3,
+        "Episodes": 4,
+        "UASC": 1,
+        "OC2": 1,
+        "OC3": 1,
+        "AD1": 1,
+        "PlacedAdoption": 1,
+        "PrevPerm": 1,
+        "Missing": 1,
+        "Reviews": 2,
+    }
 
     header = tables["Header"].set_index("CHILD")
     assert header.loc["K2", "DOB"] == "20/12/1998" and header.loc["K1", "MOTHER"] == ""
@@ -41,13 +52,20 @@ def test_every_table_in_the_csv_column_names_with_the_line_of_each_record():
     assert episodes[SOURCE_ROW].tolist() == [line_of("<EPISODE>", n) for n in (1, 2, 3, 4)]
 
     reviews = tables["Reviews"]
-    assert reviews[["CHILD", "DOB", "REVIEW"]].values.tolist() == [["K1", "03/04/2009", "10/05/2018"], ["K1", "03/04/2009", "09/11/2018"]]
+    assert reviews[["CHILD", "DOB", "REVIEW"]].values.tolist() == [
+        ["K1", "03/04/2009", "10/05/2018"],
+        ["K1", "03/04/2009", "09/11/2018"],
+    ]
     assert reviews[SOURCE_ROW].tolist() == [line_of("<AREVIEW>", 1), line_of("<AREVIEW>", 2)]
     assert tables["OC3"].iloc[0][["CHILD", "IN_TOUCH", "ACTIV", "ACCOM"]].tolist() == ["K2", "YES", "F2", "U1"]
     assert tables["UASC"].iloc[0][["CHILD", "SEX", "DUC"]].tolist() == ["K2", "2", "20/12/2016"]
     assert tables["AD1"].iloc[0][["CHILD", "DATE_INT", "NB_ADOPTR"]].tolist() == ["K3", "01/02/2018", "2"]
     assert tables["AD1"].iloc[0][SOURCE_ROW] == line_of("<DATE_INT>")
-    assert tables["PlacedAdoption"].iloc[0][["CHILD", "DATE_PLACED", "DATE_PLACED_CEASED"]].tolist() == ["K3", "01/02/2018", ""]
+    assert tables["PlacedAdoption"].iloc[0][["CHILD", "DATE_PLACED", "DATE_PLACED_CEASED"]].tolist() == [
+        "K3",
+        "01/02/2018",
+        "",
+    ]
     assert tables["OC2"].iloc[0][["CHILD", "SDQ_SCORE", "SDQ_REASON"]].tolist() == ["K1", "14", ""]
 
 
@@ -71,7 +89,9 @@ def test_malformed_xml_is_one_line_naming_file_and_line(tmp_path, text, line):
     with pytest.raises(InputError) as caught:
         xml_tables(path, 2019)
     message = str(caught.value)
-    assert "\n" not in message and str(path) in message and f"row {line}" in message and "not well-formed XML" in message
+    assert (
+        "\n" not in message and str(path) in message and f"row {line}" in message and "not well-formed XML" in message
+    )
 
 
 def test_an_xml_file_that_is_not_a_903_return_is_named(tmp_path):

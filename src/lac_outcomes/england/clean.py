@@ -80,8 +80,12 @@ def clean(raw_dir: Path, *, years: list[int], file_year_label: str = "end", hist
             "by_rule": {f"{c}: {r}": int(n) for (c, r), n in by_rule.items()},
         }
         if table.rows_in != table.rows_kept + table.rows_quarantined:  # the policy, checked on every run
-            raise AssertionError(f"{name}: rows in {table.rows_in} != kept {table.rows_kept} + quarantined {table.rows_quarantined}")
-        log.info("%s: %d rows in, %d kept, %d quarantined", name, table.rows_in, table.rows_kept, table.rows_quarantined)
+            raise AssertionError(
+                f"{name}: rows in {table.rows_in} != kept {table.rows_kept} + quarantined {table.rows_quarantined}"
+            )
+        log.info(
+            "%s: %d rows in, %d kept, %d quarantined", name, table.rows_in, table.rows_kept, table.rows_quarantined
+        )
 
     quarantine = result.quarantine
     quarantine = quarantine[[*QUARANTINE_COLUMNS, "LA", "YEAR"]].reset_index(drop=True)
@@ -113,7 +117,9 @@ def clean(raw_dir: Path, *, years: list[int], file_year_label: str = "end", hist
 def absent_tables(absent: pd.DataFrame | None) -> pd.DataFrame:
     """``LA, YEAR, table`` of the tables returns did not have, sorted (empty when the reader lists none)."""
     if absent is None or absent.empty:
-        return pd.DataFrame({"LA": pd.Series(dtype="str"), "YEAR": pd.Series(dtype="int64"), "table": pd.Series(dtype="str")})
+        return pd.DataFrame(
+            {"LA": pd.Series(dtype="str"), "YEAR": pd.Series(dtype="int64"), "table": pd.Series(dtype="str")}
+        )
     absent = absent[["LA", "YEAR", "table"]].astype({"LA": "str", "YEAR": "int64", "table": "str"})
     return absent.drop_duplicates().sort_values(["LA", "YEAR", "table"]).reset_index(drop=True)
 

@@ -24,7 +24,7 @@ import pandas as pd
 
 CHECKS = {
     "open_episode_not_carried": "episode open at the end of the year missing or different in the next year's return",
-    "looked_after_then_absent": "child looked after at 31 March absent from the next year's return, with no ceased episode",
+    "looked_after_then_absent": "child looked after at 31 March absent from the next year's return (no ceased episode)",
     "date_of_birth_changed": "child ID with a different date of birth in the next year's return",
 }
 COLUMNS = ["LA", "YEAR", "NEXT_YEAR", "check", "count"]
@@ -50,7 +50,9 @@ def _open_episodes_not_carried(episodes: pd.DataFrame, pairs: pd.DataFrame) -> p
     open_at_end = open_at_end.merge(pairs, on=["LA", "YEAR"], how="inner")
     following = episodes[["LA", "YEAR", "CHILD", "DECOM", *identity]].rename(columns={"YEAR": "NEXT_YEAR"})
     following = following.drop_duplicates(["LA", "NEXT_YEAR", "CHILD", "DECOM"])
-    matched = open_at_end.merge(following, on=["LA", "NEXT_YEAR", "CHILD", "DECOM"], how="left", indicator=True, suffixes=("", "_next"))
+    matched = open_at_end.merge(
+        following, on=["LA", "NEXT_YEAR", "CHILD", "DECOM"], how="left", indicator=True, suffixes=("", "_next")
+    )
     carried = matched["_merge"] == "both"
     for column in identity:
         carried &= _same(matched[column], matched[f"{column}_next"])
@@ -97,7 +99,9 @@ def check_returns(tables: dict[str, pd.DataFrame], la_years: pd.DataFrame | None
         for check, found in counts.items()
     ]
     if pairs.empty:
-        return pd.DataFrame({c: pd.Series(dtype="int64" if c in ("YEAR", "NEXT_YEAR", "count") else "str") for c in COLUMNS})
+        return pd.DataFrame(
+            {c: pd.Series(dtype="int64" if c in ("YEAR", "NEXT_YEAR", "count") else "str") for c in COLUMNS}
+        )
     out = pd.concat(frames, ignore_index=True)[COLUMNS]
     out[["YEAR", "NEXT_YEAR"]] = out[["YEAR", "NEXT_YEAR"]].astype("int64")
     return out.sort_values(["LA", "YEAR", "check"], kind="stable").reset_index(drop=True)
@@ -108,7 +112,13 @@ def quality_record(found: pd.DataFrame) -> dict:
     return {
         "checks": dict(CHECKS),
         "counts": [
-            {"LA": str(r["LA"]), "YEAR": int(r["YEAR"]), "NEXT_YEAR": int(r["NEXT_YEAR"]), "check": r["check"], "count": int(r["count"])}
+            {
+                "LA": str(r["LA"]),
+                "YEAR": int(r["YEAR"]),
+                "NEXT_YEAR": int(r["NEXT_YEAR"]),
+                "check": r["check"],
+                "count": int(r["count"]),
+            }
             for r in found.to_dict("records")
         ],
     }

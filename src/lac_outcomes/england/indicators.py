@@ -41,8 +41,8 @@ before anything is counted.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 import numpy as np
 import pandas as pd
@@ -95,7 +95,7 @@ class Indicator:
     kind: str
     definition: str
     needs: tuple[str | tuple[str, ...], ...]
-    compute: Callable[["YearData"], pd.DataFrame]
+    compute: Callable[[YearData], pd.DataFrame]
     look_back: int = 0
 
     def needs_text(self) -> str:
@@ -120,7 +120,9 @@ def indicator(*, name, label, short_label, kind, needs, definition, look_back=0)
         raise ValueError(f"kind must be one of {KINDS}, not {kind!r}")
 
     def register(function):
-        REGISTRY[name] = Indicator(name, label, short_label, kind, " ".join(definition.split()), tuple(needs), function, look_back)
+        REGISTRY[name] = Indicator(
+            name, label, short_label, kind, " ".join(definition.split()), tuple(needs), function, look_back
+        )
         return function
 
     return register
@@ -453,11 +455,13 @@ def ni63(data: YearData) -> pd.DataFrame:
 def _reviews_on_time(
     denominator: pd.DataFrame, reviews: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp, history_start: pd.Series
 ) -> np.ndarray:
-    """For each child in ``denominator`` (one row per child, spell columns present): were all reviews due in the year on time?"""
+    """Per child in ``denominator`` (one row each, spell columns present): were all reviews due in the year on time?"""
     spells = denominator[["LA", "CHILD", "spell", "spell_start", "spell_end", "spell_start_known"]].copy()
     spells["chain_known"] = spells["spell_start_known"] & (spells["spell_start"] >= spells["LA"].map(history_start))
     held = reviews.merge(spells, on=["LA", "CHILD"], how="inner")
-    in_spell = (held["REVIEW"] >= held["spell_start"]) & (held["spell_end"].isna() | (held["REVIEW"] <= held["spell_end"]))
+    in_spell = (held["REVIEW"] >= held["spell_start"]) & (
+        held["spell_end"].isna() | (held["REVIEW"] <= held["spell_end"])
+    )
     held = held.loc[in_spell].sort_values(["spell", "REVIEW"], kind="stable")
     rank = held.groupby("spell").cumcount() + 1
     previous = held.groupby("spell")["REVIEW"].shift(1)
@@ -474,7 +478,9 @@ def _reviews_on_time(
     pending_after_last = pd.DataFrame(
         {
             "spell": last["spell"],
-            "due": np.where(after_first, last["REVIEW"] + pd.DateOffset(months=3), last["REVIEW"] + pd.DateOffset(months=6)),
+            "due": np.where(
+                after_first, last["REVIEW"] + pd.DateOffset(months=3), last["REVIEW"] + pd.DateOffset(months=6)
+            ),
             "held": pd.NaT,
         }
     )
@@ -612,7 +618,9 @@ def year_data(
     if submitted:
         episodes = episode_history(without_short_breaks(episodes_as_submitted(tables["Episodes"], year)))
     else:
-        episodes = merged_history if merged_history is not None else episode_history(without_short_breaks(tables["Episodes"]))
+        episodes = (
+            merged_history if merged_history is not None else episode_history(without_short_breaks(tables["Episodes"]))
+        )
     return YearData(
         year=year,
         las=las,
@@ -663,7 +671,9 @@ def _year_datas(tables: dict[str, pd.DataFrame], absent: pd.DataFrame, history: 
 
 def _absent_frame(absent: pd.DataFrame | None) -> pd.DataFrame:
     if absent is None:
-        return pd.DataFrame({"LA": pd.Series(dtype="str"), "YEAR": pd.Series(dtype="int64"), "table": pd.Series(dtype="str")})
+        return pd.DataFrame(
+            {"LA": pd.Series(dtype="str"), "YEAR": pd.Series(dtype="int64"), "table": pd.Series(dtype="str")}
+        )
     return absent[["LA", "YEAR", "table"]].astype({"LA": "str", "YEAR": "int64", "table": "str"})
 
 
@@ -776,7 +786,14 @@ def registry_markdown() -> str:
         lines.append(f"| `{entry.name}` | {entry.label} | {entry.kind} | {entry.needs_text()} | {entry.look_back} |")
     lines.append("")
     for entry in REGISTRY.values():
-        lines += [f"## {entry.label} (`{entry.name}`)", "", entry.definition, "", f"Tables needed: {entry.needs_text()}.", ""]
+        lines += [
+            f"## {entry.label} (`{entry.name}`)",
+            "",
+            entry.definition,
+            "",
+            f"Tables needed: {entry.needs_text()}.",
+            "",
+        ]
     return "\n".join(lines)
 
 

@@ -44,17 +44,34 @@ from lac_outcomes.validation import SOURCE_ROW, InputError
 
 RENAMED = {"CHILDID": "CHILD", "PL": "PLACE"}
 # Repeating groups inside HEADER, and the table each becomes.
-HEADER_GROUPS = {"AREVIEW": "Reviews", "AMISSING": "Missing", "OC2": "OC2", "PERMANENCE": "PrevPerm", "AD_PLACED": "PlacedAdoption"}
+HEADER_GROUPS = {
+    "AREVIEW": "Reviews",
+    "AMISSING": "Missing",
+    "OC2": "OC2",
+    "PERMANENCE": "PrevPerm",
+    "AD_PLACED": "PlacedAdoption",
+}
 OC3_FIELDS = ("IN_TOUCH", "ACTIV", "ACCOM")
 AD1_FIELDS = ("DATE_INT", "DATE_MATCH", "FOSTER_CARE", "NB_ADOPTR", "SEX_ADOPTR", "LS_ADOPTR")
-TABLES_FROM_XML = ("Header", "Episodes", "UASC", "OC2", "OC3", "AD1", "PlacedAdoption", "PrevPerm", "Missing", "Reviews")
+TABLES_FROM_XML = (
+    "Header",
+    "Episodes",
+    "UASC",
+    "OC2",
+    "OC3",
+    "AD1",
+    "PlacedAdoption",
+    "PrevPerm",
+    "Missing",
+    "Reviews",
+)
 
 
 @dataclass
 class _Element:
     tag: str
     line: int
-    children: list["_Element"] = field(default_factory=list)
+    children: list[_Element] = field(default_factory=list)
     text: str = ""
 
     def leaves(self) -> dict[str, tuple[str, int]]:
@@ -113,7 +130,9 @@ def xml_tables(path: Path, year: int | None = None) -> dict[str, pd.DataFrame]:
     root = _parse(path)
     children = _children_elements(root)
     if not children and root.tag != "EXPSSDA903":
-        raise InputError(path, f"not an SSDA903 XML return: the root element <{root.tag}> holds no CHILD elements", row=root.line)
+        raise InputError(
+            path, f"not an SSDA903 XML return: the root element <{root.tag}> holds no CHILD elements", row=root.line
+        )
     specification = tables_for_year(year if year is not None else SCHEMA_YEARS[-1])
     records: dict[str, list[dict]] = {name: [] for name in TABLES_FROM_XML}
 
@@ -146,7 +165,9 @@ def xml_tables(path: Path, year: int | None = None) -> dict[str, pd.DataFrame]:
     tables = {}
     for name, rows in records.items():
         columns = specification[name].column_names
-        frame = pd.DataFrame(rows, columns=[*columns, SOURCE_ROW]) if rows else pd.DataFrame(columns=[*columns, SOURCE_ROW])
+        frame = (
+            pd.DataFrame(rows, columns=[*columns, SOURCE_ROW]) if rows else pd.DataFrame(columns=[*columns, SOURCE_ROW])
+        )
         frame[columns] = frame[columns].fillna("").astype("str")
         frame[SOURCE_ROW] = frame[SOURCE_ROW].astype("int64")
         tables[name] = frame.reset_index(drop=True)
