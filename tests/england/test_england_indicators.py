@@ -456,3 +456,19 @@ def test_docs_are_generated_from_the_registry():
     assert docs.read_text(encoding="utf-8") == ind.registry_markdown(), (
         "out of step: python -m lac_outcomes.england.indicators > docs/england_indicators.md"
     )
+
+
+def test_tables_with_no_rows_and_no_types_are_x_not_an_error():
+    # after an empty or header-only file in every return, a table may reach the indicators with no rows
+    # and untyped columns; its indicators are x, the others computed
+    episodes = [ep(2019, "P", "2017-01-01", "S", "U6", "2018-06-01", "X1"), ep(2019, "P", "2018-06-01", "T", "A5")]
+    tables = kept_tables(episodes, {"P": "2012-01-01"}, [2019])
+    empty = ("OC2", "OC3", "AD1", "PlacedAdoption", "Reviews")
+    for name in empty:
+        tables[name] = tables[name].astype("object")
+    absent = pd.DataFrame({"LA": LA, "YEAR": 2019, "table": list(empty)})
+    for history in ("submitted", "merged"):
+        result = figures(compute_indicators(tables, absent, history=history), 2019)
+        unavailable = result.index[result["status"] == "x"].tolist()
+        assert unavailable == ["NI58", "NI61", "NI66", "NI147", "NI148"], history
+        assert result.loc["CLA_31MAR", "numerator"] == 1

@@ -634,8 +634,10 @@ def year_data(
     )
 
 
-# Columns the functions read from tables other than Episodes, for a table not given at all.
+# Columns the functions read, with their types: a table not given at all is an empty frame of them, and a
+# table given with no rows (absent from every return) may come untyped.
 _READ_COLUMNS = {
+    "Episodes": {"CHILD": "str", "DECOM": "datetime64[ns]", "DEC": "datetime64[ns]"},
     "Header": {"CHILD": "str", "DOB": "datetime64[ns]"},
     "AD1": {"CHILD": "str", "DATE_INT": "datetime64[ns]"},
     "PlacedAdoption": {"CHILD": "str", "DATE_PLACED": "datetime64[ns]", "DATE_PLACED_CEASED": "datetime64[ns]"},
@@ -651,6 +653,21 @@ def _with_every_table(tables: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame
         if name not in out:
             dtypes = {"LA": "str", "YEAR": "int64", **columns}
             out[name] = pd.DataFrame({c: pd.Series(dtype=t) for c, t in dtypes.items()})
+            continue
+        frame = out[name]
+        dates = [
+            c
+            for c, t in columns.items()
+            if t.startswith("datetime") and not pd.api.types.is_datetime64_any_dtype(frame[c])
+        ]
+        numbers = [c for c, t in columns.items() if t == "Int64" and not pd.api.types.is_numeric_dtype(frame[c])]
+        if dates or numbers:
+            frame = frame.copy()
+            for column in dates:
+                frame[column] = pd.to_datetime(frame[column], errors="coerce")
+            for column in numbers:
+                frame[column] = pd.to_numeric(frame[column], errors="coerce").astype("Int64")
+            out[name] = frame
     return out
 
 
