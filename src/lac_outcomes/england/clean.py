@@ -4,11 +4,16 @@ The pipeline's ``clean_england`` step: every LA folder under the raw folder is
 read for every configured collection year (:mod:`lac_outcomes.england.reader`),
 kept rows of each table are stacked into ``<table>.parquet`` (with ``LA`` and
 ``YEAR``), and the Care Matters indicators are computed from them into
-``indicators.parquet``.  ``quarantine.parquet`` and ``quality.json`` have the
-shape of the Scottish ones (so the data-quality report reads either):
-quarantine columns ``table, file, row, column, rule`` (then ``LA, YEAR``), and
+``indicators.parquet`` (:mod:`lac_outcomes.england.indicators`; ``history``
+chooses each return as submitted, the default, or one merged history).
+``quarantine.parquet`` and ``quality.json`` have the shape of the Scottish
+ones (so the data-quality report reads either): quarantine columns
+``table, file, row, column, rule`` (then ``LA, YEAR``), and
 ``{"tables": {name: {file, rows_in, rows_kept, rows_quarantined, by_rule}},
-"warnings": [text]}``.
+"warnings": [text]}``, plus England's own ``"history"`` (the mode),
+``"cross_return"`` (consecutive returns checked against each other,
+:mod:`lac_outcomes.england.consistency`) and ``"absent_tables"`` (LA, year and
+table for each table a return did not have).
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from lac_outcomes.england import consistency
 from lac_outcomes.england import indicators as ind
 from lac_outcomes.england.reader import read_returns, sources_from_tree
 from lac_outcomes.england.schema import CORE_TABLES, OPTIONAL_TABLES
@@ -40,12 +46,22 @@ class CleanResult:
     quarantine: pd.DataFrame
     counts: dict[str, dict]
     warnings: list[str]
+    cross_return: pd.DataFrame
+    absent: pd.DataFrame
+    history: str = "submitted"
 
 
-def clean(raw_dir: Path, *, years: list[int], file_year_label: str = "end") -> CleanResult:
-    """Read every LA folder under ``raw_dir`` for ``years``; compute the indicators."""
+def clean(raw_dir: Path, *, years: list[int], file_year_label: str = "end", history: str = "submitted") -> CleanResult:
+    """Read every LA folder under ``raw_dir`` for ``years``; compute the indicators and cross-return checks.
+
+    ``history``: ``"submitted"`` (each year's figures from that year's return,
+    as the DfE publishes) or ``"merged"`` (one history per child across all
+    loaded returns, for longitudinal work).
+    """
     if file_year_label not in FILE_YEAR_OFFSETS:
         raise ValueError(f"file_year_label must be one of {sorted(FILE_YEAR_OFFSETS)}, not {file_year_label!r}")
+    if history not in ind.HISTORY_MODES:
+        raise ValueError(f"history must be one of {list(ind.HISTORY_MODES)}, not {history!r}")
     raw_dir = Path(raw_dir)
     sources = sources_from_tree(raw_dir, years, file_year_offset=FILE_YEAR_OFFSETS[file_year_label])
     result = read_returns(sources)
@@ -64,29 +80,48 @@ def clean(raw_dir: Path, *, years: list[int], file_year_label: str = "end") -> C
             "by_rule": {f"{c}: {r}": int(n) for (c, r), n in by_rule.items()},
         }
         if table.rows_in != table.rows_kept + table.rows_quarantined:  # the policy, checked on every run
-            raise AssertionError(f"{name}: rows in {table.rows_in} != kept {table.rows_kept} + quarantined {table.rows_quarantined}")
-        log.info("%s: %d rows in, %d kept, %d quarantined", name, table.rows_in, table.rows_kept, table.rows_quarantined)
+            raise AssertionError(
+                f"{name}: rows in {table.rows_in} != kept {table.rows_kept} + quarantined {table.rows_quarantined}"
+            )
+        log.info(
+            "%s: %d rows in, %d kept, %d quarantined", name, table.rows_in, table.rows_kept, table.rows_quarantined
+        )
 
     quarantine = result.quarantine
     quarantine = quarantine[[*QUARANTINE_COLUMNS, "LA", "YEAR"]].reset_index(drop=True)
     quarantine["row"] = quarantine["row"].astype("int64")
     quarantine["YEAR"] = quarantine["YEAR"].astype("int64")
     warnings = [f"{w.file}: {w.message}" for w in result.warnings.itertuples(index=False)]
-    indicators = with_score_spread(ind.compute_indicators(result.kept()), ind.ni58_scores(result.kept()))
-    return CleanResult(tables=result.kept(), indicators=indicators, quarantine=quarantine, counts=counts, warnings=warnings)
+    kept = result.kept()
+    # The reader lists the tables a return did not have (absent, empty or header-only files); a reader
+    # that does not list them still counts rows, and a table with no rows in a return is absent from it.
+    absent = getattr(result, "absent", None)
+    if absent is None:
+        absent = result.counts.loc[result.counts["rows_in"] == 0, ["LA", "YEAR", "table"]]
+    absent = absent_tables(absent)
+    indicators = ind.compute_indicators(kept, absent, history=history)
+    loaded = pd.DataFrame([(s.la, s.year) for s in sources], columns=["LA", "YEAR"])
+    cross_return = consistency.check_returns(kept, loaded)
+    return CleanResult(
+        tables=kept,
+        indicators=indicators,
+        quarantine=quarantine,
+        counts=counts,
+        warnings=warnings,
+        cross_return=cross_return,
+        absent=absent,
+        history=history,
+    )
 
 
-def with_score_spread(indicators: pd.DataFrame, scores: pd.DataFrame) -> pd.DataFrame:
-    """Add ``sd``: the standard deviation of the scores behind a mean (NI 58), missing for the other indicators.
-
-    Funnel limits for a mean need the spread of the individual values; the
-    processed indicators carry it so no record-level score leaves this step.
-    """
-    spread = scores.groupby(["LA", "YEAR"])["SDQ_SCORE"].agg(lambda v: float(v.astype("float64").std(ddof=1)) if len(v) > 1 else float("nan"))
-    spread = spread.rename("sd").reset_index().assign(indicator="NI58")
-    out = indicators.merge(spread, on=["LA", "YEAR", "indicator"], how="left", validate="one_to_one")
-    out["sd"] = out["sd"].astype("Float64")
-    return out
+def absent_tables(absent: pd.DataFrame | None) -> pd.DataFrame:
+    """``LA, YEAR, table`` of the tables returns did not have, sorted (empty when the reader lists none)."""
+    if absent is None or absent.empty:
+        return pd.DataFrame(
+            {"LA": pd.Series(dtype="str"), "YEAR": pd.Series(dtype="int64"), "table": pd.Series(dtype="str")}
+        )
+    absent = absent[["LA", "YEAR", "table"]].astype({"LA": "str", "YEAR": "int64", "table": "str"})
+    return absent.drop_duplicates().sort_values(["LA", "YEAR", "table"]).reset_index(drop=True)
 
 
 def write(result: CleanResult, out_dir: Path) -> None:
@@ -95,6 +130,13 @@ def write(result: CleanResult, out_dir: Path) -> None:
         write_parquet(frame, out_dir / f"{name}.parquet")
     write_parquet(result.indicators, out_dir / "indicators.parquet")
     write_parquet(result.quarantine, out_dir / "quarantine.parquet")
-    write_json(out_dir / "quality.json", {"tables": result.counts, "warnings": result.warnings})
+    quality = {
+        "tables": result.counts,
+        "warnings": result.warnings,
+        "history": result.history,
+        "cross_return": consistency.quality_record(result.cross_return),
+        "absent_tables": result.absent.to_dict("records"),
+    }
+    write_json(out_dir / "quality.json", quality)
     for warning in result.warnings:
         log.warning(warning)
