@@ -55,31 +55,6 @@ POSITION_STYLE = {
 }
 LA_NAMES = dict(LOCAL_AUTHORITIES)
 
-_LABELS = {
-    "CLA_31MAR": ("Looked after at 31 March", "Looked after at 31 March", "count"),
-    "STARTED": ("Started to be looked after", "Started to be looked after", "count"),
-    "CEASED": ("Ceased to be looked after", "Ceased to be looked after", "count"),
-    "P1_31MAR": ("Placed with parents at 31 March", "Placed with parents at 31 March", "proportion"),
-    "NI58": (
-        "NI 58 Emotional and behavioural health (mean SDQ score)",
-        "NI 58 Emotional and behavioural health",
-        "mean",
-    ),
-    "NI61": ("NI 61 Timeliness of adoption placements", "NI 61 Timeliness of adoption placements", "proportion"),
-    "NI62": ("NI 62 Three or more placements in the year", "NI 62 Three or more placements in the year", "proportion"),
-    "NI63": ("NI 63 Long-term placement stability", "NI 63 Long-term placement stability", "proportion"),
-    "NI66": ("NI 66 Reviews on time", "NI 66 Reviews on time", "proportion"),
-    "NI147": (
-        "NI 147 Care leavers in suitable accommodation",
-        "NI 147 Care leavers in suitable accommodation",
-        "proportion",
-    ),
-    "NI148": (
-        "NI 148 Care leavers in education, employment or training",
-        "NI 148 Care leavers in education, employment or training",
-        "proportion",
-    ),
-}
 
 
 @dataclass(frozen=True)
@@ -94,17 +69,18 @@ class IndicatorInfo:
 def describe(code: str) -> IndicatorInfo:
     """What the report knows about an indicator: label, short label, kind and definition text.
 
-    The one place it learns this (today this module's labels and
-    ``indicators.DEFINITIONS``; once the indicator registry exists, read it here).
+    Read from the indicator registry, the one place indicators are defined.
     An unknown code is shown by its code as a proportion.
     """
-    label, short, kind = _LABELS.get(code, (code, code, "proportion"))
-    return IndicatorInfo(code, label, short, kind, indicator_definitions.DEFINITIONS.get(code, ""))
+    registered = indicator_definitions.REGISTRY.get(code)
+    if registered is None:
+        return IndicatorInfo(code, code, code, "proportion", "")
+    return IndicatorInfo(code, registered.label, registered.short_label, registered.kind, registered.definition)
 
 
 def definitions_table() -> pd.DataFrame:
     """Every indicator's label and definition text, in the order they are defined."""
-    infos = [describe(code) for code in indicator_definitions.DEFINITIONS]
+    infos = [describe(code) for code in indicator_definitions.REGISTRY]
     return pd.DataFrame({"Indicator": [i.label for i in infos], "Definition": [i.definition for i in infos]})
 
 
