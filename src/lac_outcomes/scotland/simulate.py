@@ -670,10 +670,18 @@ def _simulate_care(seed: int, last_year: int, targets: dict, la_indices: np.ndar
 # ---------------------------------------------------------------------------
 # calibration solver
 # ---------------------------------------------------------------------------
-def _solve_shift(offset: np.ndarray, weight: np.ndarray, target: float, link: str) -> float:
-    """The constant c with weighted mean of inverse_link(offset + c) equal to target."""
+def _solve_shift(offset: np.ndarray, weight: np.ndarray, target: float, link: str, spread_sd: float = 0.0) -> float:
+    """The constant c with weighted mean of inverse_link(offset + c) equal to target.
+
+    With ``spread_sd`` (logit link), the mean is also over a Normal(0, spread_sd) effect on each row
+    (Gauss-Hermite quadrature): the target is met in expectation over a random effect not yet drawn.
+    """
     if link == "log":
         return float(np.log(target * weight.sum() / np.sum(weight * np.exp(offset))))
+    if spread_sd > 0:
+        nodes, node_weights = np.polynomial.hermite_e.hermegauss(20)
+        offset = (offset[:, None] + spread_sd * nodes[None, :]).ravel()
+        weight = (weight[:, None] * (node_weights / node_weights.sum())[None, :]).ravel()
     lo, hi = -30.0, 30.0
     for _ in range(80):
         mid = (lo + hi) / 2
@@ -880,11 +888,12 @@ def _non_looked_after_target(all_rate: float, lac_rate: float, population: float
     return (all_rate * population - lac_rate * n_lac) / others
 
 
-def _placement_effects(frame, offset_at_target_year, weight, targets: dict, link: str, transform) -> tuple[float, dict, dict]:
+def _placement_effects(frame, offset_at_target_year, weight, targets: dict, link: str, transform, spread_sd: float = 0.0) -> tuple[float, dict, dict]:
     """Solve intercept (reference placement) and placement effects to the targets.
 
     Calibration rows per placement: looked after the whole school year in one
-    placement, in 2010 (else all years with the time term at 2010).
+    placement, in 2010 (else all years with the time term at 2010).  ``spread_sd``:
+    a child random effect the targets are met over in expectation (see :func:`_solve_shift`).
     """
     year = frame["school_year"].to_numpy()
     single = frame["looked_after_full_year"].to_numpy() & (frame["n_placements"].to_numpy() == 1)
@@ -897,7 +906,7 @@ def _placement_effects(frame, offset_at_target_year, weight, targets: dict, link
             shifts[name] = float(transform(target) - np.average(offset_at_target_year, weights=weight))
             used[name] = "approximation: link(target) - mean offset of all looked-after rows"
         else:
-            shifts[name] = _solve_shift(offset_at_target_year[rows], weight[rows], target, link)
+            shifts[name] = _solve_shift(offset_at_target_year[rows], weight[rows], target, link, spread_sd)
             used[name] = f"{how} ({int(rows.sum())} pupil-years)"
     intercept = shifts[REFERENCE_PLACEMENT]
     effects = {name: shifts[name] - intercept for name in PLACEMENTS}
@@ -1041,10 +1050,11 @@ def _attendance(school: _School, rng: np.random.Generator, child_sd: float) -> d
     design = school.design
     u = _la_term(pupils_lac, school.la_effect["attendance"])
     possible = pupils_lac["sessions_possible"].to_numpy().astype(float)
-    # The child effect is part of the offset the calibration solves over, so the realised rates meet the targets.
-    offset_2010 = _linear(design, ATTENDANCE_SLOPES, skip=("school_year_minus_2010",)) + u + school.child_effect
+    # The targets are met in expectation over the child effect (not over its realised values, which would
+    # make a small placement type's planted effect depend on the few children drawn into it).
+    offset_2010 = _linear(design, ATTENDANCE_SLOPES, skip=("school_year_minus_2010",)) + u
     targets = {k: v / 100 for k, v in ATTENDANCE_TARGETS_2010.items()}
-    intercept, effects, used = _placement_effects(pupils_lac, offset_2010, possible, targets, "logit", _logit)
+    intercept, effects, used = _placement_effects(pupils_lac, offset_2010, possible, targets, "logit", _logit, child_sd)
     placement = pupils_lac["placement_type"].to_numpy()
     effect_of = np.array([effects[p] for p in placement])
     eta_lac = intercept + effect_of + _linear(design, ATTENDANCE_SLOPES) + u
@@ -1072,7 +1082,7 @@ def _attendance(school: _School, rng: np.random.Generator, child_sd: float) -> d
         intercept=intercept, effects=effects, slopes=ATTENDANCE_SLOPES, la_effect=school.la_effect["attendance"],
         comparison_formula="logit(mu) = intercept_by_school_year[school_year] + age_minus_11 * (age - 11) + male + simd_quintile_minus_1 * (simd_quintile - 1) + asn + la_effect[la_code] (same slopes and LA effects as looked-after pupils; no child effect: each comparison pupil is seen once)",
         comparison_intercepts=year_intercepts,
-        targets={"published_2010_full_year_single_placement_percent": ATTENDANCE_TARGETS_2010, "assumed_targets_not_published": ASSUMED_PLACEMENT_TARGETS["attendance"], "all_pupils_percent_every_year": all_pupils_attendance * 100, "all_pupils_note": "published 93% (2010 and 2019); assumed 93% in every year", "child_effect_note": "the realised child effects are part of the calibration offset, so the realised rates meet the targets"},
+        targets={"published_2010_full_year_single_placement_percent": ATTENDANCE_TARGETS_2010, "assumed_targets_not_published": ASSUMED_PLACEMENT_TARGETS["attendance"], "all_pupils_percent_every_year": all_pupils_attendance * 100, "all_pupils_note": "published 93% (2010 and 2019); assumed 93% in every year", "child_effect_note": "intercept and placement effects are solved so that the targets are met in expectation over the child effect (Gauss-Hermite quadrature, 20 nodes)"},
         used=used,
         extra={
             "beta_binomial_precision": ATTENDANCE_PRECISION,
