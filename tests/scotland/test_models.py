@@ -165,6 +165,25 @@ def test_negative_binomial_recovers_the_planted_dispersion(fitted, simulated):
     assert models.overdispersion(fitted["attendance"]["result"], "attendance")["pearson_dispersion"] > 5
 
 
+def test_attendance_glm_is_population_averaged_and_the_random_intercept_model_subject_specific(fitted, simulated):
+    truth = simulated["truth"]
+    data = fitted["attendance"]["data"]
+    # The GLM's estimates are set beside the population-averaged planted values (the default for attendance) ...
+    averaged = models.planted_education(truth, "attendance", data)
+    specific = models.planted_education(truth, "attendance", data, kind=models.SUBJECT_SPECIFIC)
+    at_home = "placement_type[at_home_with_parents]"
+    assert fitted["attendance"]["comparison"].set_index("term").loc[at_home, "planted"] == averaged[at_home]
+    assert abs(averaged[at_home]) < abs(specific[at_home])
+    # ... and the model with a child random intercept recovers the subject-specific ones and the child SD.
+    fit = models.fit_child_random_intercept(data)
+    assert fit.converged
+    assert 0.6 < fit.child_sd < 0.85  # planted 0.7
+    comparison = models.compare_with_planted(models.coefficients(fit), specific)
+    z = _z(comparison)
+    assert (z.abs() < STRICT_Z).all(), comparison.assign(z=z)[z.abs() >= STRICT_Z]
+    assert comparison["covered"].mean() >= 0.8
+
+
 def test_cluster_choice_depends_on_the_number_of_authorities():
     few = pd.DataFrame({"la_code": ["A", "B", "C"]})
     many = pd.DataFrame({"la_code": [f"L{i}" for i in range(25)]})

@@ -433,7 +433,9 @@ class RandomInterceptFit:
         return pd.DataFrame({0: self.params - z * self.bse, 1: self.params + z * self.bse})
 
 
-def fit_child_random_intercept(data: pd.DataFrame, outcome: str = "attendance", max_iter: int = 30, tol: float = 1e-6):
+def fit_child_random_intercept(
+    data: pd.DataFrame, outcome: str = "attendance", max_iter: int = 30, tol: float = 1e-6, integrate: bool = True
+):
     """Attendance with a random intercept per child: subject-specific coefficients.
 
     Model: E[attended / possible | child i] = expit(x'b + u_i), u_i ~ Normal(0, s^2),
@@ -441,13 +443,17 @@ def fit_child_random_intercept(data: pd.DataFrame, outcome: str = "attendance", 
     the extra year-to-year variation, as a beta-binomial has it).  Fitted by
     penalized quasi-likelihood (Breslow and Clayton 1993): a linear mixed model
     of the working response, with the child variance by REML, repeated until
-    the coefficients settle.  With one random intercept the mixed-model algebra
-    reduces to sums within children, so national data (about 200,000 pupil-years,
-    60,000 children) fit in seconds on one core -- where statsmodels'
+    the coefficients settle.  PQL is biased towards zero when each child carries
+    little information, so (``integrate``) the estimates are then refined by
+    maximising the quasi-likelihood integrated over the child effect (Gauss-Hermite
+    quadrature, :func:`_integrated_quasi_likelihood`).  With one random intercept
+    the algebra reduces to sums within children, so national data (about 200,000
+    pupil-years) fit in a few minutes on one core -- where statsmodels'
     ``BinomialBayesMixedGLM`` takes 0/1 outcomes only (380 sessions a row would
     be 70 million rows) and a GEE estimates population-averaged coefficients
-    again.  Standard errors are cluster-robust by child (sandwich on the last
-    working model).
+    again.  Standard errors are cluster-robust by child, from the last PQL
+    working model (a sandwich at the PQL estimates; the refinement moves the
+    estimates by a fraction of a standard error).
     """
     import patsy
     from scipy import optimize, sparse
@@ -510,12 +516,49 @@ def fit_child_random_intercept(data: pd.DataFrame, outcome: str = "attendance", 
     scores = np.asarray(members @ (wx * residual[:, None])) - shrink[:, None] * s_x * group_resid[:, None]
     bread = np.linalg.inv(information)
     covariance = bread @ (scores.T @ scores) @ bread
+    child_sd = float(np.sqrt(ratio * scale))
+    if integrate:
+        # PQL pulls estimates towards zero when each child carries little information; maximise the
+        # quasi-likelihood integrated over the child effect instead, from the PQL estimates.
+        refined = _integrated_quasi_likelihood(x, trials, observed * trials, child, members, beta, child_sd, scale)
+        converged = converged and refined.success
+        beta, child_sd = refined.x[:-1], float(np.exp(refined.x[-1]))
     return RandomInterceptFit(
         params=pd.Series(beta, index=names),
         bse=pd.Series(np.sqrt(np.diag(covariance)), index=names),
-        child_sd=float(np.sqrt(ratio * scale)),
+        child_sd=child_sd,
         dispersion=float(scale),
         n_children=n_children,
         iterations=iteration,
         converged=converged,
     )
+
+
+def _integrated_quasi_likelihood(x, trials, attended, child, members, beta, child_sd, dispersion, nodes: int = 30):
+    """Maximise sum over children of log integral of exp(quasi-log-likelihood(b)) over b ~ Normal(0, sd^2).
+
+    The quasi-binomial log-likelihood of a row is (attended * eta - trials * log(1 + e^eta)) / dispersion,
+    with the dispersion held at the PQL estimate; the integral over the child effect is Gauss-Hermite
+    quadrature with ``nodes`` points; gradients are exact (posterior-weighted scores).  L-BFGS over the
+    coefficients and log sd.
+    """
+    from scipy import optimize
+
+    points, weights = np.polynomial.hermite_e.hermegauss(nodes)
+    log_weights = np.log(weights / weights.sum())
+    n_params = x.shape[1]
+
+    def objective(theta):
+        sd = np.exp(theta[-1])
+        eta = (x @ theta[:n_params])[:, None] + sd * points[None, :]
+        loglik = (attended[:, None] * eta - trials[:, None] * np.logaddexp(0, eta)) / dispersion
+        per_child = np.asarray(members @ loglik) + log_weights[None, :]
+        top = per_child.max(axis=1, keepdims=True)
+        total = top.ravel() + np.log(np.exp(per_child - top).sum(axis=1))
+        posterior = np.exp(per_child - total[:, None])[child]
+        residual = posterior * (attended[:, None] - trials[:, None] / (1 + np.exp(-eta))) / dispersion
+        gradient = np.append(x.T @ residual.sum(axis=1), sd * (residual * points[None, :]).sum())
+        return -total.sum(), -gradient
+
+    start = np.append(beta, np.log(max(child_sd, 0.05)))
+    return optimize.minimize(objective, start, jac=True, method="L-BFGS-B", options={"maxiter": 500})
