@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from lac_outcomes.disclosure import CONFIDENTIAL, DisclosurePolicy
-from lac_outcomes.scotland import education
+from lac_outcomes.scotland import education, models
 from lac_outcomes.scotland.layout import LOCAL_AUTHORITIES
 from lac_outcomes.scotland.outcomes import OUTCOMES, PLACEMENT_LABELS, outcome
 
@@ -60,15 +60,17 @@ def test_no_raw_count_under_the_threshold_reaches_the_results(reports):
             assert row["n"] in (None, CONFIDENTIAL) or row["n"] >= POLICY.threshold
 
 
-def test_sparse_placement_counts_are_suppressed_with_their_total(tables, small_run):
-    # A high minimum makes many placement types sparse, several of them with a handful of rows.
+def test_sparse_placement_types_are_named_and_their_total_withheld_when_any_is_small(tables, small_run):
+    # A high minimum makes many placement types sparse, some of them with a handful of rows.
     report = education.build(tables, "attainment", policy=POLICY, truth=small_run["truth"], min_level_rows=400)
     sparse = report.results["excluded"]["sparse_placement_types"]
-    values = list(sparse["rows"].values()) + [sparse["total"]]
-    hidden = [v for v in values if v == CONFIDENTIAL]
-    assert len(hidden) != 1  # one hidden cell beside a shown total could be worked out
-    assert all(v == CONFIDENTIAL or isinstance(v, str) or v >= POLICY.threshold for v in values)
-    assert all(name in PLACEMENT_LABELS.values() for name in sparse["rows"])
+    data = models.education_frame(tables["children"], tables["episodes"], tables["pupils"], tables["leavers"], "attainment")
+    counts = data[data["looked_after"] == "Y"]["placement_type"].value_counts()
+    left_out = [p for p in counts.index if p != "with_foster_carers_la" and counts[p] < 400]
+    assert sorted(sparse["names"]) == sorted(PLACEMENT_LABELS[p] for p in left_out)
+    assert any(counts[p] < POLICY.threshold for p in left_out)  # the case this test is about
+    assert sparse["total"] == CONFIDENTIAL
+    assert f"{CONFIDENTIAL} rows in all" in report.population_notes
 
 
 def test_figures_draw_only_groups_the_table_shows(reports):
@@ -79,16 +81,22 @@ def test_figures_draw_only_groups_the_table_shows(reports):
         assert (report.trend_figure["n"] >= education.MIN_FIGURE_ROWS).all()
 
 
-def test_attendance_glm_is_checked_against_population_averaged_truth_and_the_mixed_model_against_subject_specific(reports, small_run):
+def test_attendance_glm_is_checked_against_population_averaged_truth_and_the_mixed_model_against_subject_specific(
+    reports, small_run
+):
     results = reports["attendance"].results
     assert results["estimand"] == "population-averaged"
     assert results["planted_kind"] == "population_averaged"
     planted = {r["term"]: r["planted"] for r in results["planted_vs_estimated"]}
     averaged = small_run["truth"]["education"]["attendance"]["population_averaged"]["coefficients_looked_after"]
     specific = small_run["truth"]["education"]["attendance"]["coefficients_looked_after"]
-    assert planted["placement_type[at_home_with_parents]"] == pytest.approx(averaged["placement_type"]["at_home_with_parents"])
+    assert planted["placement_type[at_home_with_parents]"] == pytest.approx(
+        averaged["placement_type"]["at_home_with_parents"]
+    )
     mixed = {r["term"]: r["planted"] for r in results["subject_specific"]["planted_vs_estimated"]}
-    assert mixed["placement_type[at_home_with_parents]"] == pytest.approx(specific["placement_type"]["at_home_with_parents"])
+    assert mixed["placement_type[at_home_with_parents]"] == pytest.approx(
+        specific["placement_type"]["at_home_with_parents"]
+    )
     assert 0.4 < results["subject_specific"]["child_sd"] < 1.0  # planted 0.7
     assert "population-averaged" in reports["attendance"].method
     assert "population-averaged" not in reports["exclusions"].method
@@ -149,7 +157,9 @@ def test_a_truth_file_that_is_not_one_is_one_line(tmp_path):
 def test_a_tiny_population_says_what_it_cannot_estimate(tables, small_run):
     few = dict(tables)
     leavers = tables["leavers"]
-    few["leavers"] = pd.concat([leavers[leavers["looked_after"] == "Y"].head(12), leavers[leavers["looked_after"] == "N"].head(50)])
+    few["leavers"] = pd.concat(
+        [leavers[leavers["looked_after"] == "Y"].head(12), leavers[leavers["looked_after"] == "N"].head(50)]
+    )
     report = education.build(few, "attainment", policy=POLICY, truth=small_run["truth"])
     assert report.cannot_estimate and report.coefficients is None
     assert "could not be estimated" in report.summary

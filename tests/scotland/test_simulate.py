@@ -187,8 +187,10 @@ def test_population_averaged_attendance_truth_is_the_subject_specific_one_attenu
     attendance = small_run["truth"]["education"]["attendance"]
     sd = attendance["child_effect"]["sd"]
     assert sd == 0.7
-    specific, averaged = attendance["coefficients_looked_after"], attendance["population_averaged"]["coefficients_looked_after"]
-    # Zeger, Liang and Albert (1988): logit-normal coefficients shrink by about 1 / sqrt(1 + c^2 sd^2), c = 16 sqrt(3) / (15 pi).
+    specific = attendance["coefficients_looked_after"]
+    averaged = attendance["population_averaged"]["coefficients_looked_after"]
+    # Zeger, Liang and Albert (1988): logit-normal coefficients shrink by about 1 / sqrt(1 + c^2 sd^2),
+    # c = 16 sqrt(3) / (15 pi).
     shrink = 1 / np.sqrt(1 + (16 * np.sqrt(3) / (15 * np.pi)) ** 2 * sd**2)
     for term in ("asn", "simd_quintile_minus_1", "age_minus_11", "n_placements_minus_1"):
         assert averaged[term] == pytest.approx(specific[term] * shrink, rel=0.05), term

@@ -29,7 +29,15 @@ from lac_outcomes.disclosure import CONFIDENTIAL, DisclosurePolicy, SuppressedTa
 from lac_outcomes.io import read_parquet
 from lac_outcomes.scotland import models
 from lac_outcomes.scotland.layout import LOCAL_AUTHORITIES
-from lac_outcomes.scotland.outcomes import PLACEMENT_LABELS, PLACEMENT_ORDER, REFERENCE_PLACEMENT, Outcome, outcome as get_outcome
+from lac_outcomes.scotland.outcomes import (
+    PLACEMENT_LABELS,
+    PLACEMENT_ORDER,
+    REFERENCE_PLACEMENT,
+    Outcome,
+)
+from lac_outcomes.scotland.outcomes import (
+    outcome as get_outcome,
+)
 from lac_outcomes.stats import binned_residuals
 
 TABLES = ("children", "episodes", "pupils", "leavers")
@@ -96,7 +104,8 @@ class Setting:
 
     @property
     def period(self) -> str:
-        return f"school years {self.first_year - 1}/{str(self.first_year)[-2:]} to {self.last_year - 1}/{str(self.last_year)[-2:]}"
+        first, last = self.first_year, self.last_year
+        return f"school years {first - 1}/{str(first)[-2:]} to {last - 1}/{str(last)[-2:]}"
 
 
 def setting_of(tables: dict, truth: dict | None, *, synthetic=None, first_year=None, last_year=None) -> Setting:
@@ -212,7 +221,9 @@ def build(
         try:
             result = models.fit_education_model(data, outcome, cluster=cluster)
         except (np.linalg.LinAlgError, ValueError, ZeroDivisionError) as error:
-            report.cannot_estimate.append(f"the model could not be fitted on these data ({type(error).__name__}: {error})")
+            report.cannot_estimate.append(
+                f"the model could not be fitted on these data ({type(error).__name__}: {error})"
+            )
         else:
             _model_sections(report, result, data, cluster, results)
             if spec.child_random_intercept and child_random_intercept:
@@ -252,7 +263,11 @@ def _rates_table(frame: pd.DataFrame, spec: Outcome, policy: DisclosurePolicy):
         table = table.rename(columns={"with_outcome": "leavers with it"})
         counts = ["n", "leavers with it"]
         shown = policy.suppress(
-            table, counts, rate_columns={spec.unit_label: counts}, complements={"leavers with it": "n"}, groups=["adds up"]
+            table,
+            counts,
+            rate_columns={spec.unit_label: counts},
+            complements={"leavers with it": "n"},
+            groups=["adds up"],
         )
     else:
         table = table.drop(columns="with_outcome")
@@ -278,7 +293,9 @@ def _trend_table(frame: pd.DataFrame, spec: Outcome, policy: DisclosurePolicy):
     for group in TREND_GROUPS:
         for year, rows_of_year in members[group].groupby(spec.year_column):
             with_it = float(rows_of_year[spec.response].sum()) if spec.counts_children else np.nan
-            rows.append((PLACEMENT_LABELS[group], int(year), len(rows_of_year), with_it, models.rate(rows_of_year, spec.name)))
+            rows.append(
+                (PLACEMENT_LABELS[group], int(year), len(rows_of_year), with_it, models.rate(rows_of_year, spec.name))
+            )
     table = pd.DataFrame(rows, columns=["group", "year", "n", "with it", spec.unit_label])
     counts = ["n", "with it"] if spec.counts_children else ["n"]
     options = {"complements": {"with it": "n"}} if spec.counts_children else {}
@@ -286,7 +303,13 @@ def _trend_table(frame: pd.DataFrame, spec: Outcome, policy: DisclosurePolicy):
         table = table.drop(columns="with it")
     # Placement rows of a year are part of "all looked after" that year: one line per year.
     table["year group"] = np.where(table["group"].str.startswith("Pupils not"), None, table["year"].astype(str))
-    shown = policy.suppress(table.set_index(["group", "year"]), counts, rate_columns={spec.unit_label: counts}, groups=["year group"], **options)
+    shown = policy.suppress(
+        table.set_index(["group", "year"]),
+        counts,
+        rate_columns={spec.unit_label: counts},
+        groups=["year group"],
+        **options,
+    )
     shown.display = shown.display.drop(columns="year group")
     shown.suppressed = shown.suppressed.drop(columns="year group")
     hidden = shown.suppressed[spec.unit_label].to_numpy()
@@ -309,8 +332,8 @@ def _exclusion_notes(frame, data, excluded, spec: Outcome, policy: DisclosurePol
     if excluded["sparse_placement_types"]:
         notes.append(
             f"Left out because their placement type has fewer than {min_level_rows} rows, or an outcome that never "
-            f"varies (its effect cannot be estimated): {', '.join(sparse['rows'])} ({sparse['total']} rows in all; "
-            "counts by type are not shown where small)."
+            f"varies (its effect cannot be estimated): {', '.join(sparse['names'])} ({_total_text(sparse['total'])} "
+            "rows in all; counts by type are not shown)."
         )
     flat = _counts_with_total(excluded["local_authorities_without_variation"], policy, LOCAL_AUTHORITIES)
     shown["local_authorities_without_variation"] = flat
@@ -319,21 +342,26 @@ def _exclusion_notes(frame, data, excluded, spec: Outcome, policy: DisclosurePol
         notes.append(
             "Left out because the outcome never varies in their authority (e.g. no exclusions at all), so the "
             f"authority's effect cannot be estimated: {count} authorit{'y' if count == 1 else 'ies'} "
-            f"({', '.join(flat['rows'])})."
+            f"({', '.join(flat['names'])}; {_total_text(flat['total'])} rows)."
         )
     return notes, shown
 
 
 def _counts_with_total(counts: dict, policy: DisclosurePolicy, labels: dict) -> dict:
-    """Counts by name with their total, through the policy (a total line, so no one count is left alone)."""
-    if not counts:
-        return {"rows": {}, "total": 0}
-    table = pd.DataFrame({"n": list(counts.values())}, index=[labels.get(k, k) for k in counts])
-    table.loc["total"] = table["n"].sum()
-    shown = policy.suppress(table, ["n"], total_row="total")
-    values = {name: (CONFIDENTIAL if shown.suppressed.loc[name, "n"] else int(table.loc[name, "n"])) for name in table.index}
-    total = values.pop("total")
-    return {"rows": values, "total": total if total == CONFIDENTIAL else f"{total:,}"}
+    """Names left out and their total rows, through the policy.
+
+    Counts by name are not given (other tables show most of them, so one of them could be worked out from a
+    total); the total is withheld when any count under it is small, so that it cannot complete a line of
+    another table that hides that count.
+    """
+    names = [labels.get(k, k) for k in counts]
+    total = int(sum(counts.values()))
+    small = policy.rests_on_small_counts(pd.DataFrame({"n": [*counts.values(), total]}), ["n"]).any()
+    return {"names": names, "total": CONFIDENTIAL if small else total}
+
+
+def _total_text(total) -> str:
+    return total if total == CONFIDENTIAL else f"{total:,}"
 
 
 def _why_not_estimable(data: pd.DataFrame, spec: Outcome) -> list[str]:
@@ -371,15 +399,21 @@ def _model_sections(report: EducationReport, result, data: pd.DataFrame, cluster
     table = shown_terms.set_index("term")[["n", *value_columns]]
     report.coefficients = policy.suppress(table, ["n"], rate_columns={c: "n" for c in value_columns}, decimals=3)
     estimand = "population-averaged" if spec.child_random_intercept else ""
-    report.coefficients_caption = f"{spec.label}: {estimand + ' ' if estimand else ''}model coefficients ({spec.link} scale), 95% intervals"
+    report.coefficients_caption = (
+        f"{spec.label}: {estimand + ' ' if estimand else ''}model coefficients ({spec.link} scale), 95% intervals"
+    )
     effects = estimates[estimates["term"].str.startswith("placement_type[")].copy()
     effects = effects[effects["term"].map(counts).fillna(0) >= max(policy.threshold, MIN_FIGURE_ROWS)]
     effects["placement"] = effects["term"].str[len("placement_type[") : -1].map(PLACEMENT_LABELS)
     report.effects_figure = effects.sort_values("estimate").reset_index(drop=True)
 
     marginal = models.marginal_predictions(result, data, spec.name)
-    marginal_table = marginal.assign(placement_type=marginal["placement_type"].map(PLACEMENT_LABELS)).set_index("placement_type")
-    report.marginal = policy.suppress(marginal_table, ["n"], rate_columns={c: "n" for c in ["predicted", "ci_low", "ci_high"]})
+    marginal_table = marginal.assign(placement_type=marginal["placement_type"].map(PLACEMENT_LABELS)).set_index(
+        "placement_type"
+    )
+    report.marginal = policy.suppress(
+        marginal_table, ["n"], rate_columns={c: "n" for c in ["predicted", "ci_low", "ci_high"]}
+    )
     report.marginal_caption = f"{spec.label}: marginal predictions by placement type ({spec.unit}), 95% intervals"
     hidden = report.marginal.suppressed["n"].to_numpy()
     plotted = marginal[(marginal["n"] >= max(policy.threshold, MIN_FIGURE_ROWS)) & ~hidden].copy()
@@ -400,7 +434,8 @@ def _model_sections(report: EducationReport, result, data: pd.DataFrame, cluster
     if spec.family == "binomial":
         lines.append(
             "a dispersion far above 1 means attendance varies between pupils more than a binomial allows: the "
-            "binomial model-based standard errors would be too small, which is why the report uses cluster-robust errors"
+            "binomial model-based standard errors would be too small, which is why the report uses cluster-robust "
+            "errors"
         )
     converged = bool(result.mle_retvals.get("converged", True)) if getattr(result, "mle_retvals", None) else True
     dispersion["converged"] = converged
@@ -412,22 +447,32 @@ def _model_sections(report: EducationReport, result, data: pd.DataFrame, cluster
     else:
         bins = max(1, min(30, len(residuals) // MIN_FIGURE_ROWS))
         residuals["bin"] = pd.qcut(residuals["fitted"].rank(method="first"), bins, labels=False)
-        report.binned = residuals.groupby("bin").agg(fitted=("fitted", "mean"), residual=("residual", "mean")).reset_index(drop=True)
+        report.binned = (
+            residuals.groupby("bin")
+            .agg(fitted=("fitted", "mean"), residual=("residual", "mean"))
+            .reset_index(drop=True)
+        )
     residuals["placement"] = data["placement_type"].astype(str).map(PLACEMENT_LABELS).to_numpy()
     shown_levels = [
-        PLACEMENT_LABELS[p] for p in PLACEMENT_ORDER if counts.get(f"placement_type[{p}]", 0) >= max(policy.threshold, MIN_FIGURE_ROWS)
+        PLACEMENT_LABELS[p]
+        for p in PLACEMENT_ORDER
+        if counts.get(f"placement_type[{p}]", 0) >= max(policy.threshold, MIN_FIGURE_ROWS)
     ]
     report.residuals_by_placement = residuals[residuals["placement"].isin(shown_levels)][["placement", "residual"]]
 
     shown_coefficients = _withheld_records(
-        estimates.assign(n=estimates["term"].map(counts)), policy, ["estimate", "std_error", "ci_low", "ci_high", "p_value"]
+        estimates.assign(n=estimates["term"].map(counts)),
+        policy,
+        ["estimate", "std_error", "ci_low", "ci_high", "p_value"],
     )
     results.update(
         coefficients=shown_coefficients,
         estimand="population-averaged" if spec.child_random_intercept else "per row (each row is one child)",
         marginal_predictions=_withheld_records(marginal, policy, ["predicted", "ci_low", "ci_high"]),
         diagnostics=dispersion,
-        formula=models.formula(spec.name, models.model_terms(data, spec.name), reference_la_code=models.reference_la(data)),
+        formula=models.formula(
+            spec.name, models.model_terms(data, spec.name), reference_la_code=models.reference_la(data)
+        ),
     )
     headline = marginal.set_index("placement_type")
     report.headline = {
@@ -472,43 +517,58 @@ def _subject_specific_section(report: EducationReport, data: pd.DataFrame, truth
     report.subject_specific_table = policy.suppress(
         table.set_index("term")[["n", *columns]], ["n"], rate_columns={c: "n" for c in columns}, decimals=3
     )
-    report.subject_specific_caption = f"{spec.label}: subject-specific coefficients (child random intercept), 95% intervals"
+    report.subject_specific_caption = (
+        f"{spec.label}: subject-specific coefficients (child random intercept), 95% intervals"
+    )
     text = [
         "## Subject-specific coefficients: a model with a child random intercept",
         "",
         "The same covariates with a random intercept for each child, Normal(0, s^2) on the logit scale: its "
         "coefficients are **subject-specific**, the change in one pupil's log odds of attending, holding the "
         "child's lasting tendency fixed. Fitted by penalized quasi-likelihood (a quasi-binomial variance absorbs "
-        "the year-to-year variation; standard errors cluster-robust by child), "
-        "`lac_outcomes.scotland.models.fit_child_random_intercept`. The population-averaged coefficients above are "
+        "the year-to-year variation), then refined by maximising the quasi-likelihood integrated over the child "
+        "effect (Gauss-Hermite quadrature), which removes penalized quasi-likelihood's pull towards zero; standard "
+        "errors are cluster-robust by child, from the penalized quasi-likelihood working model "
+        "(`lac_outcomes.scotland.models.fit_child_random_intercept`). The population-averaged coefficients above are "
         "smaller in size by roughly 1 / sqrt(1 + 0.35 s^2).",
         "",
         f"Estimated SD of the child intercepts: {fit.child_sd:.2f} (logit scale); quasi-likelihood scale "
         f"{fit.dispersion:.1f}; {fit.n_children:,} children; converged: {'yes' if fit.converged else 'NO'} "
-        f"after {fit.iterations} iterations.",
+        f"({fit.iterations} penalized quasi-likelihood iterations, then the integrated fit).",
     ]
     if comparison is not None:
         coefficient_rows = comparison[comparison["kind"] == "coefficient"]
         text += [
             "",
             f"{int(coefficient_rows['covered'].sum())} of {len(coefficient_rows)} planted subject-specific "
-            "coefficients lie in their 95% interval. Penalized quasi-likelihood is known to pull estimates slightly "
-            "towards zero when each child carries little information, so small misses in the same direction are "
-            "expected.",
+            "coefficients lie in their 95% interval (the standard errors are approximate: see above).",
         ]
     report.subject_specific = "\n".join(text)
     results["subject_specific"] = {
-        "method": "binomial with a child random intercept, penalized quasi-likelihood, cluster-robust errors by child",
+        "method": (
+            "binomial with a child random intercept: penalized quasi-likelihood, refined by the quasi-likelihood "
+            "integrated over the child effect (Gauss-Hermite); cluster-robust errors by child from the PQL model"
+        ),
         "child_sd": fit.child_sd,
         "dispersion": fit.dispersion,
         "converged": fit.converged,
-        "coefficients": _withheld_records(estimates.assign(n=estimates["term"].map(counts)), policy, ["estimate", "std_error", "ci_low", "ci_high", "p_value"]),
-        "planted_vs_estimated": None if comparison is None else _withheld_records(comparison, policy, ["planted", "estimate", "std_error", "ci_low", "ci_high", "covered"]),
+        "coefficients": _withheld_records(
+            estimates.assign(n=estimates["term"].map(counts)),
+            policy,
+            ["estimate", "std_error", "ci_low", "ci_high", "p_value"],
+        ),
+        "planted_vs_estimated": None
+        if comparison is None
+        else _withheld_records(
+            comparison, policy, ["planted", "estimate", "std_error", "ci_low", "ci_high", "covered"]
+        ),
         "coverage": None if comparison is None else _coverage(comparison),
     }
 
 
-def _planted_section(report: EducationReport, result, data: pd.DataFrame, truth: dict, cluster: str, results: dict) -> None:
+def _planted_section(
+    report: EducationReport, result, data: pd.DataFrame, truth: dict, cluster: str, results: dict
+) -> None:
     spec, policy, setting = report.outcome, report.policy, report.setting
     counts = models.placement_counts(data)
     estimates = models.coefficients(result)
@@ -531,7 +591,7 @@ def _planted_section(report: EducationReport, result, data: pd.DataFrame, truth:
     report.planted_table = shown
     report.planted_caption = f"{spec.label}: planted and estimated coefficients"
     source = (
-        "The default data is synthetic, generated with known (\"planted\") coefficients in the same coding as this "
+        'The default data is synthetic, generated with known ("planted") coefficients in the same coding as this '
         "model (`truth.yaml`)."
         if setting.truth_source == "synthetic generator"
         else "The planted values come from the truth file given with these data (`truth_path`), in the shape of the "
@@ -540,7 +600,8 @@ def _planted_section(report: EducationReport, result, data: pd.DataFrame, truth:
     estimand = ""
     if kind == models.POPULATION_AVERAGED:
         estimand = (
-            " The data carry a lasting child effect, so this GLM's estimates are set beside the **population-averaged** "
+            " The data carry a lasting child effect, so this GLM's estimates are set beside the "
+            "**population-averaged** "
             "planted values the truth file derives from it (the mean over the child effect); the subject-specific "
             "planted values are compared with the random-intercept model above."
         )
@@ -556,9 +617,15 @@ def _planted_section(report: EducationReport, result, data: pd.DataFrame, truth:
             f"reference group, so their misses come together.{estimand}",
         ]
     )
-    lines = [f"{int(coefficient_rows['covered'].sum())} of {len(coefficient_rows)} planted coefficients lie in their 95% interval."]
+    lines = [
+        f"{int(coefficient_rows['covered'].sum())} of {len(coefficient_rows)} planted coefficients lie in their "
+        "95% interval."
+    ]
     if len(la_rows):
-        lines.append(f"{int(la_rows['covered'].sum())} of {len(la_rows)} planted local authority differences lie in their 95% interval.")
+        lines.append(
+            f"{int(la_rows['covered'].sum())} of {len(la_rows)} planted local authority differences lie in their "
+            "95% interval."
+        )
     if spec.family == "negative_binomial":
         diagnostics = results["diagnostics"]
         planted_alpha = truth["education"][spec.name].get("negative_binomial_alpha")
@@ -569,13 +636,18 @@ def _planted_section(report: EducationReport, result, data: pd.DataFrame, truth:
     report.planted_summary = " ".join(lines)
     results.update(
         planted_kind=kind,
-        planted_vs_estimated=_withheld_records(comparison, policy, ["planted", "estimate", "std_error", "ci_low", "ci_high", "covered"]),
+        planted_vs_estimated=_withheld_records(
+            comparison, policy, ["planted", "estimate", "std_error", "ci_low", "ci_high", "covered"]
+        ),
         coverage=_coverage(comparison),
     )
 
 
 def _coverage(comparison: pd.DataFrame) -> dict:
-    return {kind: {"covered": int(rows["covered"].sum()), "total": int(len(rows))} for kind, rows in comparison.groupby("kind")}
+    return {
+        kind: {"covered": int(rows["covered"].sum()), "total": int(len(rows))}
+        for kind, rows in comparison.groupby("kind")
+    }
 
 
 def _readable_terms(terms: pd.Series) -> pd.Series:
@@ -592,7 +664,11 @@ def _overview(spec: Outcome, setting: Setting, frame: pd.DataFrame, data: pd.Dat
         if setting.all_of_scotland
         else f"{n_las} local authorit{'y' if n_las == 1 else 'ies'} ({', '.join(setting.la_names)})"
     )
-    data_kind = "synthetic returns (the pipeline's embedded default)" if setting.synthetic else "the returns configured for this run"
+    data_kind = (
+        "synthetic returns (the pipeline's embedded default)"
+        if setting.synthetic
+        else "the returns configured for this run"
+    )
     text = f"**Outcome: {spec.label}.** {setting.period.capitalize()}, {where}; {data_kind}."
     if setting.period_note:
         text += f" ({setting.period_note}.)"
@@ -606,7 +682,7 @@ def _method(spec: Outcome, data: pd.DataFrame, cluster: str) -> str:
         "The model includes a fixed effect for each authority (the reference is the authority with the most rows), "
         "so every coefficient compares children within the same authority; what remains correlated is the same "
         "child's outcomes in successive years, so standard errors are cluster-robust by child (default "
-        "`cluster = \"pupil\"`). Cluster-robust errors by authority are the alternative (`cluster = \"la\"`); with "
+        '`cluster = "pupil"`). Cluster-robust errors by authority are the alternative (`cluster = "la"`); with '
         "32 authorities, and fewer in a subset, they are biased downwards and unstable."
         if n_las > 1
         else "**Local authorities.** One authority is loaded, so there is no authority effect to estimate; standard "
@@ -627,9 +703,11 @@ def _method(spec: Outcome, data: pd.DataFrame, cluster: str) -> str:
 def _limitations(spec: Outcome, setting: Setting) -> str:
     items = [
         "Placement type is the one in which the child spent most of the year; children who moved have the outcomes "
-        "of several placements attributed to one. The number of placements in the year is in the model for that reason.",
+        "of several placements attributed to one. The number of placements in the year is in the model for that "
+        "reason.",
         "The comparison is observational: children looked after at home differ from those in foster care in ways "
-        "the returns do not record, so the placement effects are adjusted associations, not the effect of moving a child.",
+        "the returns do not record, so the placement effects are adjusted associations, not the effect of moving "
+        "a child.",
         "The comparison sample of pupils who are not looked after is a sample, and is not adjusted for anything; its "
         "rate is a reference line only.",
         "Placement types with very few rows are left out of the model and their estimates are imprecise even when "
@@ -644,7 +722,11 @@ def _limitations(spec: Outcome, setting: Setting) -> str:
 
 
 def _appendix(spec: Outcome, data: pd.DataFrame) -> str:
-    fitted = models.formula(spec.name, models.model_terms(data, spec.name), reference_la_code=models.reference_la(data)) if len(data) else ""
+    fitted = (
+        models.formula(spec.name, models.model_terms(data, spec.name), reference_la_code=models.reference_la(data))
+        if len(data)
+        else ""
+    )
     lines = [f"**Model.** `{spec.formula_text}`"]
     if fitted:
         lines.append(f"**statsmodels formula.** `{fitted}`")
@@ -721,12 +803,15 @@ def _key_points(report: EducationReport, results: dict) -> tuple[str, str]:
     coverage = results.get("coverage")
     if coverage and "coefficient" in coverage:
         c = coverage["coefficient"]
-        points.append(f"Planted-truth check: {c['covered']} of {c['total']} planted coefficients lie in their 95% interval.")
+        points.append(
+            f"Planted-truth check: {c['covered']} of {c['total']} planted coefficients lie in their 95% interval."
+        )
     for reason in report.cannot_estimate:
         points.append(f"Not estimated: {reason}.")
     coverage_text = "truth unknown"
     if coverage and "coefficient" in coverage:
-        coverage_text = f"{coverage['coefficient']['covered']} of {coverage['coefficient']['total']} planted coefficients in their 95% CI"
+        covered = coverage["coefficient"]
+        coverage_text = f"{covered['covered']} of {covered['total']} planted coefficients in their 95% CI"
     if at_home is not None and foster is not None:
         summary = (
             f"{spec.title}: adjusted {at_home:.1f}{spec.unit_short} at home vs {foster:.1f}{spec.unit_short} in LA "
@@ -762,7 +847,10 @@ def rates_figure(report: EducationReport):
     if plotted.empty:
         return _no_data(plt, title), f"{title}: no group large enough to show."
     fig, ax = plt.subplots(figsize=(8, 0.45 * len(plotted) + 1.5))
-    colours = ["#b2182b" if g == "at_home_with_parents" else "#2166ac" if g == "pupils_not_looked_after" else "#808080" for g in plotted["group"]]
+    colours = [
+        "#b2182b" if g == "at_home_with_parents" else "#2166ac" if g == "pupils_not_looked_after" else "#808080"
+        for g in plotted["group"]
+    ]
     sns.barplot(data=plotted, y="label", x="rate", hue="label", palette=colours, legend=False, ax=ax)
     ax.set(title=title, xlabel=spec.unit_label, ylabel="")
     values = "; ".join(f"{row.label} {row.rate:.1f}" for row in plotted.itertuples())
@@ -780,7 +868,10 @@ def trend_figure(report: EducationReport):
     ax.set(title=title, xlabel="School year (labelled by the year it ends)", ylabel=spec.unit_label)
     ax.legend(title="")
     groups = ", ".join(dict.fromkeys(plotted["group"]))
-    return fig, f"Line chart of {spec.unit_label.lower()} by school year for {groups}; the values are in the table above."
+    return (
+        fig,
+        f"Line chart of {spec.unit_label.lower()} by school year for {groups}; the values are in the table above.",
+    )
 
 
 def effects_figure(report: EducationReport):
@@ -793,9 +884,17 @@ def effects_figure(report: EducationReport):
     error = [plotted["estimate"] - plotted["ci_low"], plotted["ci_high"] - plotted["estimate"]]
     ax.errorbar(plotted["estimate"], plotted["placement"], xerr=error, fmt="o", color="black")
     ax.axvline(0, color="grey", linestyle="--")
-    ax.set(title=f"{title}\n(reference: foster carers provided by the LA)", xlabel=f"Coefficient ({spec.coefficient_scale}), 95% CI", ylabel="")
+    ax.set(
+        title=f"{title}\n(reference: foster carers provided by the LA)",
+        xlabel=f"Coefficient ({spec.coefficient_scale}), 95% CI",
+        ylabel="",
+    )
     values = "; ".join(f"{row.placement} {row.estimate:.2f}" for row in plotted.itertuples())
-    return fig, f"Coefficients ({spec.coefficient_scale}) of each placement type against LA foster care, with 95% intervals: {values}."
+    return (
+        fig,
+        f"Coefficients ({spec.coefficient_scale}) of each placement type against LA foster care, with 95% "
+        f"intervals: {values}.",
+    )
 
 
 def marginal_figure(report: EducationReport):
@@ -808,7 +907,9 @@ def marginal_figure(report: EducationReport):
     error = [plotted["predicted"] - plotted["ci_low"], plotted["ci_high"] - plotted["predicted"]]
     ax.errorbar(plotted["predicted"], plotted["placement"], xerr=error, fmt="o", color="black")
     if report.comparison_rate is not None:
-        ax.axvline(report.comparison_rate, color="#2166ac", linestyle="--", label="Pupils not looked after (unadjusted)")
+        ax.axvline(
+            report.comparison_rate, color="#2166ac", linestyle="--", label="Pupils not looked after (unadjusted)"
+        )
         ax.legend(loc="best")
     ax.set(title=title, xlabel=f"{spec.unit_label}, 95% CI", ylabel="")
     values = "; ".join(f"{row.placement} {row.predicted:.1f}" for row in plotted.itertuples())
@@ -823,14 +924,24 @@ def residual_figure(report: EducationReport):
     if spec.family == "logistic":
         axes[0].plot(binned["fitted"], binned["band"], color="grey", linestyle="--")
         axes[0].plot(binned["fitted"], -binned["band"], color="grey", linestyle="--")
-        axes[0].set(title="Binned residuals (dashed: +/- 2 standard errors)", xlabel="Fitted probability", ylabel="Observed minus fitted")
+        axes[0].set(
+            title="Binned residuals (dashed: +/- 2 standard errors)",
+            xlabel="Fitted probability",
+            ylabel="Observed minus fitted",
+        )
     else:
         fitted = "proportion of sessions attended" if spec.family == "binomial" else "exclusion cases per pupil-year"
-        axes[0].set(title=f"Mean Pearson residual in {len(binned)} bins of the fitted value", xlabel=f"Fitted {fitted}", ylabel="Mean Pearson residual")
+        axes[0].set(
+            title=f"Mean Pearson residual in {len(binned)} bins of the fitted value",
+            xlabel=f"Fitted {fitted}",
+            ylabel="Mean Pearson residual",
+        )
     sns.scatterplot(data=binned, x="fitted", y="residual", ax=axes[0])
     axes[0].axhline(0, color="black")
     by_placement = report.residuals_by_placement
-    order = list(dict.fromkeys(p for p in map(PLACEMENT_LABELS.get, PLACEMENT_ORDER) if p in set(by_placement["placement"])))
+    order = list(
+        dict.fromkeys(p for p in map(PLACEMENT_LABELS.get, PLACEMENT_ORDER) if p in set(by_placement["placement"]))
+    )
     if order:
         sns.boxplot(data=by_placement, y="placement", x="residual", order=order, showfliers=False, ax=axes[1])
     axes[1].axvline(0, color="black")

@@ -33,7 +33,6 @@ import statsmodels.formula.api as smf
 from scipy import stats
 
 from lac_outcomes.scotland import derive, outcomes
-from lac_outcomes.stats import binned_residuals, binomial_interval  # noqa: F401  (used by reports)
 from lac_outcomes.scotland.layout import DESTINATIONS
 from lac_outcomes.scotland.outcomes import (  # noqa: F401  (re-exported: the models' vocabulary)
     OUTCOMES,
@@ -42,6 +41,7 @@ from lac_outcomes.scotland.outcomes import (  # noqa: F401  (re-exported: the mo
     SESSIONS_FULL_YEAR,
     Outcome,
 )
+from lac_outcomes.stats import binned_residuals, binomial_interval  # noqa: F401  (used by reports)
 
 PLACEMENT_TERM = f"C(placement_type, Treatment({REFERENCE_PLACEMENT!r}))"
 
@@ -111,7 +111,9 @@ def model_rows(frame: pd.DataFrame, outcome: str, min_level_rows: int = 30) -> t
     sparse = sparse[sparse.index != REFERENCE_PLACEMENT]
     keep = ~rows["placement_type"].isin(sparse.index)
     # Likewise an authority whose outcome never varies (e.g. no exclusions at all in a small one).
-    by_la = pd.DataFrame({"la_code": rows["la_code"], "y": response})[keep].groupby("la_code")["y"].agg(["size", "nunique"])
+    by_la = (
+        pd.DataFrame({"la_code": rows["la_code"], "y": response})[keep].groupby("la_code")["y"].agg(["size", "nunique"])
+    )
     flat = by_la[by_la["nunique"] < 2]
     keep &= ~rows["la_code"].isin(flat.index)
     excluded = {
@@ -195,7 +197,7 @@ def cluster_groups(data: pd.DataFrame, cluster: str) -> np.ndarray:
 
 
 def choose_cluster(data: pd.DataFrame, cluster: str = "auto", min_clusters: int = 20) -> str:
-    """"auto": cluster by LA when there are at least ``min_clusters`` authorities, else by pupil.
+    """ "auto": cluster by LA when there are at least ``min_clusters`` authorities, else by pupil.
 
     A cluster-robust variance needs many clusters: with a handful of
     authorities it is badly biased downwards, and the authority intercepts are
@@ -262,7 +264,9 @@ def reference_la(data: pd.DataFrame) -> str:
     return sorted(counts[counts == counts.max()].index)[0]
 
 
-def marginal_predictions(result, data: pd.DataFrame, outcome: str, placements=None, alpha: float = 0.05) -> pd.DataFrame:
+def marginal_predictions(
+    result, data: pd.DataFrame, outcome: str, placements=None, alpha: float = 0.05
+) -> pd.DataFrame:
     """Average predicted outcome if every looked-after row had each placement type, with delta-method intervals.
 
     Every other covariate keeps its observed value (average marginal
@@ -300,7 +304,9 @@ def marginal_predictions(result, data: pd.DataFrame, outcome: str, placements=No
         gradient = (derivative[:, None] * x).mean(axis=0)
         se = float(np.sqrt(gradient @ cov @ gradient))
         mean = float(mu.mean())
-        rows.append((placement, int(counts.get(placement, 0)), scale * mean, scale * (mean - z * se), scale * (mean + z * se)))
+        rows.append(
+            (placement, int(counts.get(placement, 0)), scale * mean, scale * (mean - z * se), scale * (mean + z * se))
+        )
     return pd.DataFrame(rows, columns=["placement_type", "n", "predicted", "ci_low", "ci_high"])
 
 
@@ -383,7 +389,9 @@ def planted_education(truth: dict, outcome: str, data: pd.DataFrame, kind: str |
     return planted
 
 
-def compare_with_planted(estimates: pd.DataFrame, planted: dict[str, float], counts: dict[str, int] | None = None) -> pd.DataFrame:
+def compare_with_planted(
+    estimates: pd.DataFrame, planted: dict[str, float], counts: dict[str, int] | None = None
+) -> pd.DataFrame:
     """Planted beside estimated coefficients, with whether each planted value lies in its interval.
 
     ``estimates`` comes from :func:`coefficients`; only terms with a planted
@@ -502,7 +510,9 @@ def fit_child_random_intercept(
             reml = (n_rows - n_params) * np.log(scale) + np.log1p(lam * total_weight).sum() + logdet
             return reml, coef, scale, a, shrink * group_resid, shrink, group_resid
 
-        best = optimize.minimize_scalar(lambda v: solve(v)[0], bounds=(np.log(ratio) - 5, np.log(ratio) + 5), method="bounded")
+        best = optimize.minimize_scalar(
+            lambda v: solve(v)[0], bounds=(np.log(ratio) - 5, np.log(ratio) + 5), method="bounded"
+        )
         _, new_beta, scale, information, u, shrink, group_resid = solve(best.x)
         ratio = float(np.exp(best.x))
         change = np.max(np.abs(new_beta - beta))
