@@ -398,7 +398,7 @@ def _model_sections(report: EducationReport, result, data: pd.DataFrame, cluster
     value_columns = ["estimate", "ci_low", "ci_high", spec.ratio_name, "p_value"]
     table = shown_terms.set_index("term")[["n", *value_columns]]
     report.coefficients = policy.suppress(table, ["n"], rate_columns={c: "n" for c in value_columns}, decimals=3)
-    estimand = "population-averaged" if spec.child_random_intercept else ""
+    estimand = "population-averaged" if spec.table == "pupils" else ""
     report.coefficients_caption = (
         f"{spec.label}: {estimand + ' ' if estimand else ''}model coefficients ({spec.link} scale), 95% intervals"
     )
@@ -467,7 +467,7 @@ def _model_sections(report: EducationReport, result, data: pd.DataFrame, cluster
     )
     results.update(
         coefficients=shown_coefficients,
-        estimand="population-averaged" if spec.child_random_intercept else "per row (each row is one child)",
+        estimand=spec.estimand,
         marginal_predictions=_withheld_records(marginal, policy, ["predicted", "ci_low", "ci_high"]),
         diagnostics=dispersion,
         formula=models.formula(

@@ -104,6 +104,13 @@ class Outcome:
     child_random_intercept: bool = False  # also fit a model with a child random intercept
 
     @property
+    def estimand(self) -> str:
+        """What the main model's coefficients are."""
+        if self.table == "leavers":
+            return "one row per leaver, so population-averaged and per leaver alike"
+        return "population-averaged over pupils (a model over pupil-years, errors clustered by child)"
+
+    @property
     def reference(self) -> str:
         return REFERENCE_PLACEMENT
 
@@ -187,7 +194,9 @@ OUTCOMES: dict[str, Outcome] = {
         method_text=(
             "Negative binomial regression (NB2, Var = mu + alpha mu^2, alpha estimated by maximum likelihood) of "
             "exclusion cases, with exposure log(sessions possible / 380): a pupil in school for half the year has "
-            "half the chance to be excluded. Coefficients are log rate ratios."
+            "half the chance to be excluded. Coefficients are log rate ratios, **population-averaged** over pupils "
+            "(a model over pupil-years with errors clustered by child; the synthetic data plant no lasting child "
+            "effect on exclusions, so there they equal the planted per-pupil values)."
         ),
     ),
     "attainment": Outcome(
@@ -274,3 +283,41 @@ def outcome(name: str) -> Outcome:
     if name not in OUTCOMES:
         raise ValueError(f"unknown education outcome {name!r}: expected one of {', '.join(OUTCOMES)}")
     return OUTCOMES[name]
+
+
+def to_markdown() -> str:
+    """The outcomes as a document (docs/education_outcomes.md), from the specifications above."""
+    lines = [
+        "# Scottish education outcomes: definitions and models",
+        "",
+        "Generated from `lac_outcomes.scotland.outcomes` (`python -c 'from lac_outcomes.scotland.outcomes import "
+        'to_markdown; print(to_markdown(), end="")\' > docs/education_outcomes.md`); the reports, their results '
+        "files and the models read the same specifications.",
+        "",
+        f"Reference placement type: {PLACEMENT_LABELS[REFERENCE_PLACEMENT]} (`{REFERENCE_PLACEMENT}`).",
+    ]
+    for spec in OUTCOMES.values():
+        estimand = spec.estimand + (
+            "; subject-specific ones from a model with a child random intercept" if spec.child_random_intercept else ""
+        )
+        lines += [
+            "",
+            f"## {spec.title} (`{spec.name}`)",
+            "",
+            f"- Definition: {spec.definition}.",
+            f"- Rows: looked-after {spec.population} from the `{spec.table}` table; response `{spec.response}`.",
+            f"- Family: {spec.family} ({spec.link} link){f'; exposure {spec.exposure}' if spec.exposure else ''}.",
+            f"- Unit shown: {spec.unit}.",
+            f"- Covariates: {spec.covariates_text()}; local authority fixed effects.",
+            f"- Coefficients: {estimand}.",
+            f"- Planted values read for the GLM: `{spec.glm_truth}`"
+            + (
+                f"; planted at 0 (not in the generating model): {', '.join(spec.planted_zero)}"
+                if spec.planted_zero
+                else ""
+            )
+            + ".",
+            f"- Model: `{spec.formula_text}`",
+            f"- Fit: `{spec.fit_text}`",
+        ]
+    return "\n".join(lines) + "\n"
