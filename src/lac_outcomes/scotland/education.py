@@ -381,6 +381,29 @@ def _why_not_estimable(data: pd.DataFrame, spec: Outcome) -> list[str]:
 # model sections
 # --------------------------------------------------------------------------
 def _model_sections(report: EducationReport, result, data: pd.DataFrame, cluster: str, results: dict) -> None:
+    """Coefficients, marginal predictions and diagnostics of the main model, into the report and results."""
+    estimates = _coefficient_section(report, result, data, cluster)
+    marginal = _marginal_section(report, result, data)
+    dispersion = _diagnostics_section(report, result, data)
+    counts = models.placement_counts(data)
+    spec, policy = report.outcome, report.policy
+    shown_coefficients = _withheld_records(
+        estimates.assign(n=estimates["term"].map(counts)),
+        policy,
+        ["estimate", "std_error", "ci_low", "ci_high", "p_value"],
+    )
+    results.update(
+        coefficients=shown_coefficients,
+        estimand=spec.estimand,
+        marginal_predictions=_withheld_records(marginal, policy, ["predicted", "ci_low", "ci_high"]),
+        diagnostics=dispersion,
+        formula=models.formula(
+            spec.name, models.model_terms(data, spec.name), reference_la_code=models.reference_la(data)
+        ),
+    )
+
+
+def _coefficient_section(report: EducationReport, result, data: pd.DataFrame, cluster: str) -> pd.DataFrame:
     spec, policy = report.outcome, report.policy
     estimates = models.coefficients(result)
     counts = models.placement_counts(data)
@@ -406,7 +429,11 @@ def _model_sections(report: EducationReport, result, data: pd.DataFrame, cluster
     effects = effects[effects["term"].map(counts).fillna(0) >= max(policy.threshold, MIN_FIGURE_ROWS)]
     effects["placement"] = effects["term"].str[len("placement_type[") : -1].map(PLACEMENT_LABELS)
     report.effects_figure = effects.sort_values("estimate").reset_index(drop=True)
+    return estimates
 
+
+def _marginal_section(report: EducationReport, result, data: pd.DataFrame) -> pd.DataFrame:
+    spec, policy = report.outcome, report.policy
     marginal = models.marginal_predictions(result, data, spec.name)
     marginal_table = marginal.assign(placement_type=marginal["placement_type"].map(PLACEMENT_LABELS)).set_index(
         "placement_type"
@@ -421,7 +448,18 @@ def _model_sections(report: EducationReport, result, data: pd.DataFrame, cluster
     report.marginal_figure = plotted.reset_index(drop=True)
     comparison = report.rates_figure[report.rates_figure["group"] == "pupils_not_looked_after"]
     report.comparison_rate = float(comparison["rate"].iloc[0]) if len(comparison) else None
+    headline = marginal.set_index("placement_type")
+    report.headline = {
+        p: float(headline.loc[p, "predicted"])
+        for p in ["at_home_with_parents", "with_foster_carers_la"]
+        if p in headline.index and not report.marginal.suppressed.loc[PLACEMENT_LABELS[p], "n"]
+    }
+    return marginal
 
+
+def _diagnostics_section(report: EducationReport, result, data: pd.DataFrame) -> dict:
+    spec, policy = report.outcome, report.policy
+    counts = models.placement_counts(data)
     dispersion = models.overdispersion(result, spec.name)
     lines = [f"Pearson dispersion: {dispersion['pearson_dispersion']:.2f}"]
     if "alpha" in dispersion:
@@ -459,27 +497,7 @@ def _model_sections(report: EducationReport, result, data: pd.DataFrame, cluster
         if counts.get(f"placement_type[{p}]", 0) >= max(policy.threshold, MIN_FIGURE_ROWS)
     ]
     report.residuals_by_placement = residuals[residuals["placement"].isin(shown_levels)][["placement", "residual"]]
-
-    shown_coefficients = _withheld_records(
-        estimates.assign(n=estimates["term"].map(counts)),
-        policy,
-        ["estimate", "std_error", "ci_low", "ci_high", "p_value"],
-    )
-    results.update(
-        coefficients=shown_coefficients,
-        estimand=spec.estimand,
-        marginal_predictions=_withheld_records(marginal, policy, ["predicted", "ci_low", "ci_high"]),
-        diagnostics=dispersion,
-        formula=models.formula(
-            spec.name, models.model_terms(data, spec.name), reference_la_code=models.reference_la(data)
-        ),
-    )
-    headline = marginal.set_index("placement_type")
-    report.headline = {
-        p: float(headline.loc[p, "predicted"])
-        for p in ["at_home_with_parents", "with_foster_carers_la"]
-        if p in headline.index and not report.marginal.suppressed.loc[PLACEMENT_LABELS[p], "n"]
-    }
+    return dispersion
 
 
 def _withheld_records(frame: pd.DataFrame, policy: DisclosurePolicy, value_columns) -> list[dict]:
