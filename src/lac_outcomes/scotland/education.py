@@ -552,7 +552,7 @@ def _subject_specific_section(report: EducationReport, data: pd.DataFrame, truth
         "",
         f"Estimated SD of the child intercepts: {fit.child_sd:.2f} (logit scale); quasi-likelihood scale "
         f"{fit.dispersion:.1f}; {fit.n_children:,} children; converged: {'yes' if fit.converged else 'NO'} "
-        f"({fit.iterations} penalized quasi-likelihood iterations, then the integrated fit).",
+        f"(after {fit.iterations} penalized quasi-likelihood iterations as its start).",
     ]
     if comparison is not None:
         coefficient_rows = comparison[comparison["kind"] == "coefficient"]

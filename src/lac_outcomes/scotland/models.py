@@ -417,11 +417,12 @@ def placement_counts(data: pd.DataFrame) -> dict[str, int]:
 # --------------------------------------------------------------------------
 @dataclass
 class RandomInterceptFit:
-    """A binomial model with a child random intercept, fitted by penalized quasi-likelihood.
+    """A binomial model with a child random intercept (see :func:`fit_child_random_intercept`).
 
     ``params``/``bse`` are the fixed effects (subject-specific: conditional on
     the child's effect), ``child_sd`` the SD of the child intercepts on the logit
-    scale, ``dispersion`` the quasi-likelihood scale (1 for a binomial).
+    scale, ``dispersion`` the quasi-likelihood scale (1 for a binomial); ``iterations`` are the PQL
+    iterations of its start and ``converged`` is the final fit's.
     """
 
     params: pd.Series
@@ -531,7 +532,8 @@ def fit_child_random_intercept(
         # PQL pulls estimates towards zero when each child carries little information; maximise the
         # quasi-likelihood integrated over the child effect instead, from the PQL estimates.
         refined = _integrated_quasi_likelihood(x, trials, observed * trials, child, members, beta, child_sd, scale)
-        converged = converged and refined.success
+        # PQL is only the starting point here: convergence is the integrated fit's.
+        converged = bool(refined.success)
         beta, child_sd = refined.x[:-1], float(np.exp(refined.x[-1]))
     return RandomInterceptFit(
         params=pd.Series(beta, index=names),
