@@ -768,7 +768,10 @@ def _base_results(report: EducationReport, data: pd.DataFrame, excluded_shown: d
         hidden = shown_rates.suppressed.loc[label]
         record = {"group": label}
         for column in shown_rates.display.columns:
-            record[column] = CONFIDENTIAL if hidden[column] else _number(row[column])
+            value = _number(row[column])
+            if column in shown_rates.count_columns and isinstance(value, float):
+                value = int(value)
+            record[column] = CONFIDENTIAL if hidden[column] else value
         records.append(record)
     return {
         "outcome": spec.name,
