@@ -42,7 +42,6 @@ import yaml
 
 from lac_outcomes.scotland import derive
 from lac_outcomes.scotland.layout import (
-    DESTINATIONS,
     LEGAL_REASONS,
     LOCAL_AUTHORITIES,
     PLACEMENT_TYPES,
