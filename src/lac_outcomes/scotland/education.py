@@ -24,6 +24,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import yaml
+from statsmodels.tools.sm_exceptions import PerfectSeparationError
 
 from lac_outcomes.disclosure import CONFIDENTIAL, DisclosurePolicy, SuppressedTable
 from lac_outcomes.io import read_parquet
@@ -220,7 +221,7 @@ def build(
     if not report.cannot_estimate:
         try:
             result = models.fit_education_model(data, outcome, cluster=cluster)
-        except (np.linalg.LinAlgError, ValueError, ZeroDivisionError) as error:
+        except (np.linalg.LinAlgError, ValueError, ZeroDivisionError, PerfectSeparationError) as error:
             report.cannot_estimate.append(
                 f"the model could not be fitted on these data ({type(error).__name__}: {error})"
             )
@@ -372,7 +373,8 @@ def _why_not_estimable(data: pd.DataFrame, spec: Outcome) -> list[str]:
             "exclusions above, so placement types cannot be compared"
         )
     n_terms = len(spec.terms) + data["placement_type"].nunique() + data["la_code"].nunique()
-    if len(data) < max(10 * n_terms, 100):
+    # Fewer than 5 rows a coefficient (or 50 in all): the fit would rest on a handful of rows per term.
+    if len(data) < max(5 * n_terms, 50):
         reasons.append(f"too few {spec.population} in the model ({len(data):,}) for its {n_terms} coefficients")
     return reasons
 
