@@ -889,6 +889,7 @@ def trend_figure(report: EducationReport):
     fig, ax = plt.subplots(figsize=(8, 4))
     sns.lineplot(data=plotted, x="year", y=spec.unit_label, hue="group", marker="o", ax=ax)
     ax.set(title=title, xlabel="School year (labelled by the year it ends)", ylabel=spec.unit_label)
+    ax.set_xticks(sorted(plotted["year"].unique()))
     ax.legend(title="")
     groups = ", ".join(dict.fromkeys(plotted["group"]))
     return (
