@@ -43,15 +43,47 @@ def test_education_results_carry_planted_vs_estimated_with_coverage(reference_ru
     assert {"term", "planted", "estimate", "ci_low", "ci_high", "covered"} <= set(rows.columns)
     coefficients = rows[rows["kind"] == "coefficient"]
     assert "placement_type[at_home_with_parents]" in set(coefficients["term"])
-    recomputed = (coefficients["ci_low"] <= coefficients["planted"]) & (coefficients["planted"] <= coefficients["ci_high"])
+    recomputed = (coefficients["ci_low"] <= coefficients["planted"]) & (
+        coefficients["planted"] <= coefficients["ci_high"]
+    )
     assert (recomputed == coefficients["covered"]).all()
-    assert results["coverage"]["coefficient"] == {"covered": int(coefficients["covered"].sum()), "total": len(coefficients)}
+    assert results["coverage"]["coefficient"] == {
+        "covered": int(coefficients["covered"].sum()),
+        "total": len(coefficients),
+    }
     # Small config (about 5,000 looked-after pupil-years, 3 years): each planted value
     # within 3.29 standard errors (99.9%), most within their 95% interval.
     z = (rows["estimate"] - rows["planted"]) / rows["std_error"]
     assert (z.abs() < 3.29).all(), rows.assign(z=z)[z.abs() >= 3.29]
     assert rows["covered"].mean() >= 0.8
-    assert {p["placement_type"] for p in results["marginal_predictions"]} >= {"at_home_with_parents", "with_foster_carers_la"}
+    assert {p["placement_type"] for p in results["marginal_predictions"]} >= {
+        "at_home_with_parents",
+        "with_foster_carers_la",
+    }
+
+
+def test_attendance_reports_population_averaged_and_subject_specific_estimates(reference_run):
+    workdir, _ = reference_run
+    results = _results(workdir, "education_attendance")
+    assert results["planted_kind"] == "population_averaged"
+    specific = results["subject_specific"]
+    assert specific["coverage"]["coefficient"]["total"] >= 10
+    rows = pd.DataFrame(specific["planted_vs_estimated"])
+    z = (rows["estimate"] - rows["planted"]) / rows["std_error"]
+    assert (z.abs() < 3.29).all(), rows.assign(z=z)[z.abs() >= 3.29]
+    html = (workdir / "reports" / "education_attendance.html").read_text()
+    assert "population-averaged" in html and "subject-specific" in html
+
+
+@pytest.mark.parametrize("name", EDUCATION)
+def test_education_results_show_no_count_the_report_hides(reference_run, name):
+    workdir, _ = reference_run
+    results = _results(workdir, name)
+    for record in results["descriptive_rates"]:
+        for key in ("n", "leavers with it"):
+            value = record.get(key)
+            assert value in (None, "c", 0) or value >= 5, record
+    assert isinstance(results["excluded"]["sparse_placement_types"]["names"], list)
 
 
 def test_home_supervision_results_and_km_median_match_a_direct_computation(reference_run):

@@ -59,9 +59,7 @@ def test_km_with_delayed_entry_matches_a_direct_computation():
 
 def test_aalen_johansen_on_a_hand_example():
     # Five spells: 1 discharged, 2 moved, 3 censored, 4 discharged, 5 moved.
-    table = survival.cumulative_incidence(
-        [1, 2, 3, 4, 5], ["a", "b", "censored", "a", "b"], causes=("a", "b")
-    )
+    table = survival.cumulative_incidence([1, 2, 3, 4, 5], ["a", "b", "censored", "a", "b"], causes=("a", "b"))
     # t=1: 5 at risk, F_a = 1/5, S = 4/5; t=2: 4 at risk, F_b = 4/5 * 1/4 = 0.2, S = 0.6;
     # t=4: 2 at risk, F_a = 0.2 + 0.6/2 = 0.5, S = 0.3; t=5: 1 at risk, F_b = 0.2 + 0.3 = 0.5, S = 0.
     assert table["time"].tolist() == [1, 2, 4, 5]
@@ -96,7 +94,12 @@ MODEL_LAS = SMALL_LAS + ["S12000029", "S12000050", "S12000033", "S12000045"]
 def simulated(tmp_path_factory):
     directory = tmp_path_factory.mktemp("scotland_models")
     truth = simulate_scotland(
-        directory, seed=SMALL_SEED, years=SMALL_YEARS, scale=0.5, local_authorities=MODEL_LAS, published_figures=PUBLISHED
+        directory,
+        seed=SMALL_SEED,
+        years=SMALL_YEARS,
+        scale=0.5,
+        local_authorities=MODEL_LAS,
+        published_figures=PUBLISHED,
     )
     tables = {name: pd.read_csv(directory / f"{name}.csv") for name in ("children", "episodes", "pupils", "leavers")}
     return {"truth": truth, "tables": tables}
@@ -146,7 +149,9 @@ def test_education_model_recovers_the_planted_coefficients(fitted, outcome):
     assert (predictions["ci_low"] <= predictions["predicted"]).all()
     assert (predictions["predicted"] <= predictions["ci_high"]).all()
     if outcome in ("attendance", "attainment"):
-        assert predictions.loc["at_home_with_parents", "predicted"] < predictions.loc["with_foster_carers_la", "predicted"]
+        assert (
+            predictions.loc["at_home_with_parents", "predicted"] < predictions.loc["with_foster_carers_la", "predicted"]
+        )
     if outcome == "attendance":
         assert predictions["predicted"].idxmin() == "at_home_with_parents"
 
@@ -163,6 +168,25 @@ def test_negative_binomial_recovers_the_planted_dispersion(fitted, simulated):
     low, high = result.conf_int().loc["alpha"]
     assert low <= planted <= high
     assert models.overdispersion(fitted["attendance"]["result"], "attendance")["pearson_dispersion"] > 5
+
+
+def test_attendance_glm_is_population_averaged_and_the_random_intercept_model_subject_specific(fitted, simulated):
+    truth = simulated["truth"]
+    data = fitted["attendance"]["data"]
+    # The GLM's estimates are set beside the population-averaged planted values (the default for attendance) ...
+    averaged = models.planted_education(truth, "attendance", data)
+    specific = models.planted_education(truth, "attendance", data, kind=models.SUBJECT_SPECIFIC)
+    at_home = "placement_type[at_home_with_parents]"
+    assert fitted["attendance"]["comparison"].set_index("term").loc[at_home, "planted"] == averaged[at_home]
+    assert abs(averaged[at_home]) < abs(specific[at_home])
+    # ... and the model with a child random intercept recovers the subject-specific ones and the child SD.
+    fit = models.fit_child_random_intercept(data)
+    assert fit.converged
+    assert 0.6 < fit.child_sd < 0.85  # planted 0.7
+    comparison = models.compare_with_planted(models.coefficients(fit), specific)
+    z = _z(comparison)
+    assert (z.abs() < STRICT_Z).all(), comparison.assign(z=z)[z.abs() >= STRICT_Z]
+    assert comparison["covered"].mean() >= 0.8
 
 
 def test_cluster_choice_depends_on_the_number_of_authorities():
@@ -211,7 +235,10 @@ def test_cox_model_recovers_the_planted_log_hazard_ratios(simulated):
         assert abs(shares.loc[cause, "share"] - p) < STRICT_Z * se, (cause, shares.loc[cause, "share"], p)
     # Spells at home 5 years or more on the last day match the simulator's own count.
     on_end = survival.long_spells_on(runs, period["end"])
-    assert int(on_end["long"].sum()) == small_run["truth"]["home_supervision"]["long_duration"]["children_at_home_5_years_or_more_on_period_end"]
+    assert (
+        int(on_end["long"].sum())
+        == small_run["truth"]["home_supervision"]["long_duration"]["children_at_home_5_years_or_more_on_period_end"]
+    )
 
 
 def test_stock_counts_children_at_home_on_supervision(simulated):
@@ -256,7 +283,9 @@ def test_cox_score_residuals_respect_delayed_entry():
     strata = rng.integers(0, 3, size=n)
     # Without entry the residuals agree with statsmodels' own.
     fit = PHReg(time, x, status=status, strata=strata, ties="breslow").fit()
-    np.testing.assert_allclose(survival.cox_score_residuals(fit.model, fit.params), fit.model.score_residuals(fit.params), atol=1e-8)
+    np.testing.assert_allclose(
+        survival.cox_score_residuals(fit.model, fit.params), fit.model.score_residuals(fit.params), atol=1e-8
+    )
     # With delayed entry they sum to zero at the maximum likelihood fit (the score equation).
     entry = np.where(rng.uniform(size=n) < 0.4, time * rng.uniform(0, 0.9, size=n), 0.0)
     fit = PHReg(time, x, status=status, strata=strata, entry=entry, ties="breslow").fit()
@@ -271,8 +300,14 @@ def test_open_spell_past_the_eighteenth_birthday_is_censored_at_18():
     children = pd.DataFrame({"child_id": ["A"], "date_of_birth": ["2002-03-01"]})
     runs = pd.DataFrame(
         {
-            "child_id": ["A"], "start": pd.to_datetime(["2018-03-01"]), "end": pd.to_datetime([None]),
-            "ended_by": ["censored"], "reached_age_18": [False], "age_at_start": [16], "sex": ["F"], "simd_quintile": [1],
+            "child_id": ["A"],
+            "start": pd.to_datetime(["2018-03-01"]),
+            "end": pd.to_datetime([None]),
+            "ended_by": ["censored"],
+            "reached_age_18": [False],
+            "age_at_start": [16],
+            "sex": ["F"],
+            "simd_quintile": [1],
         }
     )
     data = survival.survival_data(runs, children, "2017-08-01", "2023-07-31")

@@ -10,8 +10,9 @@ import statsmodels.formula.api as smf
 
 from lac_outcomes.scotland import derive
 from lac_outcomes.scotland.layout import PLACEMENT_GROUPS, TABLES
+from lac_outcomes.scotland.simulate import simulate_scotland
 
-from .conftest import PUBLISHED, SMALL_LAS, SMALL_YEARS, read_tables, simulate_small
+from .conftest import PUBLISHED, SMALL_LAS, SMALL_SCALE, SMALL_SEED, SMALL_YEARS, read_tables, simulate_small
 
 FILES = ["children.csv", "episodes.csv", "pupils.csv", "leavers.csv", "truth.yaml"]
 
@@ -172,12 +173,47 @@ def test_attendance_model_recovers_the_planted_at_home_effect(small_run):
         family=sm.families.Binomial(),
     ).fit(cov_type="cluster", cov_kwds={"groups": pd.factorize(data["pupil_id"])[0]})
     name = "C(placement_type, Treatment('with_foster_carers_la'))[T.at_home_with_parents]"
-    planted = small_run["truth"]["education"]["attendance"]["coefficients_looked_after"]["placement_type"]["at_home_with_parents"]
+    # A GLM over pupil-years estimates the population-averaged coefficient (the child effect averaged over).
+    attendance = small_run["truth"]["education"]["attendance"]
+    planted = attendance["population_averaged"]["coefficients_looked_after"]["placement_type"]["at_home_with_parents"]
     # One fixed run is one draw: a 95% interval misses 1 time in 20 (over seeds
     # 10-29 it covered 18 of 20, mean z -0.24), so a fixed-seed test uses 99%.
     low, high = model.conf_int(alpha=0.01).loc[name]
     assert low <= planted <= high, (planted, low, high)
     assert abs(model.params[name] - planted) < 0.2
+
+
+def test_population_averaged_attendance_truth_is_the_subject_specific_one_attenuated(small_run):
+    attendance = small_run["truth"]["education"]["attendance"]
+    sd = attendance["child_effect"]["sd"]
+    assert sd == 0.7
+    specific = attendance["coefficients_looked_after"]
+    averaged = attendance["population_averaged"]["coefficients_looked_after"]
+    # Zeger, Liang and Albert (1988): logit-normal coefficients shrink by about 1 / sqrt(1 + c^2 sd^2),
+    # c = 16 sqrt(3) / (15 pi).
+    shrink = 1 / np.sqrt(1 + (16 * np.sqrt(3) / (15 * np.pi)) ** 2 * sd**2)
+    for term in ("asn", "simd_quintile_minus_1", "age_minus_11", "n_placements_minus_1"):
+        assert averaged[term] == pytest.approx(specific[term] * shrink, rel=0.05), term
+    at_home = "at_home_with_parents"
+    assert abs(averaged["placement_type"][at_home]) < abs(specific["placement_type"][at_home])
+
+
+def test_attendance_child_effect_lasts_from_year_to_year(small_run, tmp_path):
+    def year_to_year_correlation(pupils):
+        pupils = pupils[(pupils["looked_after"] == "Y") & (pupils["sessions_possible"].astype(int) >= 300)].copy()
+        pupils["rate"] = pupils["sessions_attended"].astype(int) / pupils["sessions_possible"].astype(int)
+        pupils["year"] = pupils["school_year"].astype(int)
+        pairs = pupils.merge(pupils.assign(year=pupils["year"] - 1), on=["pupil_id", "year"], suffixes=("", "_next"))
+        return np.corrcoef(pairs["rate"], pairs["rate_next"])[0, 1]
+
+    without = simulate_scotland(
+        tmp_path, seed=SMALL_SEED, years=SMALL_YEARS, scale=SMALL_SCALE, local_authorities=SMALL_LAS,
+        published_figures=PUBLISHED, attendance_child_sd=0.0,
+    )  # fmt: skip
+    assert without["education"]["attendance"]["child_effect"]["sd"] == 0.0
+    no_effect = year_to_year_correlation(read_tables(tmp_path)["pupils"])
+    with_effect = year_to_year_correlation(small_run["tables"]["pupils"])
+    assert with_effect > no_effect + 0.1, (with_effect, no_effect)
 
 
 def test_unknown_local_authority_is_an_error(tmp_path):

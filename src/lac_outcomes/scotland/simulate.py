@@ -33,6 +33,7 @@ comes from ``numpy.random.default_rng`` streams derived from the seed.
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -41,7 +42,6 @@ import yaml
 
 from lac_outcomes.scotland import derive
 from lac_outcomes.scotland.layout import (
-    DESTINATIONS,
     LEGAL_REASONS,
     LOCAL_AUTHORITIES,
     PLACEMENT_TYPES,
@@ -188,6 +188,9 @@ ATTENDANCE_SLOPES = {  # logit scale
     "simd_quintile_minus_1": 0.08, "asn": -0.30, "school_year_minus_2010": -0.015,
 }  # fmt: skip
 ATTENDANCE_PRECISION = 20.0  # beta-binomial: p ~ Beta(mu * phi, (1 - mu) * phi)
+# A lasting child effect on attendance (logit scale): real attendance is persistent from year to year, so a
+# GLM over pupil-years estimates population-averaged coefficients, not these subject-specific ones.
+ATTENDANCE_CHILD_SD = 0.7
 EXCLUSION_SLOPES = {  # log rate scale
     "n_placements_minus_1": 0.15, "years_looked_after": -0.03, "age_minus_11": 0.12, "male": 0.70,
     "simd_quintile_minus_1": -0.12, "asn": 0.45, "school_year_minus_2010": -0.105,
@@ -666,10 +669,18 @@ def _simulate_care(seed: int, last_year: int, targets: dict, la_indices: np.ndar
 # ---------------------------------------------------------------------------
 # calibration solver
 # ---------------------------------------------------------------------------
-def _solve_shift(offset: np.ndarray, weight: np.ndarray, target: float, link: str) -> float:
-    """The constant c with weighted mean of inverse_link(offset + c) equal to target."""
+def _solve_shift(offset: np.ndarray, weight: np.ndarray, target: float, link: str, spread_sd: float = 0.0) -> float:
+    """The constant c with weighted mean of inverse_link(offset + c) equal to target.
+
+    With ``spread_sd`` (logit link), the mean is also over a Normal(0, spread_sd) effect on each row
+    (Gauss-Hermite quadrature): the target is met in expectation over a random effect not yet drawn.
+    """
     if link == "log":
         return float(np.log(target * weight.sum() / np.sum(weight * np.exp(offset))))
+    if spread_sd > 0:
+        nodes, node_weights = np.polynomial.hermite_e.hermegauss(20)
+        offset = (offset[:, None] + spread_sd * nodes[None, :]).ravel()
+        weight = (weight[:, None] * (node_weights / node_weights.sum())[None, :]).ravel()
     lo, hi = -30.0, 30.0
     for _ in range(80):
         mid = (lo + hi) / 2
@@ -713,14 +724,17 @@ def simulate_scotland(
     scale: float = 1.0,
     local_authorities: list[str] | None = None,
     published_figures: Path,
+    attendance_child_sd: float = ATTENDANCE_CHILD_SD,
 ) -> dict:
     """Write synthetic children/episodes/pupils/leavers CSVs and truth.yaml; return the truth.
 
     ``years`` are looked-after years labelled by their end (2009 = 1 Aug 2008
     to 31 Jul 2009; the simulation covers min(years)..max(years)).  ``scale``
     multiplies every count; with a subset of ``local_authorities`` (GSS codes)
-    counts are that subset's share of the national totals.  The same
-    arguments give byte-identical files.
+    counts are that subset's share of the national totals.
+    ``attendance_child_sd`` is the SD of the lasting child random intercept of
+    attendance (logit scale; 0 for none).  The same arguments give
+    byte-identical files.
     """
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -750,7 +764,9 @@ def simulate_scotland(
 
     period_start, data_end = _day(first_year - 1, 8, 1), _day(last_year, 7, 31)
     children, episodes_out, child_ids = _care_tables(seed, registry, episodes, period_start, data_end)
-    pupils, leavers, education_truth = _education(seed, years, children, episodes_out, la_indices, la_weights, factor, education_la_effect, figures)
+    pupils, leavers, education_truth = _education(
+        seed, years, children, episodes_out, la_indices, la_weights, factor, education_la_effect, figures, attendance_child_sd
+    )
 
     written = {
         "children": _write_table(children, "children", out_dir),
@@ -871,11 +887,12 @@ def _non_looked_after_target(all_rate: float, lac_rate: float, population: float
     return (all_rate * population - lac_rate * n_lac) / others
 
 
-def _placement_effects(frame, offset_at_target_year, weight, targets: dict, link: str, transform) -> tuple[float, dict, dict]:
+def _placement_effects(frame, offset_at_target_year, weight, targets: dict, link: str, transform, spread_sd: float = 0.0) -> tuple[float, dict, dict]:
     """Solve intercept (reference placement) and placement effects to the targets.
 
     Calibration rows per placement: looked after the whole school year in one
-    placement, in 2010 (else all years with the time term at 2010).
+    placement, in 2010 (else all years with the time term at 2010).  ``spread_sd``:
+    a child random effect the targets are met over in expectation (see :func:`_solve_shift`).
     """
     year = frame["school_year"].to_numpy()
     single = frame["looked_after_full_year"].to_numpy() & (frame["n_placements"].to_numpy() == 1)
@@ -888,7 +905,7 @@ def _placement_effects(frame, offset_at_target_year, weight, targets: dict, link
             shifts[name] = float(transform(target) - np.average(offset_at_target_year, weights=weight))
             used[name] = "approximation: link(target) - mean offset of all looked-after rows"
         else:
-            shifts[name] = _solve_shift(offset_at_target_year[rows], weight[rows], target, link)
+            shifts[name] = _solve_shift(offset_at_target_year[rows], weight[rows], target, link, spread_sd)
             used[name] = f"{how} ({int(rows.sum())} pupil-years)"
     intercept = shifts[REFERENCE_PLACEMENT]
     effects = {name: shifts[name] - intercept for name in PLACEMENTS}
@@ -899,8 +916,61 @@ def _logit(p):
     return float(np.log(p / (1 - p)))
 
 
-def _education(seed, years, children, episodes, la_indices, la_weights, factor, la_effect, figures):
+@dataclass
+class _School:
+    """What every planted education model draws on: the pupils, leavers and comparison samples."""
+
+    rng: np.random.Generator
+    years: list
+    figures: pd.DataFrame
+    la_effect: dict
+    pupils_lac: pd.DataFrame
+    leavers_lac: pd.DataFrame
+    comparison: pd.DataFrame
+    leavers_comp: pd.DataFrame
+    pop_pupils: float
+    pop_leavers: float
+    child_effect: np.ndarray  # lasting attendance effect of each looked-after pupil-year's child (logit scale)
+
+    @property
+    def design(self) -> dict:
+        return _design(self.pupils_lac, "school_year", True)
+
+    @property
+    def comparison_design(self) -> dict:
+        return _design(self.comparison, "school_year", False)
+
+
+def _education(seed, years, children, episodes, la_indices, la_weights, factor, la_effect, figures, attendance_child_sd):
+    """Pupils and leavers (looked after and comparison samples) with planted outcomes, and their truth."""
     rng = _rng(seed, 3)
+    pupils_lac, leavers_lac, kid = _looked_after_pupils(rng, years, children, episodes)
+    comparison, leavers_comp, n_pupils, n_leavers = _comparison_samples(rng, years, factor, la_indices, la_weights)
+    _sessions_possible(rng, pupils_lac, comparison)
+    # Attendance has its own stream (a beta draw uses a varying number of random numbers), so the other
+    # outcomes' data do not depend on the attendance model or its child effect.
+    attendance_rng = _rng(seed, 4)
+    child_effect = attendance_rng.normal(0.0, attendance_child_sd, len(children))[kid]
+    school = _School(
+        rng=rng, years=years, figures=figures, la_effect=la_effect, pupils_lac=pupils_lac, leavers_lac=leavers_lac,
+        comparison=comparison, leavers_comp=leavers_comp, pop_pupils=SCHOOL["pupils_population"] * factor,
+        pop_leavers=SCHOOL["leavers_population"] * factor, child_effect=child_effect,
+    )  # fmt: skip
+    truth = {
+        "attendance": _attendance(school, attendance_rng, attendance_child_sd),
+        "exclusions": _exclusions(school),
+        "attainment": _attainment(school),
+        "destination": _destination(school),
+    }
+    pupils = pd.concat([pupils_lac, comparison], ignore_index=True)
+    pupils = pupils.sort_values(["school_year", "pupil_id"], kind="mergesort", ignore_index=True)
+    leavers = pd.concat([leavers_lac, leavers_comp], ignore_index=True)
+    leavers = leavers.sort_values(["leaver_year", "pupil_id"], kind="mergesort", ignore_index=True)
+    return pupils, leavers, {**_education_common(school, n_pupils, n_leavers), **truth}
+
+
+def _looked_after_pupils(rng, years, children, episodes):
+    """Looked-after pupils (school age, 5 on 1 August, up to the stage they leave from) and leavers."""
     n_children = len(children)
     leaving_stages = SCHOOL["looked_after_leaving_stage_probabilities"]
     leave_age = 15 + _choice(rng, 3, list(leaving_stages.values()), n_children)
@@ -910,7 +980,6 @@ def _education(seed, years, children, episodes, la_indices, la_weights, factor, 
     ep_end_raw = episodes["episode_end"].to_numpy().astype("datetime64[D]")
     ep_end = np.where(np.isnat(ep_end_raw), np.iinfo(np.int64).max, ep_end_raw.astype(np.int64))
 
-    # Looked-after pupils: school age (5 on 1 August) up to the stage they leave from.
     parts = []
     for school_year in years:
         w0, w1 = _day(school_year - 1, 8, 1), _day(school_year, 7, 1)
@@ -938,8 +1007,11 @@ def _education(seed, years, children, episodes, la_indices, la_weights, factor, 
     leavers_lac = leavers_lac.rename(columns={"school_year": "leaver_year"}).reset_index(drop=True)
     leavers_lac["looked_after"] = "Y"
     leavers_lac = derive.leaver_covariates(children, episodes, leavers_lac)
+    return pupils_lac, leavers_lac, lac["kid"].to_numpy()
 
-    # Comparison samples of pupils and leavers who are not looked after.
+
+def _comparison_samples(rng, years, factor, la_indices, la_weights):
+    """Independent yearly samples of pupils and leavers who are not looked after."""
     n_pupils = max(int(round(SCHOOL["comparison_pupils_per_year"] * factor)), 1)
     n_leavers = max(int(round(SCHOOL["comparison_leavers_per_year"] * factor)), 1)
     comp_parts, leaver_parts = [], []
@@ -955,8 +1027,11 @@ def _education(seed, years, children, episodes, la_indices, la_weights, factor, 
     leavers_comp = pd.concat(leaver_parts, ignore_index=True)
     leavers_comp["looked_after"] = "N"
     leavers_comp["pupil_id"] = [f"SL{n + 1:08d}" for n in rng.permutation(len(leavers_comp))]
+    return comparison, leavers_comp, n_pupils, n_leavers
 
-    # Sessions possible: a full year, less for pupils who joined or left mid-year.
+
+def _sessions_possible(rng, pupils_lac, comparison) -> None:
+    """Sessions possible: a full year, less for pupils who joined or left mid-year."""
     full = SCHOOL["sessions_full_year"]
 
     def sessions(n, part_year_share):
@@ -967,52 +1042,107 @@ def _education(seed, years, children, episodes, la_indices, la_weights, factor, 
     pupils_lac["sessions_possible"] = sessions(len(pupils_lac), np.minimum(0.05 + 0.04 * (pupils_lac["n_placements"].to_numpy() - 1), 0.4))
     comparison["sessions_possible"] = sessions(len(comparison), SCHOOL["part_year_share"]["comparison"])
 
-    truth = {}
-    pop_pupils = SCHOOL["pupils_population"] * factor
-    pop_leavers = SCHOOL["leavers_population"] * factor
-    lac_count = pupils_lac.groupby("school_year").size()
-    lac_leaver_count = leavers_lac.groupby("leaver_year").size()
 
-    # --- attendance: beta-binomial, logit link --------------------------------
-    design = _design(pupils_lac, "school_year", True)
-    u = _la_term(pupils_lac, la_effect["attendance"])
+def _attendance(school: _School, rng: np.random.Generator, child_sd: float) -> dict:
+    """Beta-binomial attendance, logit link, with a lasting child random intercept; calibrated to 2009/10."""
+    pupils_lac, comparison = school.pupils_lac, school.comparison
+    design = school.design
+    u = _la_term(pupils_lac, school.la_effect["attendance"])
     possible = pupils_lac["sessions_possible"].to_numpy().astype(float)
+    # The targets are met in expectation over the child effect (not over its realised values, which would
+    # make a small placement type's planted effect depend on the few children drawn into it).
     offset_2010 = _linear(design, ATTENDANCE_SLOPES, skip=("school_year_minus_2010",)) + u
     targets = {k: v / 100 for k, v in ATTENDANCE_TARGETS_2010.items()}
-    intercept, effects, used = _placement_effects(pupils_lac, offset_2010, possible, targets, "logit", _logit)
+    intercept, effects, used = _placement_effects(pupils_lac, offset_2010, possible, targets, "logit", _logit, child_sd)
     placement = pupils_lac["placement_type"].to_numpy()
     effect_of = np.array([effects[p] for p in placement])
-    mu_lac = _expit(intercept + effect_of + _linear(design, ATTENDANCE_SLOPES) + u)
-    comp_design = _design(comparison, "school_year", False)
-    comp_u = _la_term(comparison, la_effect["attendance"])
-    comp_offset = _linear(comp_design, ATTENDANCE_SLOPES) + comp_u
-    all_pupils_attendance = _value(figures, "attendance_rate", "all_pupils") / 100
+    eta_lac = intercept + effect_of + _linear(design, ATTENDANCE_SLOPES) + u
+    mu_lac = _expit(eta_lac + school.child_effect)
+    comp_design = school.comparison_design
+    comp_offset = _linear(comp_design, ATTENDANCE_SLOPES) + _la_term(comparison, school.la_effect["attendance"])
+    all_pupils_attendance = _value(school.figures, "attendance_rate", "all_pupils") / 100
     year_intercepts = {}
-    for school_year in years:
+    for school_year in school.years:
         rows = comparison["school_year"].to_numpy() == school_year
         lac_rows = pupils_lac["school_year"].to_numpy() == school_year
         lac_rate = np.average(mu_lac[lac_rows], weights=possible[lac_rows]) if lac_rows.any() else 0.0
-        target = _non_looked_after_target(all_pupils_attendance, lac_rate, pop_pupils, int(lac_rows.sum()))
+        target = _non_looked_after_target(all_pupils_attendance, lac_rate, school.pop_pupils, int(lac_rows.sum()))
         year_intercepts[school_year] = _solve_shift(comp_offset[rows], comparison["sessions_possible"].to_numpy()[rows].astype(float), target, "logit")
     mu_comp = _expit(np.array([year_intercepts[y] for y in comparison["school_year"]]) + comp_offset)
     for frame, mu in ((pupils_lac, mu_lac), (comparison, mu_comp)):
         p = rng.beta(mu * ATTENDANCE_PRECISION, (1 - mu) * ATTENDANCE_PRECISION)
         frame["sessions_attended"] = rng.binomial(frame["sessions_possible"].to_numpy(), p)
-    truth["attendance"] = _education_truth(
+    population_averaged = _population_averaged_attendance(pupils_lac, design, eta_lac, possible, child_sd)
+    return _education_truth(
         "attendance",
         outcome="sessions_attended out of sessions_possible (pupils table)",
-        family=f"beta-binomial: p ~ Beta(mu * {ATTENDANCE_PRECISION}, (1 - mu) * {ATTENDANCE_PRECISION}), sessions_attended ~ Binomial(sessions_possible, p); E[attended / possible] = mu",
-        formula="logit(mu) = intercept + placement_type[placement_type] + n_placements_minus_1 * (n_placements - 1) + years_looked_after * years_looked_after + age_minus_11 * (age - 11) + male * [sex == M] + simd_quintile_minus_1 * (simd_quintile - 1) + asn * [asn == Y] + school_year_minus_2010 * (school_year - 2010) + la_effect[la_code]",
-        intercept=intercept, effects=effects, slopes=ATTENDANCE_SLOPES, la_effect=la_effect["attendance"],
-        comparison_formula="logit(mu) = intercept_by_school_year[school_year] + age_minus_11 * (age - 11) + male + simd_quintile_minus_1 * (simd_quintile - 1) + asn + la_effect[la_code] (same slopes and LA effects as looked-after pupils)",
+        family=f"beta-binomial given a lasting child random intercept: p ~ Beta(mu * {ATTENDANCE_PRECISION}, (1 - mu) * {ATTENDANCE_PRECISION}), sessions_attended ~ Binomial(sessions_possible, p); E[attended / possible | child] = mu",
+        formula="logit(mu) = intercept + placement_type[placement_type] + n_placements_minus_1 * (n_placements - 1) + years_looked_after * years_looked_after + age_minus_11 * (age - 11) + male * [sex == M] + simd_quintile_minus_1 * (simd_quintile - 1) + asn * [asn == Y] + school_year_minus_2010 * (school_year - 2010) + la_effect[la_code] + child_effect[pupil_id]",
+        intercept=intercept, effects=effects, slopes=ATTENDANCE_SLOPES, la_effect=school.la_effect["attendance"],
+        comparison_formula="logit(mu) = intercept_by_school_year[school_year] + age_minus_11 * (age - 11) + male + simd_quintile_minus_1 * (simd_quintile - 1) + asn + la_effect[la_code] (same slopes and LA effects as looked-after pupils; no child effect: each comparison pupil is seen once)",
         comparison_intercepts=year_intercepts,
-        targets={"published_2010_full_year_single_placement_percent": ATTENDANCE_TARGETS_2010, "assumed_targets_not_published": ASSUMED_PLACEMENT_TARGETS["attendance"], "all_pupils_percent_every_year": all_pupils_attendance * 100, "all_pupils_note": "published 93% (2010 and 2019); assumed 93% in every year"},
-        used=used, extra={"beta_binomial_precision": ATTENDANCE_PRECISION, "recovery": "a binomial GLM of (attended, possible - attended) on the derived covariates, with errors clustered by pupil or LA, recovers the looked-after coefficients (the LA effect SD 0.1 barely attenuates them)"},
+        targets={"published_2010_full_year_single_placement_percent": ATTENDANCE_TARGETS_2010, "assumed_targets_not_published": ASSUMED_PLACEMENT_TARGETS["attendance"], "all_pupils_percent_every_year": all_pupils_attendance * 100, "all_pupils_note": "published 93% (2010 and 2019); assumed 93% in every year", "child_effect_note": "intercept and placement effects are solved so that the targets are met in expectation over the child effect (Gauss-Hermite quadrature, 20 nodes)"},
+        used=used,
+        extra={
+            "beta_binomial_precision": ATTENDANCE_PRECISION,
+            "child_effect": {"sd": child_sd, "scale": "logit", "lasting": "one value per child for every school year (drawn from its own random stream)"},
+            "coefficients_note": "coefficients_looked_after and la_effect are subject-specific: conditional on the child effect (what a model with a child random intercept estimates)",
+            "population_averaged": population_averaged,
+        },
     )  # fmt: skip
 
-    # --- exclusions: negative binomial, log link, offset log(possible / 380) ---
+
+def _population_averaged_attendance(pupils_lac, design, eta, possible, child_sd) -> dict:
+    """The population-averaged coefficients a binomial GLM converges to on these pupils.
+
+    The mean over the child effect, E[attended / possible | x] = integral of
+    expit(eta + b) over b ~ Normal(0, child_sd), is computed for every
+    pupil-year by Gauss-Hermite quadrature (40 nodes); the binomial GLM with
+    the same terms (LA fixed effects included), weighted by sessions possible,
+    is then fitted to these expected proportions.  Its coefficients are the
+    limit of the report's GLM estimates over repeated draws of this design.
+    """
+    import statsmodels.api as sm
+
+    nodes, weights = np.polynomial.hermite_e.hermegauss(40)
+    weights = weights / weights.sum()
+    expected = _expit(eta[:, None] + child_sd * nodes[None, :]) @ weights
+    placements = [p for p in PLACEMENTS if p != REFERENCE_PLACEMENT]
+    placement = pupils_lac["placement_type"].to_numpy()
+    las = list(dict.fromkeys(pupils_lac["la_code"]))
+    la = pupils_lac["la_code"].to_numpy()
+    slopes = list(ATTENDANCE_SLOPES)
+    columns = {"intercept": np.ones(len(eta))}
+    columns.update({f"placement:{p}": (placement == p).astype(float) for p in placements})
+    columns.update({name: design[name] for name in slopes})
+    columns.update({f"la:{code}": (la == code).astype(float) for code in las[1:]})
+    names = list(columns)
+    exog = np.column_stack([columns[n] for n in names])
+    present = exog.std(axis=0) > 0
+    present[0] = True
+    fit = sm.GLM(expected, exog[:, present], family=sm.families.Binomial(), var_weights=possible).fit(method="newton")
+    values = dict(zip([n for n, keep in zip(names, present) if keep], fit.params))
+    la_values = {las[0]: 0.0, **{code: float(values.get(f"la:{code}", np.nan)) for code in las[1:]}}
+    return {
+        "method": "Gauss-Hermite quadrature (40 nodes) of expit(eta + b), b ~ Normal(0, child_effect.sd), for every looked-after pupil-year simulated; then the binomial GLM of the report (placement, slopes, LA fixed effects; weights sessions possible) fitted to those expected proportions: the value its estimates converge to on this design",
+        "coefficients_looked_after": {
+            "intercept": _r(values["intercept"]),
+            "placement_type": {REFERENCE_PLACEMENT: 0.0, **{p: _r(values[f"placement:{p}"]) for p in placements if f"placement:{p}" in values}},
+            **{name: _r(values[name]) for name in slopes if name in values},
+        },
+        "la_effect": {"values": {code: _r(v) for code, v in la_values.items() if np.isfinite(v)}, "note": f"differences from {las[0]} (absorbed by the intercept); only the authorities simulated"},
+    }
+
+
+def _exclusions(school: _School) -> dict:
+    """Negative binomial exclusions, log link, offset log(possible / 380); calibrated to the published rates."""
+    rng, pupils_lac, comparison, figures = school.rng, school.pupils_lac, school.comparison, school.figures
+    full = SCHOOL["sessions_full_year"]
+    design = school.design
+    possible = pupils_lac["sessions_possible"].to_numpy().astype(float)
+    placement = pupils_lac["placement_type"].to_numpy()
     exposure = np.log(possible / full)
-    offset_2010 = _linear(design, EXCLUSION_SLOPES, skip=("school_year_minus_2010",)) + _la_term(pupils_lac, la_effect["exclusions"]) + exposure
+    offset_2010 = _linear(design, EXCLUSION_SLOPES, skip=("school_year_minus_2010",)) + _la_term(pupils_lac, school.la_effect["exclusions"]) + exposure
     targets = {k: v / 1000 for k, v in EXCLUSION_TARGETS_2010.items()}
     ones = np.ones(len(pupils_lac))
     intercept, effects, used = _placement_effects(pupils_lac, offset_2010, ones, targets, "log", np.log)
@@ -1033,33 +1163,37 @@ def _education(seed, years, children, episodes, la_indices, la_weights, factor, 
     offset_2010 = offset_2010 + (exclusion_slopes["n_placements_minus_1"] - EXCLUSION_SLOPES["n_placements_minus_1"]) * extra
     m_lac = np.exp(intercept + effect_of + offset_2010 + EXCLUSION_SLOPES["school_year_minus_2010"] * design["school_year_minus_2010"])
     comp_exposure = np.log(comparison["sessions_possible"].to_numpy() / full)
-    comp_offset = _linear(comp_design, exclusion_slopes) + _la_term(comparison, la_effect["exclusions"]) + comp_exposure
+    comp_offset = _linear(school.comparison_design, exclusion_slopes) + _la_term(comparison, school.la_effect["exclusions"]) + comp_exposure
     all_pupil_points = _series(figures, "exclusions_per_1000", "all_pupils")
     year_intercepts, all_targets = {}, {}
-    for school_year in years:
+    for school_year in school.years:
         rows = comparison["school_year"].to_numpy() == school_year
         lac_rows = pupils_lac["school_year"].to_numpy() == school_year
         all_targets[school_year] = round(_interpolate_log(all_pupil_points, school_year), 3)
         lac_rate = m_lac[lac_rows].mean() if lac_rows.any() else 0.0
-        target = _non_looked_after_target(all_targets[school_year] / 1000, lac_rate, pop_pupils, int(lac_rows.sum()))
+        target = _non_looked_after_target(all_targets[school_year] / 1000, lac_rate, school.pop_pupils, int(lac_rows.sum()))
         year_intercepts[school_year] = _solve_shift(comp_offset[rows], np.ones(rows.sum()), max(target, 1e-4), "log")
     m_comp = np.exp(np.array([year_intercepts[y] for y in comparison["school_year"]]) + comp_offset)
     for frame, m in ((pupils_lac, m_lac), (comparison, m_comp)):
         rate = rng.gamma(1 / EXCLUSION_ALPHA, EXCLUSION_ALPHA * m)
         frame["exclusion_cases"] = np.minimum(rng.poisson(rate), EXCLUSION_MAX)
-    truth["exclusions"] = _education_truth(
+    return _education_truth(
         "exclusions",
         outcome="exclusion_cases (pupils table); rate per 1000 pupils = 1000 * mean cases",
         family=f"negative binomial (NB2): cases ~ Poisson(Gamma(shape 1/alpha, scale alpha * mu)), Var = mu + alpha * mu^2, alpha = {EXCLUSION_ALPHA}; capped at {EXCLUSION_MAX} (affects almost no rows)",
         formula="log(mu) = intercept + placement_type[placement_type] + n_placements_minus_1 * (n_placements - 1) + years_looked_after * years_looked_after + age_minus_11 * (age - 11) + male * [sex == M] + simd_quintile_minus_1 * (simd_quintile - 1) + asn * [asn == Y] + school_year_minus_2010 * (school_year - 2010) + la_effect[la_code] + log(sessions_possible / 380)",
-        intercept=intercept, effects=effects, slopes=exclusion_slopes, la_effect=la_effect["exclusions"],
+        intercept=intercept, effects=effects, slopes=exclusion_slopes, la_effect=school.la_effect["exclusions"],
         comparison_formula="log(mu) = intercept_by_school_year[school_year] + age_minus_11 * (age - 11) + male + simd_quintile_minus_1 * (simd_quintile - 1) + asn + la_effect[la_code] + log(sessions_possible / 380)",
         comparison_intercepts=year_intercepts,
         targets={"published_2010_full_year_single_placement_per_1000": EXCLUSION_TARGETS_2010, "assumed_targets_not_published": ASSUMED_PLACEMENT_TARGETS["exclusions"], "all_pupils_per_1000_by_year": all_targets, "all_pupils_note": "log-linear interpolation of published all-pupil rates (extrapolated along the end segments)", "looked_after_full_year_per_1000": full_year_series, "looked_after_trend_note": "the looked-after trend -0.105 per year is the published full-year series 360 (2010) to 169 (2017), log-linear; it continues to about 90-100 per 1000 by 2023 (published within-year 97)"},
         used=used, extra={"negative_binomial_alpha": EXCLUSION_ALPHA},
     )  # fmt: skip
 
-    # --- leavers: attainment and destinations (logistic) ----------------------
+
+def _attainment(school: _School) -> dict:
+    """Logistic attainment (SCQF level 5 or better), intercept and trend solved to the published rates."""
+    rng, leavers_lac, leavers_comp, figures = school.rng, school.leavers_lac, school.leavers_comp, school.figures
+    la_effect = school.la_effect
     lav_design = _design(leavers_lac, "leaver_year", True)
     lav_year = leavers_lac["leaver_year"].to_numpy()
     lav_full = leavers_lac["looked_after_full_year"].to_numpy()
@@ -1107,14 +1241,14 @@ def _education(seed, years, children, episodes, la_indices, la_weights, factor, 
     comp_rows, comp_how = _calibration_rows(np.ones(len(leavers_comp), bool), comp_year, all_year)
     lac_rows = lav_year == all_year
     lac_mean = p_lac[lac_rows].mean() if lac_rows.any() else p_lac.mean() if n_lav else 0.0
-    target = _non_looked_after_target(all_value / 100, lac_mean, pop_leavers, int(lac_rows.sum()) if lac_rows.any() else int(n_lav / max(len(years), 1)))
+    target = _non_looked_after_target(all_value / 100, lac_mean, school.pop_leavers, int(lac_rows.sum()) if lac_rows.any() else int(n_lav / max(len(school.years), 1)))
     comp_intercept = _solve_shift(comp_base[comp_rows], np.ones(comp_rows.sum()), target, "logit")
     p_comp = _expit(comp_intercept + COMPARISON_ATTAINMENT_TREND * (comp_year - all_year) + comp_base)
     attained_lac = rng.random(n_lav) < p_lac
     attained_comp = rng.random(len(leavers_comp)) < p_comp
     leavers_lac["highest_scqf_level"] = _scqf_levels(rng, attained_lac, "looked_after")
     leavers_comp["highest_scqf_level"] = _scqf_levels(rng, attained_comp, "comparison")
-    truth["attainment"] = _education_truth(
+    return _education_truth(
         "attainment",
         outcome="highest_scqf_level >= 5 (leavers table)",
         family="Bernoulli (logistic); the level itself is then drawn from fixed distributions given the outcome (education.scqf_level_given_attainment)",
@@ -1128,6 +1262,15 @@ def _education(seed, years, children, episodes, la_indices, la_weights, factor, 
         extra={},
     )  # fmt: skip
 
+
+def _destination(school: _School) -> dict:
+    """Logistic positive follow-up destination; intercepts solved to the assumed rates."""
+    rng, leavers_lac, leavers_comp = school.rng, school.leavers_lac, school.leavers_comp
+    la_effect = school.la_effect
+    lav_design = _design(leavers_lac, "leaver_year", True)
+    comp_l_design = _design(leavers_comp, "leaver_year", False)
+    n_lav = len(leavers_lac)
+    lav_placement = leavers_lac["placement_type"].to_numpy()
     dest_base = (
         np.array([DESTINATION_PLACEMENT[p] for p in lav_placement])
         + _linear(lav_design, DESTINATION_SLOPES)
@@ -1139,12 +1282,12 @@ def _education(seed, years, children, episodes, la_indices, la_weights, factor, 
         dest_intercept = _logit(DESTINATION_TARGETS["looked_after"])
     q_lac = _expit(dest_intercept + dest_base)
     comp_dest_base = _linear(comp_l_design, DESTINATION_SLOPES) + _la_term(leavers_comp, la_effect["destination"])
-    target = _non_looked_after_target(DESTINATION_TARGETS["all_pupils"], DESTINATION_TARGETS["looked_after"], pop_leavers * len(years), n_lav)
+    target = _non_looked_after_target(DESTINATION_TARGETS["all_pupils"], DESTINATION_TARGETS["looked_after"], school.pop_leavers * len(school.years), n_lav)
     comp_dest_intercept = _solve_shift(comp_dest_base, np.ones(len(comp_dest_base)), target, "logit")
     q_comp = _expit(comp_dest_intercept + comp_dest_base)
     leavers_lac["destination"] = _destinations(rng, rng.random(n_lav) < q_lac, "looked_after")
     leavers_comp["destination"] = _destinations(rng, rng.random(len(leavers_comp)) < q_comp, "comparison")
-    truth["destination"] = _education_truth(
+    return _education_truth(
         "destination",
         outcome="positive follow-up destination (layout.DESTINATIONS value True)",
         family="Bernoulli (logistic); the destination is then drawn from fixed distributions given positive or not (education.destination_given_positive); independent of attainment given the covariates",
@@ -1156,11 +1299,10 @@ def _education(seed, years, children, episodes, la_indices, la_weights, factor, 
         used={"intercept": f"all looked-after leavers, all years ({n_lav})"}, extra={},
     )  # fmt: skip
 
-    pupils = pd.concat([pupils_lac, comparison], ignore_index=True)
-    pupils = pupils.sort_values(["school_year", "pupil_id"], kind="mergesort", ignore_index=True)
-    leavers = pd.concat([leavers_lac, leavers_comp], ignore_index=True)
-    leavers = leavers.sort_values(["leaver_year", "pupil_id"], kind="mergesort", ignore_index=True)
-    common = {
+
+def _education_common(school: _School, n_pupils: int, n_leavers: int) -> dict:
+    """The part of truth.yaml's education block shared by every outcome."""
+    return {
         "reference_levels": {"placement_type": REFERENCE_PLACEMENT, "sex": "F", "asn": "N"},
         "covariate_coding": {
             "placement_type": "factor (treatment coding against with_foster_carers_la)",
@@ -1179,15 +1321,14 @@ def _education(seed, years, children, episodes, la_indices, la_weights, factor, 
             "represents": "pupils (and leavers) who are not looked after; pupil_id SP######## (pupils) and SL######## (leavers), a fresh independent sample each year",
             "pupils_per_year": n_pupils,
             "leavers_per_year": n_leavers,
-            "pupils_population_per_year": round(pop_pupils, 3),
-            "leavers_population_per_year": round(pop_leavers, 3),
+            "pupils_population_per_year": round(school.pop_pupils, 3),
+            "leavers_population_per_year": round(school.pop_leavers, 3),
             "all_pupil_rate": "(rate_not_looked_after * (population - n_looked_after) + rate_looked_after * n_looked_after) / population, per year",
         },
         "assumptions": SCHOOL,
         "scqf_level_given_attainment": SCQF_GIVEN_ATTAINMENT,
         "destination_given_positive": DESTINATION_GIVEN_POSITIVE,
-    }
-    return pupils, leavers, {**common, **truth}
+    }  # fmt: skip
 
 
 def _comparison_people(rng, n, school_year, la_indices, la_weights) -> dict:
