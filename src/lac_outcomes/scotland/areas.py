@@ -41,6 +41,8 @@ class Area:
             return "Scotland"
         if not self.codes:
             return "no local authority"
+        if len(self.codes) > 4:  # a title that lists twenty names is not read
+            return f"{len(self.codes)} of the {len(LOCAL_AUTHORITIES)} Scottish local authorities"
         return _join([la_name(c) for c in self.codes])
 
     @property

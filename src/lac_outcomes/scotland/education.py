@@ -29,6 +29,7 @@ from statsmodels.tools.sm_exceptions import PerfectSeparationError
 from lac_outcomes.disclosure import CONFIDENTIAL, DisclosurePolicy, SuppressedTable
 from lac_outcomes.io import read_parquet
 from lac_outcomes.scotland import models
+from lac_outcomes.scotland.areas import Area, la_name
 from lac_outcomes.scotland.layout import LOCAL_AUTHORITIES
 from lac_outcomes.scotland.outcomes import (
     PLACEMENT_LABELS,
@@ -84,24 +85,21 @@ class Setting:
     period_note: str = ""
 
     @property
+    def area(self) -> Area:
+        return Area(self.la_codes)
+
+    @property
     def all_of_scotland(self) -> bool:
-        return set(LOCAL_AUTHORITIES) <= set(self.la_codes)
+        return self.area.is_scotland
 
     @property
     def geography(self) -> str:
         """ "Scotland" when every authority is loaded, else the authorities by name."""
-        if self.all_of_scotland:
-            return "Scotland"
-        names = self.la_names
-        if not names:
-            return "no local authority"
-        if len(names) <= 4:
-            return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
-        return f"{len(names)} of the {len(LOCAL_AUTHORITIES)} Scottish local authorities"
+        return self.area.name
 
     @property
     def la_names(self) -> list[str]:
-        return [LOCAL_AUTHORITIES.get(code, code) for code in self.la_codes]
+        return [la_name(code) for code in self.la_codes]
 
     @property
     def period(self) -> str:
