@@ -30,6 +30,8 @@ KERNEL_START_ATTEMPTS = 3
 # nbconvert's placeholder when an image output carries no description.
 PLACEHOLDER_ALT = "No description has been provided for this image"
 INDEX_PAGE = "index.html"
+# Width of the figure each report shows on the index (twice the CSS width: sharp on high-density screens).
+THUMBNAIL_WIDTH = 520
 
 
 class NotebookFailed(Exception):
@@ -246,16 +248,30 @@ def add_missing_alt(body: str, report: str) -> str:
 
 
 def first_figure(body: str) -> dict | None:
-    """The first embedded image of a report (src and alt), for the index."""
+    """The first embedded PNG of a report, scaled down for the index (src as a data URI, and its alt text)."""
+    from html import unescape
+
     for match in _IMG.finditer(body):
         tag = match.group(0)
-        src = re.search(r"""\ssrc=(["'])(data:image/[^"']+)\1""", tag)
+        src = re.search(r"""\ssrc=(["'])data:image/png;base64,([A-Za-z0-9+/=\s]+)\1""", tag)
         if src:
             alt = _ALT.search(tag)
-            from html import unescape
-
-            return {"src": src.group(2), "alt": unescape(alt.group(2)) if alt else ""}
+            return {"src": thumbnail(src.group(2)), "alt": unescape(alt.group(2)) if alt else ""}
     return None
+
+
+def thumbnail(png_base64: str, width: int = THUMBNAIL_WIDTH) -> str:
+    """A base64 PNG scaled down to ``width`` pixels (never up), as a data URI."""
+    import base64
+    import io
+
+    from PIL import Image
+
+    image = Image.open(io.BytesIO(base64.b64decode(png_base64)))
+    image.thumbnail((width, width * 4))
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG", optimize=True)
+    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
 
 
 def output_paths(parameters: dict, *, notebook: Path, executed: Path, html: Path) -> dict:
