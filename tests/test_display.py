@@ -18,7 +18,7 @@ def shown(monkeypatch):
 
 @pytest.mark.parametrize(
     ("value", "text"),
-    [(0.0004, "<0.001"), (0.001, "0.001"), (0.04999, "0.050"), (0.5, "0.500"), (float("nan"), "x"), (None, "x"), ("c", "c")],
+    [(0.0004, "<0.001"), (0.001, "0.001"), (0.04999, "0.050"), (0.5, "0.500"), (math.nan, "x"), (None, "x")],
 )
 def test_format_p(value, text):
     assert display.format_p(value) == text

@@ -9,7 +9,10 @@ from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 from lac_outcomes import render
 from lac_outcomes.render import NotebookFailed
 
-KEY_POINTS = "from IPython.display import Markdown, display\ndisplay(Markdown('- Fewer <b>left</b> early.\\n- Most stayed.'))"
+KEY_POINTS = (
+    "from IPython.display import Markdown, display\n"
+    "display(Markdown('- Fewer <b>left</b> early.\\n- Most stayed.'))"
+)
 SHOW = (
     "import pandas as pd\n"
     "from lac_outcomes import display as show\n"
@@ -146,12 +149,14 @@ def test_banner_says_synthetic_from_the_inputs_with_years_and_authority_names(tm
     notebook = make_notebook(tmp_path / "notebooks" / "status.ipynb")
     processed = tmp_path / "data" / "processed" / "scotland"
     processed.mkdir(parents=True)
-    pd.DataFrame({"school_year": [2019, 2021], "la_code": ["S12000005", "S12000005"]}).to_parquet(processed / "pupils.parquet")
+    pupils = pd.DataFrame({"school_year": [2019, 2021], "la_code": ["S12000005", "S12000005"]})
+    pupils.to_parquet(processed / "pupils.parquet")
     (processed / "quality.json").write_text(json.dumps({
         "tables": {"pupils": {"rows_in": 1200, "rows_dropped": 3, "cells_blanked": 7}},
         "flagged": ["pupils 2019 <lost 40%>"],
     }))
-    inputs = [processed / "pupils.parquet", processed / "quality.json", tmp_path / "data/raw/synthetic/scotland/truth.yaml"]
+    truth = tmp_path / "data/raw/synthetic/scotland/truth.yaml"
+    inputs = [processed / "pupils.parquet", processed / "quality.json", truth]
     monkeypatch.chdir(tmp_path)  # inputs as snakemake names them: relative to the project folder
     render_into(tmp_path, notebook, inputs=[str(p.relative_to(tmp_path)) for p in inputs])
     html = (tmp_path / "reports" / "status.html").read_text()

@@ -81,3 +81,22 @@ def test_quality_summary_reads_older_records_and_skips_a_broken_one(tmp_path):
     broken = tmp_path / "broken.json"
     broken.write_text("{not json")
     assert quality_summary(broken) is None
+
+
+def test_site_holds_the_index_pages_and_tables_so_relative_links_resolve(tmp_path):
+    from lac_outcomes.report_index import write_site
+
+    reports = tmp_path / "reports"
+    (reports / "a" / "tables").mkdir(parents=True)
+    (reports / "a.html").write_text("<a href='index.html'>back</a><a href='a/tables/t.csv'>CSV</a>")
+    (reports / "a" / "tables" / "t.csv").write_text("x\n1\n")
+    files = [meta(reports, "a")]
+    write_index(files, reports / "index.html", title="t")
+    site = tmp_path / "results" / "report_site"
+    write_site(reports / "index.html", files, site)
+    assert sorted(str(p.relative_to(site)) for p in site.rglob("*") if p.is_file()) == [
+        "a.html", "a/tables/t.csv", "index.html"
+    ]
+    for page in site.glob("*.html"):
+        for link in re.findall(r"href=['\"]([^'\"#]+)['\"]", page.read_text()):
+            assert (site / link).is_file(), (page.name, link)

@@ -18,11 +18,13 @@ pytestmark = [
     pytest.mark.pipeline,
     pytest.mark.skipif(
         CHROMIUM is None,
-        reason="chromium not installed: as root, `make .venv/.installed` installs it (scripts/install_system_packages.sh)",
+        reason="chromium not installed (as root, make .venv/.installed installs it via scripts/)",
     ),
 ]
 
-EXTERNAL = re.compile(r"""(?:src|href|action|poster)\s*=\s*["']?\s*(?:https?:)?//|url\(\s*["']?(?:https?:)?//|@import""", re.I)
+EXTERNAL = re.compile(
+    r"""(?:src|href|action|poster)\s*=\s*["']?\s*(?:https?:)?//|url\(\s*["']?(?:https?:)?//|@import""", re.I
+)
 IMAGE = re.compile(r"<img\b[^>]*>", re.I)
 ALT = re.compile(r"""\salt\s*=\s*(["'])\s*[^"'\s][^"']*\1""", re.I)
 

@@ -142,7 +142,9 @@ def _write_csv(shown: pd.DataFrame, name: str, index: bool) -> str:
     return f"{_download_dir.parent.name}/{_download_dir.name}/{candidate}.csv"
 
 
-def show_table(table: SuppressedTable | pd.DataFrame, caption: str, *, name: str | None = None, index: bool = True) -> None:
+def show_table(
+    table: SuppressedTable | pd.DataFrame, caption: str, *, name: str | None = None, index: bool = True
+) -> None:
     """Show a table with its caption; a :class:`SuppressedTable` keeps its disclosure note.
 
     A plain DataFrame is for tables with no counts of children (model

@@ -310,6 +310,7 @@ def render(
     notebook, executed, html = Path(notebook), Path(executed), Path(html)
     parameters = output_paths(parameters, notebook=notebook, executed=executed, html=html)
     tables = tables_dir_of(html)
+    tables.mkdir(parents=True, exist_ok=True)  # there even when the notebook shows no table: a rule's output
     for stale in tables.glob("*.csv"):  # a table the notebook no longer shows must not stay downloadable
         stale.unlink()
     nb = execute(notebook, executed, parameters)

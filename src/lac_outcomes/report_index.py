@@ -198,3 +198,23 @@ def write_index(meta_files: list[Path], out: Path, *, title: str) -> None:
         run_date=dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat(),
     )
     write_text(out, page)
+
+
+def write_site(index: Path, meta_files: list[Path], out_dir: Path) -> None:
+    """The index, every report and its downloadable tables in one folder, links as on the index.
+
+    ``snakemake --report`` files each output in a folder of its own, which breaks
+    the links between pages; a folder marked ``report(directory(...),
+    htmlindex="index.html")`` keeps them, and this is that folder.
+    """
+    import shutil
+
+    index, out_dir = Path(index), Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    shutil.copy2(index, out_dir / index.name)
+    for meta in meta_files:
+        page = index.parent / json.loads(Path(meta).read_text(encoding="utf-8"))["html"]
+        shutil.copy2(page, out_dir / page.name)
+        tables = page.with_suffix("") / "tables"
+        if tables.is_dir():
+            shutil.copytree(tables, out_dir / page.stem / "tables", dirs_exist_ok=True)
