@@ -1,18 +1,22 @@
 """Execute a parameterised notebook and render it as a self-contained HTML report.
 
 One process does both: papermill's Python API runs the notebook, nbconvert's
-``HTMLExporter`` renders it with code hidden and figures embedded, and the
-provenance block is added.  Running the two CLIs back to back costs a second
-interpreter start and a second round of imports per report.
+``HTMLExporter`` (``basic`` template: cells only) renders it with code hidden
+and figures embedded, and templates/report.html.j2 puts the page around it:
+the data-status banner, the key points (the output of the cell tagged
+``key-points``, moved to the top), a table of contents, a link back to the
+index, the body and the provenance.  The page loads nothing from anywhere: no
+scripts, fonts or stylesheets other than its own inline CSS.  Running the two
+CLIs back to back would cost a second interpreter start and round of imports.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import re
 from dataclasses import dataclass, field
+from html import escape, unescape
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -236,8 +240,6 @@ def add_missing_alt(body: str, report: str) -> str:
             continue
         section = headings_of(body[: match.start()])
         caption = f"Figure: {section[-1]['text']}" if section else "Figure from the report"
-        from html import escape
-
         new_alt = f' alt="{escape(caption, quote=True)}"'
         fixed = _ALT.sub(new_alt, tag, count=1) if alt else tag.replace("<img", "<img" + new_alt, 1)
         log.warning("%s: an image had no alt text; using %r (show it with display.show_figure(fig, alt=...))",
@@ -249,8 +251,6 @@ def add_missing_alt(body: str, report: str) -> str:
 
 def first_figure(body: str) -> dict | None:
     """The first embedded PNG of a report, scaled down for the index (src as a data URI, and its alt text)."""
-    from html import unescape
-
     for match in _IMG.finditer(body):
         tag = match.group(0)
         src = re.search(r"""\ssrc=(["'])data:image/png;base64,([A-Za-z0-9+/=\s]+)\1""", tag)
