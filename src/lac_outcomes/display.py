@@ -99,10 +99,21 @@ def _decimals(values) -> int:
     return needed
 
 
+def _format_decimal(value, places: int) -> str:
+    """A number to ``places`` decimals with separators; ``low`` where a non-zero value would print as zero."""
+    if _missing(value):
+        return UNAVAILABLE
+    value = float(value)
+    if value != 0 and round(abs(value), places) == 0:
+        return ROUNDS_TO_ZERO
+    return f"{value:,.{places}f}"
+
+
 def format_plain(table: pd.DataFrame) -> pd.DataFrame:
     """A plain table as display strings: whole numbers as integers with separators, p-values as ``<0.001``.
 
-    Columns of text are left as they are; missing numbers become ``x``.
+    Columns of text are left as they are; missing numbers become ``x``, and a
+    non-zero number that would print as zero becomes ``low``.
     """
     shown = table.astype(object).copy()
     for column in table.columns:
@@ -117,7 +128,7 @@ def format_plain(table: pd.DataFrame) -> pd.DataFrame:
             shown[column] = [format_count(v) for v in values]
         else:
             places = _decimals(present)
-            shown[column] = [UNAVAILABLE if _missing(v) else f"{float(v):,.{places}f}" for v in values]
+            shown[column] = [_format_decimal(v, places) for v in values]
     return shown
 
 
