@@ -130,7 +130,7 @@ def test_tables_download_beside_the_report_and_every_image_has_alt_text(tmp_path
     assert re.search(r'<a [^>]*href="tab/tables/children_by_area.csv"[^>]*>Download this table \(CSV\)', html)
     table = pd.read_csv(csv, index_col=0)
     assert table.to_dict("records") == [{"area": "<script>", "children": 4386, "p": "<0.001"}]
-    assert "&lt;script&gt;" in html and "<td>4,386</td>" in html
+    assert "<td>&lt;script&gt;</td>" in html and '<td class="num">4,386</td>' in html  # text left, numbers right
     assert '<div class="table-scroll"><table' in html
     images = re.findall(r"<img\b[^>]*>", html)
     assert len(images) == 2
@@ -196,3 +196,15 @@ def test_failing_notebook_names_the_cell_and_leaves_no_report(tmp_path):
     assert not (tmp_path / "broken.html").exists()
     assert not (tmp_path / "broken.executed.ipynb").exists()
     assert (tmp_path / "broken.executed.failed.ipynb").exists()
+
+
+def test_numbers_align_right_and_text_left():
+    table = (
+        "<table><thead><tr><th></th><th>Indicator</th><th>Children</th><th>HR (95% CI)</th></tr></thead>"
+        "<tbody><tr><th>0</th><td>Looked after, at 31 March</td><td>4,386</td><td>1.08 (1.01 to 1.16)</td></tr>"
+        "<tr><th>1</th><td>Started</td><td>c</td><td>&lt;0.001</td></tr></tbody></table>"
+    )
+    aligned = render.align_numbers(table)
+    assert re.findall(r'<th class="num">([^<]*)<', aligned) == ["Children", "HR (95% CI)"]
+    assert re.findall(r'<td class="num">([^<]*)<', aligned) == ["4,386", "1.08 (1.01 to 1.16)", "c", "&lt;0.001"]
+    assert "<td>Looked after, at 31 March</td>" in aligned and "<td>Started</td>" in aligned

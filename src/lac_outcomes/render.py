@@ -168,7 +168,62 @@ def drop_first_h1(body: str) -> str:
 
 def wrap_tables(body: str) -> str:
     """Each table in a box that scrolls sideways on a narrow screen instead of widening the page."""
-    return _TABLE.sub(lambda m: f'<div class="table-scroll">{m.group(0)}</div>', body)
+    return _TABLE.sub(lambda m: f'<div class="table-scroll">{align_numbers(m.group(0))}</div>', body)
+
+
+_ROW = re.compile(r"<tr\b[^>]*>.*?</tr>", flags=re.DOTALL)
+_CELL = re.compile(r"<(td|th)\b([^>]*)>(.*?)</\1>", flags=re.DOTALL)
+# A number as tables print it (4,386  -0.52  22.6%  <0.001  (1.01 to 1.16)) or a GSS symbol.
+_NUMBER = re.compile(r"^\s*(?:[<>]?-?[\d,]*\.?\d+%?(?:\s*\(.*\))?|c|z|x|low|\[[cxz]\])\s*$")
+
+
+def align_numbers(table: str) -> str:
+    """Numbers right-aligned, text left: cells holding a number (or a GSS symbol) get class ``num``,
+    and so do the headers of columns that hold nothing else (when no cell spans columns or rows)."""
+    if "class=\"num\"" in table or "class='num'" in table:
+        return table
+    head, _, rest = table.partition("<tbody")
+    if not rest:
+        head, rest = "", table
+    else:
+        rest = "<tbody" + rest
+    numeric_columns: dict[int, bool] = {}
+    spans = "colspan" in table or "rowspan" in table
+
+    def mark_body_row(row: re.Match) -> str:
+        position = -1
+
+        def mark(cell: re.Match) -> str:
+            nonlocal position
+            position += 1
+            tag, attributes, content = cell.groups()
+            is_number = bool(_NUMBER.match(unescape(re.sub(r"<[^>]+>", "", content))))
+            if tag == "td":
+                numeric_columns[position] = numeric_columns.get(position, True) and is_number
+            if tag != "td" or not is_number or "class=" in attributes:
+                return cell.group(0)
+            return f'<td class="num"{attributes}>{content}</td>'
+
+        return _CELL.sub(mark, row.group(0))
+
+    rest = _ROW.sub(mark_body_row, rest)
+    if head and not spans:
+
+        def mark_head_row(row: re.Match) -> str:
+            position = -1
+
+            def mark(cell: re.Match) -> str:
+                nonlocal position
+                position += 1
+                tag, attributes, content = cell.groups()
+                if tag == "th" and numeric_columns.get(position) and "class=" not in attributes:
+                    return f'<th class="num"{attributes}>{content}</th>'
+                return cell.group(0)
+
+            return _CELL.sub(mark, row.group(0))
+
+        head = _ROW.sub(mark_head_row, head)
+    return head + rest
 
 
 class _Outline(HTMLParser):
