@@ -208,3 +208,14 @@ def test_numbers_align_right_and_text_left():
     assert re.findall(r'<th class="num">([^<]*)<', aligned) == ["Children", "HR (95% CI)"]
     assert re.findall(r'<td class="num">([^<]*)<', aligned) == ["4,386", "1.08 (1.01 to 1.16)", "c", "&lt;0.001"]
     assert "<td>Looked after, at 31 March</td>" in aligned and "<td>Started</td>" in aligned
+
+
+def test_columns_are_matched_from_the_right_when_row_labels_span_rows():
+    table = (
+        "<table><thead><tr><th></th><th></th><th>Area name</th><th>Children</th></tr></thead><tbody>"
+        "<tr><th rowspan='2'>Fife</th><th>2019</th><td>Kirkcaldy</td><td>66</td></tr>"
+        "<tr><th>2020</th><td>Glenrothes</td><td>c</td></tr></tbody></table>"
+    )
+    aligned = render.align_numbers(table)
+    assert re.findall(r'<th class="num">([^<]*)<', aligned) == ["Children"]
+    assert re.findall(r'<td class="num">([^<]*)<', aligned) == ["66", "c"]

@@ -179,48 +179,47 @@ _NUMBER = re.compile(r"^\s*(?:[<>]?-?[\d,]*\.?\d+%?(?:\s*\(.*\))?|c|z|x|low|\[[c
 
 def align_numbers(table: str) -> str:
     """Numbers right-aligned, text left: cells holding a number (or a GSS symbol) get class ``num``,
-    and so do the headers of columns that hold nothing else (when no cell spans columns or rows)."""
-    if "class=\"num\"" in table or "class='num'" in table:
-        return table
+    and so do the headers of columns that hold nothing else.
+
+    Columns are matched from the right-hand end of each row, so row labels that
+    span rows (a pandas MultiIndex) do not shift them; headers that span columns
+    are left as they are.
+    """
     head, _, rest = table.partition("<tbody")
     if not rest:
         head, rest = "", table
     else:
         rest = "<tbody" + rest
-    numeric_columns: dict[int, bool] = {}
-    spans = "colspan" in table or "rowspan" in table
+    numeric_columns: dict[int, bool] = {}  # by position from the right: -1 is the last column
 
     def mark_body_row(row: re.Match) -> str:
-        position = -1
-
-        def mark(cell: re.Match) -> str:
-            nonlocal position
-            position += 1
+        cells = list(_CELL.finditer(row.group(0)))
+        marked = row.group(0)
+        for position, cell in zip(range(-len(cells), 0), cells):
             tag, attributes, content = cell.groups()
+            if tag != "td":
+                continue
             is_number = bool(_NUMBER.match(unescape(re.sub(r"<[^>]+>", "", content))))
-            if tag == "td":
-                numeric_columns[position] = numeric_columns.get(position, True) and is_number
-            if tag != "td" or not is_number or "class=" in attributes:
-                return cell.group(0)
-            return f'<td class="num"{attributes}>{content}</td>'
-
-        return _CELL.sub(mark, row.group(0))
+            numeric_columns[position] = numeric_columns.get(position, True) and is_number
+        for cell in reversed(cells):  # from the end, so earlier offsets stay valid
+            tag, attributes, content = cell.groups()
+            if tag == "td" and "class=" not in attributes and _NUMBER.match(unescape(re.sub(r"<[^>]+>", "", content))):
+                start, end = cell.span()
+                marked = marked[:start] + f'<td class="num"{attributes}>{content}</td>' + marked[end:]
+        return marked
 
     rest = _ROW.sub(mark_body_row, rest)
-    if head and not spans:
+    if head and "colspan" not in head:
 
         def mark_head_row(row: re.Match) -> str:
-            position = -1
-
-            def mark(cell: re.Match) -> str:
-                nonlocal position
-                position += 1
+            cells = list(_CELL.finditer(row.group(0)))
+            marked = row.group(0)
+            for position, cell in reversed(list(zip(range(-len(cells), 0), cells))):
                 tag, attributes, content = cell.groups()
                 if tag == "th" and numeric_columns.get(position) and "class=" not in attributes:
-                    return f'<th class="num"{attributes}>{content}</th>'
-                return cell.group(0)
-
-            return _CELL.sub(mark, row.group(0))
+                    start, end = cell.span()
+                    marked = marked[:start] + f'<th class="num"{attributes}>{content}</th>' + marked[end:]
+            return marked
 
         head = _ROW.sub(mark_head_row, head)
     return head + rest
