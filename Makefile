@@ -37,6 +37,8 @@ $(STAMP): requirements.lock pyproject.toml
 	$(BIN)/python -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (lac-outcomes)"
 	# Strip notebook outputs on commit (they can hold data); only inside a git checkout.
 	if git rev-parse --git-dir >/dev/null 2>&1; then $(BIN)/nbstripout --install; fi
+	# Debian's chromium for the screenshot tests (as root, when missing; otherwise says what to install).
+	sh scripts/install_system_packages.sh
 	touch $(STAMP)
 
 clean-outputs:

@@ -93,9 +93,11 @@ def cmd_render(args) -> None:
 
 
 def cmd_index(args) -> None:
-    from lac_outcomes.report_index import write_index
+    from lac_outcomes.report_index import write_index, write_site
 
     write_index([Path(p) for p in args.meta], Path(args.out), title=args.title)
+    if args.site:
+        write_site(Path(args.out), [Path(p) for p in args.meta], Path(args.site))
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -148,6 +150,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("index", help="write reports/index.html from the reports' meta files")
     p.add_argument("--out", required=True)
     p.add_argument("--title", default="lac-outcomes reports")
+    p.add_argument("--site", help="also copy the index, reports and tables into this folder (snakemake --report)")
     p.add_argument("meta", nargs="+")
     p.set_defaults(func=cmd_index)
     return parser

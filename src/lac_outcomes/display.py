@@ -2,41 +2,166 @@
 
 Notebooks call :func:`show_table` and :func:`show_figure` instead of
 ``display(HTML(...))`` and ``plt.show()``, so every table carries its
-disclosure note (and, where a download folder is configured, a CSV of exactly
-what the HTML shows) and every image carries alt text.
+disclosure note and a CSV download of exactly what the HTML shows (once
+:func:`configure` names the download folder), and every image carries alt text.
+
+Tables follow the conventions of official statistics: integers as integers
+with thousands separators, p-values under 0.001 as ``<0.001``, and the
+Government Statistical Service symbols (``c``, ``z``, ``x``, ``low``)
+explained under any table that uses them.  :func:`format_count` and
+:func:`format_p` are there for notebooks that build text or tables themselves.
 """
 
 from __future__ import annotations
 
 import base64
 import io
+import math
+import numbers
 import re
 from html import escape
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
-from lac_outcomes.disclosure import SuppressedTable, table_html
+from lac_outcomes.disclosure import (
+    CONFIDENTIAL,
+    NOT_APPLICABLE,
+    ROUNDS_TO_ZERO,
+    SYMBOL_LEGEND,
+    UNAVAILABLE,
+    SuppressedTable,
+)
+
+GSS_SYMBOLS = {CONFIDENTIAL, NOT_APPLICABLE, UNAVAILABLE, ROUNDS_TO_ZERO}
+# Column names read as p-values in a plain table (statsmodels' summary frames among them).
+P_VALUE_COLUMNS = {"p", "p value", "p-value", "p_value", "pvalue", "p>|z|", "p>|t|", "pr(>|z|)", "p_values"}
+SMALLEST_P = 0.001
+MAX_DECIMALS = 3
+_THOUSANDS = re.compile(r"^-?\d{1,3}(,\d{3})+(\.\d+)?$")
 
 # Where downloadable CSVs go; set by the notebook from its parameters (None: no CSVs).
 _download_dir: Path | None = None
+_written: set[str] = set()
 
 
 def configure(download_dir: str | Path | None) -> None:
-    """Write a CSV of every table shown from now on to ``download_dir`` (None: don't)."""
+    """Write a CSV of every table shown from now on to ``download_dir`` (None: don't).
+
+    The report links each CSV as ``<report>/tables/<name>.csv``: the folder is
+    expected to be ``<folder>/<report>/tables`` with the report's HTML in
+    ``<folder>`` (as the renderer arranges).
+    """
     global _download_dir
     _download_dir = Path(download_dir) if download_dir else None
+    _written.clear()
 
 
 def _slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "_", text.lower()).strip("_")[:60] or "table"
 
 
-def show_table(table: SuppressedTable | pd.DataFrame, caption: str, *, name: str | None = None, index: bool = True) -> None:
+def _missing(value) -> bool:
+    return value is None or value is pd.NA or value is pd.NaT or (isinstance(value, float) and math.isnan(value))
+
+
+def format_count(value) -> str:
+    """A count as official statistics print it: ``4,386`` (never ``4386.0``); missing is ``x``.
+
+    Text (a GSS symbol already in place) is returned unchanged.
+    """
+    if _missing(value):
+        return UNAVAILABLE
+    if isinstance(value, str):
+        return value
+    return f"{int(round(float(value))):,}"
+
+
+def format_p(value) -> str:
+    """A p-value to three decimals, ``<0.001`` below that (never ``0.000`` or ``low``); missing is ``x``."""
+    if _missing(value):
+        return UNAVAILABLE
+    if isinstance(value, str):
+        return value
+    value = float(value)
+    if value < SMALLEST_P:
+        return f"<{SMALLEST_P}"
+    return f"{value:.3f}"
+
+
+def _decimals(values) -> int:
+    """Decimals a column of non-whole numbers needs (up to three): 1.5 and 2.25 both print with two."""
+    needed = 0
+    for v in values:
+        text = f"{round(abs(v), MAX_DECIMALS):.{MAX_DECIMALS}f}".rstrip("0")
+        needed = max(needed, len(text.split(".")[1]) if "." in text else 0)
+    return needed
+
+
+def _format_decimal(value, places: int) -> str:
+    """A number to ``places`` decimals with separators; ``low`` where a non-zero value would print as zero."""
+    if _missing(value):
+        return UNAVAILABLE
+    value = float(value)
+    if value != 0 and round(abs(value), places) == 0:
+        return ROUNDS_TO_ZERO
+    return f"{value:,.{places}f}"
+
+
+def format_plain(table: pd.DataFrame) -> pd.DataFrame:
+    """A plain table as display strings: whole numbers as integers with separators, p-values as ``<0.001``.
+
+    Columns of text are left as they are; missing numbers become ``x``, and a
+    non-zero number that would print as zero becomes ``low``.
+    """
+    shown = table.astype(object).copy()
+    for column in table.columns:
+        values = table[column]
+        if str(column).strip().lower() in P_VALUE_COLUMNS:
+            shown[column] = [format_p(v) for v in values]
+            continue
+        if values.dtype == bool or not all(isinstance(v, numbers.Number) or _missing(v) for v in values):
+            continue
+        present = [float(v) for v in values if not _missing(v)]
+        if all(float(v).is_integer() for v in present):
+            shown[column] = [format_count(v) for v in values]
+        else:
+            places = _decimals(present)
+            shown[column] = [_format_decimal(v, places) for v in values]
+    return shown
+
+
+def _symbols_used(shown: pd.DataFrame) -> bool:
+    return bool(np.isin(shown.astype(str).to_numpy(), list(GSS_SYMBOLS)).any())
+
+
+def _csv_frame(shown: pd.DataFrame) -> pd.DataFrame:
+    """What the CSV holds: the displayed values, numbers without thousands separators (as a spreadsheet reads them)."""
+    return shown.map(lambda v: v.replace(",", "") if isinstance(v, str) and _THOUSANDS.match(v) else v)
+
+
+def _write_csv(shown: pd.DataFrame, name: str, index: bool) -> str:
+    """Write the CSV; return the link to it, relative to the report's HTML."""
+    stem = _slug(name)
+    candidate, n = stem, 2
+    while candidate in _written:  # two tables with one caption: two files
+        candidate, n = f"{stem}_{n}", n + 1
+    _written.add(candidate)
+    _download_dir.mkdir(parents=True, exist_ok=True)
+    _csv_frame(shown).to_csv(_download_dir / f"{candidate}.csv", index=index)
+    return f"{_download_dir.parent.name}/{_download_dir.name}/{candidate}.csv"
+
+
+def show_table(
+    table: SuppressedTable | pd.DataFrame, caption: str, *, name: str | None = None, index: bool = True
+) -> None:
     """Show a table with its caption; a :class:`SuppressedTable` keeps its disclosure note.
 
     A plain DataFrame is for tables with no counts of children (model
-    coefficients, rule lists); it is escaped like every other table.
+    coefficients, rule lists); it is formatted by :func:`format_plain` and
+    escaped like every other table.  With a download folder configured the
+    table is also written as a CSV and linked under the table.
     """
     from IPython.display import HTML, display
 
@@ -44,13 +169,18 @@ def show_table(table: SuppressedTable | pd.DataFrame, caption: str, *, name: str
         html = table.to_html(caption)
         shown = table.display
     else:
+        shown = format_plain(table)
         cap = f"<p class='table-caption'><strong>{escape(caption)}</strong></p>" if caption else ""
-        html = cap + table.to_html(classes=["plain-table"], border=0, escape=True, index=index)
-        shown = table
-    display(HTML(html))
+        html = cap + shown.to_html(classes=["plain-table"], border=0, escape=True, index=index)
+        if _symbols_used(shown):
+            html += f"<p class='table-note'><small>{escape(SYMBOL_LEGEND)}.</small></p>"
     if _download_dir is not None:
-        _download_dir.mkdir(parents=True, exist_ok=True)
-        shown.to_csv(_download_dir / f"{_slug(name or caption)}.csv", index=index)
+        href = _write_csv(shown, name or caption, index)
+        html += (
+            f"<p class='table-download'><a href=\"{escape(href, quote=True)}\" download>"
+            f"Download this table (CSV)</a></p>"
+        )
+    display(HTML(html))
 
 
 def show_figure(fig, alt: str) -> None:

@@ -1,18 +1,23 @@
 """Execute a parameterised notebook and render it as a self-contained HTML report.
 
 One process does both: papermill's Python API runs the notebook, nbconvert's
-``HTMLExporter`` renders it with code hidden and figures embedded, and the
-provenance block is added.  Running the two CLIs back to back costs a second
-interpreter start and a second round of imports per report.
+``HTMLExporter`` (``basic`` template: cells only) renders it with code hidden
+and figures embedded, and templates/report.html.j2 puts the page around it:
+the data-status banner, the key points (the output of the cell tagged
+``key-points``, moved to the top), a table of contents, a link back to the
+index, the body and the provenance.  The page loads nothing from anywhere: no
+scripts, fonts or stylesheets other than its own inline CSS.  Running the two
+CLIs back to back would cost a second interpreter start and round of imports.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from html import escape, unescape
+from html.parser import HTMLParser
 from pathlib import Path
 
 import nbformat
@@ -23,20 +28,14 @@ from lac_outcomes.io import atomic_path, write_json, write_text
 log = logging.getLogger(__name__)
 
 SUMMARY_TAG = "summary"
+KEY_POINTS_TAG = "key-points"
 KERNEL_NAME = "python3"
 KERNEL_START_ATTEMPTS = 3
-
-REPORT_CSS = """
-<style>
-body { max-width: 70rem; margin: auto; }
-table.sdc-table, table.provenance-table { border-collapse: collapse; margin: 0.5rem 0 1rem; font-size: 0.9rem; }
-table.sdc-table th, table.sdc-table td, table.provenance-table th, table.provenance-table td
-  { border-bottom: 1px solid #ddd; padding: 0.2rem 0.6rem; text-align: right; }
-table.provenance-table th { text-align: left; }
-.sdc-note { color: #555; }
-section.provenance { margin-top: 3rem; border-top: 2px solid #333; }
-</style>
-"""
+# nbconvert's placeholder when an image output carries no description.
+PLACEHOLDER_ALT = "No description has been provided for this image"
+INDEX_PAGE = "index.html"
+# Width of the figure each report shows on the index (twice the CSS width: sharp on high-density screens).
+THUMBNAIL_WIDTH = 520
 
 
 class NotebookFailed(Exception):
@@ -48,6 +47,7 @@ class Rendered:
     title: str
     summary: str
     html_path: Path
+    key_points: list[str] = field(default_factory=list)
 
 
 def execute(notebook: Path, executed: Path, parameters: dict) -> nbformat.NotebookNode:
@@ -133,13 +133,218 @@ def _drop_stderr(nb: nbformat.NotebookNode) -> None:
         cell["outputs"] = kept
 
 
-def to_html(nb: nbformat.NotebookNode, title: str, provenance_html: str) -> str:
+def take_tagged(nb: nbformat.NotebookNode, tag: str) -> list:
+    """Remove and return the cells tagged ``tag`` (the renderer shows them elsewhere)."""
+    taken = [cell for cell in nb.cells if tag in cell.get("metadata", {}).get("tags", [])]
+    nb.cells = [cell for cell in nb.cells if cell not in taken]
+    return taken
+
+
+def cells_html(nb: nbformat.NotebookNode) -> str:
+    """The cells as an HTML fragment: nbconvert's ``basic`` template, code and prompts hidden.
+
+    ``basic`` writes only the cells: no require.js or MathJax from a CDN and no
+    JupyterLab stylesheet; the page around them is ours (templates/report.html.j2).
+    """
     from nbconvert import HTMLExporter
 
-    exporter = HTMLExporter(template_name="lab", exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True)
-    nb.metadata["title"] = title
+    exporter = HTMLExporter(
+        template_name="basic", exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True
+    )
     body, _ = exporter.from_notebook_node(nb)
-    return body.replace("</head>", REPORT_CSS + "</head>", 1).replace("</body>", provenance_html + "</body>", 1)
+    return body
+
+
+_H1 = re.compile(r"<h1\b[^>]*>.*?</h1>", flags=re.DOTALL)
+_TABLE = re.compile(r"<table\b.*?</table>", flags=re.DOTALL)
+_IMG = re.compile(r"<img\b[^>]*>", flags=re.DOTALL)
+_ALT = re.compile(r"""\salt=(["'])(.*?)\1""", flags=re.DOTALL)
+
+
+def drop_first_h1(body: str) -> str:
+    """The page's one H1 is the report's own title; the notebook's heading would repeat (or contradict) it."""
+    return _H1.sub("", body, count=1)
+
+
+def wrap_tables(body: str) -> str:
+    """Each table in a box that scrolls sideways on a narrow screen instead of widening the page."""
+    return _TABLE.sub(lambda m: f'<div class="table-scroll">{align_numbers(m.group(0))}</div>', body)
+
+
+_ROW = re.compile(r"<tr\b[^>]*>.*?</tr>", flags=re.DOTALL)
+_CELL = re.compile(r"<(td|th)\b([^>]*)>(.*?)</\1>", flags=re.DOTALL)
+# A number as tables print it (4,386  -0.52  22.6%  <0.001  (1.01 to 1.16)) or a GSS symbol.
+_NUMBER = re.compile(r"^\s*(?:[<>]?-?[\d,]*\.?\d+%?(?:\s*\(.*\))?|c|z|x|low|\[[cxz]\])\s*$")
+
+
+def align_numbers(table: str) -> str:
+    """Numbers right-aligned, text left: cells holding a number (or a GSS symbol) get class ``num``,
+    and so do the headers of columns that hold nothing else.
+
+    Columns are matched from the right-hand end of each row, so row labels that
+    span rows (a pandas MultiIndex) do not shift them; headers that span columns
+    are left as they are.
+    """
+    head, _, rest = table.partition("<tbody")
+    if not rest:
+        head, rest = "", table
+    else:
+        rest = "<tbody" + rest
+    numeric_columns: dict[int, bool] = {}  # by position from the right: -1 is the last column
+
+    def mark_body_row(row: re.Match) -> str:
+        cells = list(_CELL.finditer(row.group(0)))
+        marked = row.group(0)
+        for position, cell in zip(range(-len(cells), 0), cells):
+            tag, attributes, content = cell.groups()
+            if tag != "td":
+                continue
+            is_number = bool(_NUMBER.match(unescape(re.sub(r"<[^>]+>", "", content))))
+            numeric_columns[position] = numeric_columns.get(position, True) and is_number
+        for cell in reversed(cells):  # from the end, so earlier offsets stay valid
+            tag, attributes, content = cell.groups()
+            if tag == "td" and "class=" not in attributes and _NUMBER.match(unescape(re.sub(r"<[^>]+>", "", content))):
+                start, end = cell.span()
+                marked = marked[:start] + f'<td class="num"{attributes}>{content}</td>' + marked[end:]
+        return marked
+
+    rest = _ROW.sub(mark_body_row, rest)
+    if head and "colspan" not in head:
+
+        def mark_head_row(row: re.Match) -> str:
+            cells = list(_CELL.finditer(row.group(0)))
+            marked = row.group(0)
+            for position, cell in reversed(list(zip(range(-len(cells), 0), cells))):
+                tag, attributes, content = cell.groups()
+                if tag == "th" and numeric_columns.get(position) and "class=" not in attributes:
+                    start, end = cell.span()
+                    marked = marked[:start] + f'<th class="num"{attributes}>{content}</th>' + marked[end:]
+            return marked
+
+        head = _ROW.sub(mark_head_row, head)
+    return head + rest
+
+
+class _Outline(HTMLParser):
+    """Headings (level, id, text) and images (position, section heading) of an HTML fragment."""
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.headings: list[dict] = []
+        self.list_items: list[str] = []
+        self.paragraphs: list[str] = []
+        self._heading: dict | None = None
+        self._text: list[str] | None = None
+        self._anchor = False
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag in ("h2", "h3"):
+            self._heading = {"level": int(tag[1]), "id": attrs.get("id") or "", "text": ""}
+        elif tag == "a" and "anchor-link" in (attrs.get("class") or ""):
+            self._anchor = True
+        elif tag in ("li", "p") and self._text is None:
+            self._text = []
+
+    def handle_endtag(self, tag):
+        if tag in ("h2", "h3") and self._heading is not None:
+            self._heading["text"] = " ".join(self._heading["text"].split())
+            self.headings.append(self._heading)
+            self._heading = None
+        elif tag == "a":
+            self._anchor = False
+        elif tag in ("li", "p") and self._text is not None:
+            text = " ".join("".join(self._text).split())
+            if text:
+                (self.list_items if tag == "li" else self.paragraphs).append(text)
+            self._text = None
+
+    def handle_data(self, data):
+        if self._heading is not None and not self._anchor:
+            self._heading["text"] += data
+        if self._text is not None:
+            self._text.append(data)
+
+
+def headings_of(body: str) -> list[dict]:
+    """H2 and H3 headings that carry an id, for the table of contents."""
+    outline = _Outline()
+    outline.feed(body)
+    return [h for h in outline.headings if h["id"] and h["text"]]
+
+
+def key_points_text(fragment: str) -> list[str]:
+    """The key points as plain lines (bullets, or else paragraphs), for the index."""
+    outline = _Outline()
+    outline.feed(fragment)
+    return outline.list_items or outline.paragraphs
+
+
+def add_missing_alt(body: str, report: str) -> str:
+    """Give every image alt text: an image without it gets one from the heading of its section.
+
+    show_figure writes alt text itself; this catches images shown any other way,
+    and says so in the log so the notebook can be fixed.
+    """
+    pieces, last = [], 0
+    for match in _IMG.finditer(body):
+        tag = match.group(0)
+        alt = _ALT.search(tag)
+        if alt and alt.group(2).strip() and alt.group(2) != PLACEHOLDER_ALT:
+            continue
+        section = headings_of(body[: match.start()])
+        caption = f"Figure: {section[-1]['text']}" if section else "Figure from the report"
+        new_alt = f' alt="{escape(caption, quote=True)}"'
+        fixed = _ALT.sub(new_alt, tag, count=1) if alt else tag.replace("<img", "<img" + new_alt, 1)
+        log.warning("%s: an image had no alt text; using %r (show it with display.show_figure(fig, alt=...))",
+                    report, caption)
+        pieces += [body[last : match.start()], fixed]
+        last = match.end()
+    return "".join(pieces) + body[last:]
+
+
+def first_figure(body: str) -> dict | None:
+    """The first embedded PNG of a report, scaled down for the index (src as a data URI, and its alt text)."""
+    for match in _IMG.finditer(body):
+        tag = match.group(0)
+        src = re.search(r"""\ssrc=(["'])data:image/png;base64,([A-Za-z0-9+/=\s]+)\1""", tag)
+        if src:
+            alt = _ALT.search(tag)
+            return {"src": thumbnail(src.group(2)), "alt": unescape(alt.group(2)) if alt else ""}
+    return None
+
+
+def thumbnail(png_base64: str, width: int = THUMBNAIL_WIDTH) -> str:
+    """A base64 PNG scaled down to ``width`` pixels (never up), as a data URI."""
+    import base64
+    import io
+
+    from PIL import Image
+
+    image = Image.open(io.BytesIO(base64.b64decode(png_base64)))
+    image.thumbnail((width, width * 4))
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG", optimize=True)
+    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
+
+
+def output_paths(parameters: dict, *, notebook: Path, executed: Path, html: Path) -> dict:
+    """Parameters with ``results_path`` and ``tables_dir`` set, relative to the notebook's folder.
+
+    The notebooks' own defaults point under ``.scratch/``; a rendered report's
+    results sit beside its executed notebook and its downloadable tables in
+    ``<report>/tables/`` beside its HTML, so the page's CSV links resolve.
+    """
+    cwd = notebook.resolve().parent
+    parameters = dict(parameters)
+    parameters.setdefault("results_path", os.path.relpath(executed.resolve().parent / "results.json", cwd))
+    parameters.setdefault("tables_dir", os.path.relpath(tables_dir_of(html).resolve(), cwd))
+    return parameters
+
+
+def tables_dir_of(html: Path) -> Path:
+    """Where a report's downloadable tables go: ``reports/<report>/tables/`` for ``reports/<report>.html``."""
+    return Path(html).with_suffix("") / "tables"
 
 
 def render(
@@ -154,16 +359,50 @@ def render(
     title: str | None = None,
 ) -> Rendered:
     """Execute ``notebook`` and write the HTML report and its index entry (``meta`` JSON)."""
-    nb = execute(Path(notebook), Path(executed), parameters)
-    title = title or title_of(nb, default=Path(notebook).stem.replace("_", " ").capitalize())
+    from lac_outcomes.report_index import data_status, environment, quality_summary, stylesheet
+
+    notebook, executed, html = Path(notebook), Path(executed), Path(html)
+    parameters = output_paths(parameters, notebook=notebook, executed=executed, html=html)
+    tables = tables_dir_of(html)
+    tables.mkdir(parents=True, exist_ok=True)  # there even when the notebook shows no table: a rule's output
+    for stale in tables.glob("*.csv"):  # a table the notebook no longer shows must not stay downloadable
+        stale.unlink()
+    nb = execute(notebook, executed, parameters)
+    title = title or title_of(nb, default=notebook.stem.replace("_", " ").capitalize())
     summary = summary_of(nb)
     _drop_stderr(nb)
     _stable_cell_ids(nb)
+    key_cells = take_tagged(nb, KEY_POINTS_TAG)
+    key_points_html = cells_html(nbformat.v4.new_notebook(cells=key_cells)) if key_cells else ""
+    body = add_missing_alt(wrap_tables(drop_first_h1(cells_html(nb))), report=html.name)
+    status = data_status(inputs, parameters)
+    for source in status["sources"]:
+        source["quality_summary"] = quality_summary(source["quality"]) if source["quality"] else None
     record = provenance.collect(inputs=inputs, parameters=parameters, config_sha256=config_sha256)
-    write_text(html, to_html(nb, title, provenance.to_html(record)))
-    write_json(meta, {"title": title, "summary": summary, "html": Path(html).name, "notebook": str(notebook)})
-    return Rendered(title=title, summary=summary, html_path=Path(html))
-
-
-def load_parameters(text: str) -> dict:
-    return json.loads(text) if text else {}
+    page = environment().get_template("report.html.j2").render(
+        title=title,
+        css=stylesheet(),
+        index_href=INDEX_PAGE,
+        status=status,
+        key_points_html=key_points_html,
+        headings=[*headings_of(body), {"level": 2, "id": "provenance", "text": "Provenance"}],
+        body=body,
+        provenance_html=provenance.to_html(record),
+    )
+    write_text(html, page)
+    key_points = key_points_text(key_points_html)
+    for source in status["sources"]:
+        source.pop("quality_summary")  # the index reads quality.json itself, as it is when the index is built
+    write_json(
+        meta,
+        {
+            "title": title,
+            "summary": summary,
+            "key_points": key_points,
+            "html": html.name,
+            "notebook": str(notebook),
+            "data_status": status,
+            "figure": first_figure(body),
+        },
+    )
+    return Rendered(title=title, summary=summary, html_path=html, key_points=key_points)

@@ -7,13 +7,16 @@ rule render_report:
         data=lambda w: report_data(w.report),
     output:
         executed="results/{report}/{report}.executed.ipynb",
-        results="results/{report}/results.json",
-        html=report(
-            "reports/{report}.html",
+        results=report(
+            "results/{report}/results.json",
             caption="../report/report.rst",
-            category="Reports",
+            category="Results",
+            subcategory="{report}",
         ),
+        # Pages are in snakemake --report through rule index's site, where their links work.
+        html="reports/{report}.html",
         meta="reports/{report}.meta.json",
+        tables=directory("reports/{report}/tables"),
     log:
         "logs/render_report/{report}.log",
     wildcard_constraints:
@@ -40,8 +43,16 @@ rule index:
     input:
         meta=expand("reports/{report}.meta.json", report=list(config["reports"])),
         html=expand("reports/{report}.html", report=list(config["reports"])),
+        tables=expand("reports/{report}/tables", report=list(config["reports"])),
     output:
-        report("reports/index.html", caption="../report/index.rst", category="Index"),
+        index="reports/index.html",
+        # The index, pages and tables in one folder: the links between them work inside the report zip.
+        site=report(
+            directory("results/report_site"),
+            htmlindex="index.html",
+            caption="../report/index.rst",
+            category="Reports",
+        ),
     log:
         "logs/index/index.log",
     conda:
@@ -51,4 +62,5 @@ rule index:
         mem_mb=500,
         runtime=5,
     shell:
-        "python workflow/scripts/lac_outcomes_cli.py --log {log} index --out {output} {input.meta}"
+        "python workflow/scripts/lac_outcomes_cli.py --log {log} index --out {output.index} "
+        "--site {output.site} {input.meta}"

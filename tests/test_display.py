@@ -1,0 +1,68 @@
+import math
+
+import pandas as pd
+import pytest
+
+from lac_outcomes import display
+from lac_outcomes.disclosure import DisclosurePolicy
+
+
+@pytest.fixture
+def shown(monkeypatch):
+    """What show_table hands to IPython, as HTML text."""
+    captured = []
+    monkeypatch.setattr("IPython.display.display", lambda obj: captured.append(obj.data))
+    yield captured
+    display.configure(None)
+
+
+@pytest.mark.parametrize(
+    ("value", "text"),
+    [(0.0004, "<0.001"), (0.001, "0.001"), (0.04999, "0.050"), (0.5, "0.500"), (math.nan, "x"), (None, "x")],
+)
+def test_format_p(value, text):
+    assert display.format_p(value) == text
+
+
+@pytest.mark.parametrize(
+    ("value", "text"), [(4386.0, "4,386"), (12, "12"), (1234567, "1,234,567"), (math.nan, "x"), ("c", "c")]
+)
+def test_format_count(value, text):
+    assert display.format_count(value) == text
+
+
+def test_plain_tables_print_integers_as_integers_and_small_p_values_as_under_0_001():
+    table = pd.DataFrame(
+        {"term": ["at home", "foster"], "pupils": [4386.0, 1200.0], "estimate": [-0.5, 1.25], "P>|z|": [0.00002, 0.31]}
+    )
+    table["share"] = [1234.5, 0.0002]
+    assert display.format_plain(table).to_dict("list") == {
+        "term": ["at home", "foster"],
+        "pupils": ["4,386", "1,200"],
+        "estimate": ["-0.50", "1.25"],
+        "P>|z|": ["<0.001", "0.310"],
+        "share": ["1,234.5", "low"],  # non-zero, but zero at the column's one decimal
+    }
+
+
+def test_show_table_writes_the_csv_beside_the_report_and_links_it(tmp_path, shown):
+    folder = tmp_path / "reports" / "home_supervision" / "tables"
+    display.configure(folder)
+    table = DisclosurePolicy(threshold=5).suppress(
+        pd.DataFrame({"authority": ["Fife", "Highland"], "children": [3, 1250]}), ["children"]
+    )
+    display.show_table(table, "Children by authority")
+    display.show_table(pd.DataFrame({"rule": ["a"], "rows": [float("nan")]}), "Children by authority", index=False)
+    first = (folder / "children_by_authority.csv").read_text().splitlines()
+    assert first == [",authority,children", "0,Fife,c", "1,Highland,1250"]  # as shown; no separator inside numbers
+    assert (folder / "children_by_authority_2.csv").read_text().splitlines() == ["rule,rows", "a,x"]
+    assert 'href="home_supervision/tables/children_by_authority.csv"' in shown[0]
+    assert "c = confidential" in shown[0]
+    assert "x = unavailable" in shown[1]  # a GSS symbol in a plain table is explained under it
+
+
+def test_without_a_download_folder_no_csv_and_no_link(tmp_path, shown, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    display.configure(None)
+    display.show_table(pd.DataFrame({"a": [1]}), "A table")
+    assert "Download" not in shown[0] and not list(tmp_path.rglob("*.csv"))
