@@ -156,12 +156,12 @@ class Checked:
     warned: dict[str, int] = field(default_factory=dict)
 
 
-def _date_format(values: pd.Series, present: pd.Series) -> tuple[str, pd.Series]:
+def _date_format(values: pd.Series, present: pd.Series, documented: str) -> tuple[str, pd.Series]:
     """The format most of a column's dates are in, and the values with any time of day removed."""
     dates = values.str.replace(_TIME_SUFFIX, "", regex=True)
     counts = {label: int((present & dates.str.match(pattern)).sum()) for label, pattern in _DATE_PATTERNS.items()}
-    best = max(counts, key=lambda label: counts[label])  # ties keep the first (the documented) format
-    return best, dates
+    best = max(counts, key=lambda label: counts[label])
+    return (documented if counts[documented] >= counts[best] else best), dates  # a tie keeps the documented format
 
 
 def check_columns(
@@ -197,10 +197,13 @@ def check_columns(
             if adjacent.any():
                 values = values.where(~adjacent, upper)
                 warned[f"{name}: {RULE_ADJACENT_CODE}"] = int(adjacent.sum())
-            rules.append(RowRule(RULE_CODE, name, lambda f, bad=present & values.isna(): bad, action))
-            typed[name] = values.astype("str")
+            outside = present & values.isna()
+            rules.append(RowRule(RULE_CODE, name, lambda f, bad=outside: bad, action))
+            # A value outside the list stays (upper-cased) until the rule blanks its cell or drops its row,
+            # so rules across columns still see that a value was given.
+            typed[name] = values.where(~outside, upper).astype("str")
         elif column.kind == "date":
-            label, dates = _date_format(raw, present)
+            label, dates = _date_format(raw, present, documented_date)
             parsed = pd.to_datetime(dates.where(present), format=DATE_FORMATS[label], errors="coerce")
             failed = present & parsed.isna()
             if label != documented_date:
