@@ -29,11 +29,11 @@ def cleaned(small_synthetic, tmp_path_factory):
 def test_quality_record_has_the_scottish_shape_and_every_row_is_accounted_for(cleaned):
     _, _, out, result = cleaned
     quality = json.loads((out / "quality.json").read_text())
-    assert set(quality) == {"tables", "warnings"}
-    assert quality["warnings"] == []
+    assert set(quality) == {"tables", "warnings", "flagged", "by_la_year"}
+    assert quality["warnings"] == [] and quality["flagged"] == []
     for name, record in quality["tables"].items():
-        assert set(record) == {"file", "rows_in", "rows_kept", "rows_quarantined", "by_rule"}
-        assert record["rows_in"] == record["rows_kept"] + record["rows_quarantined"]
+        assert set(record) == {"file", "rows_in", "rows_kept", "rows_dropped", "rows_quarantined", "cells_blanked", "by_rule"}
+        assert record["rows_in"] == record["rows_kept"] + record["rows_dropped"]
         assert len(pd.read_parquet(out / f"{name}.parquet")) == record["rows_kept"]
     quarantine = pd.read_parquet(out / "quarantine.parquet")
     assert list(quarantine.columns)[: len(QUARANTINE_COLUMNS)] == QUARANTINE_COLUMNS
@@ -93,18 +93,20 @@ def test_a_bad_row_is_quarantined_and_counted(small_synthetic, tmp_path):
     episodes.write_text("\n".join(lines) + "\n")
     result = clean.clean(copy, years=[year])
     record = result.counts["Episodes"]
-    assert record["rows_quarantined"] == 1 and record["rows_in"] == record["rows_kept"] + 1
+    # a code outside the list is blanked, the episode kept (quarantine at the grain of the fault)
+    assert record["cells_blanked"] == 1 and record["rows_dropped"] == 0 and record["rows_in"] == record["rows_kept"]
     row = result.quarantine.iloc[0]
     assert (row["table"], row["column"], row["row"], row["LA"]) == ("Episodes", "PLACE", 2, episodes.parent.name)
     assert record["by_rule"] == {f"PLACE: {row['rule']}": 1}
 
 
-def test_a_missing_table_stops_the_command_with_one_clear_message(small_synthetic, tmp_path):
+def test_a_missing_required_table_stops_the_command_with_one_clear_message(small_synthetic, tmp_path):
     raw, years, _ = small_synthetic
     copy = tmp_path / "raw"
     shutil.copytree(raw, copy)
     year = years[-1]
-    reviews = next(p for p in sorted(copy.rglob("*.csv")) if str(year) in p.name and "review" in p.name.lower())
+    # only Header and Episodes are required (another absent table lets the run go on)
+    reviews = next(p for p in sorted(copy.rglob("*.csv")) if str(year) in p.name and "episode" in p.name.lower())
     reviews.unlink()
     done = subprocess.run(
         [sys.executable, "-m", "lac_outcomes", "clean-england", "--raw-dir", str(copy), "--out-dir", str(tmp_path / "out"), "--years", str(year)],
@@ -113,5 +115,5 @@ def test_a_missing_table_stops_the_command_with_one_clear_message(small_syntheti
     )
     assert done.returncode == 1
     assert "Traceback" not in done.stderr
-    assert "no Reviews file for collection year" in done.stderr and reviews.parent.name in done.stderr
+    assert "no Episodes file for collection year" in done.stderr and reviews.parent.name in done.stderr
     assert not (tmp_path / "out").exists()
