@@ -288,3 +288,15 @@ def test_file_names_and_header_identify_tables(tmp_path):
     assert table_from_file_name("2019-placedadoption.csv") == "PlacedAdoption"
     assert table_from_file_name("oc3_2019.csv") == "OC3"
     assert table_from_file_name("export_2019.csv") is None
+
+
+def test_ssda903_layout_document_matches_the_code():
+    from pathlib import Path
+
+    from lac_outcomes.england.schema import to_markdown
+
+    document = Path(__file__).resolve().parents[2] / "docs" / "ssda903_layout.md"
+    assert document.read_text() == to_markdown(), "regenerate docs/ssda903_layout.md from schema.to_markdown()"
+    # the policy is stated per column: what identifies or dates a row drops it, anything else is blanked
+    assert "| `CHILD` | id |  | no | drop the row |  |" in document.read_text()
+    assert "| `REC` | code |" in document.read_text() and "| yes | blank the cell |" in document.read_text()

@@ -442,3 +442,56 @@ def _tables_for_schema(schema_year: int) -> dict[str, Table]:
         )
     return {t.name: t for t in tables}
 
+
+
+def to_markdown() -> str:
+    """The SSDA903 tables as this reader takes them, with the quarantine policy per column (docs/ssda903_layout.md)."""
+    latest = max(SCHEMA_YEARS)
+    lines = [
+        "# SSDA903 tables as the reader takes them",
+        "",
+        "Generated from `src/lac_outcomes/england/schema.py` (a test keeps the two in step).",
+        "",
+        "One CSV per table per local authority and collection year (a folder per LA; the table is",
+        "recognised from the file name or its header). A collection year runs 1 April to 31 March and is",
+        "named by the year it ends. Only **Header** and **Episodes** are required: another table that is",
+        "absent, or whose file is empty (0 bytes, newlines only, or a header only), lets the run go on;",
+        "the run says so once per LA and year and lists it as absent (`LA, YEAR, table`), so that the",
+        "indicators that need the table can show `x` there rather than 0.",
+        "",
+        "Exports as they come: dates `dd/mm/yyyy` as the DfE documents them, or `yyyy-mm-dd`, or SQL",
+        "date-times (`2019-05-01 00:00:00.000`), decided per column per file and said in the quality record;",
+        "`NULL`, `N/A`, `NA` and whitespace-only cells are blank; codes and child IDs compare",
+        "case-insensitively (written in upper case); extra columns are read past with a warning;",
+        "a trailing comma on every line, or on the data rows only, is read past and said.",
+        "",
+        "**Quarantine policy.** A bad value in a column that identifies or dates the row drops the row",
+        "(*drop the row*); a bad value anywhere else blanks that cell and keeps the row (*blank the cell*).",
+        "Either way the quarantine log names LA, year, table, file, row, column, rule and action.",
+        "Rows in = rows kept + rows dropped; blanked cells are counted in `quality.json`. A code valid",
+        "only in the adjacent specification year (e.g. REC E45-E48 or REASON_PLACE_CHANGE CUSTOD one year",
+        "early) is kept, with a warning counted per rule. Episodes: REC on an open episode (no DEC) is",
+        "blanked and the episode kept open; a closed episode with no REC is kept and counted; DEC drops",
+        "rather than blanks because a blanked end would reopen a closed episode. A file that loses",
+        "every row stops the run with the likely cause; an LA-year whose Header or Episodes lose more than",
+        "`quarantine.flag_share` of their rows is flagged.",
+        "",
+        f"Columns and code lists as specified for the latest specification year here ({latest});",
+        "specification changes: " + "; ".join(
+            [
+                "2019: REC E45-E48 replace E43/E44, REASON_PLACE_CHANGE gains CUSTOD",
+                "2022: OC3 ACTIV F3/P3 split into F4/P4 and F5/P5",
+                "2024: the SocialWorker table (optional)",
+            ]
+        ) + ".",
+        "",
+    ]
+    from lac_outcomes.columns import policy_table
+
+    for name, table in tables_for_year(latest).items():
+        required = "required" if name in ("Header", "Episodes") else "optional"
+        lines += [f"## {name} ({required})", "", *policy_table(table), ""]
+        if table.date_order:
+            pairs = ", ".join(f"`{end}` not before `{start}`" for start, end in table.date_order)
+            lines += [f"Date order: {pairs}.", ""]
+    return "\n".join(lines).rstrip("\n") + "\n"
