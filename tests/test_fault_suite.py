@@ -110,16 +110,23 @@ def test_scotland_dates_of_birth_as_excel_resaves_them(tmp_path):
     raw = scottish(tmp_path, children=children)
     result = scotland_clean.clean(raw, years=YEARS)
     assert counts(result, "children") == (2, 2, 0, 0)
-    assert f"{raw / 'children.csv'}: column date_of_birth: dates read as dd/mm/yyyy (the layout documents yyyy-mm-dd)" in result.warnings
+    assert (
+        f"{raw / 'children.csv'}: column date_of_birth: dates read as dd/mm/yyyy (the layout documents yyyy-mm-dd)"
+        in result.warnings
+    )
     assert result.tables["children"]["date_of_birth"].dt.year.tolist() == [2008, 2012]
 
 
 def test_scotland_sql_datetimes(tmp_path):
-    episodes = [[r[0], r[1] + " 00:00:00.000", (r[2] + " 00:00:00.000") if r[2] else "", *r[3:]] for r in GOOD["episodes"]]
+    episodes = [
+        [r[0], r[1] + " 00:00:00.000", (r[2] + " 00:00:00.000") if r[2] else "", *r[3:]] for r in GOOD["episodes"]
+    ]
     raw = scottish(tmp_path, episodes=episodes)
     result = scotland_clean.clean(raw, years=YEARS)
     assert counts(result, "episodes") == (3, 3, 0, 0)
-    assert f"{raw / 'episodes.csv'}: column episode_start: date-times found; the time of day is ignored" in result.warnings
+    assert (
+        f"{raw / 'episodes.csv'}: column episode_start: date-times found; the time of day is ignored" in result.warnings
+    )
 
 
 def test_scotland_a_fifth_of_dates_in_the_other_format_are_named(tmp_path):
@@ -145,7 +152,10 @@ def test_scotland_date_of_birth_in_the_future(tmp_path):
 
 
 def test_scotland_every_episode_in_the_other_year_convention_stops(tmp_path):
-    episodes = [["C001", "2021-09-01", "", "cso_home", "at_home_with_parents", ""], ["C002", "2021-10-01", "", "cso_home", "la_home", ""]]
+    episodes = [
+        ["C001", "2021-09-01", "", "cso_home", "at_home_with_parents", ""],
+        ["C002", "2021-10-01", "", "cso_home", "la_home", ""],
+    ]
     raw = scottish(tmp_path, episodes=episodes)
     expect_stop(
         lambda: scotland_clean.clean(raw, years=YEARS),
@@ -195,7 +205,10 @@ def test_scotland_lower_case_codes(tmp_path):
 
 def test_scotland_trailing_comma_on_each_data_row(tmp_path):
     raw = scottish(tmp_path)
-    rewrite(raw / "children.csv", lambda t: "\n".join([t.splitlines()[0], *(line + "," for line in t.splitlines()[1:])]) + "\n")
+    rewrite(
+        raw / "children.csv",
+        lambda t: "\n".join([t.splitlines()[0], *(line + "," for line in t.splitlines()[1:])]) + "\n",
+    )
     result = scotland_clean.clean(raw, years=YEARS)
     assert counts(result, "children") == (2, 2, 0, 0)
     assert (
@@ -215,7 +228,10 @@ def test_scotland_trailing_comma_on_every_line(tmp_path):
 
 def test_scotland_shifted_delimiter_stops_with_the_cause(tmp_path):
     raw = scottish(tmp_path)
-    rewrite(raw / "leavers.csv", lambda t: "\n".join([t.splitlines()[0], *(line.replace(",", ",,", 1) for line in t.splitlines()[1:])]) + "\n")
+    rewrite(
+        raw / "leavers.csv",
+        lambda t: "\n".join([t.splitlines()[0], *(line.replace(",", ",,", 1) for line in t.splitlines()[1:])]) + "\n",
+    )
     rewrite(raw / "leavers.csv", lambda t: t.replace(",,", ",x,"))
     expect_stop(
         lambda: scotland_clean.clean(raw, years=YEARS),
@@ -283,8 +299,14 @@ def test_scotland_a_table_losing_more_than_the_share_is_flagged(tmp_path):
     raw = scottish(tmp_path, episodes=episodes)
     result = scotland_clean.clean(raw, years=YEARS, flag_share=0.2)
     assert result.flagged == [
-        {"table": "episodes", "file": str(raw / "episodes.csv"), "rows_in": 4, "rows_dropped": 1, "share": 0.25,
-         "message": f"{raw / 'episodes.csv'}: 1 of 4 rows dropped (25.0%, more than 20%)"}
+        {
+            "table": "episodes",
+            "file": str(raw / "episodes.csv"),
+            "rows_in": 4,
+            "rows_dropped": 1,
+            "share": 0.25,
+            "message": f"{raw / 'episodes.csv'}: 1 of 4 rows dropped (25.0%, more than 20%)",
+        }
     ]
     assert scotland_clean.clean(raw, years=YEARS, flag_share=0.3).flagged == []
 
@@ -300,8 +322,13 @@ def test_scotland_quality_record_counts_blanked_cells(tmp_path):
     quality = json.loads((tmp_path / "out" / "quality.json").read_text())
     assert set(quality) == {"tables", "warnings", "flagged"}
     assert quality["tables"]["children"] == {
-        "file": str(raw / "children.csv"), "rows_in": 2, "rows_kept": 2, "rows_dropped": 0, "rows_quarantined": 0,
-        "cells_blanked": 1, "by_rule": {"sex: code not in the code list": 1},
+        "file": str(raw / "children.csv"),
+        "rows_in": 2,
+        "rows_kept": 2,
+        "rows_dropped": 0,
+        "rows_quarantined": 0,
+        "cells_blanked": 1,
+        "by_rule": {"sex: code not in the code list": 1},
     }
 
 
@@ -309,22 +336,51 @@ def test_scotland_quality_record_counts_blanked_cells(tmp_path):
 
 
 def test_scotland_dataset_folder_missing(tmp_path, capsys):
-    rc, line = run_cli(capsys, "clean-scotland", "--raw-dir", str(tmp_path / "nowhere"), "--out-dir", str(tmp_path / "out"),
-                       "--years", "2019-2020")
-    assert (rc, line) == (1, f"lac-outcomes clean-scotland: ERROR: file {tmp_path / 'nowhere' / 'children.csv'}: file not found")
+    rc, line = run_cli(
+        capsys,
+        "clean-scotland",
+        "--raw-dir",
+        str(tmp_path / "nowhere"),
+        "--out-dir",
+        str(tmp_path / "out"),
+        "--years",
+        "2019-2020",
+    )
+    assert (rc, line) == (
+        1,
+        f"lac-outcomes clean-scotland: ERROR: file {tmp_path / 'nowhere' / 'children.csv'}: file not found",
+    )
 
 
 def test_years_first_after_last(tmp_path, capsys):
     raw = scottish(tmp_path)
-    rc, line = run_cli(capsys, "clean-scotland", "--raw-dir", str(raw), "--out-dir", str(tmp_path / "out"), "--years", "2020-2019")
-    assert (rc, line) == (1, "lac-outcomes clean-scotland: ERROR: years: the first year 2020 is after the last year 2019")
+    rc, line = run_cli(
+        capsys, "clean-scotland", "--raw-dir", str(raw), "--out-dir", str(tmp_path / "out"), "--years", "2020-2019"
+    )
+    assert (rc, line) == (
+        1,
+        "lac-outcomes clean-scotland: ERROR: years: the first year 2020 is after the last year 2019",
+    )
 
 
 def test_unknown_local_authority_code(tmp_path, capsys):
-    rc, line = run_cli(capsys, "simulate-scotland", "--out-dir", str(tmp_path), "--seed", "1", "--years", "2019-2020",
-                       "--local-authorities", "S12000049,S12000099", "--published", "unused.csv")
+    rc, line = run_cli(
+        capsys,
+        "simulate-scotland",
+        "--out-dir",
+        str(tmp_path),
+        "--seed",
+        "1",
+        "--years",
+        "2019-2020",
+        "--local-authorities",
+        "S12000049,S12000099",
+        "--published",
+        "unused.csv",
+    )
     assert (rc, line) == (
-        1, "lac-outcomes simulate-scotland: ERROR: scotland.synthetic.local_authorities: unknown local authority code(s) S12000099"
+        1,
+        "lac-outcomes simulate-scotland: ERROR: scotland.synthetic.local_authorities: unknown local authority code(s) S12000099",
     )
 
 
@@ -339,9 +395,12 @@ def test_full_disk(tmp_path, capsys, monkeypatch):
     monkeypatch.setattr(io, "write_parquet", no_space)
     (tmp_path / "raw").mkdir()
     raw = scottish(tmp_path / "raw")
-    rc, line = run_cli(capsys, "clean-scotland", "--raw-dir", str(raw), "--out-dir", str(tmp_path / "out"), "--years", "2019-2020")
+    rc, line = run_cli(
+        capsys, "clean-scotland", "--raw-dir", str(raw), "--out-dir", str(tmp_path / "out"), "--years", "2019-2020"
+    )
     assert (rc, line) == (
-        1, f"lac-outcomes clean-scotland: ERROR: could not read or write {tmp_path / 'out' / 'children.parquet'}: No space left on device"
+        1,
+        f"lac-outcomes clean-scotland: ERROR: could not read or write {tmp_path / 'out' / 'children.parquet'}: No space left on device",
     )
 
 
@@ -396,7 +455,10 @@ def test_england_reason_ceased_on_every_open_episode(tmp_path):
 
 @pytest.mark.parametrize("column, code", [("REC", "E46"), ("REASON_PLACE_CHANGE", "CUSTOD")])
 def test_england_code_of_the_next_specification_is_kept_with_a_warning(tmp_path, column, code):
-    rows = {"Header": [header("C", "01/01/2010")], "Episodes": [episode("C", "01/05/2017", "S", "U4", "01/06/2017", "E4A")]}
+    rows = {
+        "Header": [header("C", "01/01/2010")],
+        "Episodes": [episode("C", "01/05/2017", "S", "U4", "01/06/2017", "E4A")],
+    }
     rows["Episodes"][0][column] = code
     english(tmp_path, rows, year=2018)
     result = read_english(tmp_path, year=2018)
@@ -464,7 +526,9 @@ def test_england_episodes_in_iso_dates(tmp_path):
         "column DECOM: dates read as yyyy-mm-dd (the layout documents dd/mm/yyyy)",
         "column DEC: dates read as yyyy-mm-dd (the layout documents dd/mm/yyyy)",
     ]
-    assert result.warnings.loc[result.warnings["check"] == "reading", "file"].unique().tolist() == [str(paths["Episodes"])]
+    assert result.warnings.loc[result.warnings["check"] == "reading", "file"].unique().tolist() == [
+        str(paths["Episodes"])
+    ]
 
 
 def test_england_sql_datetimes_in_header(tmp_path):
@@ -483,10 +547,14 @@ def test_england_sql_datetimes_in_header(tmp_path):
 
 def test_england_trailing_comma_on_every_data_row(tmp_path):
     paths = english(tmp_path)
-    rewrite(paths["Episodes"], lambda t: "\n".join([t.splitlines()[0], *(line + "," for line in t.splitlines()[1:])]) + "\n")
+    rewrite(
+        paths["Episodes"], lambda t: "\n".join([t.splitlines()[0], *(line + "," for line in t.splitlines()[1:])]) + "\n"
+    )
     result = read_english(tmp_path)
     assert english_counts(result, "Episodes") == (4, 4, 0, 0)
-    assert said(result, "reading") == ["a trailing comma ends 4 data row(s) (not the header); the empty last field is not read"]
+    assert said(result, "reading") == [
+        "a trailing comma ends 4 data row(s) (not the header); the empty last field is not read"
+    ]
 
 
 def test_england_trailing_comma_on_every_line(tmp_path):
@@ -494,7 +562,9 @@ def test_england_trailing_comma_on_every_line(tmp_path):
     rewrite(paths["Header"], lambda t: "\n".join(line + "," for line in t.splitlines()) + "\n")
     result = read_english(tmp_path)
     assert english_counts(result, "Header") == (3, 3, 0, 0)
-    assert said(result, "reading") == ["a trailing comma ends every line, the header included; the empty last column is not read"]
+    assert said(result, "reading") == [
+        "a trailing comma ends every line, the header included; the empty last column is not read"
+    ]
     assert said(result, "extra columns") == []
 
 
@@ -534,7 +604,10 @@ def test_england_child_ids_in_another_case(tmp_path):
 
 def test_england_shifted_delimiter_stops_with_the_cause(tmp_path):
     paths = english(tmp_path)
-    rewrite(paths["Episodes"], lambda t: "\n".join([t.splitlines()[0], *("x," + line for line in t.splitlines()[1:])]) + "\n")
+    rewrite(
+        paths["Episodes"],
+        lambda t: "\n".join([t.splitlines()[0], *("x," + line for line in t.splitlines()[1:])]) + "\n",
+    )
     expect_stop(
         lambda: read_english(tmp_path),
         f"file {paths['Episodes']}: every one of its 4 rows was dropped ((whole row): field count differs from header, 4 rows); "
@@ -563,8 +636,16 @@ def test_england_episodes_losing_more_than_the_share_are_flagged(tmp_path):
     paths = english(tmp_path, rows)
     result = read_returns([Source(LA, YEAR, tmp_path / LA)], flag_share=0.02)
     assert result.flagged == [
-        {"LA": LA, "YEAR": YEAR, "table": "Episodes", "file": str(paths["Episodes"]), "rows_in": 4, "rows_dropped": 1,
-         "share": 0.25, "message": f"{LA} {YEAR} Episodes: 1 of 4 rows dropped (25.0%, more than 2%)"}
+        {
+            "LA": LA,
+            "YEAR": YEAR,
+            "table": "Episodes",
+            "file": str(paths["Episodes"]),
+            "rows_in": 4,
+            "rows_dropped": 1,
+            "share": 0.25,
+            "message": f"{LA} {YEAR} Episodes: 1 of 4 rows dropped (25.0%, more than 2%)",
+        }
     ]
 
 
@@ -579,24 +660,48 @@ def test_england_quality_per_la_year_and_flagged_in_quality_json(tmp_path):
     quality = json.loads((tmp_path / "out" / "quality.json").read_text())
     assert quality["flagged"] == []
     episodes = quality["tables"]["Episodes"]
-    assert (episodes["rows_in"], episodes["rows_kept"], episodes["rows_dropped"], episodes["cells_blanked"]) == (4, 3, 1, 1)
+    assert (episodes["rows_in"], episodes["rows_kept"], episodes["rows_dropped"], episodes["cells_blanked"]) == (
+        4,
+        3,
+        1,
+        1,
+    )
     per_year = [r for r in quality["by_la_year"] if r["table"] == "Episodes"]
-    assert [(r["LA"], r["YEAR"], r["rows_in"], r["rows_kept"], r["rows_dropped"], r["cells_blanked"]) for r in per_year] == [
-        (LA, YEAR, 4, 3, 1, 1)
-    ]
+    assert [
+        (r["LA"], r["YEAR"], r["rows_in"], r["rows_kept"], r["rows_dropped"], r["cells_blanked"]) for r in per_year
+    ] == [(LA, YEAR, 4, 3, 1, 1)]
 
 
 def test_england_years_first_after_last(tmp_path, capsys):
     english(tmp_path / "raw")
-    rc, line = run_cli(capsys, "clean-england", "--raw-dir", str(tmp_path / "raw"), "--out-dir", str(tmp_path / "out"),
-                       "--years", "2024-2015")
-    assert (rc, line) == (1, "lac-outcomes clean-england: ERROR: years: the first year 2024 is after the last year 2015")
+    rc, line = run_cli(
+        capsys,
+        "clean-england",
+        "--raw-dir",
+        str(tmp_path / "raw"),
+        "--out-dir",
+        str(tmp_path / "out"),
+        "--years",
+        "2024-2015",
+    )
+    assert (rc, line) == (
+        1,
+        "lac-outcomes clean-england: ERROR: years: the first year 2024 is after the last year 2015",
+    )
 
 
 def test_england_command_with_absent_tables_runs_and_writes(tmp_path, capsys):
     paths = english(tmp_path / "raw")
     paths["AD1"].write_bytes(b"\n")
     paths["Missing"].unlink()
-    rc, _ = run_cli(capsys, "clean-england", "--raw-dir", str(tmp_path / "raw"), "--out-dir", str(tmp_path / "out"),
-                    "--years", str(YEAR))
+    rc, _ = run_cli(
+        capsys,
+        "clean-england",
+        "--raw-dir",
+        str(tmp_path / "raw"),
+        "--out-dir",
+        str(tmp_path / "out"),
+        "--years",
+        str(YEAR),
+    )
     assert rc == 0 and (tmp_path / "out" / "indicators.parquet").exists()

@@ -156,12 +156,24 @@ class Checked:
     warned: dict[str, int] = field(default_factory=dict)
 
 
-def _date_format(values: pd.Series, present: pd.Series, documented: str) -> tuple[str, pd.Series]:
-    """The format most of a column's dates are in, and the values with any time of day removed."""
-    dates = values.str.replace(_TIME_SUFFIX, "", regex=True)
+def _parse_dates(raw: pd.Series, present: pd.Series, documented: str) -> tuple[str, pd.Series, pd.Series, bool]:
+    """Parse a date column in the format most of its dates are in.
+
+    Returns the format's label, the parsed dates (NaT where a value does not
+    parse), the values as compared (time of day removed) and whether any value
+    carried a time of day.
+    """
+    parsed = pd.to_datetime(raw.where(present), format=DATE_FORMATS[documented], errors="coerce")
+    if not (present & parsed.isna()).any():  # the usual case: every date as documented
+        return documented, parsed, raw, False
+    dates = raw.str.replace(_TIME_SUFFIX, "", regex=True)
+    had_time = bool((present & (dates != raw)).any())
     counts = {label: int((present & dates.str.match(pattern)).sum()) for label, pattern in _DATE_PATTERNS.items()}
     best = max(counts, key=lambda label: counts[label])
-    return (documented if counts[documented] >= counts[best] else best), dates  # a tie keeps the documented format
+    label = documented if counts[documented] >= counts[best] else best  # a tie keeps the documented format
+    if label != documented or had_time:
+        parsed = pd.to_datetime(dates.where(present), format=DATE_FORMATS[label], errors="coerce")
+    return label, parsed, dates, had_time
 
 
 def check_columns(
@@ -189,6 +201,9 @@ def check_columns(
         if not column.blankable:
             rules.append(RowRule(RULE_BLANK, name, lambda f, blank=~present: blank, action))
         if column.kind in ("code",):
+            if raw.isin(column.codes).sum() == present.sum():  # the usual case: every code as listed
+                typed[name] = raw.where(present)
+                continue
             lookup = {str(c).upper(): c for c in column.codes}
             lookup.update({str(k).upper(): v for k, v in column.aliases.items()})
             upper = raw.str.upper()
@@ -203,15 +218,14 @@ def check_columns(
             # so rules across columns still see that a value was given.
             typed[name] = values.where(~outside, upper).astype("str")
         elif column.kind == "date":
-            label, dates = _date_format(raw, present, documented_date)
-            parsed = pd.to_datetime(dates.where(present), format=DATE_FORMATS[label], errors="coerce")
+            label, parsed, dates, had_time = _parse_dates(raw, present, documented_date)
             failed = present & parsed.isna()
             if label != documented_date:
                 notes.append(f"column {name}: dates read as {label} (the layout documents {documented_date})")
-            if (present & (dates != raw)).any():
+            if had_time:
                 notes.append(f"column {name}: date-times found; the time of day is ignored")
             other = [lab for lab, pattern in _DATE_PATTERNS.items() if lab != label]
-            stray = int((failed & dates.str.match(_DATE_PATTERNS[other[0]])).sum())
+            stray = int((failed & dates.str.match(_DATE_PATTERNS[other[0]])).sum()) if failed.any() else 0
             if stray:
                 notes.append(
                     f"column {name}: {stray} date(s) written as {other[0]} in a column read as {label}; "
@@ -241,7 +255,10 @@ def check_columns(
             values = raw.str.upper()
             changed = int((present & (values != raw)).sum())
             if changed:
-                notes.append(f"column {name}: {changed} row(s) with IDs in lower or mixed case; IDs are matched case-insensitively")
+                notes.append(
+                    f"column {name}: {changed} row(s) with IDs in lower or mixed case; "
+                    "IDs are matched case-insensitively"
+                )
                 warned[f"{name}: ID case differs"] = changed
             typed[name] = values.where(present)
         elif column.kind == "postcode":
@@ -275,8 +292,14 @@ def apply_rules(
     kept, quarantine = apply_row_rules(typed, rules, table=table, file=file)
     if ragged is not None and not ragged.empty:
         whole_rows = pd.DataFrame(
-            {"table": table, "file": str(file), "row": ragged["row"].astype("int64"), "column": ROW_COLUMN,
-             "rule": FIELD_COUNT_RULE, "action": DROP}
+            {
+                "table": table,
+                "file": str(file),
+                "row": ragged["row"].astype("int64"),
+                "column": ROW_COLUMN,
+                "rule": FIELD_COUNT_RULE,
+                "action": DROP,
+            }
         )
         quarantine = pd.concat([quarantine, whole_rows], ignore_index=True)
         quarantine = quarantine.sort_values(["row", "column", "rule"], kind="stable").reset_index(drop=True)
@@ -284,7 +307,6 @@ def apply_rules(
     rows_in = len(typed) + n_ragged
     counts = quality_counts(quarantine, file=str(file), rows_in=rows_in, rows_kept=len(kept))
     return TableOutcome(kept, quarantine[QUARANTINE_COLUMNS], counts)
-
 
 
 def quality_counts(quarantine: pd.DataFrame, *, file: str, rows_in: int, rows_kept: int) -> dict:
@@ -315,8 +337,15 @@ def quality_counts(quarantine: pd.DataFrame, *, file: str, rows_in: int, rows_ke
 def add_counts(total: dict | None, part: dict, *, file: str) -> dict:
     """Sum two quality records of the same table (e.g. one per LA-year) into one."""
     if total is None:
-        total = {"file": file, "rows_in": 0, "rows_kept": 0, "rows_dropped": 0, "rows_quarantined": 0,
-                 "cells_blanked": 0, "by_rule": {}}
+        total = {
+            "file": file,
+            "rows_in": 0,
+            "rows_kept": 0,
+            "rows_dropped": 0,
+            "rows_quarantined": 0,
+            "cells_blanked": 0,
+            "by_rule": {},
+        }
     for key in ("rows_in", "rows_kept", "rows_dropped", "rows_quarantined", "cells_blanked"):
         total[key] += int(part[key])
     for rule, n in part["by_rule"].items():
@@ -343,14 +372,20 @@ def lost_every_row_cause(counts: dict, *, extra: str | None = None) -> str:
     elif FIELD_COUNT_RULE in top:
         cause = "every row has a different number of fields from the header: a shifted delimiter or a stray comma"
     elif RULE_DATE in top:
-        cause = "the dates are in a format the reader does not know (it reads yyyy-mm-dd, dd/mm/yyyy and SQL date-times)"
+        cause = (
+            "the dates are in a format the reader does not know (it reads yyyy-mm-dd, dd/mm/yyyy and SQL date-times)"
+        )
     elif "after" in top or "before" in top or "outside period" in top:
-        cause = "the dates fall outside the configured years: check the year convention (labelled by the year's end or start)"
+        cause = (
+            "the dates fall outside the configured years: "
+            "check the year convention (labelled by the year's end or start)"
+        )
     elif "unknown child" in top:
         cause = "no row's ID matches a kept row of the child table: check that both files hold the same IDs"
     else:
         cause = f"the most frequent fault is '{top}'"
-    return f"every one of its {counts['rows_in']} rows was dropped ({top}, {drops[0][1] if drops else 0} rows); likely cause: {cause}"
+    n_top = drops[0][1] if drops else 0
+    return f"every one of its {counts['rows_in']} rows was dropped ({top}, {n_top} rows); likely cause: {cause}"
 
 
 @dataclass

@@ -22,6 +22,7 @@ from lac_outcomes.validation import SOURCE_ROW, InputError
 FIELD_COUNT_RULE = "field count differs from header"
 # What exporters write for a missing value (SQL NULL, Excel's N/A); compared after upper-casing.
 BLANK_WORDS = ("NULL", "N/A", "NA")
+_BLANK_SPELLINGS = {variant for word in BLANK_WORDS for variant in (word, word.lower(), word.title())}
 
 
 def normalise_header(name: str) -> str:
@@ -47,7 +48,9 @@ def read_text(path: Path) -> str:
         ) from None
 
 
-def read_records(path: Path, expected_columns: list[str], *, allow_extra: bool = False) -> tuple[pd.DataFrame, pd.DataFrame]:
+def read_records(
+    path: Path, expected_columns: list[str], *, allow_extra: bool = False
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Read a comma-separated file into strings, one column per expected column.
 
     Returns ``(records, ragged)``: ``records`` has the expected columns (values
@@ -73,7 +76,9 @@ def read_records(path: Path, expected_columns: list[str], *, allow_extra: bool =
     if len(header) == 1 and len(expected_columns) > 1:
         for delimiter, name in ((";", "semicolon"), ("\t", "tab"), ("|", "pipe")):
             if delimiter in header[0]:
-                raise InputError(path, f"wrong delimiter: the header is split by {name}s; expected a comma-separated file", row=1)
+                raise InputError(
+                    path, f"wrong delimiter: the header is split by {name}s; expected a comma-separated file", row=1
+                )
     missing = [c for c in expected_norm if c not in header_norm]
     extra = [h for h in header_norm if h not in expected_norm]
     if missing:
@@ -82,7 +87,10 @@ def read_records(path: Path, expected_columns: list[str], *, allow_extra: bool =
             close = difflib.get_close_matches(column, extra, n=1)
             hints.append(f"{column!r}" + (f" (found {close[0]!r}: misspelt?)" if close else ""))
         raise InputError(
-            path, f"missing column(s) {', '.join(hints)}; expected columns: {', '.join(expected_norm)}", row=1, column=missing[0]
+            path,
+            f"missing column(s) {', '.join(hints)}; expected columns: {', '.join(expected_norm)}",
+            row=1,
+            column=missing[0],
         )
     if extra and not allow_extra:
         hint = " (an empty name: a stray comma in the header?)" if "" in extra else ""
@@ -94,7 +102,9 @@ def read_records(path: Path, expected_columns: list[str], *, allow_extra: bool =
         )
     duplicated = sorted({h for h in header_norm if header_norm.count(h) > 1})
     if duplicated:
-        raise InputError(path, f"column(s) named twice in the header: {', '.join(duplicated)}", row=1, column=duplicated[0])
+        raise InputError(
+            path, f"column(s) named twice in the header: {', '.join(duplicated)}", row=1, column=duplicated[0]
+        )
 
     positions = [header_norm.index(c) for c in expected_norm]
     rows, lines, ragged = [], [], []
@@ -112,18 +122,25 @@ def read_records(path: Path, expected_columns: list[str], *, allow_extra: bool =
                 continue
         elif not any(f.strip() for f in fields):
             continue
-        rows.append([fields[p] for p in positions])
+        rows.append([fields[p].strip() for p in positions])
         lines.append(line)
     if header_trailing:
         notes.append("a trailing comma ends every line, the header included; the empty last column is not read")
     elif trailing_rows:
-        notes.append(f"a trailing comma ends {trailing_rows} data row(s) (not the header); the empty last field is not read")
+        notes.append(
+            f"a trailing comma ends {trailing_rows} data row(s) (not the header); the empty last field is not read"
+        )
     if not rows:
         return _no_records(expected_columns, notes, ragged, extra)
     records = pd.DataFrame(rows, columns=expected_columns, dtype="str")
     for column in expected_columns:
-        values = records[column].str.strip()
-        records[column] = values.where(~values.str.upper().isin(BLANK_WORDS), "")
+        values = records[column]
+        blank_word = values.isin(_BLANK_SPELLINGS)  # exact spellings first: upper-casing every cell costs
+        if not blank_word.any() and not values.str.len().between(2, 4).any():
+            continue
+        blank_word |= values.str.upper().isin(BLANK_WORDS)
+        if blank_word.any():
+            records[column] = values.where(~blank_word, "")
     records[SOURCE_ROW] = pd.Series(lines, dtype="int64")
     # Columns read past with allow_extra, for the caller to report: nothing is dropped unsaid.
     records.attrs["ignored_columns"] = extra

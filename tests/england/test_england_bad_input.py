@@ -99,7 +99,12 @@ def test_extra_column_is_read_past_and_reported(tmp_path, table):
     result = read_returns([Source(LA, YEAR, tmp_path / LA)])
     said = result.warnings.loc[result.warnings["check"] != "absent tables"]
     assert said[["table", "file", "check", "message"]].to_dict("records") == [
-        {"table": table, "file": str(path), "check": "extra columns", "message": f"column(s) 'notes' are not in the SSDA903 specification for {YEAR}; not read"}
+        {
+            "table": table,
+            "file": str(path),
+            "check": "extra columns",
+            "message": f"column(s) 'notes' are not in the SSDA903 specification for {YEAR}; not read",
+        }
     ]
     counts = result.tables[table]
     assert counts.rows_in == counts.rows_kept == len(lines) - 1

@@ -43,7 +43,10 @@ def _messy_copy(clean_dir, messy_dir):
         lines = path.read_text(encoding="utf-8").splitlines()
         columns = lines[0].split(",")
         head = ",".join(f" {c.lower()} " if i % 2 else c.title() for i, c in enumerate(columns))
-        body = [",".join(f" {v}" if v and i == 0 else (f"{v} " if v else v) for i, v in enumerate(line.split(","))) for line in lines[1:]]
+        body = [
+            ",".join(f" {v}" if v and i == 0 else (f"{v} " if v else v) for i, v in enumerate(line.split(",")))
+            for line in lines[1:]
+        ]
         text = "\n".join([head, *body]) + "\n" + "," * (len(columns) - 1) + "\n\n"
         table = table_from_file_name(path)
         # different naming; every third file gets a name that says nothing, so the header must identify it
@@ -110,7 +113,13 @@ BAD_ROWS = [
     ("OC2", {"CHILD": "B", "DOB": "01/01/2012", "SDQ_SCORE": 41}, RULE_INTEGER_RANGE, "SDQ_SCORE", B),
     ("OC2", {"CHILD": "B", "DOB": "01/01/2012", "SDQ_SCORE": "-3"}, RULE_INTEGER_RANGE, "SDQ_SCORE", B),
     ("OC2", {"CHILD": "B", "DOB": "01/01/2012", "SDQ_SCORE": "twelve"}, RULE_NOT_INTEGER, "SDQ_SCORE", B),
-    ("Reviews", {"CHILD": "A", "DOB": "01/01/2010", "REVIEW": "01/03/2018", "REVIEW_CODE": "PN1"}, RULE_BEFORE_YEAR, "REVIEW", D),
+    (
+        "Reviews",
+        {"CHILD": "A", "DOB": "01/01/2010", "REVIEW": "01/03/2018", "REVIEW_CODE": "PN1"},
+        RULE_BEFORE_YEAR,
+        "REVIEW",
+        D,
+    ),
 ]
 
 
@@ -127,12 +136,22 @@ def test_row_rule_drops_the_row_or_blanks_the_cell(tmp_path, table, bad_row, rul
     quarantine = result.tables[table].quarantine
     expected_line = len(rows[table]) + 1  # header is line 1
     assert quarantine[["table", "file", "row", "column", "rule", "action"]].to_dict("records") == [
-        {"table": table, "file": str(paths[table]), "row": expected_line, "column": column, "rule": rule, "action": action}
+        {
+            "table": table,
+            "file": str(paths[table]),
+            "row": expected_line,
+            "column": column,
+            "rule": rule,
+            "action": action,
+        }
     ]
     counts = result.tables[table]
     dropped = int(action == D)
     assert (counts.rows_in, counts.rows_kept, counts.rows_dropped, counts.cells_blanked) == (
-        len(rows[table]), len(rows[table]) - dropped, dropped, 1 - dropped
+        len(rows[table]),
+        len(rows[table]) - dropped,
+        dropped,
+        1 - dropped,
     )
     if not dropped:  # the row is kept, the cell blank
         assert counts.kept[column].isna().iloc[-1]
@@ -145,7 +164,16 @@ def test_row_rule_drops_the_row_or_blanks_the_cell(tmp_path, table, bad_row, rul
 ONE_ROW_PER_CHILD = {
     "OC2": {"CHILD": "A", "DOB": "01/01/2010", "SDQ_SCORE": 12},
     "OC3": {"CHILD": "L1", "DOB": "01/01/1999", "IN_TOUCH": "YES", "ACTIV": "F2", "ACCOM": "U1"},
-    "AD1": {"CHILD": "A", "DOB": "01/01/2010", "DATE_INT": "01/07/2017", "DATE_MATCH": "01/05/2018", "FOSTER_CARE": "0", "NB_ADOPTR": 2, "SEX_ADOPTR": "MF", "LS_ADOPTR": "L0"},
+    "AD1": {
+        "CHILD": "A",
+        "DOB": "01/01/2010",
+        "DATE_INT": "01/07/2017",
+        "DATE_MATCH": "01/05/2018",
+        "FOSTER_CARE": "0",
+        "NB_ADOPTR": 2,
+        "SEX_ADOPTR": "MF",
+        "LS_ADOPTR": "L0",
+    },
     "UASC": {"CHILD": "A", "DOB": "01/01/2010", "SEX": "1", "DUC": ""},
 }
 
@@ -183,10 +211,17 @@ def test_code_valid_in_the_next_specification_is_kept_with_a_warning(tmp_path):
     kept_with_warning = result.warnings.loc[result.warnings["check"] == "kept with a warning", ["file", "message"]]
     assert kept_with_warning.to_dict("records") == [
         {"file": str(paths["Episodes"]), "message": "1 row(s): REC: code from the adjacent specification year"},
-        {"file": str(paths["Episodes"]), "message": "1 row(s): REASON_PLACE_CHANGE: code from the adjacent specification year"},
+        {
+            "file": str(paths["Episodes"]),
+            "message": "1 row(s): REASON_PLACE_CHANGE: code from the adjacent specification year",
+        },
     ]
     # two years early it is outside the code list: the cell is blanked, the episode kept
-    paths = write_return(tmp_path / "early" / LA, 2017, {**rows, "Episodes": [episode("C", "01/05/2016", "S", "U4", "01/06/2016", "E45")]})
+    paths = write_return(
+        tmp_path / "early" / LA,
+        2017,
+        {**rows, "Episodes": [episode("C", "01/05/2016", "S", "U4", "01/06/2016", "E45")]},
+    )
     result = read_returns([Source(LA, 2017, tmp_path / "early" / LA)])
     assert result.tables["Episodes"].quarantine[["row", "column", "rule", "action"]].to_dict("records") == [
         {"row": 2, "column": "REC", "rule": RULE_CODE, "action": "blanked"}
@@ -211,14 +246,22 @@ def test_ragged_row_is_quarantined_as_a_whole(tmp_path):
         handle.write("C,1,01/01/2010\n")  # three fields where the header has seven
     result = read_returns([Source(LA, 2019, tmp_path / LA)])
     quarantine = result.tables["Header"].quarantine
-    assert quarantine[["row", "column", "rule"]].to_dict("records") == [{"row": 4, "column": ROW_COLUMN, "rule": FIELD_COUNT_RULE}]
+    assert quarantine[["row", "column", "rule"]].to_dict("records") == [
+        {"row": 4, "column": ROW_COLUMN, "rule": FIELD_COUNT_RULE}
+    ]
     assert result.tables["Header"].rows_in == 3
 
 
 def test_missing_column_names_file_and_column(tmp_path):
     paths = write_return(tmp_path / LA, 2019, _valid_return())
     text = paths["Episodes"].read_text().replace("CIN,", "")
-    paths["Episodes"].write_text("\n".join(",".join(f for i, f in enumerate(line.split(",")) if i != 4) if n else line for n, line in enumerate(text.splitlines())) + "\n")
+    paths["Episodes"].write_text(
+        "\n".join(
+            ",".join(f for i, f in enumerate(line.split(",")) if i != 4) if n else line
+            for n, line in enumerate(text.splitlines())
+        )
+        + "\n"
+    )
     with pytest.raises(InputError) as error:
         read_returns([Source(LA, 2019, tmp_path / LA)])
     assert str(paths["Episodes"]) in str(error.value)
@@ -239,7 +282,8 @@ def test_missing_other_table_is_absent_and_said_once(tmp_path):
     paths["Reviews"].unlink()
     result = read_returns([Source(LA, 2019, tmp_path / LA)])
     assert result.absent.to_dict("records") == [
-        {"LA": LA, "YEAR": 2019, "table": t} for t in ("UASC", "OC3", "AD1", "PlacedAdoption", "PrevPerm", "Missing", "Reviews")
+        {"LA": LA, "YEAR": 2019, "table": t}
+        for t in ("UASC", "OC3", "AD1", "PlacedAdoption", "PrevPerm", "Missing", "Reviews")
     ]
     said = result.warnings.loc[result.warnings["check"] == "absent tables", "message"].tolist()
     assert said == [
@@ -257,7 +301,9 @@ def test_wrong_delimiter_and_undecodable_file(tmp_path):
     assert str(paths["Header"]) in str(error.value)
 
     paths = write_return(tmp_path / "other", 2019, _valid_return())
-    paths["OC2"].write_bytes(paths["OC2"].read_bytes() + "B,01/01/2012,5,,,,,,,,,\n".encode("utf-8").replace(b"B", b"\xe9"))
+    paths["OC2"].write_bytes(
+        paths["OC2"].read_bytes() + "B,01/01/2012,5,,,,,,,,,\n".encode("utf-8").replace(b"B", b"\xe9")
+    )
     with pytest.raises(InputError, match="UTF-8") as error:
         read_returns([Source("other", 2019, tmp_path / "other")])
     assert str(paths["OC2"]) in str(error.value)

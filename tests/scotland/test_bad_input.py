@@ -34,12 +34,16 @@ STRUCTURAL = {
         f"(found '{second_column(t)}x': misspelt?); expected columns: {columns(t)}",
     ),
     "missing column": (
-        lambda p, t: p.write_text("\n".join(",".join(line.split(",")[:-1]) for line in p.read_text().splitlines()) + "\n"),
+        lambda p, t: p.write_text(
+            "\n".join(",".join(line.split(",")[:-1]) for line in p.read_text().splitlines()) + "\n"
+        ),
         lambda f, t: f"file {f}, row 1, column {TABLES[t].column_names[-1]}: missing column(s) '{TABLES[t].column_names[-1]}'; "
         f"expected columns: {columns(t)}",
     ),
     "extra column": (
-        lambda p, t: p.write_text("\n".join(line + ",x" for line in p.read_text().splitlines()).replace(",x", ",notes", 1) + "\n"),
+        lambda p, t: p.write_text(
+            "\n".join(line + ",x" for line in p.read_text().splitlines()).replace(",x", ",notes", 1) + "\n"
+        ),
         lambda f, t: f"file {f}, row 1, column notes: unexpected column(s) 'notes'; expected columns: {columns(t)}",
     ),
     "semicolon delimiter": (
@@ -103,7 +107,18 @@ def test_command_line_shows_the_message_and_no_traceback(tmp_path):
     raw = write_tables(tmp_path / "raw")
     (raw / "episodes.csv").write_text((raw / "episodes.csv").read_text().replace(",", ";"))
     result = subprocess.run(
-        [sys.executable, "-m", "lac_outcomes", "clean-scotland", "--raw-dir", str(raw), "--out-dir", str(tmp_path / "out"), "--years", "2019-2020"],
+        [
+            sys.executable,
+            "-m",
+            "lac_outcomes",
+            "clean-scotland",
+            "--raw-dir",
+            str(raw),
+            "--out-dir",
+            str(tmp_path / "out"),
+            "--years",
+            "2019-2020",
+        ],
         capture_output=True,
         text=True,
     )
@@ -160,7 +175,10 @@ def test_quarantine_never_holds_the_offending_value(tmp_path):
 def test_zero_byte_parquet_in_processed_is_named(tmp_path):
     path = tmp_path / "episodes.parquet"
     path.write_bytes(b"")
-    with pytest.raises(InputError, match=r"^file .*episodes\.parquet: file is empty \(0 bytes\), probably left by an interrupted run; delete it and rerun$"):
+    with pytest.raises(
+        InputError,
+        match=r"^file .*episodes\.parquet: file is empty \(0 bytes\), probably left by an interrupted run; delete it and rerun$",
+    ):
         read_parquet(path)
     path.write_bytes(b"PAR1 not really")
     with pytest.raises(InputError, match=r"not a readable parquet file"):

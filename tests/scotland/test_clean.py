@@ -51,7 +51,12 @@ def quarantined(result, table):
 def test_good_tables_keep_every_row(tmp_path):
     result = run(tmp_path)
     assert result.quarantine.empty
-    assert {t: c["rows_kept"] for t, c in result.counts.items()} == {"children": 2, "episodes": 3, "pupils": 3, "leavers": 1}
+    assert {t: c["rows_kept"] for t, c in result.counts.items()} == {
+        "children": 2,
+        "episodes": 3,
+        "pupils": 3,
+        "leavers": 1,
+    }
     episodes = result.tables["episodes"]
     assert str(episodes["episode_start"].dtype).startswith("datetime64")
     assert episodes["episode_end"].isna().sum() == 1
@@ -173,12 +178,32 @@ def test_messy_but_valid_export_reads_like_a_clean_one(tmp_path):
     "damage, message",
     [
         (lambda p: p.unlink(), "file {f}: file not found"),
-        (lambda p: p.write_bytes(b""), "file {f}: no rows (the file is empty or holds only a header); "
-         "children.csv and episodes.csv must hold records"),
-        (lambda p: p.write_text(p.read_text().replace(",", ";")), "file {f}, row 1: wrong delimiter: the header is split by semicolons; expected a comma-separated file"),
-        (lambda p: p.write_bytes(p.read_bytes().replace(b"F,", b"\xe9,", 1)), "file {f}, row 2: not valid UTF-8 (byte 0xe9); save the file as UTF-8 CSV"),
-        (lambda p: p.write_text(p.read_text().replace("sex", "sexx", 1)), "file {f}, row 1, column sex: missing column(s) 'sex' (found 'sexx': misspelt?); expected columns: child_id, la_code, sex, date_of_birth, simd_quintile, disability, asn"),
-        (lambda p: p.write_text(p.read_text().replace("asn\n", "asn,postcode\n").replace("Y\n", "Y,G1 1AA\n").replace("N\n", "N,G1 1AA\n")), "file {f}, row 1, column postcode: unexpected column(s) 'postcode'; expected columns: child_id, la_code, sex, date_of_birth, simd_quintile, disability, asn"),
+        (
+            lambda p: p.write_bytes(b""),
+            "file {f}: no rows (the file is empty or holds only a header); "
+            "children.csv and episodes.csv must hold records",
+        ),
+        (
+            lambda p: p.write_text(p.read_text().replace(",", ";")),
+            "file {f}, row 1: wrong delimiter: the header is split by semicolons; expected a comma-separated file",
+        ),
+        (
+            lambda p: p.write_bytes(p.read_bytes().replace(b"F,", b"\xe9,", 1)),
+            "file {f}, row 2: not valid UTF-8 (byte 0xe9); save the file as UTF-8 CSV",
+        ),
+        (
+            lambda p: p.write_text(p.read_text().replace("sex", "sexx", 1)),
+            "file {f}, row 1, column sex: missing column(s) 'sex' (found 'sexx': misspelt?); expected columns: child_id, la_code, sex, date_of_birth, simd_quintile, disability, asn",
+        ),
+        (
+            lambda p: p.write_text(
+                p.read_text()
+                .replace("asn\n", "asn,postcode\n")
+                .replace("Y\n", "Y,G1 1AA\n")
+                .replace("N\n", "N,G1 1AA\n")
+            ),
+            "file {f}, row 1, column postcode: unexpected column(s) 'postcode'; expected columns: child_id, la_code, sex, date_of_birth, simd_quintile, disability, asn",
+        ),
     ],
 )
 def test_structural_faults_stop_with_one_clear_message(tmp_path, damage, message):

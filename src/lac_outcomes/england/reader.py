@@ -63,7 +63,17 @@ from lac_outcomes.england.schema import (
 from lac_outcomes.readers import normalise_header, read_records, read_text
 from lac_outcomes.validation import BLANK, QUARANTINE_COLUMNS, SOURCE_ROW, InputError, RowRule
 
-COUNT_COLUMNS = ["LA", "YEAR", "table", "file", "rows_in", "rows_kept", "rows_dropped", "rows_quarantined", "cells_blanked"]
+COUNT_COLUMNS = [
+    "LA",
+    "YEAR",
+    "table",
+    "file",
+    "rows_in",
+    "rows_kept",
+    "rows_dropped",
+    "rows_quarantined",
+    "cells_blanked",
+]
 WARNING_COLUMNS = ["LA", "YEAR", "table", "file", "check", "message"]
 QUARANTINE_OUTPUT_COLUMNS = ["LA", "YEAR", *QUARANTINE_COLUMNS]
 ABSENT_COLUMNS = ["LA", "YEAR", "table"]
@@ -216,9 +226,7 @@ def table_from_header(path: Path, tables: dict[str, Table]) -> str | None:
     first_line = read_text(path).splitlines()[0]
     header = {normalise_header(h) for h in first_line.split(",")}
     matches = [
-        (len(t.columns), name)
-        for name, t in tables.items()
-        if {normalise_header(c) for c in t.column_names} <= header
+        (len(t.columns), name) for name, t in tables.items() if {normalise_header(c) for c in t.column_names} <= header
     ]
     if not matches:
         return None
@@ -243,7 +251,9 @@ def find_table_files(source: Source) -> tuple[dict[str, Path], list[dict]]:
     for path in chosen:
         table = table_from_file_name(path) or table_from_header(path, tables)
         if table is None or table not in tables:
-            warnings.append(_warning(source, None, path, "unrecognised file", "not an SSDA903 table for this year; ignored"))
+            warnings.append(
+                _warning(source, None, path, "unrecognised file", "not an SSDA903 table for this year; ignored")
+            )
             continue
         if table in files:
             raise InputError(path, f"second file for table {table} for year {source.year} (first: {files[table]})")
@@ -349,7 +359,9 @@ def _read_table(path: Path, table_name: str, *, la: str, year: int) -> _FileRead
     # Exports often carry local extra columns: read past them, and say so.
     records, ragged = read_records(path, table.column_names, allow_extra=True)
     ignored = records.attrs.get("ignored_columns", [])
-    checked = check_columns(records, table.columns, documented_date=DOCUMENTED_DATE, year_bounds=collection_year_bounds(year))
+    checked = check_columns(
+        records, table.columns, documented_date=DOCUMENTED_DATE, year_bounds=collection_year_bounds(year)
+    )
     typed = checked.typed
     outcome = apply_rules(typed, checked.rules + row_rules(table, year), table=table_name, file=path, ragged=ragged)
     quarantine = outcome.quarantine.assign(LA=la, YEAR=year)[QUARANTINE_OUTPUT_COLUMNS].reset_index(drop=True)
@@ -378,7 +390,15 @@ def read_source(
         results[name] = (read.kept, read.quarantine, read.counts)
         if read.ignored:
             columns = ", ".join(repr(c) for c in read.ignored)
-            warnings.append(_warning(source, name, path, "extra columns", f"column(s) {columns} are not in the SSDA903 specification for {source.year}; not read"))
+            warnings.append(
+                _warning(
+                    source,
+                    name,
+                    path,
+                    "extra columns",
+                    f"column(s) {columns} are not in the SSDA903 specification for {source.year}; not read",
+                )
+            )
         for note in read.notes:
             warnings.append(_warning(source, name, path, "reading", note))
         for rule, n in read.counts.get("warned", {}).items():
@@ -399,14 +419,24 @@ def read_source(
 
     for name in REQUIRED_TABLES:
         if reads[name].counts["rows_in"] == 0:
-            raise InputError(files[name], f"no rows (the file is empty or holds only a header); "
-                                          f"{' and '.join(REQUIRED_TABLES)} must hold records for every collection year")
+            raise InputError(
+                files[name],
+                f"no rows (the file is empty or holds only a header); "
+                f"{' and '.join(REQUIRED_TABLES)} must hold records for every collection year",
+            )
     absent = [name for name in CORE_TABLES if name not in files or reads[name].counts["rows_in"] == 0]
     if absent:
         described = ", ".join(f"{n} ({'no file' if n not in files else 'no rows'})" for n in absent)
-        warnings.append(_warning(source, None, Path(source.path), "absent tables",
-                                 f"tables absent or without rows for {source.year}: {described}; "
-                                 "indicators that need them are unavailable for this LA and year"))
+        warnings.append(
+            _warning(
+                source,
+                None,
+                Path(source.path),
+                "absent tables",
+                f"tables absent or without rows for {source.year}: {described}; "
+                "indicators that need them are unavailable for this LA and year",
+            )
+        )
     flags = []
     for name in sorted(reads, key=lambda n: n not in REQUIRED_TABLES):  # Header and Episodes first
         read = reads[name]
@@ -415,12 +445,20 @@ def read_source(
             raise InputError(files[name], lost_every_row_cause(counts, extra=year_cause))
         if name in REQUIRED_TABLES and flagged(counts, flag_share):
             share = counts["rows_dropped"] / counts["rows_in"]
-            flags.append({
-                "LA": source.la, "YEAR": source.year, "table": name, "file": str(files[name]),
-                "rows_in": counts["rows_in"], "rows_dropped": counts["rows_dropped"], "share": round(share, 4),
-                "message": f"{source.la} {source.year} {name}: {counts['rows_dropped']} of {counts['rows_in']} rows dropped "
-                           f"({share:.1%}, more than {flag_share:.0%})",
-            })
+            flags.append(
+                {
+                    "LA": source.la,
+                    "YEAR": source.year,
+                    "table": name,
+                    "file": str(files[name]),
+                    "rows_in": counts["rows_in"],
+                    "rows_dropped": counts["rows_dropped"],
+                    "share": round(share, 4),
+                    "message": f"{source.la} {source.year} {name}: "
+                    f"{counts['rows_dropped']} of {counts['rows_in']} rows dropped "
+                    f"({share:.1%}, more than {flag_share:.0%})",
+                }
+            )
     return results, warnings, absent, flags
 
 
@@ -453,7 +491,8 @@ def read_returns(sources: Iterable[Source], *, flag_share: float = DEFAULT_FLAG_
         if name not in per_table:
             if name in CORE_TABLES and sources:  # absent everywhere: an empty, typed table, so callers find it
                 tables[name] = TableResult(
-                    kept=_empty_kept(name, sources[0].year), quarantine=_empty_quarantine(),
+                    kept=_empty_kept(name, sources[0].year),
+                    quarantine=_empty_quarantine(),
                     counts=pd.DataFrame(columns=COUNT_COLUMNS),
                 )
             continue
@@ -469,6 +508,8 @@ def read_returns(sources: Iterable[Source], *, flag_share: float = DEFAULT_FLAG_
         absent=pd.DataFrame(absent_rows, columns=ABSENT_COLUMNS).astype({"YEAR": "int64"}),
         flagged=flags,
     )
+
+
 def sources_from_tree(root: Path, years: Iterable[int], *, file_year_offset: int = 0) -> list[Source]:
     """One source per LA folder under ``root`` (folder name = LA code) per collection year.
 

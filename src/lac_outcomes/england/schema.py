@@ -335,7 +335,12 @@ def _tables_for_schema(schema_year: int) -> dict[str, Table]:
         _episodes(schema_year),
         Table(
             "UASC",
-            (_id("CHILD"), _dob(), _codes("SEX", SEX_CODES, aliases=SEX_ALIASES), _date("DUC", blank=True, year_bound=None)),
+            (
+                _id("CHILD"),
+                _dob(),
+                _codes("SEX", SEX_CODES, aliases=SEX_ALIASES),
+                _date("DUC", blank=True, year_bound=None),
+            ),
         ),
         Table(
             "OC2",
@@ -443,7 +448,6 @@ def _tables_for_schema(schema_year: int) -> dict[str, Table]:
     return {t.name: t for t in tables}
 
 
-
 def to_markdown() -> str:
     """The SSDA903 tables as this reader takes them, with the quarantine policy per column (docs/ssda903_layout.md)."""
     latest = max(SCHEMA_YEARS)
@@ -477,13 +481,15 @@ def to_markdown() -> str:
         "`quarantine.flag_share` of their rows is flagged.",
         "",
         f"Columns and code lists as specified for the latest specification year here ({latest});",
-        "specification changes: " + "; ".join(
+        "specification changes: "
+        + "; ".join(
             [
                 "2019: REC E45-E48 replace E43/E44, REASON_PLACE_CHANGE gains CUSTOD",
                 "2022: OC3 ACTIV F3/P3 split into F4/P4 and F5/P5",
                 "2024: the SocialWorker table (optional)",
             ]
-        ) + ".",
+        )
+        + ".",
         "",
     ]
     from lac_outcomes.columns import policy_table

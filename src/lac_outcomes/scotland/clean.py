@@ -87,13 +87,19 @@ def _episode_rules(children: pd.DataFrame, last_year: int) -> list[RowRule]:
     return [
         RowRule("unknown child", "child_id", lambda f: f["child_id"].notna() & ~f["child_id"].isin(birth.index)),
         RowRule("end before start", "episode_end", lambda f: (f["episode_end"] < f["episode_start"]).fillna(False)),
-        RowRule("start before birth", "episode_start", lambda f: (f["episode_start"] < _birth_of(f["child_id"], birth)).fillna(False)),
+        RowRule(
+            "start before birth",
+            "episode_start",
+            lambda f: (f["episode_start"] < _birth_of(f["child_id"], birth)).fillna(False),
+        ),
         RowRule("after period end", "episode_start", lambda f: (f["episode_start"] > end_of_period).fillna(False)),
         RowRule("after period end", "episode_end", lambda f: (f["episode_end"] > end_of_period).fillna(False)),
         RowRule("overlapping episodes", "episode_start", overlapping),
         RowRule(
-            "reason given on an open episode", "reason_ended",
-            lambda f: f["episode_end"].isna() & f["reason_ended"].notna(), BLANK,
+            "reason given on an open episode",
+            "reason_ended",
+            lambda f: f["episode_end"].isna() & f["reason_ended"].notna(),
+            BLANK,
         ),
     ]
 
@@ -101,7 +107,8 @@ def _episode_rules(children: pd.DataFrame, last_year: int) -> list[RowRule]:
 def _orphan_rule(children: pd.DataFrame) -> RowRule:
     known = set(children["child_id"])
     return RowRule(
-        "looked after but not in children.csv", "pupil_id",
+        "looked after but not in children.csv",
+        "pupil_id",
         lambda f: f["looked_after"].eq("Y").fillna(False) & f["pupil_id"].notna() & ~f["pupil_id"].isin(known),
     )
 
@@ -120,7 +127,11 @@ def _year_label_warning(file: Path, values: pd.Series, years: list[int], what: s
     if outside.mean() <= 0.01:
         return None
     shifted = (values + 1).between(min(years), max(years)).mean()
-    hint = " They look labelled by the start of the year; the config says years are labelled by their end." if shifted > 0.95 else ""
+    hint = (
+        " They look labelled by the start of the year; the config says years are labelled by their end."
+        if shifted > 0.95
+        else ""
+    )
     return (
         f"{file}: {outside.mean():.0%} of {what} values fall outside the configured years "
         f"{min(years)}-{max(years)}.{hint}"
@@ -140,23 +151,41 @@ def clean(raw_dir: Path, *, years: list[int], flag_share: float = DEFAULT_FLAG_S
         raw, ragged = read_records(file, spec.column_names)
         if raw.empty and ragged.empty:
             if name in TABLES_NEEDING_ROWS:
-                raise InputError(file, f"no rows (the file is empty or holds only a header); "
-                                       f"{' and '.join(f'{t}.csv' for t in TABLES_NEEDING_ROWS)} must hold records")
-            warnings.append(f"{file}: no rows (the file is empty or holds only a header); analyses of {name} have no data")
+                raise InputError(
+                    file,
+                    f"no rows (the file is empty or holds only a header); "
+                    f"{' and '.join(f'{t}.csv' for t in TABLES_NEEDING_ROWS)} must hold records",
+                )
+            warnings.append(
+                f"{file}: no rows (the file is empty or holds only a header); analyses of {name} have no data"
+            )
         checked = check_columns(raw, spec.columns, documented_date=DOCUMENTED_DATE)
         typed, rules = checked.typed, checked.rules
         warnings += [f"{file}: {note}" for note in [*raw.attrs.get("notes", []), *checked.notes]]
         if name == "children":
             rules.append(RowRule("duplicate child", "child_id", lambda f: _duplicates(f, ["child_id"])))
             end_of_period = period_end(max(years))
-            rules.append(RowRule("date of birth in the future", "date_of_birth",
-                                 lambda f: (f["date_of_birth"] > end_of_period).fillna(False)))
+            rules.append(
+                RowRule(
+                    "date of birth in the future",
+                    "date_of_birth",
+                    lambda f: (f["date_of_birth"] > end_of_period).fillna(False),
+                )
+            )
         elif name == "episodes":
             rules += _episode_rules(tables["children"], max(years))
         elif name == "pupils":
-            rules.append(RowRule("attended more than possible", "sessions_attended",
-                                 lambda f: (f["sessions_attended"] > f["sessions_possible"]).fillna(False), BLANK))
-            rules.append(RowRule("duplicate pupil-year", "pupil_id", lambda f: _duplicates(f, ["pupil_id", "school_year"])))
+            rules.append(
+                RowRule(
+                    "attended more than possible",
+                    "sessions_attended",
+                    lambda f: (f["sessions_attended"] > f["sessions_possible"]).fillna(False),
+                    BLANK,
+                )
+            )
+            rules.append(
+                RowRule("duplicate pupil-year", "pupil_id", lambda f: _duplicates(f, ["pupil_id", "school_year"]))
+            )
             rules.append(_year_rule("school_year", years))
             rules.append(_orphan_rule(tables["children"]))
             warnings.append(_year_label_warning(file, typed["school_year"], years, "school_year"))
@@ -183,18 +212,29 @@ def clean(raw_dir: Path, *, years: list[int], flag_share: float = DEFAULT_FLAG_S
             raise InputError(file, lost_every_row_cause(table_counts))
         if flagged(table_counts, flag_share):
             share = table_counts["rows_dropped"] / table_counts["rows_in"]
-            flags.append({
-                "table": name, "file": str(file), "rows_in": table_counts["rows_in"],
-                "rows_dropped": table_counts["rows_dropped"], "share": round(share, 4),
-                "message": f"{file}: {table_counts['rows_dropped']} of {table_counts['rows_in']} rows dropped "
-                           f"({share:.1%}, more than {flag_share:.0%})",
-            })
+            flags.append(
+                {
+                    "table": name,
+                    "file": str(file),
+                    "rows_in": table_counts["rows_in"],
+                    "rows_dropped": table_counts["rows_dropped"],
+                    "share": round(share, 4),
+                    "message": f"{file}: {table_counts['rows_dropped']} of {table_counts['rows_in']} rows dropped "
+                    f"({share:.1%}, more than {flag_share:.0%})",
+                }
+            )
         counts[name] = table_counts
         kept = outcome.kept.drop(columns=[c for c in outcome.kept.columns if c == SOURCE_ROW or c.startswith("_raw_")])
         tables[name] = kept.reset_index(drop=True)
         quarantines.append(quarantine)
-        log.info("%s: %d rows in, %d kept, %d dropped, %d cells blanked", file, table_counts["rows_in"],
-                 table_counts["rows_kept"], table_counts["rows_dropped"], table_counts["cells_blanked"])
+        log.info(
+            "%s: %d rows in, %d kept, %d dropped, %d cells blanked",
+            file,
+            table_counts["rows_in"],
+            table_counts["rows_kept"],
+            table_counts["rows_dropped"],
+            table_counts["cells_blanked"],
+        )
 
     quarantine = pd.concat(quarantines, ignore_index=True)[QUARANTINE_COLUMNS]
     return CleanResult(tables, quarantine, counts, [w for w in warnings if w], flags)

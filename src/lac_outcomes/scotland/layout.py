@@ -155,8 +155,16 @@ TABLES: dict[str, Table] = {
             Column("child_id", "id", **_ID, description="Pseudonymous child identifier, stable across tables"),
             Column("la_code", "code", **_LA, description="Responsible local authority"),
             Column("sex", "code", codes=_codes(SEXES)),
-            Column("date_of_birth", "date", places_row=True, description="Not after the end of the last configured year"),
-            Column("simd_quintile", "int", minimum=1, maximum=5, description="SIMD quintile of home postcode (1 = most deprived)"),
+            Column(
+                "date_of_birth", "date", places_row=True, description="Not after the end of the last configured year"
+            ),
+            Column(
+                "simd_quintile",
+                "int",
+                minimum=1,
+                maximum=5,
+                description="SIMD quintile of home postcode (1 = most deprived)",
+            ),
             Column("disability", "code", codes=_codes(YES_NO)),
             Column("asn", "code", codes=_codes(YES_NO), description="Additional support needs recorded"),
         ),
@@ -167,7 +175,9 @@ TABLES: dict[str, Table] = {
         (
             Column("child_id", "id", **_ID, description="A child_id of children.csv"),
             Column("episode_start", "date", places_row=True),
-            Column("episode_end", "date", places_row=True, blankable=True, description="Blank while the episode is open"),
+            Column(
+                "episode_end", "date", places_row=True, blankable=True, description="Blank while the episode is open"
+            ),
             Column("legal_reason", "code", codes=_codes(LEGAL_REASONS)),
             Column("placement_type", "code", codes=_codes(PLACEMENT_TYPES)),
             Column("reason_ended", "code", codes=_codes(REASONS_ENDED), blankable=True, description="Blank while open"),
@@ -178,14 +188,28 @@ TABLES: dict[str, Table] = {
     "pupils": Table(
         "pupils",
         (
-            Column("pupil_id", "id", **_ID, description="child_id for looked-after children; a separate pseudonym otherwise"),
-            Column("school_year", "int", places_row=True, minimum=2000, maximum=2100, description="School year, labelled by its end"),
+            Column(
+                "pupil_id",
+                "id",
+                **_ID,
+                description="child_id for looked-after children; a separate pseudonym otherwise",
+            ),
+            Column(
+                "school_year",
+                "int",
+                places_row=True,
+                minimum=2000,
+                maximum=2100,
+                description="School year, labelled by its end",
+            ),
             Column("la_code", "code", **_LA),
             Column("stage", "code", codes=tuple(SCHOOL_STAGES)),
             Column("sex", "code", codes=_codes(SEXES)),
             Column("simd_quintile", "int", minimum=1, maximum=5),
             Column("asn", "code", codes=_codes(YES_NO)),
-            Column("looked_after", "code", codes=_codes(YES_NO), description="Looked after at any time in the school year"),
+            Column(
+                "looked_after", "code", codes=_codes(YES_NO), description="Looked after at any time in the school year"
+            ),
             Column("sessions_possible", "int", minimum=0, maximum=420),
             Column("sessions_attended", "int", minimum=0, maximum=420),
             Column("exclusion_cases", "int", minimum=0, maximum=60),
@@ -198,12 +222,24 @@ TABLES: dict[str, Table] = {
         "leavers",
         (
             Column("pupil_id", "id", **_ID),
-            Column("leaver_year", "int", places_row=True, minimum=2000, maximum=2100, description="School year of leaving, labelled by its end"),
+            Column(
+                "leaver_year",
+                "int",
+                places_row=True,
+                minimum=2000,
+                maximum=2100,
+                description="School year of leaving, labelled by its end",
+            ),
             Column("la_code", "code", **_LA),
             Column("sex", "code", codes=_codes(SEXES)),
             Column("simd_quintile", "int", minimum=1, maximum=5),
             Column("asn", "code", codes=_codes(YES_NO)),
-            Column("looked_after", "code", codes=_codes(YES_NO), description="Looked after at any time in the year of leaving"),
+            Column(
+                "looked_after",
+                "code",
+                codes=_codes(YES_NO),
+                description="Looked after at any time in the year of leaving",
+            ),
             Column("highest_scqf_level", "int", minimum=0, maximum=7),
             Column("destination", "code", codes=_codes(DESTINATIONS)),
         ),
