@@ -358,7 +358,9 @@ def _read_table(path: Path, table_name: str, *, la: str, year: int) -> _FileRead
     table = tables_for_year(year)[table_name]
     # Exports often carry local extra columns: read past them, and say so.
     records, ragged = read_records(path, table.column_names, allow_extra=True)
-    ignored = records.attrs.get("ignored_columns", [])
+    # Taken off the frame at once: pandas deep-copies attrs into every frame derived from it.
+    ignored = records.attrs.pop("ignored_columns", [])
+    read_notes = records.attrs.pop("notes", [])
     checked = check_columns(
         records, table.columns, documented_date=DOCUMENTED_DATE, year_bounds=collection_year_bounds(year)
     )
@@ -370,7 +372,7 @@ def _read_table(path: Path, table_name: str, *, la: str, year: int) -> _FileRead
     counts = {"LA": la, "YEAR": year, "table": table_name, **outcome.counts}
     if checked.warned:
         counts["warned"] = checked.warned
-    notes = [*records.attrs.get("notes", []), *checked.notes]
+    notes = [*read_notes, *checked.notes]
     return _FileRead(kept, quarantine, counts, typed, ignored, notes)
 
 

@@ -149,6 +149,7 @@ def clean(raw_dir: Path, *, years: list[int], flag_share: float = DEFAULT_FLAG_S
         spec = TABLES[name]
         file = raw_dir / f"{name}.csv"
         raw, ragged = read_records(file, spec.column_names)
+        read_notes = raw.attrs.pop("notes", [])  # off the frame: pandas deep-copies attrs into derived frames
         if raw.empty and ragged.empty:
             if name in TABLES_NEEDING_ROWS:
                 raise InputError(
@@ -161,7 +162,7 @@ def clean(raw_dir: Path, *, years: list[int], flag_share: float = DEFAULT_FLAG_S
             )
         checked = check_columns(raw, spec.columns, documented_date=DOCUMENTED_DATE)
         typed, rules = checked.typed, checked.rules
-        warnings += [f"{file}: {note}" for note in [*raw.attrs.get("notes", []), *checked.notes]]
+        warnings += [f"{file}: {note}" for note in [*read_notes, *checked.notes]]
         if name == "children":
             rules.append(RowRule("duplicate child", "child_id", lambda f: _duplicates(f, ["child_id"])))
             end_of_period = period_end(max(years))
