@@ -63,8 +63,10 @@ def read_records(
     notes: list[str] = []
     reader = csv.reader(io.StringIO(text, newline=""))
     header = next(reader, None)
-    if header is None:
-        return _no_records(expected_columns, notes, [])
+    if header is None:  # 0 bytes or newlines only: not even a header
+        records, ragged = _no_records(expected_columns, notes, [])
+        records.attrs["no_header"] = True
+        return records, ragged
     # A trailing comma on every line gives the header an empty last name: not a column.
     header_trailing = 0
     while len(header) > 1 and header[-1].strip() == "":

@@ -277,20 +277,20 @@ def test_missing_required_table_names_the_folder_and_table(tmp_path):
 
 
 def test_missing_other_table_is_absent_and_said_once(tmp_path):
-    # Only Header and Episodes are required: without Reviews (and with a header-only AD1) the run goes on.
+    # Only Header and Episodes are required: without Reviews (and with a 1-byte AD1) the run goes on.
+    # Header-only tables (UASC, OC3, ... in this return) are tables with no rows, not absent ones.
     paths = write_return(tmp_path / LA, 2019, _valid_return())
     paths["Reviews"].unlink()
+    paths["AD1"].write_bytes(b"\n")
     result = read_returns([Source(LA, 2019, tmp_path / LA)])
-    assert result.absent.to_dict("records") == [
-        {"LA": LA, "YEAR": 2019, "table": t}
-        for t in ("UASC", "OC3", "AD1", "PlacedAdoption", "PrevPerm", "Missing", "Reviews")
-    ]
+    assert result.absent.to_dict("records") == [{"LA": LA, "YEAR": 2019, "table": t} for t in ("AD1", "Reviews")]
     said = result.warnings.loc[result.warnings["check"] == "absent tables", "message"].tolist()
     assert said == [
-        "tables absent or without rows for 2019: UASC (no rows), OC3 (no rows), AD1 (no rows), PlacedAdoption (no rows), "
-        "PrevPerm (no rows), Missing (no rows), Reviews (no file); indicators that need them are unavailable for this LA and year"
+        "tables absent for 2019: AD1 (empty file), Reviews (no file); "
+        "indicators that need them are unavailable for this LA and year"
     ]
     assert result.tables["Reviews"].kept.empty and "REVIEW" in result.tables["Reviews"].kept
+    assert result.tables["UASC"].rows_in == 0
 
 
 def test_wrong_delimiter_and_undecodable_file(tmp_path):

@@ -8,10 +8,13 @@ the header when the name does not say.  Headers compare case-insensitively
 and ignore stray spaces and a BOM; values are stripped; blank lines are not
 records.
 
-Only Header and Episodes are required for a year: another table that is
-absent, or whose file holds no rows (0 bytes, newlines only or a header only),
-lets the run go on; a warning says so once per LA-year and ``ReadResult.absent``
-lists it (``LA, YEAR, table``) so indicators that need it show as unavailable.
+Only Header and Episodes are required for a year, and must hold rows.  Any
+file that holds no rows (0 bytes, newlines only or a header only) is a table
+with no rows.  Another table that is absent -- no file, or a file without even
+a header -- lets the run go on; a warning says so once per LA-year and
+``ReadResult.absent`` lists it (``LA, YEAR, table``) so indicators that need it
+show as unavailable.  A header-only file is an exported table with no rows this
+year (a small LA with no adoptions), so it is not absent.
 
 Structural faults (missing Header or Episodes, missing column, undecodable
 file, wrong delimiter) raise :class:`~lac_outcomes.validation.InputError`.
@@ -352,6 +355,7 @@ class _FileRead:
     typed: pd.DataFrame
     ignored: list[str]
     notes: list[str]
+    no_header: bool = False  # 0 bytes or newlines only
 
 
 def _read_table(path: Path, table_name: str, *, la: str, year: int) -> _FileRead:
@@ -361,6 +365,7 @@ def _read_table(path: Path, table_name: str, *, la: str, year: int) -> _FileRead
     # Taken off the frame at once: pandas deep-copies attrs into every frame derived from it.
     ignored = records.attrs.pop("ignored_columns", [])
     read_notes = records.attrs.pop("notes", [])
+    no_header = records.attrs.pop("no_header", False)
     checked = check_columns(
         records, table.columns, documented_date=DOCUMENTED_DATE, year_bounds=collection_year_bounds(year)
     )
@@ -373,7 +378,7 @@ def _read_table(path: Path, table_name: str, *, la: str, year: int) -> _FileRead
     if checked.warned:
         counts["warned"] = checked.warned
     notes = [*read_notes, *checked.notes]
-    return _FileRead(kept, quarantine, counts, typed, ignored, notes)
+    return _FileRead(kept, quarantine, counts, typed, ignored, notes, no_header)
 
 
 def read_source(
@@ -381,7 +386,7 @@ def read_source(
 ) -> tuple[dict[str, tuple[pd.DataFrame, pd.DataFrame, dict]], list[dict], list[str], list[dict]]:
     """Read every table of one LA-year source.
 
-    Returns per-table results, warnings, the tables absent or without rows, and
+    Returns per-table results, warnings, the tables absent (no file, or no header), and
     the flagged files (Header or Episodes losing more than ``flag_share``).
     """
     files, warnings = find_table_files(source)
@@ -426,16 +431,18 @@ def read_source(
                 f"no rows (the file is empty or holds only a header); "
                 f"{' and '.join(REQUIRED_TABLES)} must hold records for every collection year",
             )
-    absent = [name for name in CORE_TABLES if name not in files or reads[name].counts["rows_in"] == 0]
+    # Absent: no file, or a file without even a header (0 bytes or newlines only). A header-only file is an
+    # exported table that holds no rows this year (a small LA with no adoptions), not an absent one.
+    absent = [name for name in CORE_TABLES if name not in files or reads[name].no_header]
     if absent:
-        described = ", ".join(f"{n} ({'no file' if n not in files else 'no rows'})" for n in absent)
+        described = ", ".join(f"{n} ({'no file' if n not in files else 'empty file'})" for n in absent)
         warnings.append(
             _warning(
                 source,
                 None,
                 Path(source.path),
                 "absent tables",
-                f"tables absent or without rows for {source.year}: {described}; "
+                f"tables absent for {source.year}: {described}; "
                 "indicators that need them are unavailable for this LA and year",
             )
         )
