@@ -22,7 +22,12 @@ from lac_outcomes.validation import SOURCE_ROW, InputError
 FIELD_COUNT_RULE = "field count differs from header"
 # What exporters write for a missing value (SQL NULL, Excel's N/A); compared after upper-casing.
 BLANK_WORDS = ("NULL", "N/A", "NA")
-_BLANK_SPELLINGS = {variant for word in BLANK_WORDS for variant in (word, word.lower(), word.title())}
+# Every upper/lower-case spelling of them, so one hash lookup per cell finds them (no upper-casing of every cell).
+_BLANK_SPELLINGS = {
+    "".join(c.upper() if (mask >> i) & 1 else c.lower() for i, c in enumerate(word))
+    for word in BLANK_WORDS
+    for mask in range(2 ** len(word))
+}
 
 
 def normalise_header(name: str) -> str:
@@ -137,10 +142,7 @@ def read_records(
     records = pd.DataFrame(rows, columns=expected_columns, dtype="str")
     for column in expected_columns:
         values = records[column]
-        blank_word = values.isin(_BLANK_SPELLINGS)  # exact spellings first: upper-casing every cell costs
-        if not blank_word.any() and not values.str.len().between(2, 4).any():
-            continue
-        blank_word |= values.str.upper().isin(BLANK_WORDS)
+        blank_word = values.isin(_BLANK_SPELLINGS)
         if blank_word.any():
             records[column] = values.where(~blank_word, "")
     records[SOURCE_ROW] = pd.Series(lines, dtype="int64")

@@ -52,7 +52,12 @@ class RowRule:
 
 
 def _empty_quarantine() -> pd.DataFrame:
-    return pd.DataFrame({c: pd.Series(dtype="int64" if c == "row" else "str") for c in QUARANTINE_COLUMNS})
+    if not _EMPTY:  # built once: a frame of typed empty columns costs more than the rules of a clean file
+        _EMPTY.append(pd.DataFrame({c: pd.Series(dtype="int64" if c == "row" else "str") for c in QUARANTINE_COLUMNS}))
+    return _EMPTY[0].copy()
+
+
+_EMPTY: list[pd.DataFrame] = []
 
 
 def apply_row_rules(
