@@ -12,7 +12,7 @@ import logging
 import sys
 from pathlib import Path
 
-from lac_outcomes.errors import InputError
+from lac_outcomes.errors import ConfigError, InputError
 
 log = logging.getLogger("lac_outcomes")
 
@@ -33,16 +33,26 @@ def _setup_logging(log_file: str | None) -> None:
 
 def _years(text: str) -> list[int]:
     """'2009-2023' or '2009,2010' to a list of years."""
-    if "-" in text:
-        first, last = (int(x) for x in text.split("-"))
-        return list(range(first, last + 1))
-    return [int(x) for x in text.split(",") if x]
+    try:
+        if "-" in text:
+            first, last = (int(x) for x in text.split("-"))
+            if first > last:
+                raise ConfigError(f"years: the first year {first} is after the last year {last}")
+            return list(range(first, last + 1))
+        return [int(x) for x in text.split(",") if x]
+    except ValueError:
+        raise ConfigError(f"years: {text!r} is not a year range such as 2009-2023") from None
 
 
 def cmd_simulate_scotland(args) -> None:
     from lac_outcomes.scotland.simulate import simulate_scotland
 
+    from lac_outcomes.scotland.layout import LOCAL_AUTHORITIES
+
     las = None if args.local_authorities in (None, "", "all") else args.local_authorities.split(",")
+    unknown = [code for code in las or [] if code not in LOCAL_AUTHORITIES]
+    if unknown:
+        raise ConfigError(f"scotland.synthetic.local_authorities: unknown local authority code(s) {', '.join(unknown)}")
     simulate_scotland(
         Path(args.out_dir),
         seed=args.seed,
@@ -56,7 +66,7 @@ def cmd_simulate_scotland(args) -> None:
 def cmd_clean_scotland(args) -> None:
     from lac_outcomes.scotland import clean
 
-    result = clean.clean(Path(args.raw_dir), years=_years(args.years))
+    result = clean.clean(Path(args.raw_dir), years=_years(args.years), flag_share=args.flag_share)
     clean.write(result, Path(args.out_dir))
 
 
@@ -72,7 +82,9 @@ def cmd_simulate_england(args) -> None:
 def cmd_clean_england(args) -> None:
     from lac_outcomes.england import clean
 
-    result = clean.clean(Path(args.raw_dir), years=_years(args.years), file_year_label=args.file_year_label)
+    result = clean.clean(
+        Path(args.raw_dir), years=_years(args.years), file_year_label=args.file_year_label, flag_share=args.flag_share
+    )
     clean.write(result, Path(args.out_dir))
 
 
@@ -118,6 +130,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--raw-dir", required=True)
     p.add_argument("--out-dir", required=True)
     p.add_argument("--years", required=True)
+    p.add_argument("--flag-share", type=float, default=0.02, help="flag a table that loses more than this share of its rows")
     p.set_defaults(func=cmd_clean_scotland)
 
     p = sub.add_parser("simulate-england", help="write synthetic SSDA903 returns (one folder per LA) and truth.yaml")
@@ -134,6 +147,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--years", required=True, help="collection years, e.g. 2015-2024")
     p.add_argument("--file-year-label", choices=["end", "start"], default="end",
                    help="whether file names label a collection year by the year it ends (2019 = 2018/19) or starts")
+    p.add_argument("--flag-share", type=float, default=0.02,
+                   help="flag an LA-year whose Header or Episodes lose more than this share of their rows")
     p.set_defaults(func=cmd_clean_england)
 
     p = sub.add_parser("render", help="execute a notebook with papermill and render it to HTML")
@@ -163,9 +178,14 @@ def main(argv=None) -> int:
 
     try:
         args.func(args)
-    except (InputError, NotebookFailed) as error:
+    except (InputError, ConfigError, NotebookFailed) as error:
         log.error("%s", error)
         print(f"lac-outcomes {args.command}: ERROR: {error}", file=sys.stderr)
+        return 1
+    except OSError as error:  # a full disk, a folder without write permission: one line, no traceback
+        where = f" {error.filename}" if error.filename else ""
+        log.error("could not read or write%s: %s", where, error.strerror or error)
+        print(f"lac-outcomes {args.command}: ERROR: could not read or write{where}: {error.strerror or error}", file=sys.stderr)
         return 1
     return 0
 

@@ -23,3 +23,10 @@ class InputError(Exception):
         if rule is not None:
             where.append(f"rule {rule}")
         super().__init__(f"{', '.join(where)}: {message}")
+
+
+class ConfigError(Exception):
+    """A configuration value the run cannot use (e.g. years first after last, an unknown authority code).
+
+    The message is one line that names the setting and the fix.
+    """

@@ -1,8 +1,11 @@
 """Reading delimited return files as they come, with structural faults named.
 
 Shared by every format: decoding (UTF-8 with or without a BOM), delimiter
-detection, header normalisation, blank trailing lines, and line numbers for
-each record so quarantine can point at the row a user sees in the file.
+detection, header normalisation, blank trailing lines, a trailing comma on
+every line (or on the data rows only), the words exporters write for a blank
+(``NULL``, ``N/A``, ``NA``), and line numbers for each record so quarantine can
+point at the row a user sees in the file.  A 0-byte, newline-only or
+header-only file is a table with no rows.
 """
 
 from __future__ import annotations
@@ -17,6 +20,14 @@ import pandas as pd
 from lac_outcomes.validation import SOURCE_ROW, InputError
 
 FIELD_COUNT_RULE = "field count differs from header"
+# What exporters write for a missing value (SQL NULL, Excel's N/A); compared after upper-casing.
+BLANK_WORDS = ("NULL", "N/A", "NA")
+# Every upper/lower-case spelling of them, so one hash lookup per cell finds them (no upper-casing of every cell).
+_BLANK_SPELLINGS = {
+    "".join(c.upper() if (mask >> i) & 1 else c.lower() for i, c in enumerate(word))
+    for word in BLANK_WORDS
+    for mask in range(2 ** len(word))
+}
 
 
 def normalise_header(name: str) -> str:
@@ -32,7 +43,7 @@ def read_text(path: Path) -> str:
         raise InputError(path, "expected a file, found a folder")
     data = path.read_bytes()
     if not data.strip():
-        raise InputError(path, "file is empty")
+        return ""  # a 0-byte or newline-only file: a table with no rows
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
@@ -42,7 +53,9 @@ def read_text(path: Path) -> str:
         ) from None
 
 
-def read_records(path: Path, expected_columns: list[str], *, allow_extra: bool = False) -> tuple[pd.DataFrame, pd.DataFrame]:
+def read_records(
+    path: Path, expected_columns: list[str], *, allow_extra: bool = False
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Read a comma-separated file into strings, one column per expected column.
 
     Returns ``(records, ragged)``: ``records`` has the expected columns (values
@@ -52,18 +65,27 @@ def read_records(path: Path, expected_columns: list[str], *, allow_extra: bool =
     """
     path = Path(path)
     text = read_text(path)
+    notes: list[str] = []
     reader = csv.reader(io.StringIO(text, newline=""))
-    try:
-        header = next(reader)
-    except StopIteration:
-        raise InputError(path, "file is empty") from None
+    header = next(reader, None)
+    if header is None:  # 0 bytes or newlines only: not even a header
+        records, ragged = _no_records(expected_columns, notes, [])
+        records.attrs["no_header"] = True
+        return records, ragged
+    # A trailing comma on every line gives the header an empty last name: not a column.
+    header_trailing = 0
+    while len(header) > 1 and header[-1].strip() == "":
+        header = header[:-1]
+        header_trailing += 1
     header_norm = [normalise_header(h) for h in header]
     expected_norm = [normalise_header(c) for c in expected_columns]
 
     if len(header) == 1 and len(expected_columns) > 1:
         for delimiter, name in ((";", "semicolon"), ("\t", "tab"), ("|", "pipe")):
             if delimiter in header[0]:
-                raise InputError(path, f"wrong delimiter: the header is split by {name}s; expected a comma-separated file", row=1)
+                raise InputError(
+                    path, f"wrong delimiter: the header is split by {name}s; expected a comma-separated file", row=1
+                )
     missing = [c for c in expected_norm if c not in header_norm]
     extra = [h for h in header_norm if h not in expected_norm]
     if missing:
@@ -71,40 +93,68 @@ def read_records(path: Path, expected_columns: list[str], *, allow_extra: bool =
         for column in missing:
             close = difflib.get_close_matches(column, extra, n=1)
             hints.append(f"{column!r}" + (f" (found {close[0]!r}: misspelt?)" if close else ""))
-        raise InputError(path, f"missing column(s) {', '.join(hints)}; expected columns: {', '.join(expected_norm)}", row=1, column=missing[0])
+        raise InputError(
+            path,
+            f"missing column(s) {', '.join(hints)}; expected columns: {', '.join(expected_norm)}",
+            row=1,
+            column=missing[0],
+        )
     if extra and not allow_extra:
-        raise InputError(path, f"unexpected column(s) {', '.join(map(repr, extra))}; expected columns: {', '.join(expected_norm)}", row=1, column=extra[0])
+        hint = " (an empty name: a stray comma in the header?)" if "" in extra else ""
+        raise InputError(
+            path,
+            f"unexpected column(s) {', '.join(map(repr, extra))}{hint}; expected columns: {', '.join(expected_norm)}",
+            row=1,
+            column=extra[0],
+        )
     duplicated = sorted({h for h in header_norm if header_norm.count(h) > 1})
     if duplicated:
-        raise InputError(path, f"column(s) named twice in the header: {', '.join(duplicated)}", row=1, column=duplicated[0])
+        raise InputError(
+            path, f"column(s) named twice in the header: {', '.join(duplicated)}", row=1, column=duplicated[0]
+        )
 
     positions = [header_norm.index(c) for c in expected_norm]
     rows, lines, ragged = [], [], []
     width = len(header)
+    trailing_rows = 0
     for fields in reader:
         line = reader.line_num
-        if not any(f.strip() for f in fields):
-            continue  # blank lines (typically trailing) are not records
         if len(fields) != width:
-            ragged.append(line)
+            if not any(f.strip() for f in fields):
+                continue  # blank lines (typically trailing) are not records
+            if len(fields) > width and not any(f.strip() for f in fields[width:]):
+                trailing_rows += 1  # a trailing comma: empty fields past the header's last column
+            else:
+                ragged.append(line)
+                continue
+        elif not any(f.strip() for f in fields):
             continue
         rows.append([fields[p].strip() for p in positions])
         lines.append(line)
-    records = pd.DataFrame(rows, columns=expected_columns, dtype="str") if rows else pd.DataFrame(
-        {c: pd.Series(dtype="str") for c in expected_columns}
-    )
+    if header_trailing:
+        notes.append("a trailing comma ends every line, the header included; the empty last column is not read")
+    elif trailing_rows:
+        notes.append(
+            f"a trailing comma ends {trailing_rows} data row(s) (not the header); the empty last field is not read"
+        )
+    if not rows:
+        return _no_records(expected_columns, notes, ragged, extra)
+    records = pd.DataFrame(rows, columns=expected_columns, dtype="str")
+    for column in expected_columns:
+        values = records[column]
+        blank_word = values.isin(_BLANK_SPELLINGS)
+        if blank_word.any():
+            records[column] = values.where(~blank_word, "")
     records[SOURCE_ROW] = pd.Series(lines, dtype="int64")
     # Columns read past with allow_extra, for the caller to report: nothing is dropped unsaid.
     records.attrs["ignored_columns"] = extra
+    records.attrs["notes"] = notes
     return records, pd.DataFrame({"row": pd.Series(ragged, dtype="int64")})
 
 
-def parse_dates(values: pd.Series, fmt: str) -> pd.Series:
-    """Parse dates strictly; anything unparseable or impossible (31/02) becomes NaT."""
-    return pd.to_datetime(values.where(values != ""), format=fmt, errors="coerce")
-
-
-def parse_integers(values: pd.Series) -> pd.Series:
-    numbers = pd.to_numeric(values.where(values != ""), errors="coerce")
-    whole = numbers.where(numbers.isna() | (numbers == numbers.round()))
-    return whole.astype("Int64")
+def _no_records(expected_columns, notes, ragged, extra=()) -> tuple[pd.DataFrame, pd.DataFrame]:
+    records = pd.DataFrame({c: pd.Series(dtype="str") for c in expected_columns})
+    records[SOURCE_ROW] = pd.Series(dtype="int64")
+    records.attrs["ignored_columns"] = list(extra)
+    records.attrs["notes"] = notes
+    return records, pd.DataFrame({"row": pd.Series(ragged, dtype="int64")})

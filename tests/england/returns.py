@@ -6,16 +6,41 @@ from pathlib import Path
 
 from lac_outcomes.england.schema import CORE_TABLES, tables_for_year
 
-EPISODE_DEFAULTS = {"LS": "C2", "CIN": "N1", "PLACE_PROVIDER": "PR1", "REASON_PLACE_CHANGE": "", "HOME_POST": "ZZ1 1", "PL_POST": "ZZ1 2", "URN": "XXXXXXX"}
+EPISODE_DEFAULTS = {
+    "LS": "C2",
+    "CIN": "N1",
+    "PLACE_PROVIDER": "PR1",
+    "REASON_PLACE_CHANGE": "",
+    "HOME_POST": "ZZ1 1",
+    "PL_POST": "ZZ1 2",
+    "URN": "XXXXXXX",
+}
 
 
 def episode(child, decom, rne, place, dec="", rec="", **extra) -> dict:
     """One Episodes row; unspecified columns get valid, uninteresting values."""
-    return {**EPISODE_DEFAULTS, "CHILD": child, "DECOM": decom, "RNE": rne, "PLACE": place, "DEC": dec, "REC": rec, **extra}
+    return {
+        **EPISODE_DEFAULTS,
+        "CHILD": child,
+        "DECOM": decom,
+        "RNE": rne,
+        "PLACE": place,
+        "DEC": dec,
+        "REC": rec,
+        **extra,
+    }
 
 
 def header(child, dob, sex="1") -> dict:
-    return {"CHILD": child, "SEX": sex, "DOB": dob, "ETHNIC": "WBRI", "UPN": "A123456789012", "MOTHER": "", "MC_DOB": ""}
+    return {
+        "CHILD": child,
+        "SEX": sex,
+        "DOB": dob,
+        "ETHNIC": "WBRI",
+        "UPN": "A123456789012",
+        "MOTHER": "",
+        "MC_DOB": "",
+    }
 
 
 def write_return(folder: Path, year: int, rows: dict[str, list[dict]], *, name="{year}-{table}.csv") -> dict[str, Path]:

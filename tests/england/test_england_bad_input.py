@@ -28,12 +28,6 @@ def line_count(path):
 
 
 STRUCTURAL = {
-    "missing file": (
-        lambda p, t: p.unlink(),
-        lambda p, t: f"file {p.parent}: no {t} file for collection year {YEAR} (looked for CSV files labelled {YEAR}, "
-        f"e.g. {YEAR}-{t.lower()}.csv, or recognisable by their header)",
-    ),
-    "empty file": (lambda p, t: p.write_bytes(b""), lambda p, t: f"file {p}: file is empty"),
     "misspelt column": (
         lambda p, t: p.write_text(p.read_text().replace(first_column(t), first_column(t) + "X", 1)),
         lambda p, t: f"file {p}, row 1, column {first_column(t).lower()}: missing column(s) '{first_column(t).lower()}' "
@@ -63,6 +57,40 @@ def test_structural_fault_in_any_table_stops_with_one_message(tmp_path, table, f
     assert str(error.value) == expected
 
 
+ABSENT = {
+    "missing file": lambda p: p.unlink(),
+    "0-byte file": lambda p: p.write_bytes(b""),
+    "newline-only file": lambda p: p.write_bytes(b"\n"),
+    "header-only file": lambda p: p.write_text(p.read_text().splitlines()[0] + "\n"),
+}
+
+
+@pytest.mark.parametrize("form", list(ABSENT))
+@pytest.mark.parametrize("table", CORE_TABLES)
+def test_absent_or_empty_table(tmp_path, table, form):
+    # Header and Episodes are required (one message); any other table absent or empty: the run goes on, said once.
+    paths = write_return(tmp_path / LA, YEAR, _valid_return())
+    path = paths[table]
+    ABSENT[form](path)
+    if table in ("Header", "Episodes"):
+        expected = (
+            f"file {path.parent}: no {table} file for collection year {YEAR} (looked for CSV files labelled {YEAR}, "
+            f"e.g. {YEAR}-{table.lower()}.csv, or recognisable by their header)"
+            if form == "missing file"
+            else f"file {path}: no rows (the file is empty or holds only a header); "
+            "Header and Episodes must hold records for every collection year"
+        )
+        with pytest.raises(InputError) as error:
+            read_returns([Source(LA, YEAR, tmp_path / LA)])
+        assert str(error.value) == expected
+        return
+    result = read_returns([Source(LA, YEAR, tmp_path / LA)])
+    # absent: no file, or not even a header; a header-only file is a table with no rows
+    assert (table in result.absent["table"].tolist()) == (form != "header-only file")
+    assert (result.warnings["check"] == "absent tables").sum() == int(form != "header-only file")
+    assert result.tables[table].rows_in == 0
+
+
 @pytest.mark.parametrize("table", CORE_TABLES)
 def test_extra_column_is_read_past_and_reported(tmp_path, table):
     paths = write_return(tmp_path / LA, YEAR, _valid_return())
@@ -70,8 +98,14 @@ def test_extra_column_is_read_past_and_reported(tmp_path, table):
     lines = path.read_text().splitlines()
     path.write_text("\n".join([lines[0] + ",NOTES", *(line + ",x" for line in lines[1:])]) + "\n")
     result = read_returns([Source(LA, YEAR, tmp_path / LA)])
-    assert result.warnings[["table", "file", "check", "message"]].to_dict("records") == [
-        {"table": table, "file": str(path), "check": "extra columns", "message": f"column(s) 'notes' are not in the SSDA903 specification for {YEAR}; not read"}
+    said = result.warnings
+    assert said[["table", "file", "check", "message"]].to_dict("records") == [
+        {
+            "table": table,
+            "file": str(path),
+            "check": "extra columns",
+            "message": f"column(s) 'notes' are not in the SSDA903 specification for {YEAR}; not read",
+        }
     ]
     counts = result.tables[table]
     assert counts.rows_in == counts.rows_kept == len(lines) - 1
@@ -83,4 +117,4 @@ def test_every_table_accounts_for_every_row(tmp_path):
     result = read_returns([Source(LA, YEAR, tmp_path / LA)])
     for name in CORE_TABLES:
         table = result.tables[name]
-        assert table.rows_in == len(rows.get(name, [])) == table.rows_kept + table.rows_quarantined
+        assert table.rows_in == len(rows.get(name, [])) == table.rows_kept + table.rows_dropped

@@ -153,12 +153,11 @@ def test_fixture_merged_history_lets_later_returns_change_earlier_years():
 def test_quality_record_has_the_scottish_shape_and_every_row_is_accounted_for(cleaned):
     out = cleaned[2]
     quality = json.loads((out / "quality.json").read_text())
-    assert {"tables", "warnings"} <= set(quality)
-    assert set(quality) - {"tables", "warnings"} == {"history", "cross_return", "absent_tables"}
-    assert quality["warnings"] == []
+    assert set(quality) == {"tables", "warnings", "flagged", "by_la_year", "history", "cross_return", "absent_tables"}
+    assert quality["warnings"] == [] and quality["flagged"] == []
     for name, record in quality["tables"].items():
-        assert {"file", "rows_in", "rows_kept", "rows_quarantined", "by_rule"} <= set(record)
-        assert record["rows_in"] == record["rows_kept"] + record["rows_quarantined"]
+        assert set(record) == {"file", "rows_in", "rows_kept", "rows_dropped", "rows_quarantined", "cells_blanked", "by_rule"}
+        assert record["rows_in"] == record["rows_kept"] + record["rows_dropped"]
         assert len(pd.read_parquet(out / f"{name}.parquet")) == record["rows_kept"]
     quarantine = pd.read_parquet(out / "quarantine.parquet")
     assert list(quarantine.columns)[: len(QUARANTINE_COLUMNS)] == QUARANTINE_COLUMNS
@@ -232,7 +231,8 @@ def test_a_bad_value_is_quarantined_and_counted(small_synthetic, tmp_path):
     episodes.write_text("\n".join(lines) + "\n")
     result = clean.clean(copy, years=[year])
     record = result.counts["Episodes"]
-    assert record["rows_in"] == record["rows_kept"] + record["rows_quarantined"]
+    # a code outside the list is blanked, the episode kept (quarantine at the grain of the fault)
+    assert record["cells_blanked"] == 1 and record["rows_dropped"] == 0 and record["rows_in"] == record["rows_kept"]
     row = result.quarantine.iloc[0]
     assert (row["table"], row["column"], row["row"], row["LA"]) == ("Episodes", "PLACE", 2, episodes.parent.name)
     assert record["by_rule"] == {f"PLACE: {row['rule']}": 1}
@@ -256,5 +256,5 @@ def test_a_missing_required_table_stops_the_command_with_one_clear_message(small
     )  # fmt: skip
     assert done.returncode == 1
     assert "Traceback" not in done.stderr
-    assert "Episodes" in done.stderr and episodes.parent.name in done.stderr
+    assert "no Episodes file for collection year" in done.stderr and episodes.parent.name in done.stderr
     assert not (tmp_path / "out").exists()

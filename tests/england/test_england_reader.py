@@ -14,12 +14,14 @@ from lac_outcomes.england.reader import (
     RULE_BLANK,
     RULE_CODE,
     RULE_DATE,
-    RULE_DEC_REC,
+    RULE_REC_MISSING,
+    RULE_REC_ON_OPEN,
     RULE_DUPLICATE_CHILD,
     RULE_END_BEFORE_START,
     RULE_INTEGER_RANGE,
     RULE_NOT_INTEGER,
     RULE_OVERLAP,
+    RULE_POSTCODE,
     Source,
     read_returns,
     sources_from_tree,
@@ -41,7 +43,10 @@ def _messy_copy(clean_dir, messy_dir):
         lines = path.read_text(encoding="utf-8").splitlines()
         columns = lines[0].split(",")
         head = ",".join(f" {c.lower()} " if i % 2 else c.title() for i, c in enumerate(columns))
-        body = [",".join(f" {v}" if v and i == 0 else (f"{v} " if v else v) for i, v in enumerate(line.split(","))) for line in lines[1:]]
+        body = [
+            ",".join(f" {v}" if v and i == 0 else (f"{v} " if v else v) for i, v in enumerate(line.split(",")))
+            for line in lines[1:]
+        ]
         text = "\n".join([head, *body]) + "\n" + "," * (len(columns) - 1) + "\n\n"
         table = table_from_file_name(path)
         # different naming; every third file gets a name that says nothing, so the header must identify it
@@ -91,25 +96,37 @@ def _valid_return():
     }
 
 
-# (table, bad row, rule, column); the bad row is appended as the last record of its table.
+D, B = "dropped", "blanked"
+# (table, bad row, rule, column, action); the bad row is appended as the last record of its table.
+# A fault in what identifies or dates the row drops it; any other fault blanks the cell and keeps the row.
 BAD_ROWS = [
-    ("Episodes", episode("C", "01/05/2018", "S", "X9"), RULE_CODE, "PLACE"),
-    ("Episodes", episode("C", "31/02/2019", "S", "U4"), RULE_DATE, "DECOM"),
-    ("Episodes", episode("C", "01/05/2018", "S", "U4", CIN=""), RULE_BLANK, "CIN"),
-    ("Episodes", episode("C", "01/05/2018", "S", "U4", "01/03/2018", "E4A"), RULE_END_BEFORE_START, "DEC"),
-    ("Episodes", episode("C", "01/04/2019", "S", "U4"), RULE_AFTER_YEAR, "DECOM"),
-    ("Episodes", episode("C", "01/05/2018", "S", "U4", "01/06/2018", ""), RULE_DEC_REC, "REC"),
-    ("Episodes", episode("A", "01/09/2018", "P", "U6"), RULE_OVERLAP, "DECOM"),  # A's U4 episode is still open
-    ("Header", header("A", "01/01/2010"), RULE_DUPLICATE_CHILD, "CHILD"),
-    ("OC2", {"CHILD": "B", "DOB": "01/01/2012", "SDQ_SCORE": 41}, RULE_INTEGER_RANGE, "SDQ_SCORE"),
-    ("OC2", {"CHILD": "B", "DOB": "01/01/2012", "SDQ_SCORE": "-3"}, RULE_INTEGER_RANGE, "SDQ_SCORE"),
-    ("OC2", {"CHILD": "B", "DOB": "01/01/2012", "SDQ_SCORE": "twelve"}, RULE_NOT_INTEGER, "SDQ_SCORE"),
-    ("Reviews", {"CHILD": "A", "DOB": "01/01/2010", "REVIEW": "01/03/2018", "REVIEW_CODE": "PN1"}, RULE_BEFORE_YEAR, "REVIEW"),
+    ("Episodes", episode("C", "01/05/2018", "S", "X9"), RULE_CODE, "PLACE", B),
+    ("Episodes", episode("C", "31/02/2019", "S", "U4"), RULE_DATE, "DECOM", D),
+    ("Episodes", episode("C", "01/05/2018", "S", "U4", CIN=""), RULE_BLANK, "CIN", B),
+    ("Episodes", episode("C", "01/05/2018", "S", "U4", "01/03/2018", "E4A"), RULE_END_BEFORE_START, "DEC", D),
+    ("Episodes", episode("C", "01/04/2019", "S", "U4"), RULE_AFTER_YEAR, "DECOM", D),
+    ("Episodes", episode("C", "01/05/2018", "S", "U4", "01/06/2018", ""), RULE_REC_MISSING, "REC", B),
+    ("Episodes", episode("C", "01/05/2018", "S", "U4", "", "E4A"), RULE_REC_ON_OPEN, "REC", B),
+    ("Episodes", episode("C", "01/05/2018", "S", "U4", HOME_POST="NOT A POSTCODE"), RULE_POSTCODE, "HOME_POST", B),
+    ("Episodes", episode("A", "01/09/2018", "P", "U6"), RULE_OVERLAP, "DECOM", D),  # A's U4 episode is still open
+    ("Header", header("A", "01/01/2010"), RULE_DUPLICATE_CHILD, "CHILD", D),
+    ("OC2", {"CHILD": "B", "DOB": "01/01/2012", "SDQ_SCORE": 41}, RULE_INTEGER_RANGE, "SDQ_SCORE", B),
+    ("OC2", {"CHILD": "B", "DOB": "01/01/2012", "SDQ_SCORE": "-3"}, RULE_INTEGER_RANGE, "SDQ_SCORE", B),
+    ("OC2", {"CHILD": "B", "DOB": "01/01/2012", "SDQ_SCORE": "twelve"}, RULE_NOT_INTEGER, "SDQ_SCORE", B),
+    (
+        "Reviews",
+        {"CHILD": "A", "DOB": "01/01/2010", "REVIEW": "01/03/2018", "REVIEW_CODE": "PN1"},
+        RULE_BEFORE_YEAR,
+        "REVIEW",
+        D,
+    ),
 ]
 
 
-@pytest.mark.parametrize("table, bad_row, rule, column", BAD_ROWS, ids=[f"{t}-{r}-{c}" for t, _, r, c in BAD_ROWS])
-def test_row_rule_quarantines_the_bad_row(tmp_path, table, bad_row, rule, column):
+@pytest.mark.parametrize(
+    "table, bad_row, rule, column, action", BAD_ROWS, ids=[f"{t}-{r}-{c}" for t, _, r, c, _ in BAD_ROWS]
+)
+def test_row_rule_drops_the_row_or_blanks_the_cell(tmp_path, table, bad_row, rule, column, action):
     year = 2019
     rows = _valid_return()
     rows[table] = [*rows[table], bad_row]
@@ -118,13 +135,28 @@ def test_row_rule_quarantines_the_bad_row(tmp_path, table, bad_row, rule, column
 
     quarantine = result.tables[table].quarantine
     expected_line = len(rows[table]) + 1  # header is line 1
-    assert quarantine[["table", "file", "row", "column", "rule"]].to_dict("records") == [
-        {"table": table, "file": str(paths[table]), "row": expected_line, "column": column, "rule": rule}
+    assert quarantine[["table", "file", "row", "column", "rule", "action"]].to_dict("records") == [
+        {
+            "table": table,
+            "file": str(paths[table]),
+            "row": expected_line,
+            "column": column,
+            "rule": rule,
+            "action": action,
+        }
     ]
     counts = result.tables[table]
-    assert (counts.rows_in, counts.rows_kept, counts.rows_quarantined) == (len(rows[table]), len(rows[table]) - 1, 1)
+    dropped = int(action == D)
+    assert (counts.rows_in, counts.rows_kept, counts.rows_dropped, counts.cells_blanked) == (
+        len(rows[table]),
+        len(rows[table]) - dropped,
+        dropped,
+        1 - dropped,
+    )
+    if not dropped:  # the row is kept, the cell blank
+        assert counts.kept[column].isna().iloc[-1]
     # quarantine records carry no values from the row (they may be identifiers or dates of birth)
-    assert list(quarantine.columns) == ["LA", "YEAR", "table", "file", "row", "column", "rule"]
+    assert list(quarantine.columns) == ["LA", "YEAR", "table", "file", "row", "column", "rule", "action"]
 
 
 # One row per child per return (DfE validator checks INT31 AD1, INT33 OC2, INT34 OC3, INT36 UASC):
@@ -132,7 +164,16 @@ def test_row_rule_quarantines_the_bad_row(tmp_path, table, bad_row, rule, column
 ONE_ROW_PER_CHILD = {
     "OC2": {"CHILD": "A", "DOB": "01/01/2010", "SDQ_SCORE": 12},
     "OC3": {"CHILD": "L1", "DOB": "01/01/1999", "IN_TOUCH": "YES", "ACTIV": "F2", "ACCOM": "U1"},
-    "AD1": {"CHILD": "A", "DOB": "01/01/2010", "DATE_INT": "01/07/2017", "DATE_MATCH": "01/05/2018", "FOSTER_CARE": "0", "NB_ADOPTR": 2, "SEX_ADOPTR": "MF", "LS_ADOPTR": "L0"},
+    "AD1": {
+        "CHILD": "A",
+        "DOB": "01/01/2010",
+        "DATE_INT": "01/07/2017",
+        "DATE_MATCH": "01/05/2018",
+        "FOSTER_CARE": "0",
+        "NB_ADOPTR": 2,
+        "SEX_ADOPTR": "MF",
+        "LS_ADOPTR": "L0",
+    },
     "UASC": {"CHILD": "A", "DOB": "01/01/2010", "SEX": "1", "DUC": ""},
 }
 
@@ -153,17 +194,39 @@ def test_second_row_for_a_child_is_quarantined(tmp_path, table):
         {"file": str(paths[table]), "row": line, "column": "CHILD", "rule": RULE_DUPLICATE_CHILD} for line in (3, 4)
     ]
     counts = result.tables[table]
-    assert (counts.rows_in, counts.rows_kept, counts.rows_quarantined) == (3, 1, 2)
+    assert (counts.rows_in, counts.rows_kept, counts.rows_dropped) == (3, 1, 2)
 
 
-def test_code_valid_in_a_later_specification_is_quarantined_in_an_earlier_year(tmp_path):
-    # E45 (special guardianship to former foster carers) replaced E43 in the 2019 specification.
-    rows = {"Header": [header("C", "01/01/2010")], "Episodes": [episode("C", "01/05/2017", "S", "U4", "01/06/2017", "E45")]}
+def test_code_valid_in_the_next_specification_is_kept_with_a_warning(tmp_path):
+    # E45 (special guardianship to former foster carers) replaced E43 in the 2019 specification; CUSTOD came then too.
+    # Exporters adopt it a year early: in 2018 the row is kept, the code with it, and a warning counts the rows.
+    rows = {
+        "Header": [header("C", "01/01/2010")],
+        "Episodes": [episode("C", "01/05/2017", "S", "U4", "01/06/2017", "E45", REASON_PLACE_CHANGE="CUSTOD")],
+    }
     paths = write_return(tmp_path / LA, 2018, rows)
-    quarantine = read_returns([Source(LA, 2018, tmp_path / LA)]).tables["Episodes"].quarantine
-    assert quarantine[["file", "row", "column", "rule"]].to_dict("records") == [
-        {"file": str(paths["Episodes"]), "row": 2, "column": "REC", "rule": RULE_CODE}
+    result = read_returns([Source(LA, 2018, tmp_path / LA)])
+    assert result.tables["Episodes"].quarantine.empty
+    assert result.tables["Episodes"].kept[["REC", "REASON_PLACE_CHANGE"]].values.tolist() == [["E45", "CUSTOD"]]
+    kept_with_warning = result.warnings.loc[result.warnings["check"] == "kept with a warning", ["file", "message"]]
+    assert kept_with_warning.to_dict("records") == [
+        {"file": str(paths["Episodes"]), "message": "1 row(s): REC: code from the adjacent specification year"},
+        {
+            "file": str(paths["Episodes"]),
+            "message": "1 row(s): REASON_PLACE_CHANGE: code from the adjacent specification year",
+        },
     ]
+    # two years early it is outside the code list: the cell is blanked, the episode kept
+    paths = write_return(
+        tmp_path / "early" / LA,
+        2017,
+        {**rows, "Episodes": [episode("C", "01/05/2016", "S", "U4", "01/06/2016", "E45")]},
+    )
+    result = read_returns([Source(LA, 2017, tmp_path / "early" / LA)])
+    assert result.tables["Episodes"].quarantine[["row", "column", "rule", "action"]].to_dict("records") == [
+        {"row": 2, "column": "REC", "rule": RULE_CODE, "action": "blanked"}
+    ]
+    assert result.tables["Episodes"].rows_kept == 1
 
 
 def test_code_lists_follow_the_collection_year():
@@ -183,26 +246,51 @@ def test_ragged_row_is_quarantined_as_a_whole(tmp_path):
         handle.write("C,1,01/01/2010\n")  # three fields where the header has seven
     result = read_returns([Source(LA, 2019, tmp_path / LA)])
     quarantine = result.tables["Header"].quarantine
-    assert quarantine[["row", "column", "rule"]].to_dict("records") == [{"row": 4, "column": ROW_COLUMN, "rule": FIELD_COUNT_RULE}]
+    assert quarantine[["row", "column", "rule"]].to_dict("records") == [
+        {"row": 4, "column": ROW_COLUMN, "rule": FIELD_COUNT_RULE}
+    ]
     assert result.tables["Header"].rows_in == 3
 
 
 def test_missing_column_names_file_and_column(tmp_path):
     paths = write_return(tmp_path / LA, 2019, _valid_return())
     text = paths["Episodes"].read_text().replace("CIN,", "")
-    paths["Episodes"].write_text("\n".join(",".join(f for i, f in enumerate(line.split(",")) if i != 4) if n else line for n, line in enumerate(text.splitlines())) + "\n")
+    paths["Episodes"].write_text(
+        "\n".join(
+            ",".join(f for i, f in enumerate(line.split(",")) if i != 4) if n else line
+            for n, line in enumerate(text.splitlines())
+        )
+        + "\n"
+    )
     with pytest.raises(InputError) as error:
         read_returns([Source(LA, 2019, tmp_path / LA)])
     assert str(paths["Episodes"]) in str(error.value)
     assert error.value.column == "cin" and "cin" in str(error.value)
 
 
-def test_missing_table_file_names_the_folder_and_table(tmp_path):
+def test_missing_required_table_names_the_folder_and_table(tmp_path):
     paths = write_return(tmp_path / LA, 2019, _valid_return())
-    paths["Reviews"].unlink()
-    with pytest.raises(InputError, match="no Reviews file for collection year 2019") as error:
+    paths["Episodes"].unlink()
+    with pytest.raises(InputError, match="no Episodes file for collection year 2019") as error:
         read_returns([Source(LA, 2019, tmp_path / LA)])
     assert str(tmp_path / LA) in str(error.value)
+
+
+def test_missing_other_table_is_absent_and_said_once(tmp_path):
+    # Only Header and Episodes are required: without Reviews (and with a 1-byte AD1) the run goes on.
+    # Header-only tables (UASC, OC3, ... in this return) are tables with no rows, not absent ones.
+    paths = write_return(tmp_path / LA, 2019, _valid_return())
+    paths["Reviews"].unlink()
+    paths["AD1"].write_bytes(b"\n")
+    result = read_returns([Source(LA, 2019, tmp_path / LA)])
+    assert result.absent.to_dict("records") == [{"LA": LA, "YEAR": 2019, "table": t} for t in ("AD1", "Reviews")]
+    said = result.warnings.loc[result.warnings["check"] == "absent tables", "message"].tolist()
+    assert said == [
+        "tables absent for 2019: AD1 (empty file), Reviews (no file); "
+        "indicators that need them are unavailable for this LA and year"
+    ]
+    assert result.tables["Reviews"].kept.empty and "REVIEW" in result.tables["Reviews"].kept
+    assert result.tables["UASC"].rows_in == 0
 
 
 def test_wrong_delimiter_and_undecodable_file(tmp_path):
@@ -213,23 +301,30 @@ def test_wrong_delimiter_and_undecodable_file(tmp_path):
     assert str(paths["Header"]) in str(error.value)
 
     paths = write_return(tmp_path / "other", 2019, _valid_return())
-    paths["OC2"].write_bytes(paths["OC2"].read_bytes() + "B,01/01/2012,5,,,,,,,,,\n".encode("utf-8").replace(b"B", b"\xe9"))
+    paths["OC2"].write_bytes(
+        paths["OC2"].read_bytes() + "B,01/01/2012,5,,,,,,,,,\n".encode("utf-8").replace(b"B", b"\xe9")
+    )
     with pytest.raises(InputError, match="UTF-8") as error:
         read_returns([Source("other", 2019, tmp_path / "other")])
     assert str(paths["OC2"]) in str(error.value)
 
 
-def test_year_labelled_by_its_start_is_reported_not_fatal(small_synthetic, tmp_path):
+def test_year_labelled_by_its_start_stops_with_the_diagnosis(small_synthetic, tmp_path):
     out, years, _ = small_synthetic
     la_dir = sorted(p for p in out.iterdir() if p.is_dir())[0]
-    # An exporter called the 2018-19 return "2018"; the config trusts the label and says 2018.
+    # An exporter called the 2018-19 return "2018"; the config trusts the label and says 2018. Tables dated
+    # within the year lose every row: the run stops, and the one message names the year convention.
     relabelled = tmp_path / la_dir.name
     relabelled.mkdir()
     for path in la_dir.glob("*2019*"):
         shutil.copy(path, relabelled / path.name.replace("2019", "2018"))
-    result = read_returns([Source(la_dir.name, 2018, relabelled)])
-    warning = result.warnings.loc[result.warnings["check"] == "collection year"]
-    assert len(warning) == 1 and "fit 2019" in warning["message"].iloc[0]
+    with pytest.raises(InputError) as error:
+        read_returns([Source(la_dir.name, 2018, relabelled)])
+    assert "every one of its" in str(error.value)
+    assert str(error.value).endswith(
+        "likely cause: most episodes do not fit the stated collection year 2018 (01/04/2017 to 31/03/2018) but fit 2019; "
+        "check whether the exporter labelled the file by the other end of the year"
+    )
     # and the correctly stated year raises no such warning
     assert read_returns([Source(la_dir.name, 2019, la_dir)]).warnings.empty
 
@@ -239,3 +334,15 @@ def test_file_names_and_header_identify_tables(tmp_path):
     assert table_from_file_name("2019-placedadoption.csv") == "PlacedAdoption"
     assert table_from_file_name("oc3_2019.csv") == "OC3"
     assert table_from_file_name("export_2019.csv") is None
+
+
+def test_ssda903_layout_document_matches_the_code():
+    from pathlib import Path
+
+    from lac_outcomes.england.schema import to_markdown
+
+    document = Path(__file__).resolve().parents[2] / "docs" / "ssda903_layout.md"
+    assert document.read_text() == to_markdown(), "regenerate docs/ssda903_layout.md from schema.to_markdown()"
+    # the policy is stated per column: what identifies or dates a row drops it, anything else is blanked
+    assert "| `CHILD` | id |  | no | drop the row |  |" in document.read_text()
+    assert "| `REC` | code |" in document.read_text() and "| yes | blank the cell |" in document.read_text()

@@ -51,40 +51,58 @@ def quarantined(result, table):
 def test_good_tables_keep_every_row(tmp_path):
     result = run(tmp_path)
     assert result.quarantine.empty
-    assert {t: c["rows_kept"] for t, c in result.counts.items()} == {"children": 2, "episodes": 3, "pupils": 3, "leavers": 1}
+    assert {t: c["rows_kept"] for t, c in result.counts.items()} == {
+        "children": 2,
+        "episodes": 3,
+        "pupils": 3,
+        "leavers": 1,
+    }
     episodes = result.tables["episodes"]
     assert str(episodes["episode_start"].dtype).startswith("datetime64")
     assert episodes["episode_end"].isna().sum() == 1
 
 
+D, B = "dropped", "blanked"
+
+
+# A bad value in what identifies, dates or places the row drops it; anywhere else it blanks the cell.
 @pytest.mark.parametrize(
     "table, row_index, field, value, expected",
     [
-        ("children", 1, 1, "S99999999", (3, "la_code", "code list")),
-        ("children", 0, 3, "2008-02-31", (2, "date_of_birth", "date format")),
-        ("children", 0, 3, "02/03/2008", (2, "date_of_birth", "date format")),
-        ("children", 0, 0, "", (2, "child_id", "required")),
-        ("children", 1, 4, "7", (3, "simd_quintile", "range")),
-        ("children", 1, 4, "2.5", (3, "simd_quintile", "whole number")),
-        ("episodes", 2, 3, "supervision", (4, "legal_reason", "code list")),
-        ("episodes", 2, 2, "2018-01-01", (4, "episode_end", "end before start")),
-        ("episodes", 2, 2, "2021-01-01", (4, "episode_end", "after period end")),
-        ("pupils", 0, 9, "400", (2, "sessions_attended", "attended more than possible")),
-        ("pupils", 0, 10, "-1", (2, "exclusion_cases", "range")),
-        ("pupils", 0, 10, "999", (2, "exclusion_cases", "range")),
-        ("pupils", 0, 1, "2012", (2, "school_year", "year outside period")),
-        ("leavers", 0, 7, "9", (2, "highest_scqf_level", "range")),
-        ("leavers", 0, 8, "abroad", (2, "destination", "code list")),
+        ("children", 1, 1, "S99999999", (3, "la_code", "code not in the code list", D)),
+        ("children", 0, 3, "2008-02-31", (2, "date_of_birth", "not a valid date", D)),
+        ("children", 0, 3, "02/03/2008", (2, "date_of_birth", "not a valid date", D)),
+        ("children", 0, 0, "", (2, "child_id", "blank where a value is required", D)),
+        ("children", 0, 3, "2021-01-01", (2, "date_of_birth", "date of birth in the future", D)),
+        ("children", 1, 4, "7", (3, "simd_quintile", "number outside its plausible range", B)),
+        ("children", 1, 4, "2.5", (3, "simd_quintile", "not a whole number", B)),
+        ("children", 1, 2, "X", (3, "sex", "code not in the code list", B)),
+        ("episodes", 2, 3, "supervision", (4, "legal_reason", "code not in the code list", B)),
+        ("episodes", 1, 5, "discharged_home", (3, "reason_ended", "reason given on an open episode", B)),
+        ("episodes", 2, 2, "2018-01-01", (4, "episode_end", "end before start", D)),
+        ("episodes", 2, 2, "2021-01-01", (4, "episode_end", "after period end", D)),
+        ("pupils", 0, 9, "400", (2, "sessions_attended", "attended more than possible", B)),
+        ("pupils", 0, 10, "-1", (2, "exclusion_cases", "number outside its plausible range", B)),
+        ("pupils", 0, 10, "999", (2, "exclusion_cases", "number outside its plausible range", B)),
+        ("pupils", 0, 1, "2012", (2, "school_year", "year outside period", D)),
+        ("pupils", 1, 0, "C003", (3, "pupil_id", "looked after but not in children.csv", D)),
+        ("leavers", 0, 7, "9", (2, "highest_scqf_level", "number outside its plausible range", B)),
+        ("leavers", 0, 8, "abroad", (2, "destination", "code not in the code list", B)),
     ],
 )
-def test_each_row_rule_quarantines_the_bad_row(tmp_path, table, row_index, field, value, expected):
+def test_each_rule_drops_the_row_or_blanks_the_cell(tmp_path, table, row_index, field, value, expected):
     rows = [list(r) for r in GOOD[table]]
     rows[row_index][field] = value
     result = run(tmp_path, **{table: rows})
-    assert quarantined(result, table) == [expected]
+    q = result.quarantine[result.quarantine["table"] == table]
+    assert sorted(zip(q["row"], q["column"], q["rule"], q["action"])) == [expected]
     counts = result.counts[table]
-    assert counts["rows_in"] == len(rows) == counts["rows_kept"] + counts["rows_quarantined"]
-    assert counts["rows_quarantined"] == 1
+    dropped = 1 if expected[3] == D else 0
+    assert counts["rows_in"] == len(rows) == counts["rows_kept"] + counts["rows_dropped"]
+    assert (counts["rows_dropped"], counts["cells_blanked"]) == (dropped, 1 - dropped)
+    if not dropped:  # the row is kept with the cell blank
+        kept = result.tables[table]
+        assert kept[TABLES[table].column_names[field]].isna().sum() >= 1
 
 
 def test_overlapping_episode_is_quarantined_and_the_earlier_one_kept(tmp_path):
@@ -129,7 +147,7 @@ def test_row_breaking_two_rules_counts_once(tmp_path):
     rows[1][1], rows[1][2] = "S99999999", "X"
     result = run(tmp_path, children=rows)
     assert len(quarantined(result, "children")) == 2
-    assert result.counts["children"]["rows_quarantined"] == 1
+    assert result.counts["children"]["rows_dropped"] == 1
     assert result.counts["children"]["rows_kept"] == 1
 
 
@@ -160,11 +178,32 @@ def test_messy_but_valid_export_reads_like_a_clean_one(tmp_path):
     "damage, message",
     [
         (lambda p: p.unlink(), "file {f}: file not found"),
-        (lambda p: p.write_bytes(b""), "file {f}: file is empty"),
-        (lambda p: p.write_text(p.read_text().replace(",", ";")), "file {f}, row 1: wrong delimiter: the header is split by semicolons; expected a comma-separated file"),
-        (lambda p: p.write_bytes(p.read_bytes().replace(b"F,", b"\xe9,", 1)), "file {f}, row 2: not valid UTF-8 (byte 0xe9); save the file as UTF-8 CSV"),
-        (lambda p: p.write_text(p.read_text().replace("sex", "sexx", 1)), "file {f}, row 1, column sex: missing column(s) 'sex' (found 'sexx': misspelt?); expected columns: child_id, la_code, sex, date_of_birth, simd_quintile, disability, asn"),
-        (lambda p: p.write_text(p.read_text().replace("asn\n", "asn,postcode\n").replace("Y\n", "Y,G1 1AA\n").replace("N\n", "N,G1 1AA\n")), "file {f}, row 1, column postcode: unexpected column(s) 'postcode'; expected columns: child_id, la_code, sex, date_of_birth, simd_quintile, disability, asn"),
+        (
+            lambda p: p.write_bytes(b""),
+            "file {f}: no rows (the file is empty or holds only a header); "
+            "children.csv and episodes.csv must hold records",
+        ),
+        (
+            lambda p: p.write_text(p.read_text().replace(",", ";")),
+            "file {f}, row 1: wrong delimiter: the header is split by semicolons; expected a comma-separated file",
+        ),
+        (
+            lambda p: p.write_bytes(p.read_bytes().replace(b"F,", b"\xe9,", 1)),
+            "file {f}, row 2: not valid UTF-8 (byte 0xe9); save the file as UTF-8 CSV",
+        ),
+        (
+            lambda p: p.write_text(p.read_text().replace("sex", "sexx", 1)),
+            "file {f}, row 1, column sex: missing column(s) 'sex' (found 'sexx': misspelt?); expected columns: child_id, la_code, sex, date_of_birth, simd_quintile, disability, asn",
+        ),
+        (
+            lambda p: p.write_text(
+                p.read_text()
+                .replace("asn\n", "asn,postcode\n")
+                .replace("Y\n", "Y,G1 1AA\n")
+                .replace("N\n", "N,G1 1AA\n")
+            ),
+            "file {f}, row 1, column postcode: unexpected column(s) 'postcode'; expected columns: child_id, la_code, sex, date_of_birth, simd_quintile, disability, asn",
+        ),
     ],
 )
 def test_structural_faults_stop_with_one_clear_message(tmp_path, damage, message):

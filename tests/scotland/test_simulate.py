@@ -36,7 +36,7 @@ def test_every_column_and_code_follows_the_layout(small_run):
         for column in table.columns:
             values = frame[column.name]
             blank = values == ""
-            if not column.nullable:
+            if not column.blankable:
                 assert not blank.any(), f"{name}.{column.name} has blanks"
             present = values[~blank]
             if column.codes:

@@ -6,29 +6,29 @@ kept rows of each table are stacked into ``<table>.parquet`` (with ``LA`` and
 ``YEAR``), and the Care Matters indicators are computed from them into
 ``indicators.parquet`` (:mod:`lac_outcomes.england.indicators`; ``history``
 chooses each return as submitted, the default, or one merged history).
-``quarantine.parquet`` and ``quality.json`` have the shape of the Scottish
-ones (so the data-quality report reads either): quarantine columns
-``table, file, row, column, rule`` (then ``LA, YEAR``), and
-``{"tables": {name: {file, rows_in, rows_kept, rows_quarantined, by_rule}},
-"warnings": [text]}``, plus England's own ``"history"`` (the mode),
-``"cross_return"`` (consecutive returns checked against each other,
-:mod:`lac_outcomes.england.consistency`) and ``"absent_tables"`` (LA, year and
-table for each table a return did not have).
+``quarantine.parquet`` and ``quality.json`` are written by the shared
+:class:`~lac_outcomes.columns.CleanResult` writer, as for Scotland:
+``{"tables": {name: {file, rows_in, rows_kept, rows_dropped, cells_blanked, by_rule}},
+"warnings": [...], "flagged": [...], "by_la_year": [...]}``, plus England's own
+``"history"`` (the mode), ``"cross_return"`` (consecutive returns checked
+against each other, :mod:`lac_outcomes.england.consistency`) and
+``"absent_tables"`` (LA, year and table for each table a return did not have
+or that had no rows).
 """
 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 
+from lac_outcomes.columns import CleanResult
+from lac_outcomes.columns import write as write  # noqa: F401  (the step's writer, shared by both nations)
 from lac_outcomes.england import consistency
 from lac_outcomes.england import indicators as ind
-from lac_outcomes.england.reader import read_returns, sources_from_tree
+from lac_outcomes.england.reader import DEFAULT_FLAG_SHARE, read_returns, sources_from_tree
 from lac_outcomes.england.schema import CORE_TABLES, OPTIONAL_TABLES
-from lac_outcomes.io import write_json, write_parquet
 from lac_outcomes.validation import QUARANTINE_COLUMNS
 
 log = logging.getLogger(__name__)
@@ -39,19 +39,14 @@ FILE_YEAR_OFFSETS = {"end": 0, "start": -1}
 TABLE_NAMES = (*CORE_TABLES, *OPTIONAL_TABLES)
 
 
-@dataclass
-class CleanResult:
-    tables: dict[str, pd.DataFrame]
-    indicators: pd.DataFrame
-    quarantine: pd.DataFrame
-    counts: dict[str, dict]
-    warnings: list[str]
-    cross_return: pd.DataFrame
-    absent: pd.DataFrame
-    history: str = "submitted"
-
-
-def clean(raw_dir: Path, *, years: list[int], file_year_label: str = "end", history: str = "submitted") -> CleanResult:
+def clean(
+    raw_dir: Path,
+    *,
+    years: list[int],
+    file_year_label: str = "end",
+    history: str = "submitted",
+    flag_share: float = DEFAULT_FLAG_SHARE,
+) -> CleanResult:
     """Read every LA folder under ``raw_dir`` for ``years``; compute the indicators and cross-return checks.
 
     ``history``: ``"submitted"`` (each year's figures from that year's return,
@@ -64,27 +59,16 @@ def clean(raw_dir: Path, *, years: list[int], file_year_label: str = "end", hist
         raise ValueError(f"history must be one of {list(ind.HISTORY_MODES)}, not {history!r}")
     raw_dir = Path(raw_dir)
     sources = sources_from_tree(raw_dir, years, file_year_offset=FILE_YEAR_OFFSETS[file_year_label])
-    result = read_returns(sources)
+    result = read_returns(sources, flag_share=flag_share)
     n_las = len({s.la for s in sources})
 
     counts = {}
     for name, table in result.tables.items():
-        quarantine = table.quarantine
-        by_rule = quarantine.groupby(["column", "rule"]).size() if not quarantine.empty else pd.Series(dtype="int64")
         n_files = len(table.counts)
-        counts[name] = {
-            "file": f"{raw_dir.as_posix()}/<LA>/ ({n_files} files: {n_las} LAs x {len(years)} years)",
-            "rows_in": table.rows_in,
-            "rows_kept": table.rows_kept,
-            "rows_quarantined": table.rows_quarantined,
-            "by_rule": {f"{c}: {r}": int(n) for (c, r), n in by_rule.items()},
-        }
-        if table.rows_in != table.rows_kept + table.rows_quarantined:  # the policy, checked on every run
-            raise AssertionError(
-                f"{name}: rows in {table.rows_in} != kept {table.rows_kept} + quarantined {table.rows_quarantined}"
-            )
+        counts[name] = table.totals(f"{raw_dir.as_posix()}/<LA>/ ({n_files} files: {n_las} LAs x {len(years)} years)")
         log.info(
-            "%s: %d rows in, %d kept, %d quarantined", name, table.rows_in, table.rows_kept, table.rows_quarantined
+            "%s: %d rows in, %d kept, %d dropped, %d cells blanked",
+            name, table.rows_in, table.rows_kept, table.rows_dropped, table.cells_blanked,
         )
 
     quarantine = result.quarantine
@@ -93,12 +77,10 @@ def clean(raw_dir: Path, *, years: list[int], file_year_label: str = "end", hist
     quarantine["YEAR"] = quarantine["YEAR"].astype("int64")
     warnings = [f"{w.file}: {w.message}" for w in result.warnings.itertuples(index=False)]
     kept = result.kept()
-    # The reader lists the tables a return did not have (absent, empty or header-only files); a reader
-    # that does not list them still counts rows, and a table with no rows in a return is absent from it.
-    absent = getattr(result, "absent", None)
-    if absent is None:
-        absent = result.counts.loc[result.counts["rows_in"] == 0, ["LA", "YEAR", "table"]]
-    absent = absent_tables(absent)
+    # Tables a return did not have (no file, or not even a header) and tables it had with no rows:
+    # an indicator that needs either is unavailable (x) for that LA-year, never 0.
+    empty = result.counts.loc[result.counts["rows_in"] == 0, ["LA", "YEAR", "table"]]
+    absent = absent_tables(pd.concat([result.absent, empty], ignore_index=True))
     indicators = ind.compute_indicators(kept, absent, history=history)
     loaded = pd.DataFrame([(s.la, s.year) for s in sources], columns=["LA", "YEAR"])
     cross_return = consistency.check_returns(kept, loaded)
@@ -108,9 +90,15 @@ def clean(raw_dir: Path, *, years: list[int], file_year_label: str = "end", hist
         quarantine=quarantine,
         counts=counts,
         warnings=warnings,
+        flagged=result.flagged,
+        by_source=result.by_source(),
+        extra={
+            "history": history,
+            "cross_return": consistency.quality_record(cross_return),
+            "absent_tables": absent.to_dict("records"),
+        },
         cross_return=cross_return,
         absent=absent,
-        history=history,
     )
 
 
@@ -122,21 +110,3 @@ def absent_tables(absent: pd.DataFrame | None) -> pd.DataFrame:
         )
     absent = absent[["LA", "YEAR", "table"]].astype({"LA": "str", "YEAR": "int64", "table": "str"})
     return absent.drop_duplicates().sort_values(["LA", "YEAR", "table"]).reset_index(drop=True)
-
-
-def write(result: CleanResult, out_dir: Path) -> None:
-    out_dir = Path(out_dir)
-    for name, frame in result.tables.items():
-        write_parquet(frame, out_dir / f"{name}.parquet")
-    write_parquet(result.indicators, out_dir / "indicators.parquet")
-    write_parquet(result.quarantine, out_dir / "quarantine.parquet")
-    quality = {
-        "tables": result.counts,
-        "warnings": result.warnings,
-        "history": result.history,
-        "cross_return": consistency.quality_record(result.cross_return),
-        "absent_tables": result.absent.to_dict("records"),
-    }
-    write_json(out_dir / "quality.json", quality)
-    for warning in result.warnings:
-        log.warning(warning)

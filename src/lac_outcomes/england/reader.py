@@ -8,11 +8,24 @@ the header when the name does not say.  Headers compare case-insensitively
 and ignore stray spaces and a BOM; values are stripped; blank lines are not
 records.
 
-Structural faults (missing table, missing column, undecodable file, wrong
-delimiter) raise :class:`~lac_outcomes.validation.InputError`.  Row faults go
-to quarantine with the table, file, line number, column and rule, never the
-value.  The collection year is stated by the caller (the config); the dates
-found are checked against it and a disagreement is reported as a warning.
+Only Header and Episodes are required for a year, and must hold rows.  Any
+file that holds no rows (0 bytes, newlines only or a header only) is a table
+with no rows.  Another table that is absent -- no file, or a file without even
+a header -- lets the run go on; a warning says so once per LA-year and
+``ReadResult.absent`` lists it (``LA, YEAR, table``) so indicators that need it
+show as unavailable.  A header-only file is an exported table with no rows this
+year (a small LA with no adoptions), so it is not absent.
+
+Structural faults (missing Header or Episodes, missing column, undecodable
+file, wrong delimiter) raise :class:`~lac_outcomes.validation.InputError`.
+Value faults are quarantined at the grain of the fault (see
+:mod:`lac_outcomes.columns` and the per-column policy in the schema): the row
+is dropped when what identifies or dates it is unusable, otherwise the bad
+cell is blanked; either way the table, file, line number, column, rule and
+action are logged, never the value.  A file that loses every row stops the
+run with the likely cause.  The collection year is stated by the caller (the
+config); the dates found are checked against it and a disagreement is
+reported as a warning (and named as the cause when a file loses every row).
 """
 
 from __future__ import annotations
@@ -24,35 +37,60 @@ from typing import Iterable
 
 import pandas as pd
 
+from lac_outcomes.columns import (
+    OPEN_END,
+    ROW_COLUMN,  # noqa: F401  (re-exported for the tests and callers)
+    RULE_ADJACENT_CODE,  # noqa: F401
+    RULE_AFTER_YEAR,  # noqa: F401
+    RULE_BEFORE_YEAR,  # noqa: F401
+    RULE_BLANK,  # noqa: F401
+    RULE_CODE,  # noqa: F401
+    RULE_DATE,  # noqa: F401
+    RULE_NOT_INTEGER,  # noqa: F401
+    RULE_POSTCODE,  # noqa: F401
+    RULE_RANGE,
+    Table,
+    add_counts,
+    apply_rules,
+    check_columns,
+    flagged,
+    lost_every_row_cause,
+)
 from lac_outcomes.england.schema import (
     CORE_TABLES,
-    DATE_FORMAT,
+    DOCUMENTED_DATE,
     OPTIONAL_TABLES,
-    Column,
-    Table,
     collection_year_bounds,
     tables_for_year,
 )
-from lac_outcomes.readers import FIELD_COUNT_RULE, normalise_header, parse_dates, parse_integers, read_records, read_text
-from lac_outcomes.validation import QUARANTINE_COLUMNS, SOURCE_ROW, InputError, RowRule, apply_row_rules
+from lac_outcomes.readers import normalise_header, read_records, read_text
+from lac_outcomes.validation import BLANK, QUARANTINE_COLUMNS, SOURCE_ROW, InputError, RowRule
 
-COUNT_COLUMNS = ["LA", "YEAR", "table", "file", "rows_in", "rows_kept", "rows_quarantined"]
+COUNT_COLUMNS = [
+    "LA",
+    "YEAR",
+    "table",
+    "file",
+    "rows_in",
+    "rows_kept",
+    "rows_dropped",
+    "rows_quarantined",
+    "cells_blanked",
+]
 WARNING_COLUMNS = ["LA", "YEAR", "table", "file", "check", "message"]
 QUARANTINE_OUTPUT_COLUMNS = ["LA", "YEAR", *QUARANTINE_COLUMNS]
+ABSENT_COLUMNS = ["LA", "YEAR", "table"]
+# Tables a return must hold rows in; every other table may be absent or empty.
+REQUIRED_TABLES = ("Header", "Episodes")
+DEFAULT_FLAG_SHARE = 0.02
 
-# Rule names as they appear in quarantine logs.
-RULE_BLANK = "blank where a value is required"
-RULE_CODE = "code not in the code list for the year"
-RULE_DATE = "not a valid dd/mm/yyyy date"
-RULE_NOT_INTEGER = "not a whole number"
-RULE_INTEGER_RANGE = "number outside its plausible range"
-RULE_AFTER_YEAR = "date after the end of the collection year"
-RULE_BEFORE_YEAR = "date before the start of the collection year"
+# Rule names as they appear in quarantine logs (the column rules are shared: lac_outcomes.columns).
+RULE_INTEGER_RANGE = RULE_RANGE
 RULE_END_BEFORE_START = "end date before start date"
-RULE_DEC_REC = "DEC and REC must both be given or both be blank"
+RULE_REC_ON_OPEN = "REC given on an open episode (no DEC)"
+RULE_REC_MISSING = "REC blank on a closed episode"
 RULE_OVERLAP = "episode overlaps an earlier episode of the same child"
 RULE_DUPLICATE_CHILD = "child appears more than once"
-ROW_COLUMN = "*"  # quarantine column for faults of the whole row
 # Tables holding at most one row per child in a return (DfE validator checks INT31 AD1, INT33 OC2,
 # INT34 OC3, INT36 UASC); a second or later row for the child is quarantined.
 ONE_ROW_PER_CHILD = ("Header", "UASC", "OC2", "OC3", "AD1")
@@ -104,6 +142,7 @@ class TableResult:
     kept: pd.DataFrame
     quarantine: pd.DataFrame
     counts: pd.DataFrame
+    records: list[dict] = field(default_factory=list)  # the quality record of each LA-year file
 
     @property
     def rows_in(self) -> int:
@@ -114,14 +153,38 @@ class TableResult:
         return int(self.counts["rows_kept"].sum())
 
     @property
+    def rows_dropped(self) -> int:
+        return int(self.counts["rows_dropped"].sum())
+
+    @property
     def rows_quarantined(self) -> int:
-        return int(self.counts["rows_quarantined"].sum())
+        """Alias of :attr:`rows_dropped` (the older name)."""
+        return self.rows_dropped
+
+    @property
+    def cells_blanked(self) -> int:
+        return int(self.counts["cells_blanked"].sum())
+
+    def totals(self, file: str) -> dict:
+        """The quality record of the table over every LA-year (``file`` describes where the rows came from)."""
+        total = None
+        for record in self.records:
+            total = add_counts(total, record, file=file)
+        return total or add_counts(None, {k: 0 for k in COUNT_COLUMNS[4:]} | {"by_rule": {}}, file=file)
 
 
 @dataclass
 class ReadResult:
     tables: dict[str, TableResult]
     warnings: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=WARNING_COLUMNS))
+    # LA-years whose table was absent or held no rows: indicators that need it are unavailable there.
+    absent: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=ABSENT_COLUMNS))
+    # LA-year Header or Episodes files that lost more than the flag share of their rows.
+    flagged: list[dict] = field(default_factory=list)
+
+    def by_source(self) -> list[dict]:
+        """Quality per LA-year and table (rows in, kept, dropped, cells blanked)."""
+        return self.counts.drop(columns=["rows_quarantined"]).to_dict("records")
 
     def kept(self) -> dict[str, pd.DataFrame]:
         """Kept rows of every table, keyed by table name (the input the indicators take)."""
@@ -166,9 +229,7 @@ def table_from_header(path: Path, tables: dict[str, Table]) -> str | None:
     first_line = read_text(path).splitlines()[0]
     header = {normalise_header(h) for h in first_line.split(",")}
     matches = [
-        (len(t.columns), name)
-        for name, t in tables.items()
-        if {normalise_header(c) for c in t.column_names} <= header
+        (len(t.columns), name) for name, t in tables.items() if {normalise_header(c) for c in t.column_names} <= header
     ]
     if not matches:
         return None
@@ -193,12 +254,14 @@ def find_table_files(source: Source) -> tuple[dict[str, Path], list[dict]]:
     for path in chosen:
         table = table_from_file_name(path) or table_from_header(path, tables)
         if table is None or table not in tables:
-            warnings.append(_warning(source, None, path, "unrecognised file", "not an SSDA903 table for this year; ignored"))
+            warnings.append(
+                _warning(source, None, path, "unrecognised file", "not an SSDA903 table for this year; ignored")
+            )
             continue
         if table in files:
             raise InputError(path, f"second file for table {table} for year {source.year} (first: {files[table]})")
         files[table] = path
-    for table in CORE_TABLES:
+    for table in REQUIRED_TABLES:
         if table not in files:
             raise InputError(
                 folder,
@@ -211,49 +274,6 @@ def find_table_files(source: Source) -> tuple[dict[str, Path], list[dict]]:
 # --------------------------------------------------------------------------- rows
 
 
-def _typed(records: pd.DataFrame, table: Table) -> pd.DataFrame:
-    """Parse string records into their kinds; raw strings stay beside them for the rules."""
-    typed = {}
-    for column in table.columns:
-        raw = records[column.name]
-        typed[f"_raw_{column.name}"] = raw
-        if column.kind == "date":
-            typed[column.name] = parse_dates(raw, DATE_FORMAT)
-        elif column.kind == "integer":
-            typed[column.name] = parse_integers(raw)
-        elif column.kind == "category":
-            code = raw.str.upper()
-            if column.aliases:
-                code = code.replace(column.aliases)
-            typed[column.name] = code.where(raw != "")
-        else:
-            typed[column.name] = raw.where(raw != "")
-    typed[SOURCE_ROW] = records[SOURCE_ROW]
-    return pd.DataFrame(typed, index=records.index)
-
-
-def _column_rules(column: Column, year: int) -> list[RowRule]:
-    name, raw = column.name, f"_raw_{column.name}"
-    rules = []
-    if not column.can_be_blank:
-        rules.append(RowRule(RULE_BLANK, name, lambda f, raw=raw: f[raw] == ""))
-    if column.kind == "category":
-        codes = list(column.codes)
-        rules.append(RowRule(RULE_CODE, name, lambda f, raw=raw, name=name: (f[raw] != "") & ~f[name].isin(codes)))
-    elif column.kind == "date":
-        rules.append(RowRule(RULE_DATE, name, lambda f, raw=raw, name=name: (f[raw] != "") & f[name].isna()))
-        start, end = collection_year_bounds(year)
-        if column.year_bound in ("not_after_end", "within"):
-            rules.append(RowRule(RULE_AFTER_YEAR, name, lambda f, name=name: f[name] > end))
-        if column.year_bound == "within":
-            rules.append(RowRule(RULE_BEFORE_YEAR, name, lambda f, name=name: f[name] < start))
-    elif column.kind == "integer":
-        rules.append(RowRule(RULE_NOT_INTEGER, name, lambda f, raw=raw, name=name: (f[raw] != "") & f[name].isna()))
-        low, high = column.min_value, column.max_value
-        rules.append(RowRule(RULE_INTEGER_RANGE, name, lambda f, name=name: (f[name] < low) | (f[name] > high)))
-    return rules
-
-
 def _overlapping_episodes(frame: pd.DataFrame) -> pd.Series:
     """True for an episode that starts before an earlier episode of the same child has ended.
 
@@ -263,19 +283,22 @@ def _overlapping_episodes(frame: pd.DataFrame) -> pd.Series:
     """
     dated = frame.loc[frame["DECOM"].notna() & frame["CHILD"].notna(), ["CHILD", "DECOM", "DEC", SOURCE_ROW]]
     dated = dated.sort_values(["CHILD", "DECOM", SOURCE_ROW], kind="stable")
-    end = dated["DEC"].fillna(pd.Timestamp.max.floor("D"))
+    end = dated["DEC"].fillna(OPEN_END)
     latest_end_before = end.groupby(dated["CHILD"]).cummax().groupby(dated["CHILD"]).shift(1)
     overlap = dated["DECOM"] < latest_end_before
     return overlap.reindex(frame.index, fill_value=False)
 
 
 def row_rules(table: Table, year: int) -> list[RowRule]:
-    """Every row rule for one table in one collection year."""
-    rules = [rule for column in table.columns for rule in _column_rules(column, year)]
+    """The rules across columns and rows of one table in one collection year (column rules come from the engine)."""
+    rules = []
     for start, end in table.date_order:
-        rules.append(RowRule(RULE_END_BEFORE_START, end, lambda f, start=start, end=end: f[end] < f[start]))
+        action = table.column(end).action
+        rules.append(RowRule(RULE_END_BEFORE_START, end, lambda f, start=start, end=end: f[end] < f[start], action))
     if table.name == "Episodes":
-        rules.append(RowRule(RULE_DEC_REC, "REC", lambda f: (f["_raw_DEC"] == "") != (f["_raw_REC"] == "")))
+        # REC on an open episode is the common export fault: the reason is blanked, the episode kept open.
+        rules.append(RowRule(RULE_REC_ON_OPEN, "REC", lambda f: f["DEC"].isna() & f["REC"].notna(), BLANK))
+        rules.append(RowRule(RULE_REC_MISSING, "REC", lambda f: f["DEC"].notna() & f["REC"].isna(), BLANK))
         rules.append(RowRule(RULE_OVERLAP, "DECOM", _overlapping_episodes))
     if table.name in ONE_ROW_PER_CHILD:
         rules.append(RowRule(RULE_DUPLICATE_CHILD, "CHILD", lambda f: f["CHILD"].notna() & f["CHILD"].duplicated()))
@@ -316,96 +339,184 @@ def read_table(path: Path, table_name: str, *, la: str, year: int) -> tuple[pd.D
     """Read one 903 table file for one LA and collection year.
 
     Returns ``(kept, quarantine, counts)``: kept rows typed (dates datetime64,
-    codes str, integers Int64) with ``LA`` and ``YEAR`` added; quarantine
-    records (LA, YEAR, table, file, row, column, rule); and a counts record.
+    codes str, integers Int64) with ``LA`` and ``YEAR`` added, blanked cells
+    missing; quarantine records (LA, YEAR, table, file, row, column, rule,
+    action); and the file's quality record.
     """
-    kept, quarantine, counts, _, _ = _read_table(path, table_name, la=la, year=year)
-    return kept, quarantine, counts
+    read = _read_table(path, table_name, la=la, year=year)
+    return read.kept, read.quarantine, read.counts
 
 
-def _read_table(path: Path, table_name: str, *, la: str, year: int):
+@dataclass
+class _FileRead:
+    kept: pd.DataFrame
+    quarantine: pd.DataFrame
+    counts: dict
+    typed: pd.DataFrame
+    ignored: list[str]
+    notes: list[str]
+    no_header: bool = False  # 0 bytes or newlines only
+
+
+def _read_table(path: Path, table_name: str, *, la: str, year: int) -> _FileRead:
     table = tables_for_year(year)[table_name]
     # Exports often carry local extra columns: read past them, and say so.
     records, ragged = read_records(path, table.column_names, allow_extra=True)
-    ignored = records.attrs.get("ignored_columns", [])
-    typed = _typed(records, table)
-    kept, quarantine = apply_row_rules(typed, row_rules(table, year), table=table_name, file=path)
-
-    if not ragged.empty:
-        ragged_log = pd.DataFrame(
-            {"table": table_name, "file": str(path), "row": ragged["row"], "column": ROW_COLUMN, "rule": FIELD_COUNT_RULE}
-        )
-        quarantine = pd.concat([quarantine, ragged_log], ignore_index=True).sort_values("row", kind="stable")
-    quarantine = quarantine.assign(LA=la, YEAR=year)[QUARANTINE_OUTPUT_COLUMNS].reset_index(drop=True)
-
-    kept = kept[table.column_names].reset_index(drop=True).assign(LA=la, YEAR=year)
+    # Taken off the frame at once: pandas deep-copies attrs into every frame derived from it.
+    ignored = records.attrs.pop("ignored_columns", [])
+    read_notes = records.attrs.pop("notes", [])
+    no_header = records.attrs.pop("no_header", False)
+    checked = check_columns(
+        records, table.columns, documented_date=DOCUMENTED_DATE, year_bounds=collection_year_bounds(year)
+    )
+    typed = checked.typed
+    outcome = apply_rules(typed, checked.rules + row_rules(table, year), table=table_name, file=path, ragged=ragged)
+    quarantine = outcome.quarantine.assign(LA=la, YEAR=year)[QUARANTINE_OUTPUT_COLUMNS].reset_index(drop=True)
+    kept = outcome.kept[table.column_names].reset_index(drop=True).assign(LA=la, YEAR=year)
     kept["YEAR"] = kept["YEAR"].astype("int64")
-    rows_quarantined = len(records) - len(kept) + len(ragged)
-    counts = {
-        "LA": la,
-        "YEAR": year,
-        "table": table_name,
-        "file": str(path),
-        "rows_in": len(records) + len(ragged),
-        "rows_kept": len(kept),
-        "rows_quarantined": rows_quarantined,
-    }
-    return kept, quarantine, counts, typed, ignored
+    counts = {"LA": la, "YEAR": year, "table": table_name, **outcome.counts}
+    if checked.warned:
+        counts["warned"] = checked.warned
+    notes = [*read_notes, *checked.notes]
+    return _FileRead(kept, quarantine, counts, typed, ignored, notes, no_header)
 
 
-def read_source(source: Source) -> tuple[dict[str, tuple[pd.DataFrame, pd.DataFrame, dict]], list[dict]]:
-    """Read every table of one LA-year source; returns per-table results and warnings."""
+def read_source(
+    source: Source, *, flag_share: float = DEFAULT_FLAG_SHARE
+) -> tuple[dict[str, tuple[pd.DataFrame, pd.DataFrame, dict]], list[dict], list[str], list[dict]]:
+    """Read every table of one LA-year source.
+
+    Returns per-table results, warnings, the tables absent (no file, or no header), and
+    the flagged files (Header or Episodes losing more than ``flag_share``).
+    """
     files, warnings = find_table_files(source)
-    results, episodes_as_read = {}, None
+    results, reads = {}, {}
     for name, path in files.items():
-        kept, quarantine, counts, typed, ignored = _read_table(path, name, la=source.la, year=source.year)
-        results[name] = (kept, quarantine, counts)
-        if ignored:
-            columns = ", ".join(repr(c) for c in ignored)
-            warnings.append(_warning(source, name, path, "extra columns", f"column(s) {columns} are not in the SSDA903 specification for {source.year}; not read"))
-        if name == "Episodes":
-            episodes_as_read = typed
+        read = _read_table(path, name, la=source.la, year=source.year)
+        reads[name] = read
+        results[name] = (read.kept, read.quarantine, read.counts)
+        if read.ignored:
+            columns = ", ".join(repr(c) for c in read.ignored)
+            warnings.append(
+                _warning(
+                    source,
+                    name,
+                    path,
+                    "extra columns",
+                    f"column(s) {columns} are not in the SSDA903 specification for {source.year}; not read",
+                )
+            )
+        for note in read.notes:
+            warnings.append(_warning(source, name, path, "reading", note))
+        for rule, n in read.counts.get("warned", {}).items():
+            warnings.append(_warning(source, name, path, "kept with a warning", f"{n} row(s): {rule}"))
 
     # Check the dates against the stated year on the parsed rows, before quarantine hides them.
     episodes_path = files["Episodes"]
-    better = _year_disagreement(episodes_as_read, source.year)
+    better = _year_disagreement(reads["Episodes"].typed, source.year)
+    year_cause = None
     if better is not None:
         start, end = collection_year_bounds(source.year)
+        year_cause = (
+            f"most episodes do not fit the stated collection year {source.year} "
+            f"({start:%d/%m/%Y} to {end:%d/%m/%Y}) but fit {better}; "
+            "check whether the exporter labelled the file by the other end of the year"
+        )
+        warnings.append(_warning(source, "Episodes", episodes_path, "collection year", year_cause))
+
+    for name in REQUIRED_TABLES:
+        if reads[name].counts["rows_in"] == 0:
+            raise InputError(
+                files[name],
+                f"no rows (the file is empty or holds only a header); "
+                f"{' and '.join(REQUIRED_TABLES)} must hold records for every collection year",
+            )
+    # Absent: no file, or a file without even a header (0 bytes or newlines only). A header-only file is an
+    # exported table that holds no rows this year (a small LA with no adoptions), not an absent one.
+    absent = [name for name in CORE_TABLES if name not in files or reads[name].no_header]
+    if absent:
+        described = ", ".join(f"{n} ({'no file' if n not in files else 'empty file'})" for n in absent)
         warnings.append(
             _warning(
                 source,
-                "Episodes",
-                episodes_path,
-                "collection year",
-                f"most episodes do not fit the stated collection year {source.year} "
-                f"({start:%d/%m/%Y} to {end:%d/%m/%Y}) but fit {better}; "
-                "check whether the exporter labelled the file by the other end of the year",
+                None,
+                Path(source.path),
+                "absent tables",
+                f"tables absent for {source.year}: {described}; "
+                "indicators that need them are unavailable for this LA and year",
             )
         )
-    return results, warnings
+    flags = []
+    for name in sorted(reads, key=lambda n: n not in REQUIRED_TABLES):  # Header and Episodes first
+        read = reads[name]
+        counts = read.counts
+        if counts["rows_in"] and not counts["rows_kept"]:
+            raise InputError(files[name], lost_every_row_cause(counts, extra=year_cause))
+        if name in REQUIRED_TABLES and flagged(counts, flag_share):
+            share = counts["rows_dropped"] / counts["rows_in"]
+            flags.append(
+                {
+                    "LA": source.la,
+                    "YEAR": source.year,
+                    "table": name,
+                    "file": str(files[name]),
+                    "rows_in": counts["rows_in"],
+                    "rows_dropped": counts["rows_dropped"],
+                    "share": round(share, 4),
+                    "message": f"{source.la} {source.year} {name}: "
+                    f"{counts['rows_dropped']} of {counts['rows_in']} rows dropped "
+                    f"({share:.1%}, more than {flag_share:.0%})",
+                }
+            )
+    return results, warnings, absent, flags
 
 
-def read_returns(sources: Iterable[Source]) -> ReadResult:
+def _empty_kept(table_name: str, year: int) -> pd.DataFrame:
+    table = tables_for_year(year)[table_name]
+    records = pd.DataFrame({c: pd.Series(dtype="str") for c in table.column_names})
+    records[SOURCE_ROW] = pd.Series(dtype="int64")
+    typed = check_columns(records, table.columns, documented_date=DOCUMENTED_DATE).typed
+    kept = typed[table.column_names].assign(LA=pd.Series(dtype="str"), YEAR=pd.Series(dtype="int64"))
+    return kept
+
+
+def read_returns(sources: Iterable[Source], *, flag_share: float = DEFAULT_FLAG_SHARE) -> ReadResult:
     """Read many LA-year sources into one result per table (rows stacked in source order)."""
+    sources = list(sources)
     per_table: dict[str, list[tuple[pd.DataFrame, pd.DataFrame, dict]]] = {}
     warnings: list[dict] = []
+    absent_rows: list[dict] = []
+    flags: list[dict] = []
     for source in sources:
-        results, source_warnings = read_source(source)
+        results, source_warnings, absent, source_flags = read_source(source, flag_share=flag_share)
         warnings.extend(source_warnings)
+        flags.extend(source_flags)
+        absent_rows += [{"LA": source.la, "YEAR": source.year, "table": name} for name in absent]
         for name, result in results.items():
             per_table.setdefault(name, []).append(result)
 
     tables = {}
     for name in (*CORE_TABLES, *OPTIONAL_TABLES):
         if name not in per_table:
+            if name in CORE_TABLES and sources:  # absent everywhere: an empty, typed table, so callers find it
+                tables[name] = TableResult(
+                    kept=_empty_kept(name, sources[0].year),
+                    quarantine=_empty_quarantine(),
+                    counts=pd.DataFrame(columns=COUNT_COLUMNS),
+                )
             continue
         parts = per_table[name]
         kept = pd.concat([p[0] for p in parts], ignore_index=True)
         quarantines = [p[1] for p in parts if not p[1].empty]
         quarantine = pd.concat(quarantines, ignore_index=True) if quarantines else _empty_quarantine()
         counts = pd.DataFrame([p[2] for p in parts], columns=COUNT_COLUMNS)
-        tables[name] = TableResult(kept=kept, quarantine=quarantine, counts=counts)
-    return ReadResult(tables=tables, warnings=pd.DataFrame(warnings, columns=WARNING_COLUMNS))
+        tables[name] = TableResult(kept=kept, quarantine=quarantine, counts=counts, records=[p[2] for p in parts])
+    return ReadResult(
+        tables=tables,
+        warnings=pd.DataFrame(warnings, columns=WARNING_COLUMNS),
+        absent=pd.DataFrame(absent_rows, columns=ABSENT_COLUMNS).astype({"YEAR": "int64"}),
+        flagged=flags,
+    )
 
 
 def sources_from_tree(root: Path, years: Iterable[int], *, file_year_offset: int = 0) -> list[Source]:

@@ -14,19 +14,31 @@ it (the latest schema year on or before the collection year applies):
 * 2024: the SocialWorker table (changes of social worker) is added; it is
   optional because many exports predate it.
 
-Kinds: ``string`` (an identifier or free code such as a postcode, kept as
-text), ``date`` (dd/mm/yyyy), ``category`` (a value from a code list),
-``integer`` (whole number within stated bounds).
+Columns use the shared specification (:class:`lac_outcomes.columns.Column`):
+kinds ``id`` (the child, matched case-insensitively), ``str`` (free text such
+as a URN), ``postcode`` (partial postcodes as the 903 holds them), ``date``
+(dd/mm/yyyy documented; ISO and SQL date-times are read too), ``code`` (a value
+from a code list), ``int`` (whole number within stated bounds).
+
+Quarantine policy: a bad value in a column that identifies or dates the row
+(CHILD; DOB; the date a row is about: DECOM and DEC of an episode, REVIEW,
+MIS_START, DATE_INT, DATE_PLACED, SW_DECOM) drops the row; a bad value anywhere
+else is blanked and the row kept.  DEC drops rather than blanks because a
+blanked end would turn a closed episode into an open one.  A code valid only
+in the adjacent specification year (e.g. REC E45-E48 or REASON_PLACE_CHANGE
+CUSTOD one year early) is kept with a warning.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import replace
 from functools import lru_cache
 
 import pandas as pd
 
-DATE_FORMAT = "%d/%m/%Y"
+from lac_outcomes.columns import Column, Table
+
+DOCUMENTED_DATE = "dd/mm/yyyy"
 SCHEMA_YEARS = (2017, 2019, 2022, 2024)
 
 # Tables every return must contain, in the order the DfE loads them.
@@ -45,57 +57,28 @@ CORE_TABLES = (
 OPTIONAL_TABLES = ("SocialWorker",)
 
 
-@dataclass(frozen=True)
-class Column:
-    """One column of a 903 table.
-
-    ``year_bound`` says how the date must sit against the collection year:
-    ``"not_after_end"`` (on or before 31 March of the collection year) or
-    ``"within"`` (between 1 April and 31 March of the collection year).
-    """
-
-    name: str
-    kind: str
-    can_be_blank: bool
-    codes: tuple[str, ...] = ()
-    aliases: dict[str, str] = field(default_factory=dict)  # label an exporter may write -> code
-    min_value: int | None = None
-    max_value: int | None = None
-    year_bound: str | None = None
+def _id(name: str) -> Column:
+    return Column(name, "id", places_row=True)
 
 
-@dataclass(frozen=True)
-class Table:
-    name: str
-    columns: tuple[Column, ...]
-    # (start column, end column): the end may not fall before the start.
-    date_order: tuple[tuple[str, str], ...] = ()
-
-    @property
-    def column_names(self) -> list[str]:
-        return [c.name for c in self.columns]
-
-    def column(self, name: str) -> Column:
-        for c in self.columns:
-            if c.name == name:
-                return c
-        raise KeyError(name)
+def _text(name: str, *, blank: bool = False, kind: str = "str") -> Column:
+    return Column(name, kind, blankable=blank)
 
 
-def _id(name: str, *, blank: bool = False) -> Column:
-    return Column(name, "string", blank)
-
-
-def _date(name: str, *, blank: bool = False, year_bound: str | None = "not_after_end") -> Column:
-    return Column(name, "date", blank, year_bound=year_bound)
+def _date(name: str, *, blank: bool = False, year_bound: str | None = "not_after_end", places: bool = False) -> Column:
+    return Column(name, "date", places_row=places, blankable=blank, year_bound=year_bound)
 
 
 def _codes(name: str, codes, *, blank: bool = False, aliases: dict[str, str] | None = None) -> Column:
-    return Column(name, "category", blank, codes=tuple(codes), aliases=aliases or {})
+    return Column(name, "code", blankable=blank, codes=tuple(codes), aliases=aliases or {})
 
 
 def _int(name: str, low: int, high: int, *, blank: bool = False) -> Column:
-    return Column(name, "integer", blank, min_value=low, max_value=high)
+    return Column(name, "int", blankable=blank, minimum=low, maximum=high)
+
+
+def _dob() -> Column:
+    return _date("DOB", places=True)
 
 
 YES_NO = ("0", "1")
@@ -291,18 +274,18 @@ def _episodes(schema_year: int) -> Table:
         "Episodes",
         (
             _id("CHILD"),
-            _date("DECOM"),
+            _date("DECOM", places=True),
             _codes("RNE", RNE),
             _codes("LS", LEGAL_STATUS),
             _codes("CIN", CATEGORY_OF_NEED),
             _codes("PLACE", PLACEMENT_TYPE),
             _codes("PLACE_PROVIDER", PLACEMENT_PROVIDER, blank=True),
-            _date("DEC", blank=True),
+            _date("DEC", blank=True, places=True),
             _codes("REC", reason_ceased_codes(schema_year), blank=True),
             _codes("REASON_PLACE_CHANGE", place_change, blank=True),
-            _id("HOME_POST", blank=True),
-            _id("PL_POST", blank=True),
-            _id("URN", blank=True),
+            _text("HOME_POST", blank=True, kind="postcode"),
+            _text("PL_POST", blank=True, kind="postcode"),
+            _text("URN", blank=True),
         ),
         date_order=(("DECOM", "DEC"),),
     )
@@ -310,8 +293,31 @@ def _episodes(schema_year: int) -> Table:
 
 @lru_cache(maxsize=None)
 def tables_for_year(collection_year: int) -> dict[str, Table]:
-    """Every 903 table (core and optional) as specified for ``collection_year``."""
-    schema_year = schema_year_for(collection_year)
+    """Every 903 table (core and optional) as specified for ``collection_year``.
+
+    Each code column also carries the codes valid only in the specification of
+    the year before or after (``adjacent_codes``): exporters adopt a new code
+    list early or keep an old one late, and such a row is kept with a warning.
+    """
+    tables = _tables_for_schema(schema_year_for(collection_year))
+    neighbours = [_tables_for_schema(schema_year_for(y)) for y in (collection_year - 1, collection_year + 1)]
+    out = {}
+    for name, table in tables.items():
+        columns = []
+        for column in table.columns:
+            if column.codes:
+                adjacent = []
+                for other in neighbours:
+                    if name in other:
+                        adjacent += [c for c in other[name].column(column.name).codes if c not in column.codes]
+                column = replace(column, adjacent_codes=tuple(dict.fromkeys(adjacent)))
+            columns.append(column)
+        out[name] = replace(table, columns=tuple(columns))
+    return out
+
+
+@lru_cache(maxsize=None)
+def _tables_for_schema(schema_year: int) -> dict[str, Table]:
     activity = _OC3_ACTIVITY_2022 if schema_year >= 2022 else _OC3_ACTIVITY_2017
     tables = [
         Table(
@@ -319,9 +325,9 @@ def tables_for_year(collection_year: int) -> dict[str, Table]:
             (
                 _id("CHILD"),
                 _codes("SEX", SEX_CODES, aliases=SEX_ALIASES),
-                _date("DOB"),
+                _dob(),
                 _codes("ETHNIC", ETHNICITY, aliases={v.upper(): k for k, v in ETHNICITY.items()}),
-                _id("UPN"),
+                _text("UPN"),
                 _codes("MOTHER", YES_NO, blank=True),
                 _date("MC_DOB", blank=True),
             ),
@@ -329,13 +335,18 @@ def tables_for_year(collection_year: int) -> dict[str, Table]:
         _episodes(schema_year),
         Table(
             "UASC",
-            (_id("CHILD"), _date("DOB"), _codes("SEX", SEX_CODES, aliases=SEX_ALIASES), _date("DUC", blank=True, year_bound=None)),
+            (
+                _id("CHILD"),
+                _dob(),
+                _codes("SEX", SEX_CODES, aliases=SEX_ALIASES),
+                _date("DUC", blank=True, year_bound=None),
+            ),
         ),
         Table(
             "OC2",
             (
                 _id("CHILD"),
-                _date("DOB"),
+                _dob(),
                 _int("SDQ_SCORE", 0, 40, blank=True),
                 _codes("SDQ_REASON", SDQ_REASONS, blank=True),
                 *(
@@ -357,7 +368,7 @@ def tables_for_year(collection_year: int) -> dict[str, Table]:
             "OC3",
             (
                 _id("CHILD"),
-                _date("DOB"),
+                _dob(),
                 _codes("IN_TOUCH", OC3_IN_TOUCH),
                 _codes("ACTIV", activity),
                 _codes("ACCOM", OC3_ACCOMMODATION),
@@ -367,8 +378,8 @@ def tables_for_year(collection_year: int) -> dict[str, Table]:
             "AD1",
             (
                 _id("CHILD"),
-                _date("DOB"),
-                _date("DATE_INT"),
+                _dob(),
+                _date("DATE_INT", places=True),
                 _date("DATE_MATCH"),
                 _codes("FOSTER_CARE", YES_NO, aliases=BOOLEAN_ALIASES),
                 _int("NB_ADOPTR", 1, 2),
@@ -381,8 +392,8 @@ def tables_for_year(collection_year: int) -> dict[str, Table]:
             "PlacedAdoption",
             (
                 _id("CHILD"),
-                _date("DOB"),
-                _date("DATE_PLACED"),
+                _dob(),
+                _date("DATE_PLACED", places=True),
                 _date("DATE_PLACED_CEASED", blank=True),
                 _codes("REASON_PLACED_CEASED", PLACED_ADOPTION_CEASED, blank=True),
             ),
@@ -392,9 +403,9 @@ def tables_for_year(collection_year: int) -> dict[str, Table]:
             "PrevPerm",
             (
                 _id("CHILD"),
-                _date("DOB"),
+                _dob(),
                 _codes("PREV_PERM", PREVIOUS_PERMANENCE),
-                _id("LA_PERM", blank=True),
+                _text("LA_PERM", blank=True),
                 _date("DATE_PERM", blank=True),
             ),
         ),
@@ -402,9 +413,9 @@ def tables_for_year(collection_year: int) -> dict[str, Table]:
             "Missing",
             (
                 _id("CHILD"),
-                _date("DOB"),
+                _dob(),
                 _codes("MISSING", MISSING_TYPE),
-                _date("MIS_START"),
+                _date("MIS_START", places=True),
                 _date("MIS_END", blank=True),
             ),
             date_order=(("MIS_START", "MIS_END"),),
@@ -413,8 +424,8 @@ def tables_for_year(collection_year: int) -> dict[str, Table]:
             "Reviews",
             (
                 _id("CHILD"),
-                _date("DOB"),
-                _date("REVIEW", year_bound="within"),
+                _dob(),
+                _date("REVIEW", year_bound="within", places=True),
                 _codes("REVIEW_CODE", REVIEW_PARTICIPATION),
             ),
         ),
@@ -425,9 +436,9 @@ def tables_for_year(collection_year: int) -> dict[str, Table]:
                 "SocialWorker",
                 (
                     _id("CHILD"),
-                    _date("DOB"),
-                    _id("SW_ID"),
-                    _date("SW_DECOM"),
+                    _dob(),
+                    _text("SW_ID"),
+                    _date("SW_DECOM", places=True),
                     _date("SW_DEC", blank=True),
                     _codes("SW_REASON", SOCIAL_WORKER_CHANGE, blank=True),
                 ),
@@ -436,3 +447,58 @@ def tables_for_year(collection_year: int) -> dict[str, Table]:
         )
     return {t.name: t for t in tables}
 
+
+def to_markdown() -> str:
+    """The SSDA903 tables as this reader takes them, with the quarantine policy per column (docs/ssda903_layout.md)."""
+    latest = max(SCHEMA_YEARS)
+    lines = [
+        "# SSDA903 tables as the reader takes them",
+        "",
+        "Generated from `src/lac_outcomes/england/schema.py` (a test keeps the two in step).",
+        "",
+        "One CSV per table per local authority and collection year (a folder per LA; the table is",
+        "recognised from the file name or its header). A collection year runs 1 April to 31 March and is",
+        "named by the year it ends. Only **Header** and **Episodes** are required, and must hold rows.",
+        "A file with no rows (0 bytes, newlines only, or a header only) is a table with no rows. Another",
+        "table that is absent (no file, or a file without even a header) lets the run go on: the run says",
+        "so once per LA and year and lists it as absent (`LA, YEAR, table`), so that the indicators that",
+        "need it can show `x` there rather than 0. A header-only file is a table with no rows that year.",
+        "",
+        "Exports as they come: dates `dd/mm/yyyy` as the DfE documents them, or `yyyy-mm-dd`, or SQL",
+        "date-times (`2019-05-01 00:00:00.000`), decided per column per file and said in the quality record;",
+        "`NULL`, `N/A`, `NA` and whitespace-only cells are blank; codes and child IDs compare",
+        "case-insensitively (written in upper case); extra columns are read past with a warning;",
+        "a trailing comma on every line, or on the data rows only, is read past and said.",
+        "",
+        "**Quarantine policy.** A bad value in a column that identifies or dates the row drops the row",
+        "(*drop the row*); a bad value anywhere else blanks that cell and keeps the row (*blank the cell*).",
+        "Either way the quarantine log names LA, year, table, file, row, column, rule and action.",
+        "Rows in = rows kept + rows dropped; blanked cells are counted in `quality.json`. A code valid",
+        "only in the adjacent specification year (e.g. REC E45-E48 or REASON_PLACE_CHANGE CUSTOD one year",
+        "early) is kept, with a warning counted per rule. Episodes: REC on an open episode (no DEC) is",
+        "blanked and the episode kept open; a closed episode with no REC is kept and counted; DEC drops",
+        "rather than blanks because a blanked end would reopen a closed episode. A file that loses",
+        "every row stops the run with the likely cause; an LA-year whose Header or Episodes lose more than",
+        "`quarantine.flag_share` of their rows is flagged.",
+        "",
+        f"Columns and code lists as specified for the latest specification year here ({latest});",
+        "specification changes: "
+        + "; ".join(
+            [
+                "2019: REC E45-E48 replace E43/E44, REASON_PLACE_CHANGE gains CUSTOD",
+                "2022: OC3 ACTIV F3/P3 split into F4/P4 and F5/P5",
+                "2024: the SocialWorker table (optional)",
+            ]
+        )
+        + ".",
+        "",
+    ]
+    from lac_outcomes.columns import policy_table
+
+    for name, table in tables_for_year(latest).items():
+        required = "required" if name in ("Header", "Episodes") else "optional"
+        lines += [f"## {name} ({required})", "", *policy_table(table), ""]
+        if table.date_order:
+            pairs = ", ".join(f"`{end}` not before `{start}`" for start, end in table.date_order)
+            lines += [f"Date order: {pairs}.", ""]
+    return "\n".join(lines).rstrip("\n") + "\n"

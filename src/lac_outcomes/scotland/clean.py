@@ -1,19 +1,26 @@
-"""Validate the Scottish returns and write typed parquet, quarantining bad rows.
+"""Validate the Scottish returns and write typed parquet, quarantining at the grain of the fault.
 
-Rules, in the order they are applied (the names appear in the quarantine log
-and the data-quality report):
+Column rules come from the shared engine (:mod:`lac_outcomes.columns`) and the
+per-column policy in :mod:`lac_outcomes.scotland.layout`: a bad value in a
+column that places the row (ID, dates, local authority) drops the row; any
+other bad value is blanked and the row kept.  Cross-table rules, in order (the
+names appear in the quarantine log and the data-quality report):
 
-* every column: ``required`` (blank where a value is needed), ``code list``,
-  ``date format`` (not a real YYYY-MM-DD date, e.g. 2019-02-31),
-  ``whole number``, ``range`` (below the minimum or above the maximum);
-* children: ``duplicate child`` (second and later rows of a child_id);
+* children: ``duplicate child`` (second and later rows of a child_id),
+  ``date of birth in the future`` (after the end of the configured period);
 * episodes: ``unknown child`` (no kept row in children), ``end before start``,
   ``start before birth``, ``overlapping episodes`` (an episode starting before
-  the previous one of the same child ended: the later one is quarantined),
-  ``after period end`` (a date after the end of the last configured year);
-* pupils: ``attended more than possible``, ``duplicate pupil-year``;
+  the previous one of the same child ended: the later one is dropped),
+  ``after period end`` (a date after the end of the last configured year) --
+  all drop the row; ``reason given on an open episode`` blanks reason_ended;
+* pupils: ``attended more than possible`` (blanks sessions_attended),
+  ``duplicate pupil-year``;
 * leavers: ``duplicate leaver``;
-* pupils and leavers: ``year outside period``.
+* pupils and leavers: ``year outside period``, ``looked after but not in
+  children.csv`` (a looked-after pupil who cannot be linked to a child).
+
+A table that loses every row stops the run with the likely cause; one that
+loses more than ``flag_share`` of its rows is listed in ``flagged``.
 
 Year labels: the config says the looked-after and school years are labelled
 by their end.  When the dates found suggest the other convention (e.g. most
@@ -24,30 +31,31 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 
-from lac_outcomes.io import write_json, write_parquet
-from lac_outcomes.readers import FIELD_COUNT_RULE, parse_dates, parse_integers, read_records
-from lac_outcomes.scotland.layout import TABLES, Column
-from lac_outcomes.validation import QUARANTINE_COLUMNS, SOURCE_ROW, RowRule, apply_row_rules, quarantined_row_count
+from lac_outcomes.columns import (
+    OPEN_END,
+    CleanResult,
+    apply_rules,
+    check_columns,
+    flagged,
+    lost_every_row_cause,
+)
+from lac_outcomes.columns import write as write  # noqa: F401  (the step's writer, shared by both nations)
+from lac_outcomes.errors import InputError
+from lac_outcomes.readers import read_records
+from lac_outcomes.scotland.layout import TABLES
+from lac_outcomes.validation import BLANK, QUARANTINE_COLUMNS, SOURCE_ROW, RowRule
 
 log = logging.getLogger(__name__)
 
-DATE_FORMAT = "%Y-%m-%d"
+DOCUMENTED_DATE = "yyyy-mm-dd"
 TABLE_ORDER = ["children", "episodes", "pupils", "leavers"]
-# Stands in for the end of an open episode when looking for overlaps.
-OPEN_END = pd.Timestamp("2999-12-31")
-
-
-@dataclass
-class CleanResult:
-    tables: dict[str, pd.DataFrame]
-    quarantine: pd.DataFrame
-    counts: dict[str, dict] = field(default_factory=dict)
-    warnings: list[str] = field(default_factory=list)
+DEFAULT_FLAG_SHARE = 0.02
+# Tables that must hold rows: without children and episodes there is nothing to analyse.
+TABLES_NEEDING_ROWS = ("children", "episodes")
 
 
 def period_end(last_year: int) -> pd.Timestamp:
@@ -55,42 +63,13 @@ def period_end(last_year: int) -> pd.Timestamp:
     return pd.Timestamp(dt.date(last_year, 7, 31))
 
 
-def _column_rules(column: Column, raw: pd.DataFrame) -> tuple[list[RowRule], pd.Series | None]:
-    """Rules for one column, and the parsed values (None for strings and codes)."""
-    name = column.name
-    blank = raw[name] == ""
-    rules = []
-    if not column.nullable:
-        rules.append(RowRule("required", name, lambda f, blank=blank: blank))
-    parsed = None
-    if column.kind == "code":
-        allowed = {str(c) for c in column.codes}
-        rules.append(RowRule("code list", name, lambda f, allowed=allowed, blank=blank: ~blank & ~raw[name].isin(allowed)))
-    elif column.kind == "date":
-        parsed = parse_dates(raw[name], DATE_FORMAT)
-        rules.append(RowRule("date format", name, lambda f, parsed=parsed, blank=blank: ~blank & parsed.isna()))
-    elif column.kind == "int":
-        parsed = parse_integers(raw[name])
-        rules.append(RowRule("whole number", name, lambda f, parsed=parsed, blank=blank: ~blank & parsed.isna()))
-        if column.minimum is not None:
-            rules.append(RowRule("range", name, lambda f, p=parsed, m=column.minimum: (p < m).fillna(False)))
-        if column.maximum is not None:
-            rules.append(RowRule("range", name, lambda f, p=parsed, m=column.maximum: (p > m).fillna(False)))
-    return rules, parsed
-
-
-def _typed(raw: pd.DataFrame, table: str, parsed: dict[str, pd.Series]) -> pd.DataFrame:
-    typed = raw.copy()
-    for column in TABLES[table].columns:
-        if column.name in parsed:
-            typed[column.name] = parsed[column.name]
-        elif column.nullable:
-            typed[column.name] = typed[column.name].where(typed[column.name] != "")
-    return typed
-
-
 def _duplicates(frame: pd.DataFrame, keys: list[str]) -> pd.Series:
-    return frame.duplicated(subset=keys, keep="first")
+    return frame[keys[0]].notna() & frame.duplicated(subset=keys, keep="first")
+
+
+def _birth_of(ids: pd.Series, birth: pd.Series) -> pd.Series:
+    # Series.map with an empty datetime Series raises in pandas (it casts the mapper to float).
+    return ids.map(birth) if len(birth) else pd.Series(pd.NaT, index=ids.index, dtype=birth.dtype)
 
 
 def _episode_rules(children: pd.DataFrame, last_year: int) -> list[RowRule]:
@@ -106,13 +85,32 @@ def _episode_rules(children: pd.DataFrame, last_year: int) -> list[RowRule]:
         return (ordered["episode_start"] < previous_end).reindex(f.index).fillna(False)
 
     return [
-        RowRule("unknown child", "child_id", lambda f: ~f["child_id"].isin(birth.index)),
+        RowRule("unknown child", "child_id", lambda f: f["child_id"].notna() & ~f["child_id"].isin(birth.index)),
         RowRule("end before start", "episode_end", lambda f: (f["episode_end"] < f["episode_start"]).fillna(False)),
-        RowRule("start before birth", "episode_start", lambda f: (f["episode_start"] < f["child_id"].map(birth)).fillna(False)),
+        RowRule(
+            "start before birth",
+            "episode_start",
+            lambda f: (f["episode_start"] < _birth_of(f["child_id"], birth)).fillna(False),
+        ),
         RowRule("after period end", "episode_start", lambda f: (f["episode_start"] > end_of_period).fillna(False)),
         RowRule("after period end", "episode_end", lambda f: (f["episode_end"] > end_of_period).fillna(False)),
         RowRule("overlapping episodes", "episode_start", overlapping),
+        RowRule(
+            "reason given on an open episode",
+            "reason_ended",
+            lambda f: f["episode_end"].isna() & f["reason_ended"].notna(),
+            BLANK,
+        ),
     ]
+
+
+def _orphan_rule(children: pd.DataFrame) -> RowRule:
+    known = set(children["child_id"])
+    return RowRule(
+        "looked after but not in children.csv",
+        "pupil_id",
+        lambda f: f["looked_after"].eq("Y").fillna(False) & f["pupil_id"].notna() & ~f["pupil_id"].isin(known),
+    )
 
 
 def _year_rule(column: str, years: list[int]) -> RowRule:
@@ -129,81 +127,115 @@ def _year_label_warning(file: Path, values: pd.Series, years: list[int], what: s
     if outside.mean() <= 0.01:
         return None
     shifted = (values + 1).between(min(years), max(years)).mean()
-    hint = " They look labelled by the start of the year; the config says years are labelled by their end." if shifted > 0.95 else ""
+    hint = (
+        " They look labelled by the start of the year; the config says years are labelled by their end."
+        if shifted > 0.95
+        else ""
+    )
     return (
         f"{file}: {outside.mean():.0%} of {what} values fall outside the configured years "
         f"{min(years)}-{max(years)}.{hint}"
     )
 
 
-def clean(raw_dir: Path, *, years: list[int]) -> CleanResult:
+def clean(raw_dir: Path, *, years: list[int], flag_share: float = DEFAULT_FLAG_SHARE) -> CleanResult:
     """Validate the four Scottish tables under ``raw_dir``."""
     raw_dir = Path(raw_dir)
+    if not years or min(years) > max(years):
+        raise InputError(raw_dir, "no years to clean: the first configured year is after the last")
     tables: dict[str, pd.DataFrame] = {}
-    quarantines, counts, warnings = [], {}, []
+    quarantines, counts, warnings, flags = [], {}, [], []
     for name in TABLE_ORDER:
         spec = TABLES[name]
         file = raw_dir / f"{name}.csv"
         raw, ragged = read_records(file, spec.column_names)
-        rules, parsed = [], {}
-        for column in spec.columns:
-            column_rules, values = _column_rules(column, raw)
-            rules += column_rules
-            if values is not None:
-                parsed[column.name] = values
-        typed = _typed(raw, name, parsed)
+        read_notes = raw.attrs.pop("notes", [])  # off the frame: pandas deep-copies attrs into derived frames
+        if raw.empty and ragged.empty:
+            if name in TABLES_NEEDING_ROWS:
+                raise InputError(
+                    file,
+                    f"no rows (the file is empty or holds only a header); "
+                    f"{' and '.join(f'{t}.csv' for t in TABLES_NEEDING_ROWS)} must hold records",
+                )
+            warnings.append(
+                f"{file}: no rows (the file is empty or holds only a header); analyses of {name} have no data"
+            )
+        checked = check_columns(raw, spec.columns, documented_date=DOCUMENTED_DATE)
+        typed, rules = checked.typed, checked.rules
+        warnings += [f"{file}: {note}" for note in [*read_notes, *checked.notes]]
         if name == "children":
             rules.append(RowRule("duplicate child", "child_id", lambda f: _duplicates(f, ["child_id"])))
+            end_of_period = period_end(max(years))
+            rules.append(
+                RowRule(
+                    "date of birth in the future",
+                    "date_of_birth",
+                    lambda f: (f["date_of_birth"] > end_of_period).fillna(False),
+                )
+            )
         elif name == "episodes":
             rules += _episode_rules(tables["children"], max(years))
         elif name == "pupils":
-            rules.append(RowRule("attended more than possible", "sessions_attended",
-                                 lambda f: (f["sessions_attended"] > f["sessions_possible"]).fillna(False)))
-            rules.append(RowRule("duplicate pupil-year", "pupil_id", lambda f: _duplicates(f, ["pupil_id", "school_year"])))
+            rules.append(
+                RowRule(
+                    "attended more than possible",
+                    "sessions_attended",
+                    lambda f: (f["sessions_attended"] > f["sessions_possible"]).fillna(False),
+                    BLANK,
+                )
+            )
+            rules.append(
+                RowRule("duplicate pupil-year", "pupil_id", lambda f: _duplicates(f, ["pupil_id", "school_year"]))
+            )
             rules.append(_year_rule("school_year", years))
+            rules.append(_orphan_rule(tables["children"]))
             warnings.append(_year_label_warning(file, typed["school_year"], years, "school_year"))
         elif name == "leavers":
             rules.append(RowRule("duplicate leaver", "pupil_id", lambda f: _duplicates(f, ["pupil_id"])))
             rules.append(_year_rule("leaver_year", years))
+            rules.append(_orphan_rule(tables["children"]))
             warnings.append(_year_label_warning(file, typed["leaver_year"], years, "leaver_year"))
 
-        kept, quarantine = apply_row_rules(typed, rules, table=name, file=file)
-        if not ragged.empty:
-            quarantine = pd.concat(
-                [quarantine, ragged.assign(table=name, file=str(file), column="(whole row)", rule=FIELD_COUNT_RULE)[QUARANTINE_COLUMNS]],
-                ignore_index=True,
-            )
+        outcome = apply_rules(typed, rules, table=name, file=file, ragged=ragged)
+        quarantine, table_counts = outcome.quarantine, outcome.counts
+        if checked.warned:
+            table_counts["warned"] = checked.warned
+        late_warning = None
         if name == "episodes":
             late = quarantine["rule"].eq("after period end").sum()
             if late > 0.01 * max(len(typed), 1):
-                warnings.append(
+                late_warning = (
                     f"{file}: {late} episode dates fall after 31 July {max(years)}, the end of the configured period; "
                     "check the year convention in the config (looked-after years end on 31 July)."
                 )
-        rows_in = len(raw) + len(ragged)
-        n_quarantined = quarantined_row_count(quarantine)
-        counts[name] = {
-            "file": str(file),
-            "rows_in": rows_in,
-            "rows_kept": len(kept),
-            "rows_quarantined": n_quarantined,
-            "by_rule": {f"{c}: {r}": int(n) for (c, r), n in quarantine.groupby(["column", "rule"]).size().items()},
-        }
-        if rows_in != len(kept) + n_quarantined:  # the policy, checked on every run
-            raise AssertionError(f"{file}: rows in {rows_in} != kept {len(kept)} + quarantined {n_quarantined}")
-        tables[name] = kept.drop(columns=SOURCE_ROW).reset_index(drop=True)
+                warnings.append(late_warning)
+        if table_counts["rows_in"] and not table_counts["rows_kept"]:
+            raise InputError(file, lost_every_row_cause(table_counts))
+        if flagged(table_counts, flag_share):
+            share = table_counts["rows_dropped"] / table_counts["rows_in"]
+            flags.append(
+                {
+                    "table": name,
+                    "file": str(file),
+                    "rows_in": table_counts["rows_in"],
+                    "rows_dropped": table_counts["rows_dropped"],
+                    "share": round(share, 4),
+                    "message": f"{file}: {table_counts['rows_dropped']} of {table_counts['rows_in']} rows dropped "
+                    f"({share:.1%}, more than {flag_share:.0%})",
+                }
+            )
+        counts[name] = table_counts
+        kept = outcome.kept.drop(columns=[c for c in outcome.kept.columns if c == SOURCE_ROW or c.startswith("_raw_")])
+        tables[name] = kept.reset_index(drop=True)
         quarantines.append(quarantine)
-        log.info("%s: %d rows in, %d kept, %d quarantined", file, rows_in, len(kept), n_quarantined)
+        log.info(
+            "%s: %d rows in, %d kept, %d dropped, %d cells blanked",
+            file,
+            table_counts["rows_in"],
+            table_counts["rows_kept"],
+            table_counts["rows_dropped"],
+            table_counts["cells_blanked"],
+        )
 
     quarantine = pd.concat(quarantines, ignore_index=True)[QUARANTINE_COLUMNS]
-    return CleanResult(tables, quarantine, counts, [w for w in warnings if w])
-
-
-def write(result: CleanResult, out_dir: Path) -> None:
-    out_dir = Path(out_dir)
-    for name, frame in result.tables.items():
-        write_parquet(frame, out_dir / f"{name}.parquet")
-    write_parquet(result.quarantine, out_dir / "quarantine.parquet")
-    write_json(out_dir / "quality.json", {"tables": result.counts, "warnings": result.warnings})
-    for warning in result.warnings:
-        log.warning(warning)
+    return CleanResult(tables, quarantine, counts, [w for w in warnings if w], flags)

@@ -2,7 +2,8 @@
 
 Modelled on the Children Looked After Statistics (CLAS) return linked to the
 pupil census, attendance and exclusions, attainment and leaver destinations.
-One CSV per table; dates ISO 8601 (YYYY-MM-DD); one header row.
+One CSV per table; dates ISO 8601 (YYYY-MM-DD); one header row.  The reader
+also takes dd/mm/yyyy and SQL date-times, decided per column per file.
 
 Years: the looked-after year runs 1 August to 31 July and is labelled by its
 *end* (``2023`` = 1 Aug 2022 - 31 Jul 2023; the count date is 31 July).  The
@@ -15,7 +16,7 @@ the simulator writes to it and the cleaner validates against it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from lac_outcomes.columns import Column, Table, policy_table
 
 # The 32 local authorities (council areas) with their GSS codes.
 LOCAL_AUTHORITIES: dict[str, str] = {
@@ -138,92 +139,111 @@ DESTINATIONS: dict[str, bool] = {
 }
 
 
-@dataclass(frozen=True)
-class Column:
-    name: str
-    kind: str  # "id", "code", "date", "int", "str"
-    codes: tuple = ()
-    nullable: bool = False
-    minimum: int | None = None
-    maximum: int | None = None
-    description: str = ""
-
-
-@dataclass(frozen=True)
-class Table:
-    name: str
-    description: str
-    columns: tuple[Column, ...] = field(default_factory=tuple)
-
-    @property
-    def column_names(self) -> list[str]:
-        return [c.name for c in self.columns]
-
-
 def _codes(mapping) -> tuple:
     return tuple(mapping)
 
 
+# A column that places the row (identifies or dates it, or says which authority it belongs to) is needed:
+# a bad value there drops the row.  A bad value anywhere else is blanked and the row kept.
+_ID = {"places_row": True}
+_LA = {"codes": _codes(LOCAL_AUTHORITIES), "places_row": True}
+
 TABLES: dict[str, Table] = {
     "children": Table(
         "children",
-        "One row per child ever looked after in the period.",
         (
-            Column("child_id", "id", description="Pseudonymous child identifier, stable across tables"),
-            Column("la_code", "code", _codes(LOCAL_AUTHORITIES), description="Responsible local authority"),
-            Column("sex", "code", _codes(SEXES)),
-            Column("date_of_birth", "date"),
-            Column("simd_quintile", "int", minimum=1, maximum=5, description="SIMD quintile of home postcode (1 = most deprived)"),
-            Column("disability", "code", _codes(YES_NO)),
-            Column("asn", "code", _codes(YES_NO), description="Additional support needs recorded"),
+            Column("child_id", "id", **_ID, description="Pseudonymous child identifier, stable across tables"),
+            Column("la_code", "code", **_LA, description="Responsible local authority"),
+            Column("sex", "code", codes=_codes(SEXES)),
+            Column(
+                "date_of_birth", "date", places_row=True, description="Not after the end of the last configured year"
+            ),
+            Column(
+                "simd_quintile",
+                "int",
+                minimum=1,
+                maximum=5,
+                description="SIMD quintile of home postcode (1 = most deprived)",
+            ),
+            Column("disability", "code", codes=_codes(YES_NO)),
+            Column("asn", "code", codes=_codes(YES_NO), description="Additional support needs recorded"),
         ),
+        "One row per child ever looked after in the period.",
     ),
     "episodes": Table(
         "episodes",
+        (
+            Column("child_id", "id", **_ID, description="A child_id of children.csv"),
+            Column("episode_start", "date", places_row=True),
+            Column(
+                "episode_end", "date", places_row=True, blankable=True, description="Blank while the episode is open"
+            ),
+            Column("legal_reason", "code", codes=_codes(LEGAL_REASONS)),
+            Column("placement_type", "code", codes=_codes(PLACEMENT_TYPES)),
+            Column("reason_ended", "code", codes=_codes(REASONS_ENDED), blankable=True, description="Blank while open"),
+        ),
         "One row per episode: a period in one placement under one legal reason. "
         "Consecutive episodes of one child form a spell of being looked after.",
-        (
-            Column("child_id", "id"),
-            Column("episode_start", "date"),
-            Column("episode_end", "date", nullable=True, description="Blank while the episode is open"),
-            Column("legal_reason", "code", _codes(LEGAL_REASONS)),
-            Column("placement_type", "code", _codes(PLACEMENT_TYPES)),
-            Column("reason_ended", "code", _codes(REASONS_ENDED), nullable=True, description="Blank while open"),
-        ),
     ),
     "pupils": Table(
         "pupils",
-        "One row per pupil per school year: every looked-after pupil, and a random "
-        "sample of the pupils who are not looked after (the comparison population; "
-        "all-pupil rates weight it by the number of pupils it stands for).",
         (
-            Column("pupil_id", "id", description="child_id for looked-after children; a separate pseudonym otherwise"),
-            Column("school_year", "int", minimum=2000, maximum=2100, description="School year, labelled by its end"),
-            Column("la_code", "code", _codes(LOCAL_AUTHORITIES)),
-            Column("stage", "code", tuple(SCHOOL_STAGES)),
-            Column("sex", "code", _codes(SEXES)),
+            Column(
+                "pupil_id",
+                "id",
+                **_ID,
+                description="child_id for looked-after children; a separate pseudonym otherwise",
+            ),
+            Column(
+                "school_year",
+                "int",
+                places_row=True,
+                minimum=2000,
+                maximum=2100,
+                description="School year, labelled by its end",
+            ),
+            Column("la_code", "code", **_LA),
+            Column("stage", "code", codes=tuple(SCHOOL_STAGES)),
+            Column("sex", "code", codes=_codes(SEXES)),
             Column("simd_quintile", "int", minimum=1, maximum=5),
-            Column("asn", "code", _codes(YES_NO)),
-            Column("looked_after", "code", _codes(YES_NO), description="Looked after at any time in the school year"),
+            Column("asn", "code", codes=_codes(YES_NO)),
+            Column(
+                "looked_after", "code", codes=_codes(YES_NO), description="Looked after at any time in the school year"
+            ),
             Column("sessions_possible", "int", minimum=0, maximum=420),
             Column("sessions_attended", "int", minimum=0, maximum=420),
             Column("exclusion_cases", "int", minimum=0, maximum=60),
         ),
+        "One row per pupil per school year: every looked-after pupil, and a random "
+        "sample of the pupils who are not looked after (the comparison population; "
+        "all-pupil rates weight it by the number of pupils it stands for).",
     ),
     "leavers": Table(
         "leavers",
-        "One row per school leaver: every looked-after leaver and a random sample of the other leavers.",
         (
-            Column("pupil_id", "id"),
-            Column("leaver_year", "int", minimum=2000, maximum=2100, description="School year of leaving, labelled by its end"),
-            Column("la_code", "code", _codes(LOCAL_AUTHORITIES)),
-            Column("sex", "code", _codes(SEXES)),
+            Column("pupil_id", "id", **_ID),
+            Column(
+                "leaver_year",
+                "int",
+                places_row=True,
+                minimum=2000,
+                maximum=2100,
+                description="School year of leaving, labelled by its end",
+            ),
+            Column("la_code", "code", **_LA),
+            Column("sex", "code", codes=_codes(SEXES)),
             Column("simd_quintile", "int", minimum=1, maximum=5),
-            Column("asn", "code", _codes(YES_NO)),
-            Column("looked_after", "code", _codes(YES_NO), description="Looked after at any time in the year of leaving"),
+            Column("asn", "code", codes=_codes(YES_NO)),
+            Column(
+                "looked_after",
+                "code",
+                codes=_codes(YES_NO),
+                description="Looked after at any time in the year of leaving",
+            ),
             Column("highest_scqf_level", "int", minimum=0, maximum=7),
-            Column("destination", "code", _codes(DESTINATIONS)),
+            Column("destination", "code", codes=_codes(DESTINATIONS)),
         ),
+        "One row per school leaver: every looked-after leaver and a random sample of the other leavers.",
     ),
 }
 
@@ -239,20 +259,20 @@ def to_markdown() -> str:
         "blank for a missing value. Looked-after years run 1 August to 31 July and school",
         "years August to June; both are labelled by the calendar year in which they end.",
         "",
+        "Exports as they come: dates may also be `dd/mm/yyyy` or SQL date-times",
+        "(`2019-05-01 00:00:00.000`), decided per column per file and said in the quality record;",
+        "`NULL`, `N/A`, `NA` and whitespace-only cells are blank; codes and IDs compare",
+        "case-insensitively (IDs are written in upper case); a trailing comma on every line is read past;",
+        "an empty or header-only file is a table with no rows.",
+        "",
+        "**Quarantine policy.** A bad value in a column that places the row (its ID, its dates, its",
+        "local authority) drops the row; a bad value anywhere else blanks that cell and keeps the row.",
+        "Either way the quarantine log names the table, file, row, column, rule and action.",
+        "Rows in = rows kept + rows dropped; blanked cells are counted in `quality.json`.",
+        "",
     ]
     for table in TABLES.values():
-        lines += [f"## `{table.name}.csv`", "", table.description, "", "| column | type | values | blank allowed | description |", "| --- | --- | --- | --- | --- |"]
-        for column in table.columns:
-            if column.codes:
-                values = ", ".join(f"`{c}`" for c in column.codes)
-            elif column.kind == "int":
-                values = f"{column.minimum} to {column.maximum}"
-            elif column.kind == "date":
-                values = "YYYY-MM-DD"
-            else:
-                values = ""
-            lines.append(f"| `{column.name}` | {column.kind} | {values} | {'yes' if column.nullable else 'no'} | {column.description} |")
-        lines.append("")
+        lines += [f"## `{table.name}.csv`", "", table.description, "", *policy_table(table), ""]
     lines += ["## Code meanings", ""]
     for title, mapping in [
         ("Local authorities", LOCAL_AUTHORITIES),
