@@ -1,13 +1,18 @@
-"""Command-line entry points, one per pipeline step; the Snakemake rules call these.
+"""Command-line entry points, one per pipeline step (`python -m lac_outcomes <command>`).
 
-A fault in the input ends the command with one message naming file, row,
-column and rule on stderr (and in the rule's log), not a Python traceback.
+The Snakemake rules call the same package functions through `script:` files
+in workflow/scripts, inside :func:`rule_step`. Either way a fault in the input
+ends the step with one message naming file, row, column and rule on stderr
+(and in the log), not a Python traceback.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import inspect
 import json
+import keyword
 import logging
 import sys
 from pathlib import Path
@@ -21,6 +26,69 @@ log = logging.getLogger("lac_outcomes")
 # the fixed cost of every report. Nothing these commands run checks IRI
 # formats, so the process goes without it; notebook kernels are separate.
 sys.modules.setdefault("rfc3987_syntax", None)
+
+
+class ConfigError(Exception):
+    """A config value the step cannot use; the message names the key."""
+
+
+def check_parameter_names(parameters: dict, where: str) -> None:
+    """Refuse parameter names that are not plain Python identifiers.
+
+    Papermill writes each name into the notebook as Python source (``name = value``),
+    so a name is code: only identifiers that are not keywords may pass.
+    """
+    bad = [n for n in parameters if not (isinstance(n, str) and n.isidentifier() and not keyword.iskeyword(n))]
+    if bad:
+        names = ", ".join(repr(n) for n in bad)
+        raise ConfigError(f"{where}: parameter name(s) {names} are not Python identifiers (letters, digits, _)")
+
+
+def supported_options(function, options: dict[str, tuple[str, object, object]]) -> dict:
+    """The options ``function`` accepts, from ``{argument: (config key, value, default)}``.
+
+    An option the function does not take yet is left out while it has its default
+    value; any other value stops the step naming the key, never silently.
+    """
+    accepted = inspect.signature(function).parameters
+    passed = {}
+    for name, (key, value, default) in options.items():
+        if name in accepted:
+            passed[name] = value
+        elif value != default:
+            raise ConfigError(
+                f"config {key}: {value!r} is not supported by {function.__module__}.{function.__qualname__} "
+                f"in this version (only the default, {default!r})"
+            )
+    return passed
+
+
+def notebook_in_step(notebook: Path) -> None:
+    """Stop when a notebook and its py:percent pair say different things (the .py was edited, not paired)."""
+    pair = Path(notebook).with_suffix(".py")
+    if not pair.exists():
+        return
+    import jupytext
+    import nbformat
+
+    script = [c.source for c in jupytext.read(pair).cells]
+    cells = [c.source for c in nbformat.read(notebook, as_version=4).cells]
+    if script != cells:
+        raise ConfigError(f"notebook {notebook} differs from its pair {pair}: run `make notebooks` to pair them, then rerun")
+
+
+@contextlib.contextmanager
+def rule_step(log_file: str | None, step: str):
+    """Run one pipeline step: log to ``log_file``; a known fault ends it with one line and exit status 1."""
+    _setup_logging(log_file)
+    from lac_outcomes.render import NotebookFailed
+
+    try:
+        yield
+    except (InputError, NotebookFailed, ConfigError) as error:
+        log.error("%s", error)
+        print(f"lac-outcomes {step}: ERROR: {error}", file=sys.stderr)
+        sys.exit(1)
 
 
 def _setup_logging(log_file: str | None) -> None:
@@ -79,12 +147,15 @@ def cmd_clean_england(args) -> None:
 def cmd_render(args) -> None:
     from lac_outcomes import render
 
+    parameters = json.loads(args.parameters)
+    check_parameter_names(parameters, "--parameters")
+    notebook_in_step(Path(args.notebook))
     rendered = render.render(
         args.notebook,
         executed=args.executed,
         html=args.html,
         meta=args.meta,
-        parameters=json.loads(args.parameters),
+        parameters=parameters,
         inputs=args.inputs,
         config_sha256=args.config_sha256,
         title=args.title or None,
@@ -160,7 +231,7 @@ def main(argv=None) -> int:
 
     try:
         args.func(args)
-    except (InputError, NotebookFailed) as error:
+    except (InputError, NotebookFailed, ConfigError) as error:
         log.error("%s", error)
         print(f"lac-outcomes {args.command}: ERROR: {error}", file=sys.stderr)
         return 1

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import datetime as dt
 import hashlib
 import json
@@ -25,7 +26,6 @@ PACKAGES = [
     "seaborn",
     "matplotlib",
     "pyarrow",
-    "pandera",
 ]
 
 
@@ -33,6 +33,60 @@ def config_digest(config: dict) -> str:
     """sha256 of the config as canonical JSON: equal configs give equal digests."""
     canonical = json.dumps(config, sort_keys=True, separators=(",", ":"), default=str)
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def _module_file(module: str, src: Path) -> Path | None:
+    base = src.joinpath(*module.split("."))
+    for candidate in (base.with_suffix(".py"), base / "__init__.py"):
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def _imported_names(path: Path, module: str) -> list[str]:
+    """Absolute names of what ``path`` imports (``from x import y`` gives both ``x`` and ``x.y``)."""
+    is_package = path.name == "__init__.py"
+    names = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), filename=str(path))):
+        if isinstance(node, ast.Import):
+            names += [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:  # relative: resolve against this module's package
+                package = module.split(".")[: len(module.split(".")) - node.level + is_package]
+                base = ".".join([*package, *([base] if base else [])])
+            names += [base, *(f"{base}.{alias.name}" for alias in node.names)]
+    return names
+
+
+def package_sources(modules, src: Path, *, notebooks=()) -> list[str]:
+    """Source files under ``src`` that ``modules`` (and the scripts ``notebooks``) run, imports followed.
+
+    A rule declares these as inputs, so editing a module reruns exactly the rules
+    whose outputs it can change. Paths are relative to the current directory when
+    ``src`` is under it, as Snakemake inputs are.
+    """
+    src = Path(src)
+    pending = list(modules)
+    for script in notebooks:
+        pending += [n for n in _imported_names(Path(script), "__main__") if n.split(".")[0] == "lac_outcomes"]
+    seen: dict[str, Path] = {}
+    while pending:
+        name = pending.pop()
+        parts = name.split(".")
+        # A module's parent packages run first (their __init__), so they count too.
+        pending += [".".join(parts[:i]) for i in range(1, len(parts)) if ".".join(parts[:i]) not in seen]
+        path = _module_file(name, src)
+        if name in seen or path is None:
+            continue
+        seen[name] = path
+        pending += [n for n in _imported_names(path, name) if n.split(".")[0] == "lac_outcomes" and n not in seen]
+    cwd = Path.cwd().resolve()
+    files = set()
+    for path in seen.values():
+        resolved = path.resolve()
+        files.add(str(resolved.relative_to(cwd)) if resolved.is_relative_to(cwd) else str(resolved))
+    return sorted(files)
 
 
 def git_commit(repo: Path | None = None) -> str:
