@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-fast lint format notebooks benchmark slurm clean-outputs
+.PHONY: run test test-fast lint format notebooks benchmark clean-outputs
 
 # What ruff checks and formats: the package, the tests, the notebooks' py:percent pairs, the rules' scripts.
 PY_SOURCES := src tests notebooks/*.py workflow/scripts benchmarks
@@ -41,14 +41,12 @@ benchmark: $(STAMP)
 	$(BIN)/python benchmarks/render_overhead.py
 	$(BIN)/python benchmarks/noop_rerun.py
 
-# The SLURM executor plugin, pinned (pyproject's [slurm] extra).
-slurm: $(STAMP)
-	$(BIN)/python -m pip install --quiet -c requirements.lock -e .[slurm]
-
-$(STAMP): requirements.lock pyproject.toml
+$(STAMP): requirements.lock requirements-slurm.lock pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -r requirements.lock
+	# The SLURM executor plugin (small; lets the profile test dry-run profiles/slurm anywhere).
+	$(BIN)/python -m pip install --quiet -r requirements-slurm.lock -c requirements.lock
 	$(BIN)/python -m pip install --quiet --no-deps -e .
 	# Register the venv's kernel so JupyterLab and papermill find "python3" here.
 	$(BIN)/python -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (lac-outcomes)"

@@ -74,7 +74,9 @@ def notebook_in_step(notebook: Path) -> None:
     script = [c.source for c in jupytext.read(pair).cells]
     cells = [c.source for c in nbformat.read(notebook, as_version=4).cells]
     if script != cells:
-        raise ConfigError(f"notebook {notebook} differs from its pair {pair}: run `make notebooks` to pair them, then rerun")
+        raise ConfigError(
+            f"notebook {notebook} differs from its pair {pair}: run `make notebooks` to pair them, then rerun"
+        )
 
 
 @contextlib.contextmanager
@@ -96,7 +98,9 @@ def _setup_logging(log_file: str | None) -> None:
     if log_file:
         Path(log_file).parent.mkdir(parents=True, exist_ok=True)
         handlers.append(logging.FileHandler(log_file, mode="w", encoding="utf-8"))
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s", handlers=handlers, force=True)
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s", handlers=handlers, force=True
+    )
 
 
 def _years(text: str) -> list[int]:
@@ -132,9 +136,18 @@ def cmd_simulate_england(args) -> None:
     from lac_outcomes.england.synthetic import simulate_england
 
     truth = simulate_england(
-        Path(args.out_dir), seed=args.seed, years=_years(args.years), n_las=args.n_las, children_per_la=args.children_per_la
+        Path(args.out_dir),
+        seed=args.seed,
+        years=_years(args.years),
+        n_las=args.n_las,
+        children_per_la=args.children_per_la,
     )
-    log.info("wrote %d SSDA903 files for %d local authorities to %s", len(truth["files"]), len(truth["local_authorities"]), args.out_dir)
+    log.info(
+        "wrote %d SSDA903 files for %d local authorities to %s",
+        len(truth["files"]),
+        len(truth["local_authorities"]),
+        args.out_dir,
+    )
 
 
 def cmd_clean_england(args) -> None:
@@ -192,7 +205,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("simulate-england", help="write synthetic SSDA903 returns (one folder per LA) and truth.yaml")
     p.add_argument("--out-dir", required=True)
     p.add_argument("--seed", type=int, required=True)
-    p.add_argument("--years", required=True, help="collection years, e.g. 2015-2024 (2019 = 1 April 2018 to 31 March 2019)")
+    p.add_argument(
+        "--years", required=True, help="collection years, e.g. 2015-2024 (2019 = 1 April 2018 to 31 March 2019)"
+    )
     p.add_argument("--n-las", type=int, required=True, help="number of local authorities")
     p.add_argument("--children-per-la", type=int, required=True, help="looked after at 31 March in an average LA")
     p.set_defaults(func=cmd_simulate_england)
@@ -201,8 +216,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--raw-dir", required=True, help="folder with one subfolder per LA")
     p.add_argument("--out-dir", required=True)
     p.add_argument("--years", required=True, help="collection years, e.g. 2015-2024")
-    p.add_argument("--file-year-label", choices=["end", "start"], default="end",
-                   help="whether file names label a collection year by the year it ends (2019 = 2018/19) or starts")
+    p.add_argument(
+        "--file-year-label",
+        choices=["end", "start"],
+        default="end",
+        help="whether file names label a collection year by the year it ends (2019 = 2018/19) or starts",
+    )
     p.set_defaults(func=cmd_clean_england)
 
     p = sub.add_parser("render", help="execute a notebook with papermill and render it to HTML")

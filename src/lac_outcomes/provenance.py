@@ -97,7 +97,11 @@ def git_commit(repo: Path | None = None) -> str:
             ["git", "rev-parse", "HEAD"], cwd=cwd, capture_output=True, text=True, check=True
         ).stdout.strip()
         dirty = subprocess.run(
-            ["git", "status", "--porcelain", "--untracked-files=no"], cwd=cwd, capture_output=True, text=True, check=True
+            ["git", "status", "--porcelain", "--untracked-files=no"],
+            cwd=cwd,
+            capture_output=True,
+            text=True,
+            check=True,
         ).stdout.strip()
     except (OSError, subprocess.CalledProcessError):
         return "unknown (not a git checkout)"
@@ -126,17 +130,19 @@ def collect(*, inputs, parameters: dict, config_sha256: str, repo: Path | None =
         "inputs_sha256": input_checksums(inputs),
         "parameters": parameters,
         "packages": package_versions(),
-        "run_date": dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat(),
+        "run_date": dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat(),
     }
 
 
 def to_html(record: dict) -> str:
     """The provenance block appended to each report."""
 
+    def text(value):
+        return value if isinstance(value, str) else json.dumps(value)
+
     def rows(mapping):
         return "".join(
-            f"<tr><th>{escape(str(k))}</th><td><code>{escape(json.dumps(v) if not isinstance(v, str) else v)}</code></td></tr>"
-            for k, v in mapping.items()
+            f"<tr><th>{escape(str(k))}</th><td><code>{escape(text(v))}</code></td></tr>" for k, v in mapping.items()
         )
 
     return (

@@ -3,6 +3,10 @@ import sys
 
 from pathlib import Path
 
+import jsonschema
+import yaml
+
+from snakemake.exceptions import WorkflowError
 from snakemake.utils import validate
 
 # The package lives in src/: importable here whether or not it is installed
@@ -14,7 +18,24 @@ from lac_outcomes.england.schema import CORE_TABLES
 from lac_outcomes.provenance import config_digest, package_sources
 from lac_outcomes.scotland.layout import TABLES as SCOTLAND_LAYOUT
 
-validate(config, schema="../schemas/config.schema.yaml")
+
+def config_problem(config, schema_path):
+    """The first fault in the config as one line naming the key ('' if none)."""
+    schema = yaml.safe_load(Path(schema_path).read_text(encoding="utf-8"))
+    errors = sorted(
+        jsonschema.Draft202012Validator(schema).iter_errors(config),
+        key=lambda e: list(map(str, e.absolute_path)),
+    )
+    if not errors:
+        return ""
+    where = ".".join(map(str, errors[0].absolute_path)) or "(top level)"
+    return f"config {where}: {errors[0].message}"
+
+
+SCHEMA = Path(workflow.basedir) / "workflow" / "schemas" / "config.schema.yaml"
+if problem := config_problem(config, SCHEMA):
+    raise WorkflowError(problem)
+validate(config, schema=str(SCHEMA))  # fills in the defaults
 
 COUNTRIES = ("scotland", "england")
 TABLES = {"scotland": list(SCOTLAND_LAYOUT), "england": list(CORE_TABLES)}
