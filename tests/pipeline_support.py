@@ -37,7 +37,7 @@ SMALL = "tests/config/small.yaml"
 
 def snakemake(workdir: Path, *args: str, check: bool = True, configfile: str = SMALL) -> subprocess.CompletedProcess:
     result = subprocess.run(
-        [str(SNAKEMAKE), "--configfile", configfile, *args],
+        [str(SNAKEMAKE), *args, "--configfile", configfile],  # after the targets: it takes several values
         cwd=workdir,
         capture_output=True,
         text=True,
