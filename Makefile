@@ -5,19 +5,31 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint format notebooks benchmark clean-outputs
+.PHONY: run test test-fast lint format notebooks benchmark clean-outputs
+
+# What ruff checks and formats: the package, the tests, the notebooks' py:percent pairs, the rules' scripts.
+PY_SOURCES := src tests notebooks/*.py workflow/scripts benchmarks
 
 run: $(STAMP)
 	$(BIN)/snakemake
 
+# Everything, as CI runs it (.ci/run): unit tests, linters, end-to-end pipeline runs.
 test: $(STAMP)
 	$(BIN)/python -m pytest
 
+# The edit loop: unit tests only (no end-to-end runs, no real SLURM).
+test-fast: $(STAMP)
+	$(BIN)/python -m pytest -m "not pipeline and not slurm" -q
+
 lint: $(STAMP)
+	$(BIN)/ruff check $(PY_SOURCES)
+	$(BIN)/ruff format --check $(PY_SOURCES)
 	$(BIN)/snakemake --lint
 	$(BIN)/snakefmt --check Snakefile workflow/rules
 
 format: $(STAMP)
+	$(BIN)/ruff format $(PY_SOURCES)
+	$(BIN)/ruff check --fix $(PY_SOURCES)
 	$(BIN)/snakefmt Snakefile workflow/rules
 
 # After editing a notebook's .py (or .ipynb) outside JupyterLab: pair, then strip as git will.
@@ -27,11 +39,14 @@ notebooks: $(STAMP)
 
 benchmark: $(STAMP)
 	$(BIN)/python benchmarks/render_overhead.py
+	$(BIN)/python benchmarks/noop_rerun.py
 
-$(STAMP): requirements.lock pyproject.toml
+$(STAMP): requirements.lock requirements-slurm.lock pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -r requirements.lock
+	# The SLURM executor plugin (small; lets the profile test dry-run profiles/slurm anywhere).
+	$(BIN)/python -m pip install --quiet -r requirements-slurm.lock -c requirements.lock
 	$(BIN)/python -m pip install --quiet --no-deps -e .
 	# Register the venv's kernel so JupyterLab and papermill find "python3" here.
 	$(BIN)/python -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (lac-outcomes)"

@@ -1,18 +1,25 @@
 # lac-outcomes: synthetic or real returns -> validated parquet -> notebooks -> HTML reports.
-# Rules are thin: each names its files and calls the lac_outcomes package.
+# Rules are thin: each names its files and calls one lac_outcomes function through
+# a script in workflow/scripts; its docstring names that function.
+from snakemake.utils import min_version
+
+min_version("9.0")
 
 
 configfile: "config/config.yaml"
 
 
-envvars:
-    "PATH",
+report: "workflow/report/workflow.rst"
 
 
 include: "workflow/rules/common.smk"
 include: "workflow/rules/simulate.smk"
 include: "workflow/rules/clean.smk"
 include: "workflow/rules/report.smk"
+
+
+localrules:
+    all,
 
 
 rule all:

@@ -50,11 +50,34 @@ def main() -> None:
         tmp = Path(tmp)
         nb = trivial_notebook(tmp / "trivial.ipynb")
         project = [
-            str(BIN / "python"), "-m", "lac_outcomes", "render", "--notebook", str(nb),
-            "--executed", str(tmp / "out.ipynb"), "--html", str(tmp / "out.html"), "--meta", str(tmp / "out.json"),
-            "--parameters", '{"x": 2}', "--config-sha256", "benchmark",
+            str(BIN / "python"),
+            "-m",
+            "lac_outcomes",
+            "render",
+            "--notebook",
+            str(nb),
+            "--executed",
+            str(tmp / "out.ipynb"),
+            "--html",
+            str(tmp / "out.html"),
+            "--meta",
+            str(tmp / "out.json"),
+            "--parameters",
+            '{"x": 2}',
+            "--config-sha256",
+            "benchmark",
         ]
-        papermill = [str(BIN / "papermill"), str(nb), str(tmp / "pm.ipynb"), "-p", "x", "2", "-k", "python3", "--no-progress-bar"]
+        papermill = [
+            str(BIN / "papermill"),
+            str(nb),
+            str(tmp / "pm.ipynb"),
+            "-p",
+            "x",
+            "2",
+            "-k",
+            "python3",
+            "--no-progress-bar",
+        ]
         nbconvert = [str(BIN / "jupyter"), "nbconvert", "--to", "html", "--no-input", str(tmp / "pm.ipynb")]
         ours, baseline = [], []
         for _ in range(args.repeat):

@@ -15,7 +15,11 @@ SNAKEMAKE = Path(sys.executable).parent / "snakemake"
 def project_files() -> list[str]:
     """Tracked files plus untracked ones git does not ignore: what a commit of this tree would hold."""
     listed = subprocess.run(
-        ["git", "ls-files", "--cached", "--others", "--exclude-standard"], cwd=ROOT, capture_output=True, text=True, check=True
+        ["git", "ls-files", "--cached", "--others", "--exclude-standard"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout.splitlines()
     return [f for f in listed if (ROOT / f).is_file()]
 
@@ -28,9 +32,12 @@ def copy_project(destination: Path) -> Path:
     return destination
 
 
-def snakemake(workdir: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess:
+SMALL = "tests/config/small.yaml"
+
+
+def snakemake(workdir: Path, *args: str, check: bool = True, configfile: str = SMALL) -> subprocess.CompletedProcess:
     result = subprocess.run(
-        [str(SNAKEMAKE), "--configfile", "tests/config/small.yaml", *args],
+        [str(SNAKEMAKE), *args, "--configfile", configfile],  # after the targets: it takes several values
         cwd=workdir,
         capture_output=True,
         text=True,
@@ -40,9 +47,9 @@ def snakemake(workdir: Path, *args: str, check: bool = True) -> subprocess.Compl
     return result
 
 
-def planned_jobs(workdir: Path) -> dict[str, int]:
+def planned_jobs(workdir: Path, *args: str, configfile: str = SMALL) -> dict[str, int]:
     """Jobs a dry run would execute, by rule, from its first job table."""
-    output = snakemake(workdir, "--dry-run").stdout
+    output = snakemake(workdir, "--dry-run", *args, configfile=configfile).stdout
     jobs, in_table = {}, False
     for line in output.splitlines():
         parts = line.split()
@@ -58,14 +65,28 @@ def planned_jobs(workdir: Path) -> dict[str, int]:
 RUN_DATE = re.compile(r"(<(td|span) class='run-date'>)[^<]*(</\2>)")
 
 
+def copy_run(finished: Path, destination: Path) -> Path:
+    """A finished run copied whole, Snakemake's records and file times included, to edit without touching it."""
+    shutil.copytree(finished, destination, symlinks=True, dirs_exist_ok=True)
+    return destination
+
+
 def report_content(workdir: Path) -> dict[str, str]:
     """Every rendered page with its run date blanked: the part that must not change between runs."""
     return {p.name: RUN_DATE.sub(r"\1\3", p.read_text()) for p in sorted((workdir / "reports").glob("*.html"))}
 
 
 def processed_bytes(workdir: Path) -> dict[str, bytes]:
-    return {str(p.relative_to(workdir)): p.read_bytes() for p in sorted((workdir / "data" / "processed").rglob("*")) if p.is_file()}
+    return {
+        str(p.relative_to(workdir)): p.read_bytes()
+        for p in sorted((workdir / "data" / "processed").rglob("*"))
+        if p.is_file()
+    }
 
 
 def raw_bytes(workdir: Path) -> dict[str, bytes]:
-    return {str(p.relative_to(workdir)): p.read_bytes() for p in sorted((workdir / "data" / "raw" / "synthetic").rglob("*")) if p.is_file()}
+    return {
+        str(p.relative_to(workdir)): p.read_bytes()
+        for p in sorted((workdir / "data" / "raw" / "synthetic").rglob("*"))
+        if p.is_file()
+    }

@@ -9,7 +9,6 @@ import time
 from pathlib import Path
 
 import pytest
-
 from pipeline_support import SNAKEMAKE, copy_project, processed_bytes, raw_bytes, report_content, snakemake
 
 pytestmark = pytest.mark.pipeline
@@ -45,7 +44,12 @@ def half_written(workdir: Path) -> list[Path]:
     found = []
     for folder in ("data/processed", "reports", "results", "data/raw/synthetic"):
         for path in (workdir / folder).rglob("*"):
-            if path.is_file() and (path.name.startswith(".") and path.name != ".gitkeep" or path.stat().st_size == 0 and path.name != ".gitkeep"):
+            if path.is_file() and (
+                path.name.startswith(".")
+                and path.name != ".gitkeep"
+                or path.stat().st_size == 0
+                and path.name != ".gitkeep"
+            ):
                 found.append(path)
     return found
 

@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import re
-import time
 from html.parser import HTMLParser
 from pathlib import Path
 
 import pandas as pd
 import pytest
-
 from pipeline_support import planned_jobs, snakemake
 
 pytestmark = pytest.mark.pipeline
@@ -30,7 +28,11 @@ class _Tables(HTMLParser):
         if tag == "a" and "href" in attrs:
             self.links.append(attrs["href"])
         if tag == "table" and "sdc-table" in (attrs.get("class") or ""):
-            self._table = {"threshold": int(attrs["data-threshold"]), "counts": attrs["data-count-columns"].split("|"), "rows": []}
+            self._table = {
+                "threshold": int(attrs["data-threshold"]),
+                "counts": attrs["data-count-columns"].split("|"),
+                "rows": [],
+            }
         elif self._table is not None and tag == "tr":
             self._row = []
         elif self._row is not None and tag in ("td", "th"):
@@ -82,8 +84,16 @@ def test_reports_carry_provenance_and_hide_code(run):
     workdir, _ = run
     for page in report_pages(workdir):
         html = page.read_text()
-        provenance = html[html.index("id='provenance'"):]
-        for expected in ["Git commit", "Config digest", "Run date", "Parameters", "Input checksums", "Package versions", "statsmodels"]:
+        provenance = html[html.index("id='provenance'") :]
+        for expected in [
+            "Git commit",
+            "Config digest",
+            "Run date",
+            "Parameters",
+            "Input checksums",
+            "Package versions",
+            "statsmodels",
+        ]:
             assert expected in provenance, (page.name, expected)
         assert re.search(r"data/processed/(scotland|england)/\w+\.parquet</th><td><code>[0-9a-f]{64}", provenance)
         assert "import pandas" not in html  # code cells hidden
@@ -143,10 +153,9 @@ def test_processed_data_accounts_for_every_row(run):
 
 def test_rerun_has_nothing_to_do_and_a_notebook_edit_reruns_only_its_report(run):
     workdir, _ = run
-    started = time.perf_counter()
+    # How long the no-op rerun takes is benchmarks/noop_rerun.py's business, not a test's.
     again = snakemake(workdir)
     assert "Nothing to be done" in again.stdout + again.stderr
-    assert time.perf_counter() - started < 30
     notebook = workdir / "notebooks" / "calibration.ipynb"
     original = notebook.read_text()
     try:

@@ -1,6 +1,5 @@
 """Project hygiene: pins agree, notebooks paired and stripped, no record-level data tracked."""
 
-import json
 import re
 import subprocess
 import sys
@@ -34,7 +33,9 @@ def test_environment_yml_pins_agree_with_the_lock_file():
         if not isinstance(dependency, str) or "=" not in dependency or dependency.startswith("python="):
             continue
         name, version = dependency.split("=", 1)
-        assert pins.get(_canonical(name)) == version, f"{name}: environment.yml {version}, requirements.lock {pins.get(_canonical(name))}"
+        assert pins.get(_canonical(name)) == version, (
+            f"{name}: environment.yml {version}, requirements.lock {pins.get(_canonical(name))}"
+        )
         checked += 1
     assert checked >= 10
 
@@ -71,24 +72,25 @@ def test_notebooks_are_paired_stripped_and_parameterised():
         assert sum("parameters" in c.metadata.get("tags", []) for c in code) == 1, path.name
         assert sum("summary" in c.metadata.get("tags", []) for c in code) == 1, path.name
         # Exactly as nbstripout (the git filter the set-up installs) leaves it, or every clone shows it modified.
-        stripped = subprocess.run([str(Path(sys.executable).parent / "nbstripout"), "-t"], input=path.read_text(), capture_output=True, text=True, check=True).stdout
+        stripped = subprocess.run(
+            [str(Path(sys.executable).parent / "nbstripout"), "-t"],
+            input=path.read_text(),
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
         assert stripped == path.read_text(), f"{path.name} is not in stripped form: run make notebooks"
         paired = path.with_suffix(".py")
         assert paired.exists(), f"{path.name} has no py:percent pair"
         script = jupytext.read(paired)
-        assert [c.source for c in script.cells] == [c.source for c in nb.cells], f"{path.name} and {paired.name} differ: run jupytext --sync"
+        assert [c.source for c in script.cells] == [c.source for c in nb.cells], (
+            f"{path.name} and {paired.name} differ: run jupytext --sync"
+        )
 
 
 def test_scottish_layout_document_matches_the_code():
     from lac_outcomes.scotland.layout import to_markdown
 
-    assert (ROOT / "docs/scottish_layout.md").read_text() == to_markdown(), "regenerate docs/scottish_layout.md from layout.to_markdown()"
-
-
-def test_workflow_is_lint_clean_and_formatted():
-    bin_dir = Path(sys.executable).parent
-    lint = subprocess.run([str(bin_dir / "snakemake"), "--lint"], cwd=ROOT, capture_output=True, text=True)
-    assert lint.returncode == 0 and "Congratulations" in lint.stdout + lint.stderr, lint.stdout + lint.stderr
-    rule_files = ["Snakefile", *sorted(str(p.relative_to(ROOT)) for p in (ROOT / "workflow/rules").glob("*.smk"))]
-    fmt = subprocess.run([str(bin_dir / "snakefmt"), "--check", *rule_files], cwd=ROOT, capture_output=True, text=True)
-    assert fmt.returncode == 0, fmt.stderr
+    assert (ROOT / "docs/scottish_layout.md").read_text() == to_markdown(), (
+        "regenerate docs/scottish_layout.md from layout.to_markdown()"
+    )

@@ -1,13 +1,18 @@
-"""Command-line entry points, one per pipeline step; the Snakemake rules call these.
+"""Command-line entry points, one per pipeline step (`python -m lac_outcomes <command>`).
 
-A fault in the input ends the command with one message naming file, row,
-column and rule on stderr (and in the rule's log), not a Python traceback.
+The Snakemake rules call the same package functions through `script:` files
+in workflow/scripts, inside :func:`rule_step`. Either way a fault in the input
+ends the step with one message naming file, row, column and rule on stderr
+(and in the log), not a Python traceback.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import inspect
 import json
+import keyword
 import logging
 import sys
 from pathlib import Path
@@ -23,12 +28,79 @@ log = logging.getLogger("lac_outcomes")
 sys.modules.setdefault("rfc3987_syntax", None)
 
 
+class ConfigError(Exception):
+    """A config value the step cannot use; the message names the key."""
+
+
+def check_parameter_names(parameters: dict, where: str) -> None:
+    """Refuse parameter names that are not plain Python identifiers.
+
+    Papermill writes each name into the notebook as Python source (``name = value``),
+    so a name is code: only identifiers that are not keywords may pass.
+    """
+    bad = [n for n in parameters if not (isinstance(n, str) and n.isidentifier() and not keyword.iskeyword(n))]
+    if bad:
+        names = ", ".join(repr(n) for n in bad)
+        raise ConfigError(f"{where}: parameter name(s) {names} are not Python identifiers (letters, digits, _)")
+
+
+def supported_options(function, options: dict[str, tuple[str, object, object]]) -> dict:
+    """The options ``function`` accepts, from ``{argument: (config key, value, default)}``.
+
+    An option the function does not take yet is left out while it has its default
+    value; any other value stops the step naming the key, never silently.
+    """
+    accepted = inspect.signature(function).parameters
+    passed = {}
+    for name, (key, value, default) in options.items():
+        if name in accepted:
+            passed[name] = value
+        elif value != default:
+            raise ConfigError(
+                f"config {key}: {value!r} is not supported by {function.__module__}.{function.__qualname__} "
+                f"in this version (only the default, {default!r})"
+            )
+    return passed
+
+
+def notebook_in_step(notebook: Path) -> None:
+    """Stop when a notebook and its py:percent pair say different things (the .py was edited, not paired)."""
+    pair = Path(notebook).with_suffix(".py")
+    if not pair.exists():
+        return
+    import jupytext
+    import nbformat
+
+    script = [c.source for c in jupytext.read(pair).cells]
+    cells = [c.source for c in nbformat.read(notebook, as_version=4).cells]
+    if script != cells:
+        raise ConfigError(
+            f"notebook {notebook} differs from its pair {pair}: run `make notebooks` to pair them, then rerun"
+        )
+
+
+@contextlib.contextmanager
+def rule_step(log_file: str | None, step: str):
+    """Run one pipeline step: log to ``log_file``; a known fault ends it with one line and exit status 1."""
+    _setup_logging(log_file)
+    from lac_outcomes.render import NotebookFailed
+
+    try:
+        yield
+    except (InputError, NotebookFailed, ConfigError) as error:
+        log.error("%s", error)
+        print(f"lac-outcomes {step}: ERROR: {error}", file=sys.stderr)
+        sys.exit(1)
+
+
 def _setup_logging(log_file: str | None) -> None:
     handlers: list[logging.Handler] = [logging.StreamHandler(sys.stderr)]
     if log_file:
         Path(log_file).parent.mkdir(parents=True, exist_ok=True)
         handlers.append(logging.FileHandler(log_file, mode="w", encoding="utf-8"))
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s", handlers=handlers, force=True)
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s", handlers=handlers, force=True
+    )
 
 
 def _years(text: str) -> list[int]:
@@ -74,16 +146,29 @@ def cmd_simulate_england(args) -> None:
     from lac_outcomes.england.synthetic import simulate_england
 
     truth = simulate_england(
-        Path(args.out_dir), seed=args.seed, years=_years(args.years), n_las=args.n_las, children_per_la=args.children_per_la
+        Path(args.out_dir),
+        seed=args.seed,
+        years=_years(args.years),
+        n_las=args.n_las,
+        children_per_la=args.children_per_la,
     )
-    log.info("wrote %d SSDA903 files for %d local authorities to %s", len(truth["files"]), len(truth["local_authorities"]), args.out_dir)
+    log.info(
+        "wrote %d SSDA903 files for %d local authorities to %s",
+        len(truth["files"]),
+        len(truth["local_authorities"]),
+        args.out_dir,
+    )
 
 
 def cmd_clean_england(args) -> None:
     from lac_outcomes.england import clean
 
     result = clean.clean(
-        Path(args.raw_dir), years=_years(args.years), file_year_label=args.file_year_label, flag_share=args.flag_share
+        Path(args.raw_dir),
+        years=_years(args.years),
+        file_year_label=args.file_year_label,
+        flag_share=args.flag_share,
+        history=args.history,
     )
     clean.write(result, Path(args.out_dir))
 
@@ -91,12 +176,15 @@ def cmd_clean_england(args) -> None:
 def cmd_render(args) -> None:
     from lac_outcomes import render
 
+    parameters = json.loads(args.parameters)
+    check_parameter_names(parameters, "--parameters")
+    notebook_in_step(Path(args.notebook))
     rendered = render.render(
         args.notebook,
         executed=args.executed,
         html=args.html,
         meta=args.meta,
-        parameters=json.loads(args.parameters),
+        parameters=parameters,
         inputs=args.inputs,
         config_sha256=args.config_sha256,
         title=args.title or None,
@@ -136,7 +224,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("simulate-england", help="write synthetic SSDA903 returns (one folder per LA) and truth.yaml")
     p.add_argument("--out-dir", required=True)
     p.add_argument("--seed", type=int, required=True)
-    p.add_argument("--years", required=True, help="collection years, e.g. 2015-2024 (2019 = 1 April 2018 to 31 March 2019)")
+    p.add_argument(
+        "--years", required=True, help="collection years, e.g. 2015-2024 (2019 = 1 April 2018 to 31 March 2019)"
+    )
     p.add_argument("--n-las", type=int, required=True, help="number of local authorities")
     p.add_argument("--children-per-la", type=int, required=True, help="looked after at 31 March in an average LA")
     p.set_defaults(func=cmd_simulate_england)
@@ -145,10 +235,24 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--raw-dir", required=True, help="folder with one subfolder per LA")
     p.add_argument("--out-dir", required=True)
     p.add_argument("--years", required=True, help="collection years, e.g. 2015-2024")
-    p.add_argument("--file-year-label", choices=["end", "start"], default="end",
-                   help="whether file names label a collection year by the year it ends (2019 = 2018/19) or starts")
-    p.add_argument("--flag-share", type=float, default=0.02,
-                   help="flag an LA-year whose Header or Episodes lose more than this share of their rows")
+    p.add_argument(
+        "--file-year-label",
+        choices=["end", "start"],
+        default="end",
+        help="whether file names label a collection year by the year it ends (2019 = 2018/19) or starts",
+    )
+    p.add_argument(
+        "--flag-share",
+        type=float,
+        default=0.02,
+        help="flag an LA-year whose Header or Episodes lose more than this share of their rows",
+    )
+    p.add_argument(
+        "--history",
+        choices=["submitted", "merged"],
+        default="submitted",
+        help="each year's figures from that year's return as submitted, or from one history merged across returns",
+    )
     p.set_defaults(func=cmd_clean_england)
 
     p = sub.add_parser("render", help="execute a notebook with papermill and render it to HTML")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import datetime as dt
 import hashlib
 import json
@@ -25,7 +26,6 @@ PACKAGES = [
     "seaborn",
     "matplotlib",
     "pyarrow",
-    "pandera",
 ]
 
 
@@ -33,6 +33,60 @@ def config_digest(config: dict) -> str:
     """sha256 of the config as canonical JSON: equal configs give equal digests."""
     canonical = json.dumps(config, sort_keys=True, separators=(",", ":"), default=str)
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def _module_file(module: str, src: Path) -> Path | None:
+    base = src.joinpath(*module.split("."))
+    for candidate in (base.with_suffix(".py"), base / "__init__.py"):
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def _imported_names(path: Path, module: str) -> list[str]:
+    """Absolute names of what ``path`` imports (``from x import y`` gives both ``x`` and ``x.y``)."""
+    is_package = path.name == "__init__.py"
+    names = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), filename=str(path))):
+        if isinstance(node, ast.Import):
+            names += [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:  # relative: resolve against this module's package
+                package = module.split(".")[: len(module.split(".")) - node.level + is_package]
+                base = ".".join([*package, *([base] if base else [])])
+            names += [base, *(f"{base}.{alias.name}" for alias in node.names)]
+    return names
+
+
+def package_sources(modules, src: Path, *, notebooks=()) -> list[str]:
+    """Source files under ``src`` that ``modules`` (and the scripts ``notebooks``) run, imports followed.
+
+    A rule declares these as inputs, so editing a module reruns exactly the rules
+    whose outputs it can change. Paths are relative to the current directory when
+    ``src`` is under it, as Snakemake inputs are.
+    """
+    src = Path(src)
+    pending = list(modules)
+    for script in notebooks:
+        pending += [n for n in _imported_names(Path(script), "__main__") if n.split(".")[0] == "lac_outcomes"]
+    seen: dict[str, Path] = {}
+    while pending:
+        name = pending.pop()
+        parts = name.split(".")
+        # A module's parent packages run first (their __init__), so they count too.
+        pending += [".".join(parts[:i]) for i in range(1, len(parts)) if ".".join(parts[:i]) not in seen]
+        path = _module_file(name, src)
+        if name in seen or path is None:
+            continue
+        seen[name] = path
+        pending += [n for n in _imported_names(path, name) if n.split(".")[0] == "lac_outcomes" and n not in seen]
+    cwd = Path.cwd().resolve()
+    files = set()
+    for path in seen.values():
+        resolved = path.resolve()
+        files.add(str(resolved.relative_to(cwd)) if resolved.is_relative_to(cwd) else str(resolved))
+    return sorted(files)
 
 
 def git_commit(repo: Path | None = None) -> str:
@@ -43,7 +97,11 @@ def git_commit(repo: Path | None = None) -> str:
             ["git", "rev-parse", "HEAD"], cwd=cwd, capture_output=True, text=True, check=True
         ).stdout.strip()
         dirty = subprocess.run(
-            ["git", "status", "--porcelain", "--untracked-files=no"], cwd=cwd, capture_output=True, text=True, check=True
+            ["git", "status", "--porcelain", "--untracked-files=no"],
+            cwd=cwd,
+            capture_output=True,
+            text=True,
+            check=True,
         ).stdout.strip()
     except (OSError, subprocess.CalledProcessError):
         return "unknown (not a git checkout)"
@@ -72,24 +130,27 @@ def collect(*, inputs, parameters: dict, config_sha256: str, repo: Path | None =
         "inputs_sha256": input_checksums(inputs),
         "parameters": parameters,
         "packages": package_versions(),
-        "run_date": dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat(),
+        "run_date": dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat(),
     }
 
 
 def to_html(record: dict) -> str:
     """The provenance block appended to each report."""
 
+    def text(value):
+        return value if isinstance(value, str) else json.dumps(value)
+
     def rows(mapping):
         return "".join(
-            f"<tr><th>{escape(str(k))}</th><td><code>{escape(json.dumps(v) if not isinstance(v, str) else v)}</code></td></tr>"
-            for k, v in mapping.items()
+            f"<tr><th>{escape(str(k))}</th><td><code>{escape(text(v))}</code></td></tr>" for k, v in mapping.items()
         )
 
     return (
         "<section id='provenance' class='provenance'><h2>Provenance</h2>"
         "<table class='provenance-table'>"
         f"<tr><th>Git commit</th><td><code>{escape(record['git_commit'])}</code></td></tr>"
-        f"<tr><th>Config digest (sha256)</th><td><code>{escape(record['config_sha256'])}</code></td></tr>"
+        "<tr><th>Config digest (sha256 of the settings this report uses)</th>"
+        f"<td><code>{escape(record['config_sha256'])}</code></td></tr>"
         f"<tr><th>Run date (UTC)</th><td class='run-date'>{escape(record['run_date'])}</td></tr>"
         "</table>"
         f"<h3>Parameters</h3><table class='provenance-table'>{rows(record['parameters'])}</table>"

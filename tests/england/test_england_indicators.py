@@ -245,6 +245,15 @@ def test_ni147_ni148_care_leavers(tmp_path):
     assert (result.loc["NI148", "numerator"], result.loc["NI148", "denominator"]) == (2, 4)
 
 
+def test_every_indicator_computed_has_a_definition(tmp_path):
+    # The counts and Care Matters indicators the design brief names, written out here rather than read from the module.
+    expected = {"CLA_31MAR", "STARTED", "CEASED", "P1_31MAR", "NI58", "NI61", "NI62", "NI63", "NI66", "NI147", "NI148"}
+    rows = {"Episodes": [episode("A", "15/05/2018", "S", "U4")], "Header": [header("A", "01/01/2010")]}
+    computed = set(indicators_for(tmp_path, {2019: rows}).index)
+    assert computed == expected == set(REGISTRY)
+    assert all(len(entry.definition) > 40 for entry in REGISTRY.values())
+
+
 def test_ni66_no_reviews_loaded_is_late(tmp_path):
     # T1 has been looked after since 1 Jan 2010 (its first review chain is long before the data);
     # 2019 and 2020 are loaded and hold no Reviews rows at all.  At 31 March 2020 T1 has been

@@ -1,8 +1,10 @@
 rule clean_scotland:
+    """Validate Scottish returns into parquet and a quarantine log: lac_outcomes.scotland.clean.clean, then .write."""
     input:
-        expand("{raw}/{table}.csv", raw=scotland_raw_dir(), table=SCOTLAND_TABLES),
+        raw=raw_input("scotland"),
+        code=step_sources("lac_outcomes.scotland.clean"),
     output:
-        expand("data/processed/scotland/{table}.parquet", table=SCOTLAND_TABLES),
+        expand("data/processed/scotland/{table}.parquet", table=TABLES["scotland"]),
         quarantine="data/processed/scotland/quarantine.parquet",
         quality="data/processed/scotland/quality.json",
     log:
@@ -11,21 +13,30 @@ rule clean_scotland:
         "../../environment.yml"
     threads: 1
     resources:
-        mem_mb=6000,
+        # Peaked at 1.1 GB at national scale (issue 13); 1.5 times that, doubled on each retry.
+        mem_mb=lambda wildcards, attempt: 1700 * attempt,
         runtime=20,
     params:
-        raw_dir=lambda w, input: os.path.dirname(input[0]),
-        years=scotland_years(),
-    shell:
-        "python workflow/scripts/lac_outcomes_cli.py --log {log} clean-scotland --raw-dir {params.raw_dir} "
-        "--out-dir data/processed/scotland --years {params.years}"
+        raw_dir=lambda w, input: raw_folder(input.raw),
+        years=years("scotland"),
+        options={
+            "flag_share": (
+                "quarantine.flag_share",
+                config["quarantine"]["flag_share"],
+                0.02,
+            ),
+        },
+    script:
+        "../scripts/clean_scotland.py"
 
 
 rule clean_england:
+    """Validate SSDA903 returns into parquet, indicators and a quarantine log: lac_outcomes.england.clean.clean, then .write."""
     input:
-        england_raw_input(),
+        raw=raw_input("england"),
+        code=step_sources("lac_outcomes.england.clean"),
     output:
-        expand("data/processed/england/{table}.parquet", table=ENGLAND_TABLES),
+        expand("data/processed/england/{table}.parquet", table=TABLES["england"]),
         indicators="data/processed/england/indicators.parquet",
         quarantine="data/processed/england/quarantine.parquet",
         quality="data/processed/england/quality.json",
@@ -35,13 +46,24 @@ rule clean_england:
         "../../environment.yml"
     threads: 1
     resources:
-        mem_mb=2000,
-        runtime=20,
+        # England at national scale peaked at 2.6 GB (issue 13); 1.5 times that, doubled on each retry.
+        mem_mb=lambda wildcards, attempt: 4000 * attempt,
+        runtime=30,
     params:
-        raw_dir=lambda w: england_raw_dir(),
-        years=england_years(),
-        file_year_label=config["england"].get("file_year_label", "end"),
-    shell:
-        "python workflow/scripts/lac_outcomes_cli.py --log {log} clean-england --raw-dir {params.raw_dir} "
-        "--out-dir data/processed/england --years {params.years} "
-        "--file-year-label {params.file_year_label}"
+        raw_dir=lambda w, input: raw_folder(input.raw),
+        years=years("england"),
+        file_year_label=config["england"]["file_year_label"],
+        options={
+            "history": (
+                "england.history",
+                config["england"]["history"],
+                "submitted",
+            ),
+            "flag_share": (
+                "quarantine.flag_share",
+                config["quarantine"]["flag_share"],
+                0.02,
+            ),
+        },
+    script:
+        "../scripts/clean_england.py"

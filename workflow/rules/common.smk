@@ -1,146 +1,169 @@
-import json
 import os
 import sys
 
 from pathlib import Path
 
+import jsonschema
+import yaml
+
+from snakemake.exceptions import WorkflowError
 from snakemake.utils import validate
 
-# The package lives in src/: importable here whether or not it is installed.
-# Jobs run workflow/scripts/lac_outcomes_cli.py with the interpreter snakemake
-# runs in (the project's .venv), whatever is first on PATH; with --use-conda the
-# rule's environment.yml env comes first.
-sys.path.insert(0, str(Path(workflow.basedir) / "src"))
-os.environ["PATH"] = os.pathsep.join(
-    [str(Path(sys.executable).parent), os.environ["PATH"]]
-)
+# The package lives in src/: importable here whether or not it is installed
+# (a conda env built from environment.yml does not install it).
+SRC = Path(workflow.basedir) / "src"
+sys.path.insert(0, str(SRC))
 
-from lac_outcomes.provenance import config_digest
+from lac_outcomes.england.schema import CORE_TABLES
+from lac_outcomes.provenance import config_digest, package_sources
+from lac_outcomes.scotland.layout import TABLES as SCOTLAND_LAYOUT
 
-validate(config, schema="../schemas/config.schema.yaml")
 
-SCOTLAND_TABLES = ["children", "episodes", "pupils", "leavers"]
-# SSDA903 tables every return holds (lac_outcomes.england.schema.CORE_TABLES).
-ENGLAND_TABLES = [
-    "Header",
-    "Episodes",
-    "UASC",
-    "OC2",
-    "OC3",
-    "AD1",
-    "PlacedAdoption",
-    "PrevPerm",
-    "Missing",
-    "Reviews",
-]
-ENGLAND_SYNTHETIC = "data/raw/synthetic/england"
+def config_problem(config, schema_path):
+    """The first fault in the config as one line naming the key ('' if none)."""
+    schema = yaml.safe_load(Path(schema_path).read_text(encoding="utf-8"))
+    errors = sorted(
+        jsonschema.Draft202012Validator(schema).iter_errors(config),
+        key=lambda e: list(map(str, e.absolute_path)),
+    )
+    if not errors:
+        return ""
+    where = ".".join(map(str, errors[0].absolute_path)) or "(top level)"
+    return f"config {where}: {errors[0].message}"
+
+
+SCHEMA = Path(workflow.basedir) / "workflow" / "schemas" / "config.schema.yaml"
+if problem := config_problem(config, SCHEMA):
+    raise WorkflowError(problem)
+validate(config, schema=str(SCHEMA))  # fills in the defaults
+
+COUNTRIES = ("scotland", "england")
+TABLES = {"scotland": list(SCOTLAND_LAYOUT), "england": list(CORE_TABLES)}
 NOTEBOOK_DIR = "notebooks"
 
 
-def scotland_years():
-    years = config["scotland"]["years"]
-    return f"{years['first']}-{years['last']}"
+def synthetic(country):
+    return config[country]["dataset"] == "synthetic"
 
 
-def scotland_raw_dir():
-    dataset = config["scotland"]["dataset"]
-    return "data/raw/synthetic/scotland" if dataset == "synthetic" else dataset
-
-
-def scotland_truth():
-    """Planted values to check the models against: scotland.truth, else the generator's; "" when none."""
-    if config["scotland"].get("truth"):
-        return config["scotland"]["truth"]
-    if config["scotland"]["dataset"] == "synthetic":
-        return f"{scotland_raw_dir()}/truth.yaml"
-    return ""
-
-
-def scotland_processed(table):
-    return f"data/processed/scotland/{table}.parquet"
-
-
-def england_years():
-    years = config["england"]["years"]
-    return f"{years['first']}-{years['last']}"
-
-
-def england_raw_dir():
-    dataset = config["england"]["dataset"]
-    return ENGLAND_SYNTHETIC if dataset == "synthetic" else dataset
-
-
-def england_raw_input():
-    """What clean_england waits for: the synthetic run's truth.yaml (written last), or the real files."""
-    if config["england"]["dataset"] == "synthetic":
-        return f"{ENGLAND_SYNTHETIC}/truth.yaml"
-    # Every CSV under the real folder, so a changed or added file reruns the cleaning.
-    return sorted(
-        str(p)
-        for p in Path(config["england"]["dataset"]).rglob("*")
-        if p.suffix.lower() == ".csv"
+def raw_dir(country):
+    """Where a country's returns are read from: the synthetic ones the first rule writes, or the configured folder."""
+    return (
+        f"data/raw/synthetic/{country}"
+        if synthetic(country)
+        else config[country]["dataset"]
     )
 
 
-def england_processed(table):
-    return f"data/processed/england/{table}.parquet"
+def years(country):
+    """Every year from first to last in the config, as the package functions take them."""
+    span = config[country]["years"]
+    return list(range(span["first"], span["last"] + 1))
+
+
+def processed(country, name):
+    return f"data/processed/{country}/{name}"
+
+
+def truth_file(country):
+    """Planted values to check the reports against: the synthetic run's, or a file named in config ('' if none)."""
+    if config[country].get("truth"):
+        return config[country]["truth"]
+    return f"{raw_dir(country)}/truth.yaml" if synthetic(country) else ""
+
+
+def raw_input(country):
+    """Inputs of clean_<country>: the synthetic run's truth.yaml (written last), or the real folder and its files.
+
+    The folder itself is an input, so a misspelt or missing dataset path stops the
+    run before any job starts, naming it; every CSV under it is an input too, so a
+    changed or added file reruns the cleaning.
+    """
+    if synthetic(country):
+        return [f"{raw_dir(country)}/truth.yaml"]
+    folder = Path(raw_dir(country))
+    if country == "scotland":
+        return [str(folder / f"{table}.csv") for table in TABLES[country]]
+    csvs = sorted(str(p) for p in folder.rglob("*") if p.suffix.lower() == ".csv")
+    return [str(folder), *csvs]
+
+
+def raw_folder(raw):
+    """The folder the returns are read from, from the clean job's inputs (so it works without a shared path)."""
+    first = raw[0]
+    return first if os.path.isdir(first) else os.path.dirname(first)
+
+
+def step_sources(*modules):
+    """The package source files a step runs (its modules and everything they import from the package)."""
+    return package_sources(modules, SRC)
+
+
+def notebook_pair(notebook):
+    """The notebook and its py:percent pair: editing either reruns the report."""
+    pair = Path(notebook).with_suffix(".py")
+    return [notebook, str(pair)] if pair.exists() else [notebook]
+
+
+def report_country(name):
+    return config["reports"][name]["data"]
 
 
 def report_data(name):
     """Processed files a report reads, by the data group named in config."""
-    group = config["reports"][name]["data"]
-    if group == "scotland":
-        files = [scotland_processed(t) for t in SCOTLAND_TABLES]
-        files += [
-            "data/processed/scotland/quality.json",
-            "data/raw/published/published_figures.csv",
-        ]
-        if scotland_truth():
-            files.append(scotland_truth())
-        return files
-    if group == "england":
-        files = [
-            england_processed(t) for t in [*ENGLAND_TABLES, "indicators", "quarantine"]
-        ]
-        files.append("data/processed/england/quality.json")
-        if config["england"]["dataset"] == "synthetic":
-            files.append(f"{ENGLAND_SYNTHETIC}/truth.yaml")
-        return files
-    raise ValueError(f"unknown data group {group!r} for report {name!r}")
+    country = report_country(name)
+    names = [f"{t}.parquet" for t in TABLES[country]] + ["quality.json"]
+    if country == "england":
+        names += ["indicators.parquet", "quarantine.parquet"]
+    files = [processed(country, n) for n in names]
+    if country == "scotland":
+        files.append("data/raw/published/published_figures.csv")
+    if truth_file(country):
+        files.append(truth_file(country))
+    return files
+
+
+def report_sources(name):
+    """Package code a report runs: the renderer and whatever the notebook imports from the package."""
+    notebook = config["reports"][name]["notebook"]
+    return package_sources(
+        ["lac_outcomes.render"], SRC, notebooks=notebook_pair(notebook)[1:]
+    )
 
 
 def from_notebook_dir(path):
     """Paths handed to notebooks are relative to notebooks/, where they run."""
-    return os.path.relpath(path, NOTEBOOK_DIR)
+    return os.path.relpath(path, NOTEBOOK_DIR) if path else ""
 
 
-def report_parameters(name):
-    group = config["reports"][name]["data"]
+def report_config(name):
+    """The slice of the config a report depends on: changing another report's entry leaves this one alone."""
+    country = report_country(name)
+    return {
+        "disclosure": config["disclosure"],
+        country: config[country],
+        "quarantine": config["quarantine"],
+        "report": config["reports"][name],
+    }
+
+
+def report_parameters(name, results_path):
+    """Papermill parameters of one report: its data paths, its own parameters from config, nothing else."""
+    country = report_country(name)
     parameters = {
         "disclosure_threshold": config["disclosure"]["threshold"],
         # Machine-readable results (estimates, figures) the notebook writes for tests and reuse.
-        "results_path": from_notebook_dir(f"results/{name}/results.json"),
+        "results_path": from_notebook_dir(results_path),
+        "processed_dir": from_notebook_dir(processed(country, "").rstrip("/")),
+        "truth_path": from_notebook_dir(truth_file(country)),
     }
-    if group == "scotland":
-        parameters["processed_dir"] = from_notebook_dir("data/processed/scotland")
+    if country == "scotland":
         parameters["published_figures"] = from_notebook_dir(
             "data/raw/published/published_figures.csv"
         )
-        parameters["truth_path"] = (
-            from_notebook_dir(scotland_truth()) if scotland_truth() else ""
-        )
-        parameters["synthetic"] = config["scotland"]["dataset"] == "synthetic"
-        parameters["first_year"] = config["scotland"]["years"]["first"]
-        parameters["last_year"] = config["scotland"]["years"]["last"]
-    if group == "england":
-        parameters["processed_dir"] = from_notebook_dir("data/processed/england")
-        parameters["truth_path"] = (
-            from_notebook_dir(f"{ENGLAND_SYNTHETIC}/truth.yaml")
-            if config["england"]["dataset"] == "synthetic"
-            else ""
-        )
+        # Synthetic wording and the observation period follow the config, not the data found.
+        parameters["synthetic"] = synthetic(country)
+        parameters["first_year"] = config[country]["years"]["first"]
+        parameters["last_year"] = config[country]["years"]["last"]
     parameters.update(config["reports"][name].get("parameters", {}))
     return parameters
-
-
-CONFIG_SHA256 = config_digest(config)

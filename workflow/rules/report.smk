@@ -2,9 +2,13 @@ import re
 
 
 rule render_report:
+    """A notebook through papermill, then HTML with code hidden and provenance: lac_outcomes.render.render."""
     input:
         notebook=lambda w: config["reports"][w.report]["notebook"],
+        # Its py:percent pair too: editing either reruns this report.
+        pair=lambda w: notebook_pair(config["reports"][w.report]["notebook"])[1:],
         data=lambda w: report_data(w.report),
+        code=lambda w: report_sources(w.report),
     output:
         executed="results/{report}/{report}.executed.ipynb",
         results=report(
@@ -26,24 +30,25 @@ rule render_report:
         "../../environment.yml"
     threads: 1
     resources:
-        mem_mb=8000,
+        # Peaked at 1.9 GB at national scale (issue 13); 1.5 times that, doubled on each retry.
+        mem_mb=lambda wildcards, attempt: 3000 * attempt,
         runtime=30,
     params:
+        # Only this report's slice of the config: editing another report's entry leaves this one alone.
         title=lambda w: config["reports"][w.report].get("title", ""),
-        parameters=lambda w: json.dumps(report_parameters(w.report), sort_keys=True),
-        config_sha256=CONFIG_SHA256,
-    shell:
-        "python workflow/scripts/lac_outcomes_cli.py --log {log} render --notebook {input.notebook} "
-        "--executed {output.executed} --html {output.html} --meta {output.meta} --title={params.title:q} "
-        "--parameters {params.parameters:q} --config-sha256 {params.config_sha256} "
-        "--inputs {input.data}"
+        parameters=lambda w, output: report_parameters(w.report, output.results),
+        config_sha256=lambda w: config_digest(report_config(w.report)),
+    script:
+        "../scripts/render_report.py"
 
 
 rule index:
+    """The index page of every report with its one-line summary: lac_outcomes.report_index.write_index."""
     input:
         meta=expand("reports/{report}.meta.json", report=list(config["reports"])),
         html=expand("reports/{report}.html", report=list(config["reports"])),
         tables=expand("reports/{report}/tables", report=list(config["reports"])),
+        code=step_sources("lac_outcomes.report_index"),
     output:
         index="reports/index.html",
         # The index, pages and tables in one folder: the links between them work inside the report zip.
@@ -59,8 +64,10 @@ rule index:
         "../../environment.yml"
     threads: 1
     resources:
-        mem_mb=500,
+        # About 400 MB at national scale (issue 13); doubled on each retry.
+        mem_mb=lambda wildcards, attempt: 800 * attempt,
         runtime=5,
-    shell:
-        "python workflow/scripts/lac_outcomes_cli.py --log {log} index --out {output.index} "
-        "--site {output.site} {input.meta}"
+    params:
+        title="lac-outcomes reports",
+    script:
+        "../scripts/index.py"

@@ -1,8 +1,10 @@
 rule simulate_scotland:
+    """Synthetic Scottish returns and their planted truth: lac_outcomes.scotland.simulate.simulate_scotland."""
     input:
         published="data/raw/published/published_figures.csv",
+        code=step_sources("lac_outcomes.scotland.simulate"),
     output:
-        expand("data/raw/synthetic/scotland/{table}.csv", table=SCOTLAND_TABLES),
+        expand("data/raw/synthetic/scotland/{table}.csv", table=TABLES["scotland"]),
         truth="data/raw/synthetic/scotland/truth.yaml",
     log:
         "logs/simulate_scotland/simulate_scotland.log",
@@ -10,25 +12,26 @@ rule simulate_scotland:
         "../../environment.yml"
     threads: 1
     resources:
-        mem_mb=4000,
+        # Not measured at national scale: the previous request, doubled on each retry.
+        mem_mb=lambda wildcards, attempt: 4000 * attempt,
         runtime=20,
     params:
-        out_dir=lambda w, output: os.path.dirname(output.truth),
         seed=config["scotland"]["synthetic"]["seed"],
         scale=config["scotland"]["synthetic"]["scale"],
-        years=scotland_years(),
-        local_authorities=lambda w: (
-            "all"
+        years=years("scotland"),
+        local_authorities=(
+            None
             if config["scotland"]["synthetic"]["local_authorities"] == "all"
-            else ",".join(config["scotland"]["synthetic"]["local_authorities"])
+            else config["scotland"]["synthetic"]["local_authorities"]
         ),
-    shell:
-        "python workflow/scripts/lac_outcomes_cli.py --log {log} simulate-scotland --out-dir {params.out_dir} "
-        "--seed {params.seed} --years {params.years} --scale {params.scale} "
-        "--local-authorities {params.local_authorities} --published {input.published}"
+    script:
+        "../scripts/simulate_scotland.py"
 
 
 rule simulate_england:
+    """Synthetic SSDA903 returns, one folder per LA, and truth.yaml: lac_outcomes.england.synthetic.simulate_england."""
+    input:
+        code=step_sources("lac_outcomes.england.synthetic"),
     output:
         # written last, listing every file: the returns are complete once it exists
         truth="data/raw/synthetic/england/truth.yaml",
@@ -38,15 +41,13 @@ rule simulate_england:
         "../../environment.yml"
     threads: 1
     resources:
-        mem_mb=1000,
+        # England at national scale peaked at 2.6 GB (issue 13); doubled on each retry.
+        mem_mb=lambda wildcards, attempt: 4000 * attempt,
         runtime=20,
     params:
-        out_dir=lambda w, output: os.path.dirname(output.truth),
         seed=config["england"]["synthetic"]["seed"],
-        years=england_years(),
+        years=years("england"),
         n_las=config["england"]["synthetic"]["n_las"],
         children_per_la=config["england"]["synthetic"]["children_per_la"],
-    shell:
-        "python workflow/scripts/lac_outcomes_cli.py --log {log} simulate-england --out-dir {params.out_dir} "
-        "--seed {params.seed} --years {params.years} --n-las {params.n_las} "
-        "--children-per-la {params.children_per_la}"
+    script:
+        "../scripts/simulate_england.py"
