@@ -121,7 +121,7 @@ def _linked_stock(by_la, national, latest, threshold=5):
 
     years, las = sorted(national["year"]), sorted(by_la["la"].unique())
     tables = {
-        "by_la": Linked(by_la, ["children"], keys={"children": list(zip(by_la["la"], by_la["year"]))}),
+        "by_la": Linked(by_la, ["children"], keys={"children": list(zip(by_la["la"], by_la["year"], strict=False))}),
         "national": Linked(national, ["children"], keys={"children": [("all", y) for y in national["year"]]}),
         "latest": Linked(latest, ["children"], keys={"children": [(la, years[-1]) for la in latest.index]}),
     }
@@ -170,11 +170,13 @@ def test_random_linked_stock_tables_never_leave_a_cell_to_subtraction():
         shown = _linked_stock(by_la, national, latest)
         # What a reader sees, cell by cell, from all three tables (written without the suppression code).
         seen = {}
-        for (la, year), text in zip(zip(by_la["la"], by_la["year"]), shown["by_la"].display["children"]):
+        for (la, year), text in zip(
+            zip(by_la["la"], by_la["year"], strict=False), shown["by_la"].display["children"], strict=False
+        ):
             seen[(la, year)] = text
-        for la, text in zip(latest.index, shown["latest"].display["children"]):
+        for la, text in zip(latest.index, shown["latest"].display["children"], strict=False):
             assert text == seen[(la, years[-1])]
-        for year, text in zip(national["year"], shown["national"].display["children"]):
+        for year, text in zip(national["year"], shown["national"].display["children"], strict=False):
             seen[("all", year)] = text
         for key, text in seen.items():
             value = (

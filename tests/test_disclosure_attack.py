@@ -13,7 +13,6 @@ import re
 from pathlib import Path
 
 import pytest
-
 from attack.attacker import attack
 from attack.runs import CONFIGS, finished_run
 

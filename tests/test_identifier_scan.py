@@ -14,7 +14,6 @@ import json
 from pathlib import Path
 
 import pytest
-
 from attack.identifiers import collection_year_dates, identifiers_of, scan
 from attack.runs import CONFIGS, finished_run
 

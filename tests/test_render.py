@@ -10,8 +10,7 @@ from lac_outcomes import render
 from lac_outcomes.render import NotebookFailed
 
 KEY_POINTS = (
-    "from IPython.display import Markdown, display\n"
-    "display(Markdown('- Fewer <b>left</b> early.\\n- Most stayed.'))"
+    "from IPython.display import Markdown, display\ndisplay(Markdown('- Fewer <b>left</b> early.\\n- Most stayed.'))"
 )
 SHOW = (
     "import pandas as pd\n"
@@ -78,7 +77,7 @@ def test_render_executes_with_parameters_hides_code_and_adds_provenance(tmp_path
     assert "The answer is 42." in html
     assert "answer = multiplier" not in html  # code hidden
     assert "a warning" not in html  # stderr goes to the log
-    provenance = html[html.index("id='provenance'"):]
+    provenance = html[html.index("id='provenance'") :]
     assert "abc123" in provenance and "<th>multiplier</th><td><code>2</code>" in provenance
     assert "input.csv" in html and "pandas" in html
     executed = nbformat.read(tmp_path / "out" / "trivial.executed.ipynb", as_version=4)
@@ -97,7 +96,7 @@ def test_page_loads_nothing_and_has_one_title_a_back_link_and_contents(tmp_path)
     assert re.findall(r"<h1[ >].*?</h1>", html, flags=re.S) == ["<h1>Trivial: the &lt;second&gt; outcome</h1>"]
     assert "<title>Trivial: the &lt;second&gt; outcome</title>" in html
     assert '<a href="index.html">' in html
-    contents = html[html.index('id="contents"'):html.index("</nav>", html.index('id="contents"'))]
+    contents = html[html.index('id="contents"') : html.index("</nav>", html.index('id="contents"'))]
     assert re.findall(r'href="#([^"]+)">([^<]*)<', contents) == [
         ("Results-&amp;-more", "Results &amp; more"),
         ("Detail", "Detail"),
@@ -139,7 +138,7 @@ def test_tables_download_beside_the_report_and_every_image_has_alt_text(tmp_path
     assert "tab.html: an image had no alt text" in caplog.text
     meta = json.loads((tmp_path / "reports" / "tab.meta.json").read_text())
     assert meta["figure"]["alt"] == "A rising line" and meta["figure"]["src"].startswith("data:image/png;base64,")
-    provenance = html[html.index("id='provenance'"):]
+    provenance = html[html.index("id='provenance'") :]
     assert "<th>tables_dir</th><td><code>../reports/tab/tables</code>" in provenance
     assert "<th>results_path</th><td><code>../results/tab/results.json</code>" in provenance
 
@@ -151,16 +150,20 @@ def test_banner_says_synthetic_from_the_inputs_with_years_and_authority_names(tm
     processed.mkdir(parents=True)
     pupils = pd.DataFrame({"school_year": [2019, 2021], "la_code": ["S12000005", "S12000005"]})
     pupils.to_parquet(processed / "pupils.parquet")
-    (processed / "quality.json").write_text(json.dumps({
-        "tables": {"pupils": {"rows_in": 1200, "rows_dropped": 3, "cells_blanked": 7}},
-        "flagged": ["pupils 2019 <lost 40%>"],
-    }))
+    (processed / "quality.json").write_text(
+        json.dumps(
+            {
+                "tables": {"pupils": {"rows_in": 1200, "rows_dropped": 3, "cells_blanked": 7}},
+                "flagged": ["pupils 2019 <lost 40%>"],
+            }
+        )
+    )
     truth = tmp_path / "data/raw/synthetic/scotland/truth.yaml"
     inputs = [processed / "pupils.parquet", processed / "quality.json", truth]
     monkeypatch.chdir(tmp_path)  # inputs as snakemake names them: relative to the project folder
     render_into(tmp_path, notebook, inputs=[str(p.relative_to(tmp_path)) for p in inputs])
     html = (tmp_path / "reports" / "status.html").read_text()
-    banner = html[html.index('id="data-status"'):html.index("</section>", html.index('id="data-status"'))]
+    banner = html[html.index('id="data-status"') : html.index("</section>", html.index('id="data-status"'))]
     banner = " ".join(banner.split())
     assert html.index('id="data-status"') < html.index("Some narrative")
     assert "Synthetic data" in banner and "years 2019 to 2021" in banner

@@ -14,10 +14,16 @@ def meta(folder, name, *, synthetic=True, quality=None, **extra):
         "notebook": f"notebooks/{name}.ipynb",
         "data_status": {
             "synthetic": synthetic,
-            "sources": [{
-                "nation": "Scotland", "returns": "Scottish returns", "tables": ["pupils"], "years": "2019 to 2021",
-                "authorities": [{"code": "S12000005", "name": "Clackmannanshire"}], "quality": quality,
-            }],
+            "sources": [
+                {
+                    "nation": "Scotland",
+                    "returns": "Scottish returns",
+                    "tables": ["pupils"],
+                    "years": "2019 to 2021",
+                    "authorities": [{"code": "S12000005", "name": "Clackmannanshire"}],
+                    "quality": quality,
+                }
+            ],
         },
         **extra,
     }
@@ -30,16 +36,29 @@ def test_index_opens_with_the_data_status_then_key_points_figure_and_one_link_pe
     monkeypatch.chdir(tmp_path)
     quality = tmp_path / "data/processed/scotland/quality.json"
     quality.parent.mkdir(parents=True)
-    quality.write_text(json.dumps({
-        "tables": {"pupils": {"rows_in": 12000, "rows_kept": 11990, "rows_dropped": 10, "cells_blanked": 25},
-                   "children": {"rows_in": 500, "rows_kept": 500, "rows_quarantined": 0}},
-        "flagged": [{"table": "pupils", "la": "S12000005", "year": 2020, "share_lost": "12%"}, "leavers <2019>"],
-        "warnings": ["dates in pupils.csv agree with the school year"],
-    }))
+    quality.write_text(
+        json.dumps(
+            {
+                "tables": {
+                    "pupils": {"rows_in": 12000, "rows_kept": 11990, "rows_dropped": 10, "cells_blanked": 25},
+                    "children": {"rows_in": 500, "rows_kept": 500, "rows_quarantined": 0},
+                },
+                "flagged": [
+                    {"table": "pupils", "la": "S12000005", "year": 2020, "share_lost": "12%"},
+                    "leavers <2019>",
+                ],
+                "warnings": ["dates in pupils.csv agree with the school year"],
+            }
+        )
+    )
     files = [
-        meta(tmp_path, "a", quality="data/processed/scotland/quality.json",
-             key_points=["Attendance <b>lower</b> at home.", "Second point."],
-             figure={"src": PNG, "alt": "Bars by placement"}),
+        meta(
+            tmp_path,
+            "a",
+            quality="data/processed/scotland/quality.json",
+            key_points=["Attendance <b>lower</b> at home.", "Second point."],
+            figure={"src": PNG, "alt": "Bars by placement"},
+        ),
         meta(tmp_path, "b", figure={"src": "https://example.org/x.png", "alt": "remote"}),
     ]
     out = tmp_path / "reports" / "index.html"
@@ -95,7 +114,9 @@ def test_site_holds_the_index_pages_and_tables_so_relative_links_resolve(tmp_pat
     site = tmp_path / "results" / "report_site"
     write_site(reports / "index.html", files, site)
     assert sorted(str(p.relative_to(site)) for p in site.rglob("*") if p.is_file()) == [
-        "a.html", "a/tables/t.csv", "index.html"
+        "a.html",
+        "a/tables/t.csv",
+        "index.html",
     ]
     for page in site.glob("*.html"):
         for link in re.findall(r"href=['\"]([^'\"#]+)['\"]", page.read_text()):

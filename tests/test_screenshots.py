@@ -11,7 +11,6 @@ import re
 from pathlib import Path
 
 import pytest
-
 from chromium_support import CHROMIUM, measure, screenshot
 
 pytestmark = [

@@ -117,9 +117,8 @@ def _years(text: str) -> list[int]:
 
 
 def cmd_simulate_scotland(args) -> None:
-    from lac_outcomes.scotland.simulate import simulate_scotland
-
     from lac_outcomes.scotland.layout import LOCAL_AUTHORITIES
+    from lac_outcomes.scotland.simulate import simulate_scotland
 
     las = None if args.local_authorities in (None, "", "all") else args.local_authorities.split(",")
     unknown = [code for code in las or [] if code not in LOCAL_AUTHORITIES]
@@ -218,7 +217,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--raw-dir", required=True)
     p.add_argument("--out-dir", required=True)
     p.add_argument("--years", required=True)
-    p.add_argument("--flag-share", type=float, default=0.02, help="flag a table that loses more than this share of its rows")
+    p.add_argument(
+        "--flag-share", type=float, default=0.02, help="flag a table that loses more than this share of its rows"
+    )
     p.set_defaults(func=cmd_clean_scotland)
 
     p = sub.add_parser("simulate-england", help="write synthetic SSDA903 returns (one folder per LA) and truth.yaml")
@@ -289,7 +290,10 @@ def main(argv=None) -> int:
     except OSError as error:  # a full disk, a folder without write permission: one line, no traceback
         where = f" {error.filename}" if error.filename else ""
         log.error("could not read or write%s: %s", where, error.strerror or error)
-        print(f"lac-outcomes {args.command}: ERROR: could not read or write{where}: {error.strerror or error}", file=sys.stderr)
+        print(
+            f"lac-outcomes {args.command}: ERROR: could not read or write{where}: {error.strerror or error}",
+            file=sys.stderr,
+        )
         return 1
     return 0
 

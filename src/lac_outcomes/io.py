@@ -13,7 +13,6 @@ import json
 import os
 import tempfile
 from pathlib import Path
-
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # pandas and pyarrow load only where data is read or written

@@ -195,7 +195,7 @@ def align_numbers(table: str) -> str:
     def mark_body_row(row: re.Match) -> str:
         cells = list(_CELL.finditer(row.group(0)))
         marked = row.group(0)
-        for position, cell in zip(range(-len(cells), 0), cells):
+        for position, cell in zip(range(-len(cells), 0), cells, strict=False):
             tag, attributes, content = cell.groups()
             if tag != "td":
                 continue
@@ -214,7 +214,7 @@ def align_numbers(table: str) -> str:
         def mark_head_row(row: re.Match) -> str:
             cells = list(_CELL.finditer(row.group(0)))
             marked = row.group(0)
-            for position, cell in reversed(list(zip(range(-len(cells), 0), cells))):
+            for position, cell in reversed(list(zip(range(-len(cells), 0), cells, strict=False))):
                 tag, attributes, content = cell.groups()
                 if tag == "th" and numeric_columns.get(position) and "class=" not in attributes:
                     start, end = cell.span()
@@ -296,8 +296,9 @@ def add_missing_alt(body: str, report: str) -> str:
         caption = f"Figure: {section[-1]['text']}" if section else "Figure from the report"
         new_alt = f' alt="{escape(caption, quote=True)}"'
         fixed = _ALT.sub(new_alt, tag, count=1) if alt else tag.replace("<img", "<img" + new_alt, 1)
-        log.warning("%s: an image had no alt text; using %r (show it with display.show_figure(fig, alt=...))",
-                    report, caption)
+        log.warning(
+            "%s: an image had no alt text; using %r (show it with display.show_figure(fig, alt=...))", report, caption
+        )
         pieces += [body[last : match.start()], fixed]
         last = match.end()
     return "".join(pieces) + body[last:]
@@ -379,15 +380,19 @@ def render(
     for source in status["sources"]:
         source["quality_summary"] = quality_summary(source["quality"]) if source["quality"] else None
     record = provenance.collect(inputs=inputs, parameters=parameters, config_sha256=config_sha256)
-    page = environment().get_template("report.html.j2").render(
-        title=title,
-        css=stylesheet(),
-        index_href=INDEX_PAGE,
-        status=status,
-        key_points_html=key_points_html,
-        headings=[*headings_of(body), {"level": 2, "id": "provenance", "text": "Provenance"}],
-        body=body,
-        provenance_html=provenance.to_html(record),
+    page = (
+        environment()
+        .get_template("report.html.j2")
+        .render(
+            title=title,
+            css=stylesheet(),
+            index_href=INDEX_PAGE,
+            status=status,
+            key_points_html=key_points_html,
+            headings=[*headings_of(body), {"level": 2, "id": "provenance", "text": "Provenance"}],
+            body=body,
+            provenance_html=provenance.to_html(record),
+        )
     )
     write_text(html, page)
     key_points = key_points_text(key_points_html)

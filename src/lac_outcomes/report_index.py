@@ -189,13 +189,17 @@ def write_index(meta_files: list[Path], out: Path, *, title: str) -> None:
         # Only an embedded image: the index loads nothing from anywhere.
         if not str(figure.get("src", "")).startswith("data:image/"):
             entry["figure"] = None
-    page = environment().get_template("index.html.j2").render(
-        title=title,
-        css=stylesheet(),
-        status=merged_status(entries),
-        entries=entries,
-        commit=git_commit(),
-        run_date=dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat(),
+    page = (
+        environment()
+        .get_template("index.html.j2")
+        .render(
+            title=title,
+            css=stylesheet(),
+            status=merged_status(entries),
+            entries=entries,
+            commit=git_commit(),
+            run_date=dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat(),
+        )
     )
     write_text(out, page)
 

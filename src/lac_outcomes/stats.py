@@ -31,7 +31,9 @@ def binned_residuals(fitted, observed, bins: int = 30, min_rows_per_bin: int = 3
     bins = max(1, min(bins, len(frame) // min_rows_per_bin))
     frame["bin"] = pd.qcut(frame["fitted"].rank(method="first"), bins, labels=False)
     grouped = frame.groupby("bin")
-    out = grouped.agg(fitted=("fitted", "mean"), observed=("observed", "mean"), n=("fitted", "size")).reset_index(drop=True)
+    out = grouped.agg(fitted=("fitted", "mean"), observed=("observed", "mean"), n=("fitted", "size")).reset_index(
+        drop=True
+    )
     out["residual"] = out["observed"] - out["fitted"]
     out["band"] = 2 * np.sqrt(out["fitted"] * (1 - out["fitted"]) / out["n"])
     return out

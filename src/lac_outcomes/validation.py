@@ -19,8 +19,8 @@ offending value, because values may be identifiers or dates of birth.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Callable, Iterable
 
 import pandas as pd
 

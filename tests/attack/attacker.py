@@ -440,7 +440,7 @@ def table_facts(table: Table) -> list[Fact]:
     for row in table.body:
         labels = tuple(t for t, _ in row[:n_index])
         dims = {}
-        for name, label in zip(dim_names, labels):
+        for name, label in zip(dim_names, labels, strict=False):
             if _slug(label) not in TOTALS:  # a total row stands for the sum over this level
                 dims[name] = dimension_value(name, label)
         if caption_year:
@@ -561,11 +561,7 @@ def json_facts(output: str, data) -> tuple[list[Fact], int]:
         integer_fields = {
             k
             for k in numeric_fields
-            if all(
-                v is None or isinstance(v, str) or isinstance(v, bool) or float(v).is_integer()
-                for r in rows
-                for v in [r.get(k)]
-            )
+            if all(v is None or isinstance(v, (str, bool)) or float(v).is_integer() for r in rows for v in [r.get(k)])
         }
         for r in rows:
             dims = {}
@@ -586,22 +582,13 @@ def json_facts(output: str, data) -> tuple[list[Fact], int]:
                 if _is_dimension_field(key) or isinstance(value, bool):
                     continue
                 is_count = key in integer_fields
-                if isinstance(value, str) and value.strip().lower() == SUPPRESSED:
-                    facts.append(
-                        Fact(
-                            output,
-                            table,
-                            label,
-                            key,
-                            measure_name(key),
-                            frozenset(dims.items()),
-                            None,
-                            None,
-                            is_count,
-                            group,
-                        )
-                    )
-                elif value is None and hidden and key in numeric_fields:
+                if (
+                    isinstance(value, str)
+                    and value.strip().lower() == SUPPRESSED
+                    or value is None
+                    and hidden
+                    and key in numeric_fields
+                ):
                     facts.append(
                         Fact(
                             output,
@@ -913,7 +900,7 @@ class Attack:
 
     def _link_total_columns(self):
         """A count column that is the sum of others on every row shown (a total column)."""
-        for group, members in self.by_group.items():
+        for _group, members in self.by_group.items():
             rows: dict[frozenset, dict[str, Fact]] = defaultdict(dict)
             for f in members:
                 if f.integer:
@@ -947,7 +934,7 @@ class Attack:
     # -- rates beside their counts
     def rates(self) -> int:
         learned = 0
-        for group, members in self.by_group.items():
+        for _group, members in self.by_group.items():
             rows: dict[tuple, dict[str, Fact]] = defaultdict(dict)
             for f in members:
                 rows[(f.dims, f.row)][f.measure] = f
@@ -1008,7 +995,7 @@ class Attack:
     # -- tolerances and intervals inverted to a cohort size
     def intervals(self) -> int:
         learned = 0
-        for group, members in self.by_group.items():
+        for _group, members in self.by_group.items():
             rows: dict[tuple, dict[str, Fact]] = defaultdict(dict)
             for f in members:
                 rows[(f.dims, f.row)][f.measure] = f
@@ -1185,7 +1172,7 @@ class Attack:
     def _solve_component(self, members: list[int]) -> int:
         local = {fid: i for i, fid in enumerate(members)}
         rows, rhs, methods = [], [], set()
-        for eq, method in zip(self.equations, self._equation_methods):
+        for eq, method in zip(self.equations, self._equation_methods, strict=False):
             if not any(f in local for f in eq):
                 continue
             row = np.zeros(len(members))
@@ -1262,7 +1249,7 @@ class Attack:
 
     def link_bounds(self):
         """A count never above another in the same row wherever both are shown (numerator and cohort) stays so."""
-        for group, members in self.by_group.items():
+        for _group, members in self.by_group.items():
             rows: dict[tuple, dict[str, Fact]] = defaultdict(dict)
             for f in members:
                 if f.integer:

@@ -26,6 +26,7 @@ reported.  Never imports ``lac_outcomes``.
 from __future__ import annotations
 
 import base64
+import contextlib
 import csv
 import datetime as dt
 import re
@@ -202,10 +203,8 @@ def dates_in(text: str) -> set[dt.date]:
         number = int(found.group(1))
         for unit in (86_400, 86_400_000, 86_400_000_000_000):
             if number % unit == 0:
-                try:
+                with contextlib.suppress(OverflowError):
                     days.add(EPOCH_DAY + dt.timedelta(days=number // unit))
-                except OverflowError:
-                    pass
     return days
 
 

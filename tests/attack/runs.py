@@ -10,7 +10,7 @@ import pytest
 import yaml
 
 CONFIGS = ("small", "one_la", "tiny")
-_runs: dict[str, "Run"] = {}
+_runs: dict[str, Run] = {}
 
 
 @dataclass
@@ -25,9 +25,9 @@ class Run:
         return yaml.safe_load((self.workdir / "tests" / "config" / f"{self.config}.yaml").read_text())
 
     def check_completed(self) -> None:
-        assert (
-            self.returncode == 0
-        ), f"the pipeline on tests/config/{self.config}.yaml did not complete:\n{self.log_tail}"
+        assert self.returncode == 0, (
+            f"the pipeline on tests/config/{self.config}.yaml did not complete:\n{self.log_tail}"
+        )
 
 
 def finished_run(config: str, tmp_path_factory, request=None) -> Run:

@@ -113,7 +113,7 @@ def _recover(cells: pd.DataFrame) -> list:
                     recovered.append((code, year, role, unknown["LA"].iloc[0]))
     # looked after at 31 March follows from the year before: CLA(y) = CLA(y - 1) + STARTED(y) - CEASED(y)
     numerators = cells[cells["role"] == "numerator"].set_index(["LA", "YEAR", "indicator"])
-    for la, year in {(la, y) for la, y in zip(cells["LA"], cells["YEAR"])}:
+    for la, year in {(la, y) for la, y in zip(cells["LA"], cells["YEAR"], strict=False)}:
         keys = [(la, year - 1, "CLA_31MAR"), (la, year, "STARTED"), (la, year, "CEASED"), (la, year, "CLA_31MAR")]
         if not all(key in numerators.index for key in keys):
             continue
@@ -122,7 +122,10 @@ def _recover(cells: pd.DataFrame) -> list:
         if len(missing) == 1:
             i = missing[0]
             signs = [1, 1, -1, -1]
-            guess = -sum(sign * value for j, (sign, value) in enumerate(zip(signs, shown)) if j != i) / signs[i]
+            guess = (
+                -sum(sign * value for j, (sign, value) in enumerate(zip(signs, shown, strict=False)) if j != i)
+                / signs[i]
+            )
             if guess == numerators.loc[keys[i], "true"]:
                 recovered.append(("flow", *keys[i]))
     return recovered
@@ -242,9 +245,11 @@ def test_funnel_points_leave_out_withheld_values_and_only_outliers_are_named():
     report = cm.build(frame, POLICY)
     points = report.funnel_points()
     hidden = report.frame[report.frame["hidden"] & (report.frame["YEAR"] == 2021)]
-    assert not set(zip(hidden["LA"], hidden["indicator"])) & set(zip(points["LA"], points["indicator"]))
+    assert not set(zip(hidden["LA"], hidden["indicator"], strict=False)) & set(
+        zip(points["LA"], points["indicator"], strict=False)
+    )
     outliers = report.outliers()
-    assert list(zip(outliers["LA"], outliers["indicator"])) == [(LAS[2], "NI147")]
+    assert list(zip(outliers["LA"], outliers["indicator"], strict=False)) == [(LAS[2], "NI147")]
     fig, alt = cm.figure_funnels(report)
     labels = [
         text.get_text() for ax in fig.axes for text in ax.texts if text.get_text() in {"Barnet", "Camden", "Croydon"}

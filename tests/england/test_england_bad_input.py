@@ -30,12 +30,16 @@ def line_count(path):
 STRUCTURAL = {
     "misspelt column": (
         lambda p, t: p.write_text(p.read_text().replace(first_column(t), first_column(t) + "X", 1)),
-        lambda p, t: f"file {p}, row 1, column {first_column(t).lower()}: missing column(s) '{first_column(t).lower()}' "
-        f"(found '{first_column(t).lower()}x': misspelt?); expected columns: {expected_columns(t)}",
+        lambda p, t: (
+            f"file {p}, row 1, column {first_column(t).lower()}: missing column(s) '{first_column(t).lower()}' "
+            f"(found '{first_column(t).lower()}x': misspelt?); expected columns: {expected_columns(t)}"
+        ),
     ),
     "semicolon delimiter": (
         lambda p, t: p.write_text(p.read_text().replace(",", ";")),
-        lambda p, t: f"file {p}, row 1: wrong delimiter: the header is split by semicolons; expected a comma-separated file",
+        lambda p, t: (
+            f"file {p}, row 1: wrong delimiter: the header is split by semicolons; expected a comma-separated file"
+        ),
     ),
     "latin-1 bytes": (
         lambda p, t: p.write_bytes(p.read_bytes() + "Ó\n".encode("latin-1")),

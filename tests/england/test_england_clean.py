@@ -156,7 +156,15 @@ def test_quality_record_has_the_scottish_shape_and_every_row_is_accounted_for(cl
     assert set(quality) == {"tables", "warnings", "flagged", "by_la_year", "history", "cross_return", "absent_tables"}
     assert quality["warnings"] == [] and quality["flagged"] == []
     for name, record in quality["tables"].items():
-        assert set(record) == {"file", "rows_in", "rows_kept", "rows_dropped", "rows_quarantined", "cells_blanked", "by_rule"}
+        assert set(record) == {
+            "file",
+            "rows_in",
+            "rows_kept",
+            "rows_dropped",
+            "rows_quarantined",
+            "cells_blanked",
+            "by_rule",
+        }
         assert record["rows_in"] == record["rows_kept"] + record["rows_dropped"]
         assert len(pd.read_parquet(out / f"{name}.parquet")) == record["rows_kept"]
     quarantine = pd.read_parquet(out / "quarantine.parquet")

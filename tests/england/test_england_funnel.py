@@ -39,7 +39,7 @@ def test_limits_widen_with_the_level_and_narrow_with_the_cohort():
     lower998, upper998 = funnel.proportion_limits(0.6, n, 0.998)
     assert (lower998 <= lower95).all() and (upper998 >= upper95).all()
     assert (np.diff(upper95) < 0).all() and (np.diff(lower95) > 0).all()
-    assert ((0 <= lower998) & (upper998 <= 1)).all()
+    assert ((lower998 >= 0) & (upper998 <= 1)).all()
 
 
 def test_zero_cohort_has_no_limits():

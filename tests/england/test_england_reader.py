@@ -14,14 +14,14 @@ from lac_outcomes.england.reader import (
     RULE_BLANK,
     RULE_CODE,
     RULE_DATE,
-    RULE_REC_MISSING,
-    RULE_REC_ON_OPEN,
     RULE_DUPLICATE_CHILD,
     RULE_END_BEFORE_START,
     RULE_INTEGER_RANGE,
     RULE_NOT_INTEGER,
     RULE_OVERLAP,
     RULE_POSTCODE,
+    RULE_REC_MISSING,
+    RULE_REC_ON_OPEN,
     Source,
     read_returns,
     sources_from_tree,
@@ -301,9 +301,7 @@ def test_wrong_delimiter_and_undecodable_file(tmp_path):
     assert str(paths["Header"]) in str(error.value)
 
     paths = write_return(tmp_path / "other", 2019, _valid_return())
-    paths["OC2"].write_bytes(
-        paths["OC2"].read_bytes() + "B,01/01/2012,5,,,,,,,,,\n".encode("utf-8").replace(b"B", b"\xe9")
-    )
+    paths["OC2"].write_bytes(paths["OC2"].read_bytes() + b"B,01/01/2012,5,,,,,,,,,\n".replace(b"B", b"\xe9"))
     with pytest.raises(InputError, match="UTF-8") as error:
         read_returns([Source("other", 2019, tmp_path / "other")])
     assert str(paths["OC2"]) in str(error.value)

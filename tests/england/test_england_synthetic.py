@@ -25,7 +25,10 @@ STRUCTURAL_MARGIN = {
 
 
 def _digest(folder) -> dict[str, str]:
-    return {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.rglob("*.csv"))}
+    return {
+        p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*.csv"))
+    }
 
 
 def test_same_arguments_give_byte_identical_files(tmp_path):
@@ -103,7 +106,9 @@ def test_pipeline_step_replaces_an_earlier_run_whole_and_writes_truth_last(tmp_p
     first = simulate_england(out, seed=3, years=[2020], n_las=3, children_per_la=20)
     second = simulate_england(out, seed=4, years=[2020], n_las=2, children_per_la=20)
     # no LA folder of the first run survives beside the second's
-    assert sorted(p.name for p in out.iterdir() if p.is_dir()) == sorted(la["code"] for la in second["local_authorities"])
+    assert sorted(p.name for p in out.iterdir() if p.is_dir()) == sorted(
+        la["code"] for la in second["local_authorities"]
+    )
     assert sorted(p.relative_to(out).as_posix() for p in out.rglob("*.csv")) == second["files"]
     assert yaml.safe_load((out / "truth.yaml").read_text()) == second
     assert first != second

@@ -42,4 +42,9 @@ def read_tables(directory: Path) -> dict[str, pd.DataFrame]:
 def small_run(tmp_path_factory):
     out = tmp_path_factory.mktemp("scotland_small")
     truth = simulate_small(out)
-    return {"dir": out, "truth": truth, "tables": read_tables(out), "truth_file": yaml.safe_load((out / "truth.yaml").read_text())}
+    return {
+        "dir": out,
+        "truth": truth,
+        "tables": read_tables(out),
+        "truth_file": yaml.safe_load((out / "truth.yaml").read_text()),
+    }

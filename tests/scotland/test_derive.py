@@ -45,13 +45,19 @@ def test_age_counts_completed_years_and_leap_day_birthdays():
     # Born 29 Feb 2000: 17 on 28 Feb 2018, 18 on 1 Mar 2018 (no 29 Feb in 2018).
     assert derive.age_on(pd.Series(["2000-02-29"]), "2018-02-28").tolist() == [17]
     assert derive.age_on(pd.Series(["2000-02-29"]), "2018-03-01").tolist() == [18]
-    assert derive.birthday(pd.Series(["2000-02-29", "2001-07-31"]), 18).dt.strftime("%Y-%m-%d").tolist() == ["2018-03-01", "2019-07-31"]
+    assert derive.birthday(pd.Series(["2000-02-29", "2001-07-31"]), 18).dt.strftime("%Y-%m-%d").tolist() == [
+        "2018-03-01",
+        "2019-07-31",
+    ]
 
 
 def test_looked_after_on_counts_start_day_but_not_end_day():
     # 2010-06-01: A's second home episode ended that day and the foster one started -> foster.
     on = derive.looked_after_on(HISTORY, "2010-06-01")
-    assert on.set_index("child_id")["placement_type"].to_dict() == {"A": "with_foster_carers_la", "D": "with_foster_carers_la"}
+    assert on.set_index("child_id")["placement_type"].to_dict() == {
+        "A": "with_foster_carers_la",
+        "D": "with_foster_carers_la",
+    }
     # 2010-09-01: A left that day (end exclusive); only D (open) is looked after.
     assert derive.looked_after_on(HISTORY, "2010-09-01")["child_id"].tolist() == ["D"]
     # 2009-07-31: the day before D's first episode: nobody.

@@ -106,8 +106,10 @@ def test_stock_on_31_july_meets_published_totals_and_at_home_share(small_run):
     scotland = figures[figures["jurisdiction"] == "scotland"]
     totals = scotland[scotland["measure"] == "looked_after_total"].set_index("year")["value"].to_dict()
     home = scotland[(scotland["measure"] == "placement_share") & (scotland["breakdown"] == "at_home_with_parents")]
-    home_share = dict(zip(home["year"], home["value"] / 100))
-    home_count_2023 = scotland[(scotland["measure"] == "placement_count") & (scotland["breakdown"] == "at_home_with_parents")]
+    home_share = dict(zip(home["year"], home["value"] / 100, strict=False))
+    home_count_2023 = scotland[
+        (scotland["measure"] == "placement_count") & (scotland["breakdown"] == "at_home_with_parents")
+    ]
     home_share[2023] = float(home_count_2023["value"].iloc[0]) / totals[2023]
     factor = small_run["truth"]["count_factor"]
     episodes = small_run["tables"]["episodes"]
@@ -128,7 +130,11 @@ def test_stock_on_31_july_meets_published_totals_and_at_home_share(small_run):
 def test_truth_records_the_run_and_the_planted_parameters(small_run):
     truth = small_run["truth_file"]
     assert truth == small_run["truth"]
-    assert truth["seed"] == 20090731 and truth["years"] == SMALL_YEARS and sorted(truth["local_authorities"]) == sorted(SMALL_LAS)
+    assert (
+        truth["seed"] == 20090731
+        and truth["years"] == SMALL_YEARS
+        and sorted(truth["local_authorities"]) == sorted(SMALL_LAS)
+    )
     home = truth["home_supervision"]
     assert set(home["log_hazard_ratio"]) == {"age_at_start_per_year", "male", "simd_quintile_per_quintile"}
     assert abs(sum(home["cause_of_end_probabilities"].values()) - 1) < 1e-9

@@ -56,7 +56,6 @@ POSITION_STYLE = {
 LA_NAMES = dict(LOCAL_AUTHORITIES)
 
 
-
 @dataclass(frozen=True)
 class IndicatorInfo:
     code: str
@@ -638,7 +637,9 @@ def build(indicators: pd.DataFrame, policy: DisclosurePolicy, *, year=None, loca
         raise ValueError(f"year {year} is not among the collection years loaded ({years[0]}-{years[-1]})")
     loaded = sorted(frame["LA"].unique())
     if NATIONAL in loaded:
-        raise ValueError(f"a local authority folder is named {NATIONAL!r}, the name this report gives the national rows")
+        raise ValueError(
+            f"a local authority folder is named {NATIONAL!r}, the name this report gives the national rows"
+        )
     selected = loaded if local_authorities == "all" else [str(code) for code in local_authorities]
     unknown = sorted(set(selected) - set(loaded))
     if unknown:
@@ -722,7 +723,7 @@ def figure_trends(report: CareMatters):
     national, las = report.trend_shown()
     fig, axes = plt.subplots(3, 3, figsize=(13, 10.5), sharex=True)
     axes.flat[-1].set_axis_off()
-    for ax, code in zip(axes.flat, INDICATOR_ORDER):
+    for ax, code in zip(axes.flat, INDICATOR_ORDER, strict=False):
         if national[national["indicator"] == code].empty:
             ax.text(
                 0.5,
@@ -774,7 +775,7 @@ def figure_funnels(report: CareMatters):
     fig, axes = plt.subplots(3, 3, figsize=(13, 12))
     axes.flat[-1].set_axis_off()
     drawn = []
-    for ax, code in zip(axes.flat, INDICATOR_ORDER):
+    for ax, code in zip(axes.flat, INDICATOR_ORDER, strict=False):
         rows = points[points["indicator"] == code]
         if code not in centres.index or rows.empty:
             ax.set_axis_off()
@@ -877,7 +878,7 @@ def figure_check(check: pd.DataFrame):
     fig, axes = plt.subplots(1, 2, figsize=(12, 5))
     proportions = targets[targets["indicator"] != "NI58"]
     markers = "osD^vP*X"
-    for (code, group), marker in zip(proportions.groupby("indicator", sort=False), markers):
+    for (code, group), marker in zip(proportions.groupby("indicator", sort=False), markers, strict=False):
         axes[0].scatter(
             100 * group["planted"], 100 * group["computed"], marker=marker, s=30, label=describe(code).short
         )

@@ -68,7 +68,11 @@ def clean(
         counts[name] = table.totals(f"{raw_dir.as_posix()}/<LA>/ ({n_files} files: {n_las} LAs x {len(years)} years)")
         log.info(
             "%s: %d rows in, %d kept, %d dropped, %d cells blanked",
-            name, table.rows_in, table.rows_kept, table.rows_dropped, table.cells_blanked,
+            name,
+            table.rows_in,
+            table.rows_kept,
+            table.rows_dropped,
+            table.cells_blanked,
         )
 
     quarantine = result.quarantine

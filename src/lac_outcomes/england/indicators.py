@@ -680,7 +680,7 @@ def _year_datas(tables: dict[str, pd.DataFrame], absent: pd.DataFrame, history: 
     la_years["YEAR"] = la_years["YEAR"].astype("int64")
     history_start = la_years.groupby("LA")["YEAR"].min().map(lambda y: collection_year_bounds(int(y))[0])
     merged = episode_history(without_short_breaks(tables["Episodes"])) if history == "merged" else None
-    loaded = set(zip(la_years["LA"], la_years["YEAR"]))
+    loaded = set(zip(la_years["LA"], la_years["YEAR"], strict=False))
     for year in sorted(la_years["YEAR"].unique().tolist()):
         las = pd.Index(sorted(la_years.loc[la_years["YEAR"] == year, "LA"]), name="LA")
         yield year, loaded, year_data(tables, year, las, history_start, history=history, merged_history=merged)

@@ -31,9 +31,9 @@ reported as a warning (and named as the cause when a file loses every row).
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable
 
 import pandas as pd
 

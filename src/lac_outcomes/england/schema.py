@@ -32,7 +32,7 @@ CUSTOD one year early) is kept with a warning.
 from __future__ import annotations
 
 from dataclasses import replace
-from functools import lru_cache
+from functools import cache
 
 import pandas as pd
 
@@ -291,7 +291,7 @@ def _episodes(schema_year: int) -> Table:
     )
 
 
-@lru_cache(maxsize=None)
+@cache
 def tables_for_year(collection_year: int) -> dict[str, Table]:
     """Every 903 table (core and optional) as specified for ``collection_year``.
 
@@ -316,7 +316,7 @@ def tables_for_year(collection_year: int) -> dict[str, Table]:
     return out
 
 
-@lru_cache(maxsize=None)
+@cache
 def _tables_for_schema(schema_year: int) -> dict[str, Table]:
     activity = _OC3_ACTIVITY_2022 if schema_year >= 2022 else _OC3_ACTIVITY_2017
     tables = [

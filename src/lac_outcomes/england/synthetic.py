@@ -68,8 +68,52 @@ ROUTE_BY_AGE_GROUP = np.array(
     ]
 )
 
-ETHNIC_CODES = ("WBRI", "WIRI", "WOTH", "WIRT", "WROM", "MWBC", "MWBA", "MWAS", "MOTH", "AIND", "APKN", "ABAN", "AOTH", "BCRB", "BAFR", "BOTH", "CHNE", "OOTH", "REFU", "NOBT")
-ETHNIC_SHARES = np.array([0.72, 0.005, 0.05, 0.005, 0.01, 0.025, 0.01, 0.015, 0.03, 0.005, 0.01, 0.005, 0.015, 0.015, 0.025, 0.02, 0.002, 0.02, 0.003, 0.005])
+ETHNIC_CODES = (
+    "WBRI",
+    "WIRI",
+    "WOTH",
+    "WIRT",
+    "WROM",
+    "MWBC",
+    "MWBA",
+    "MWAS",
+    "MOTH",
+    "AIND",
+    "APKN",
+    "ABAN",
+    "AOTH",
+    "BCRB",
+    "BAFR",
+    "BOTH",
+    "CHNE",
+    "OOTH",
+    "REFU",
+    "NOBT",
+)
+ETHNIC_SHARES = np.array(
+    [
+        0.72,
+        0.005,
+        0.05,
+        0.005,
+        0.01,
+        0.025,
+        0.01,
+        0.015,
+        0.03,
+        0.005,
+        0.01,
+        0.005,
+        0.015,
+        0.015,
+        0.025,
+        0.02,
+        0.002,
+        0.02,
+        0.003,
+        0.005,
+    ]
+)
 CIN_CODES = ("N1", "N2", "N3", "N4", "N5", "N6", "N7", "N8")
 CIN_SHARES = np.array([0.63, 0.03, 0.03, 0.08, 0.15, 0.02, 0.003, 0.057])
 
@@ -78,11 +122,37 @@ PLACE_BANDS = (
     ({"U6": 0.55, "U4": 0.05, "U3": 0.15, "U1": 0.03, "R3": 0.12, "U5": 0.07, "U2": 0.03}),
     ({"U6": 0.45, "U4": 0.22, "U3": 0.14, "U1": 0.10, "K2": 0.03, "Z1": 0.01, "S1": 0.01, "U5": 0.03, "U2": 0.01}),
     ({"U6": 0.35, "U4": 0.22, "U3": 0.08, "U1": 0.07, "K2": 0.18, "S1": 0.04, "K1": 0.01, "R1": 0.02, "Z1": 0.03}),
-    ({"U6": 0.22, "U4": 0.14, "U3": 0.05, "U1": 0.04, "K2": 0.14, "H5": 0.28, "P2": 0.06, "S1": 0.02, "K1": 0.01, "R5": 0.02, "Z1": 0.02}),
+    (
+        {
+            "U6": 0.22,
+            "U4": 0.14,
+            "U3": 0.05,
+            "U1": 0.04,
+            "K2": 0.14,
+            "H5": 0.28,
+            "P2": 0.06,
+            "S1": 0.02,
+            "K1": 0.01,
+            "R5": 0.02,
+            "Z1": 0.02,
+        }
+    ),
 )
 PLACE_BAND_AGES = (1, 10, 16)  # band edges in years: <1, 1-9, 10-15, 16+
 REGISTERED_SETTINGS = ("K1", "K2", "R1", "S1")
-PLACE_CHANGE_REASONS = ("CARPL", "CREQB", "CREQO", "CHILD", "LAREQ", "PLACE", "OTHER", "STAND", "ALLEG", "CLOSE", "APPRR")
+PLACE_CHANGE_REASONS = (
+    "CARPL",
+    "CREQB",
+    "CREQO",
+    "CHILD",
+    "LAREQ",
+    "PLACE",
+    "OTHER",
+    "STAND",
+    "ALLEG",
+    "CLOSE",
+    "APPRR",
+)
 PLACE_CHANGE_SHARES = np.array([0.35, 0.15, 0.10, 0.10, 0.10, 0.05, 0.08, 0.03, 0.02, 0.01, 0.01])
 REVIEW_CODES = ("PN1", "PN2", "PN3", "PN4", "PN5", "PN6", "PN7")
 REVIEW_CODE_SHARES = np.array([0.45, 0.15, 0.12, 0.08, 0.07, 0.08, 0.05])
@@ -151,7 +221,9 @@ def _format_dates(days: np.ndarray) -> np.ndarray:
     """dd/mm/yyyy strings for day numbers; NO_DATE becomes a blank."""
     days = np.asarray(days, dtype="int64")
     blank = days == NO_DATE
-    text = pd.DatetimeIndex(np.where(blank, 0, days).astype("datetime64[D]")).strftime("%d/%m/%Y").to_numpy(dtype=object)
+    text = (
+        pd.DatetimeIndex(np.where(blank, 0, days).astype("datetime64[D]")).strftime("%d/%m/%Y").to_numpy(dtype=object)
+    )
     text[blank] = ""
     return text
 
@@ -265,7 +337,7 @@ def _simulate_children(rng, planted: _Planted, sim_years: list[int], stock_targe
     trend = 1.0 + 0.01 * (np.arange(len(sim_years)) - len(sim_years) + 10)  # about 1% growth a year
     counts = rng.poisson(entries_per_year * trend)
     entry = np.concatenate(
-        [rng.integers(_year_start(y), _year_end(y) + 1, size=c) for y, c in zip(sim_years, counts)]
+        [rng.integers(_year_start(y), _year_end(y) + 1, size=c) for y, c in zip(sim_years, counts, strict=False)]
     ).astype(np.int64)
     n = len(entry)
     group = rng.choice(len(AGE_GROUP_SHARES), size=n, p=AGE_GROUP_SHARES)
@@ -324,11 +396,29 @@ def _simulate_children(rng, planted: _Planted, sim_years: list[int], stock_targe
     reversed_plan &= decision_ceased < exit_
     decision[np.isin(route, (SGO, AGE18, CAO)) & ~reversed_plan] = NO_DATE
     decision_ceased[~reversed_plan] = NO_DATE
-    decision_ceased_reason = np.where(reversed_plan, _draw_codes(rng, ("RD1", "RD2", "RD3", "RD4"), (0.3, 0.2, 0.3, 0.2), n), "")
+    decision_ceased_reason = np.where(
+        reversed_plan, _draw_codes(rng, ("RD1", "RD2", "RD3", "RD4"), (0.3, 0.2, 0.3, 0.2), n), ""
+    )
 
     reason = _reasons_ceased(rng, route, exit_, uasc)
     ids = _child_ids(rng, n)
-    return _Children(dob, entry, exit_, route, reason, sex, ethnic, cin, uasc, decision, placed, decision_ceased, decision_ceased_reason, adopter_is_carer, ids)
+    return _Children(
+        dob,
+        entry,
+        exit_,
+        route,
+        reason,
+        sex,
+        ethnic,
+        cin,
+        uasc,
+        decision,
+        placed,
+        decision_ceased,
+        decision_ceased_reason,
+        adopter_is_carer,
+        ids,
+    )
 
 
 def _reasons_ceased(rng, route: np.ndarray, exit_: np.ndarray, uasc: np.ndarray) -> np.ndarray:
@@ -346,7 +436,9 @@ def _reasons_ceased(rng, route: np.ndarray, exit_: np.ndarray, uasc: np.ndarray)
         reason[rows] = _draw_codes(rng, codes, shares, int(rows.sum()))
     sgo = route == SGO
     new_codes = _collection_year(exit_) >= 2019  # E45-E48 replaced E43/E44 in the 2019 specification
-    reason[sgo & new_codes] = _draw_codes(rng, ("E45", "E46", "E47", "E48"), (0.35, 0.15, 0.35, 0.15), int((sgo & new_codes).sum()))
+    reason[sgo & new_codes] = _draw_codes(
+        rng, ("E45", "E46", "E47", "E48"), (0.35, 0.15, 0.35, 0.15), int((sgo & new_codes).sum())
+    )
     reason[sgo & ~new_codes] = _draw_codes(rng, ("E43", "E44"), (0.4, 0.6), int((sgo & ~new_codes).sum()))
     assessed_adult = uasc & (rng.random(n) < 0.04)
     reason[assessed_adult] = "E15"
@@ -368,7 +460,9 @@ def _child_ids(rng, n: int) -> np.ndarray:
 def _in_stability_cohort(dob: np.ndarray, entry: np.ndarray, exit_: np.ndarray, year: np.ndarray) -> np.ndarray:
     """NI 63 cohort at 31 March of ``year``: under 16, looked after continuously 2.5+ years (since 30 September 2.5 years before)."""
     march = _year_ends(year)
-    cutoff = ((np.asarray(year, dtype=np.int64) - 3 - 1970) * 12 + 8).astype("datetime64[M]").astype("datetime64[D]").astype(np.int64) + 29
+    cutoff = ((np.asarray(year, dtype=np.int64) - 3 - 1970) * 12 + 8).astype("datetime64[M]").astype(
+        "datetime64[D]"
+    ).astype(np.int64) + 29
     return (entry <= cutoff) & (exit_ > march) & (_age(dob, march) < 16)
 
 
@@ -423,7 +517,12 @@ def _simulate_episodes(rng, c: _Children, planted: _Planted, horizon_end: int, l
             "child": np.concatenate([np.arange(n), move_child, adopted, ls_child]),
             "day": np.concatenate([c.entry, move_day, c.placed[adopted], ls_day]),
             "kind": np.concatenate(
-                [np.full(n, "S"), np.full(len(move_child), "P"), np.full(len(adopted), "A"), np.full(len(ls_child), "L")]
+                [
+                    np.full(n, "S"),
+                    np.full(len(move_child), "P"),
+                    np.full(len(adopted), "A"),
+                    np.full(len(ls_child), "L"),
+                ]
             ).astype(object),
             "LS": np.concatenate([first_ls, np.full(len(move_child) + len(adopted), None), ls_code]).astype(object),
         }
@@ -437,7 +536,12 @@ def _simulate_episodes(rng, c: _Children, planted: _Planted, horizon_end: int, l
     placement_change = kinds.str.contains("[SPA]", regex=True)
     legal_change = kinds.str.contains("L")
     merged["RNE"] = np.select(
-        [kinds.str.contains("S"), placement_change & legal_change, kinds.str.contains("A") & c.adopter_is_carer[merged["child"]], placement_change],
+        [
+            kinds.str.contains("S"),
+            placement_change & legal_change,
+            kinds.str.contains("A") & c.adopter_is_carer[merged["child"]],
+            placement_change,
+        ],
         ["S", "B", "T", "P"],
         "L",
     )
@@ -450,7 +554,9 @@ def _simulate_episodes(rng, c: _Children, planted: _Planted, horizon_end: int, l
     is_adoptive = kinds.str.contains("A").to_numpy()
     consent = merged["LS"].to_numpy() == "V2"
     with_carer = c.adopter_is_carer[child_idx]
-    place = np.where(is_adoptive, np.where(consent, np.where(with_carer, "A3", "A4"), np.where(with_carer, "A5", "A6")), place)
+    place = np.where(
+        is_adoptive, np.where(consent, np.where(with_carer, "A3", "A4"), np.where(with_carer, "A5", "A6")), place
+    )
     place = np.where(placement_change.to_numpy(), place, None)
     merged["PLACE"] = pd.Series(place, dtype=object)
     merged["PLACE"] = merged.groupby("child")["PLACE"].ffill()
@@ -465,7 +571,9 @@ def _simulate_episodes(rng, c: _Children, planted: _Planted, horizon_end: int, l
     next_day = merged.groupby("child")["day"].shift(-1)
     last = next_day.isna().to_numpy()
     exit_day = c.exit[child_idx]
-    merged["DEC"] = np.where(last, np.where(exit_day <= horizon_end, exit_day, NO_DATE), next_day.fillna(0).to_numpy()).astype(np.int64)
+    merged["DEC"] = np.where(
+        last, np.where(exit_day <= horizon_end, exit_day, NO_DATE), next_day.fillna(0).to_numpy()
+    ).astype(np.int64)
     merged["REC"] = np.where(last, np.where(exit_day <= horizon_end, c.reason[child_idx], ""), "X1")
     next_rne = merged.groupby("child")["RNE"].shift(-1).fillna("").to_numpy()
     change_reason = _draw_codes(rng, PLACE_CHANGE_REASONS, PLACE_CHANGE_SHARES, len(merged))
@@ -473,7 +581,21 @@ def _simulate_episodes(rng, c: _Children, planted: _Planted, horizon_end: int, l
     change_reason = np.where((next_place == "R5") & (_collection_year(day) >= 2019), "CUSTOD", change_reason)
     merged["REASON_PLACE_CHANGE"] = np.where(np.isin(next_rne, ("P", "B")), change_reason, "")
     merged = merged.rename(columns={"day": "DECOM"})
-    return merged[["child", "DECOM", "RNE", "LS", "PLACE", "PLACE_PROVIDER", "DEC", "REC", "REASON_PLACE_CHANGE", "PL_POST", "URN"]]
+    return merged[
+        [
+            "child",
+            "DECOM",
+            "RNE",
+            "LS",
+            "PLACE",
+            "PLACE_PROVIDER",
+            "DEC",
+            "REC",
+            "REASON_PLACE_CHANGE",
+            "PL_POST",
+            "URN",
+        ]
+    ]
 
 
 def _legal_status_events(rng, c: _Children):
@@ -522,7 +644,9 @@ def _draw_placements(rng, c: _Children, planted: _Planted, child: np.ndarray, da
     for b, shares in enumerate(PLACE_BANDS):
         rows = band == b
         place[rows] = _draw_codes(rng, tuple(shares), tuple(shares.values()), int(rows.sum()))
-    with_parents = rng.random(len(child)) < planted.at("with_parents", np.clip(_collection_year(day), planted.first_year, None))
+    with_parents = rng.random(len(child)) < planted.at(
+        "with_parents", np.clip(_collection_year(day), planted.first_year, None)
+    )
     with_parents &= ~c.uasc[child]
     place[with_parents] = "P1"
     return place
@@ -533,7 +657,9 @@ def _providers(rng, place: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     provider = _draw_codes(rng, ("PR1", "PR4", "PR2", "PR3", "PR5"), (0.55, 0.33, 0.05, 0.05, 0.02), n)
     provider[np.isin(place, ("P1",))] = "PR0"
     provider[np.isin(place, ("U1", "U2", "U3"))] = "PR1"
-    provider[np.isin(place, ("A3", "A4", "A5", "A6"))] = np.where(rng.random(n) < 0.8, "PR1", "PR3")[np.isin(place, ("A3", "A4", "A5", "A6"))]
+    provider[np.isin(place, ("A3", "A4", "A5", "A6"))] = np.where(rng.random(n) < 0.8, "PR1", "PR3")[
+        np.isin(place, ("A3", "A4", "A5", "A6"))
+    ]
     provider[place == "R5"] = "PR5"
     registered = np.isin(place, REGISTERED_SETTINGS)
     # Ofsted URNs for registered settings; DfE's placeholder for placements that need none
@@ -590,7 +716,9 @@ def _frame(columns: list[str], data: dict) -> pd.DataFrame:
     return frame.astype(object).where(frame.notna(), "")
 
 
-def _year_tables(rng, year: int, c: _Children, episodes: pd.DataFrame, reviews: tuple, planted: _Planted, other_las: list[str]) -> dict[str, pd.DataFrame]:
+def _year_tables(
+    rng, year: int, c: _Children, episodes: pd.DataFrame, reviews: tuple, planted: _Planted, other_las: list[str]
+) -> dict[str, pd.DataFrame]:
     """Every table of one LA's return for one collection year, as strings ready to write."""
     spec = tables_for_year(year)
     start, end = _year_start(year), _year_end(year)
@@ -624,7 +752,9 @@ def _year_tables(rng, year: int, c: _Children, episodes: pd.DataFrame, reviews: 
     rows = np.flatnonzero(in_year)
     girls_12 = (c.sex[rows] == "2") & (age_end[rows] >= 12)
     mother = np.where(girls_12, np.where(rng.random(len(rows)) < 0.03, "1", "0"), "")
-    mc_dob = np.where(mother == "1", np.maximum(c.dob[rows] + 13 * 365 + 200, start) + rng.integers(0, 360, len(rows)), NO_DATE)
+    mc_dob = np.where(
+        mother == "1", np.maximum(c.dob[rows] + 13 * 365 + 200, start) + rng.integers(0, 360, len(rows)), NO_DATE
+    )
     mc_dob = np.minimum(mc_dob, end)
     upn = np.where(age_end[rows] < 5, "UN1", _upn(c.ids[rows]))
     header = _frame(
@@ -643,7 +773,12 @@ def _year_tables(rng, year: int, c: _Children, episodes: pd.DataFrame, reviews: 
     uasc_rows = rows[c.uasc[rows]]
     uasc = _frame(
         spec["UASC"].column_names,
-        {"CHILD": c.ids[uasc_rows], "DOB": _format_dates(c.dob[uasc_rows]), "SEX": c.sex[uasc_rows], "DUC": _format_dates(_anniversary(c.dob[uasc_rows], 18))},
+        {
+            "CHILD": c.ids[uasc_rows],
+            "DOB": _format_dates(c.dob[uasc_rows]),
+            "SEX": c.sex[uasc_rows],
+            "DUC": _format_dates(_anniversary(c.dob[uasc_rows], 18)),
+        },
     )
 
     tables = {
@@ -664,14 +799,18 @@ def _year_tables(rng, year: int, c: _Children, episodes: pd.DataFrame, reviews: 
 def _home_postcode(ids: np.ndarray) -> np.ndarray:
     # A stable partial postcode per child, derived from the pseudonymous id (not a real address).
     numbers = np.asarray(ids, dtype=str).astype(np.int64)
-    return np.char.add(np.char.add("ZZ", (numbers % 29 + 1).astype(str)), np.char.add(" ", (numbers % 10).astype(str))).astype(object)
+    return np.char.add(
+        np.char.add("ZZ", (numbers % 29 + 1).astype(str)), np.char.add(" ", (numbers % 10).astype(str))
+    ).astype(object)
 
 
 def _upn(ids: np.ndarray) -> np.ndarray:
     # Pseudonymous pupil numbers: a letter and 12 digits, derived from the child id.
     letters = np.array(list("ABCDEFGHJKLMNPQRTUVWXYZ"))
     numbers = np.asarray(ids, dtype=str).astype(np.int64)
-    return np.char.add(letters[numbers % len(letters)], np.char.zfill(((numbers * 7919) % 10**12).astype(str), 12)).astype(object)
+    return np.char.add(
+        letters[numbers % len(letters)], np.char.zfill(((numbers * 7919) % 10**12).astype(str), 12)
+    ).astype(object)
 
 
 def _oc2(rng, year, c, planted, spec):
@@ -693,7 +832,11 @@ def _oc2(rng, year, c, planted, spec):
             "CHILD": c.ids[rows],
             "DOB": _format_dates(c.dob[rows]),
             "SDQ_SCORE": np.where(has_score, score.astype(str), ""),
-            "SDQ_REASON": np.where(sdq_age & ~has_score, _draw_codes(rng, ("SDQ1", "SDQ2", "SDQ3", "SDQ4", "SDQ5"), (0.3, 0.2, 0.2, 0.2, 0.1), n), ""),
+            "SDQ_REASON": np.where(
+                sdq_age & ~has_score,
+                _draw_codes(rng, ("SDQ1", "SDQ2", "SDQ3", "SDQ4", "SDQ5"), (0.3, 0.2, 0.2, 0.2, 0.1), n),
+                "",
+            ),
             "CONVICTED": np.where(older, np.where(rng.random(n) < 0.03, "1", "0"), ""),
             "HEALTH_CHECK": flag(0.90),
             "IMMUNISATIONS": flag(0.85),
@@ -707,7 +850,7 @@ def _oc2(rng, year, c, planted, spec):
 
 
 def _oc3(rng, year, c, planted, spec, schema_year):
-    start, end = _year_start(year), _year_end(year)
+    _start, end = _year_start(year), _year_end(year)
     fourteenth = _anniversary(c.dob, 14)
     sixteenth = _anniversary(c.dob, 16)
     # former relevant children: 13+ weeks looked after after 14, some of it after 16
@@ -720,11 +863,21 @@ def _oc3(rng, year, c, planted, spec, schema_year):
     in_touch = ~died & (rng.random(n) < planted.at("in_touch", np.full(n, year)))
     suitable = rng.random(n) < planted.at("suitable", np.full(n, year))
     eet = rng.random(n) < planted.at("eet", np.full(n, year))
-    eet_codes = ("F1", "P1", "F2", "P2", "F3", "P3") if schema_year < 2022 else ("F1", "P1", "F2", "P2", "F4", "P4", "F5", "P5")
-    eet_shares = (0.10, 0.02, 0.25, 0.05, 0.45, 0.13) if schema_year < 2022 else (0.10, 0.02, 0.25, 0.05, 0.20, 0.08, 0.22, 0.08)
+    eet_codes = (
+        ("F1", "P1", "F2", "P2", "F3", "P3") if schema_year < 2022 else ("F1", "P1", "F2", "P2", "F4", "P4", "F5", "P5")
+    )
+    eet_shares = (
+        (0.10, 0.02, 0.25, 0.05, 0.45, 0.13) if schema_year < 2022 else (0.10, 0.02, 0.25, 0.05, 0.20, 0.08, 0.22, 0.08)
+    )
     status = np.where(died, "DIED", np.where(in_touch, "YES", _draw_codes(rng, NOT_IN_TOUCH, NOT_IN_TOUCH_SHARES, n)))
-    activity = np.where(eet, _draw_codes(rng, eet_codes, eet_shares, n), _draw_codes(rng, NEET_ACTIVITY, (0.2, 0.6, 0.2), n))
-    accommodation = np.where(suitable, _draw_codes(rng, SUITABLE_ACCOM, np.ones(len(SUITABLE_ACCOM)), n), _draw_codes(rng, UNSUITABLE_ACCOM, np.ones(len(UNSUITABLE_ACCOM)), n))
+    activity = np.where(
+        eet, _draw_codes(rng, eet_codes, eet_shares, n), _draw_codes(rng, NEET_ACTIVITY, (0.2, 0.6, 0.2), n)
+    )
+    accommodation = np.where(
+        suitable,
+        _draw_codes(rng, SUITABLE_ACCOM, np.ones(len(SUITABLE_ACCOM)), n),
+        _draw_codes(rng, UNSUITABLE_ACCOM, np.ones(len(UNSUITABLE_ACCOM)), n),
+    )
     return _frame(
         spec["OC3"].column_names,
         {
@@ -744,7 +897,15 @@ def _ad1(rng, year, c, spec):
     couple = rng.random(n) < 0.85
     couple_sex = _draw_codes(rng, ("MF", "FF", "MM"), (0.88, 0.06, 0.06), n)
     sex = np.where(couple, couple_sex, _draw_codes(rng, ("F1", "M1"), (0.9, 0.1), n))
-    legal = np.where(couple, np.where(couple_sex == "MF", _draw_codes(rng, ("L0", "L2"), (0.8, 0.2), n), _draw_codes(rng, ("L11", "L12"), (0.6, 0.4), n)), "L3")
+    legal = np.where(
+        couple,
+        np.where(
+            couple_sex == "MF",
+            _draw_codes(rng, ("L0", "L2"), (0.8, 0.2), n),
+            _draw_codes(rng, ("L11", "L12"), (0.6, 0.4), n),
+        ),
+        "L3",
+    )
     decision, placed = c.decision[rows], c.placed[rows]
     match = decision + ((placed - decision) * rng.uniform(0.4, 0.95, n)).astype(np.int64)
     return _frame(
@@ -787,7 +948,9 @@ def _prev_perm(rng, year, c, spec, other_las):
     code = _draw_codes(rng, ("Z1", "P1", "P2", "P3", "P4"), (0.93, 0.02, 0.03, 0.01, 0.01), n)
     had_order = code != "Z1"
     order_day = c.dob[rows] + ((c.entry[rows] - c.dob[rows]) * rng.uniform(0.1, 0.9, n)).astype(np.int64)
-    la_perm = np.asarray(other_las, dtype=object)[rng.integers(0, len(other_las), n)] if n else np.array([], dtype=object)
+    la_perm = (
+        np.asarray(other_las, dtype=object)[rng.integers(0, len(other_las), n)] if n else np.array([], dtype=object)
+    )
     return _frame(
         spec["PrevPerm"].column_names,
         {
@@ -878,7 +1041,9 @@ def write_synthetic_returns(out_dir: Path, *, seed: int, years: list[int], n_las
     la_records, indicator_records, files = [], [], []
     for position, (code, name) in enumerate(las, start=1):
         rng = np.random.default_rng([seed, position])
-        effects = {key: float(rng.normal()) for key in ("stability", "adoption", "sdq", "reviews", "leavers", "with_parents")}
+        effects = {
+            key: float(rng.normal()) for key in ("stability", "adoption", "sdq", "reviews", "leavers", "with_parents")
+        }
         size_factor = float(np.exp(rng.normal(0.0, 0.25)))
         planted = _plant(rng, sim_years, effects)
         children = _simulate_children(rng, planted, sim_years, children_per_la * size_factor)
@@ -894,7 +1059,14 @@ def write_synthetic_returns(out_dir: Path, *, seed: int, years: list[int], n_las
                 frame.to_csv(path, index=False, lineterminator="\n")
                 files.append(path.relative_to(out_dir).as_posix())
             indicator_records.extend(_truth_records(code, year, children, planted))
-        la_records.append({"code": code, "name": name, "size_factor": round(size_factor, 6), **{f"effect_{k}": round(v, 6) for k, v in effects.items()}})
+        la_records.append(
+            {
+                "code": code,
+                "name": name,
+                "size_factor": round(size_factor, 6),
+                **{f"effect_{k}": round(v, 6) for k, v in effects.items()},
+            }
+        )
 
     return {
         "generator": {
@@ -942,10 +1114,15 @@ def _truth_records(la: str, year: int, c: _Children, planted: _Planted) -> list[
         "NI148": planted.at("in_touch", year) * planted.at("eet", year),
     }
     return [
-        {"LA": la, "YEAR": int(year), "indicator": key, "kind": PLANTED_KINDS[key], "planted": value if isinstance(value, int) else round(float(value), 6)}
+        {
+            "LA": la,
+            "YEAR": int(year),
+            "indicator": key,
+            "kind": PLANTED_KINDS[key],
+            "planted": value if isinstance(value, int) else round(float(value), 6),
+        }
         for key, value in values.items()
     ]
-
 
 
 def simulate_england(out_dir: Path, *, seed: int, years: list[int], n_las: int, children_per_la: int) -> dict:

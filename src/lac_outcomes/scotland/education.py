@@ -508,7 +508,9 @@ def _withheld_records(frame: pd.DataFrame, policy: DisclosurePolicy, value_colum
         frame["n"] = [None if pd.isna(v) else int(v) for v in frame["n"]]
         for column in ["n", *value_columns]:
             if column in frame:
-                frame[column] = [policy.withhold(v, h) for v, h in zip(frame[column].astype(object), hidden)]
+                frame[column] = [
+                    policy.withhold(v, h) for v, h in zip(frame[column].astype(object), hidden, strict=False)
+                ]
     return json.loads(frame.to_json(orient="records"))
 
 

@@ -118,8 +118,8 @@ def _stock_tables(stock: pd.DataFrame, area: Area, years, long_table: pd.DataFra
         by_la,
         [HOME, ALL],
         keys={
-            HOME: [("home", c, y) for c, y in zip(by_la["la_code"], by_la["year"])],
-            ALL: [("all", c, y) for c, y in zip(by_la["la_code"], by_la["year"])],
+            HOME: [("home", c, y) for c, y in zip(by_la["la_code"], by_la["year"], strict=False)],
+            ALL: [("all", c, y) for c, y in zip(by_la["la_code"], by_la["year"], strict=False)],
         },
         options=dict(rate_columns={"share (%)": [HOME, ALL]}, complements={HOME: ALL}),
     )
@@ -162,9 +162,13 @@ def _stock_tables(stock: pd.DataFrame, area: Area, years, long_table: pd.DataFra
         [char_long, char_all],
         keys={
             char_long: [
-                ("char-long", c, v) for c, v in zip(characteristics["characteristic"], characteristics["value"])
+                ("char-long", c, v)
+                for c, v in zip(characteristics["characteristic"], characteristics["value"], strict=False)
             ],
-            char_all: [("char-all", c, v) for c, v in zip(characteristics["characteristic"], characteristics["value"])],
+            char_all: [
+                ("char-all", c, v)
+                for c, v in zip(characteristics["characteristic"], characteristics["value"], strict=False)
+            ],
         },
         options=dict(
             rate_columns={f"{char_long} (%)": char_long, f"{char_all} (%)": char_all},
@@ -385,7 +389,7 @@ def _planted_linked(rows: pd.DataFrame) -> Linked:
     causes = rows["term"].str.replace("share ending ", "", regex=False)
     keys = {
         "spells": [("spells", "ended") if share else ("spells", "analysed") for share in is_share],
-        "endings": [("ending", c) if share else None for c, share in zip(causes, is_share)],
+        "endings": [("ending", c) if share else None for c, share in zip(causes, is_share, strict=False)],
     }
     values = ["planted", "estimate", "ci_low", "ci_high"]
     return Linked(
@@ -928,7 +932,7 @@ def draw(report: Report, name: str):
     if name == "schoenfeld":
         terms = list(data["term"].unique())
         fig, axes = plt.subplots(1, len(terms), figsize=(14, 3.8), squeeze=False)
-        for ax, term in zip(axes[0], terms):
+        for ax, term in zip(axes[0], terms, strict=False):
             part = data[data["term"] == term]
             ax.plot(part["time"], part["residual"], marker="o")
             ax.axhline(0, color="black")

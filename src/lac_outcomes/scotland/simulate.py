@@ -294,7 +294,7 @@ def _value(figures: pd.DataFrame, measure: str, breakdown: str, year: int | None
 
 def _series(figures: pd.DataFrame, measure: str, breakdown: str) -> dict[int, float]:
     rows = figures[(figures["measure"] == measure) & (figures["breakdown"] == breakdown)].sort_values("year")
-    return {int(y): float(v) for y, v in zip(rows["year"], rows["value"])}
+    return {int(y): float(v) for y, v in zip(rows["year"], rows["value"], strict=False)}
 
 
 def stock_targets(figures: pd.DataFrame, last_year: int) -> dict:
@@ -349,7 +349,9 @@ def stock_targets(figures: pd.DataFrame, last_year: int) -> dict:
     for year in range(FIRST_BURN_IN_YEAR, last_year + 1):
         if year < first_pub:
             total = float(np.interp(year, burn_years, [burn[y] for y in burn_years]))
-            home = float(np.interp(year, [FIRST_BURN_IN_YEAR, first_pub], [_BURN_IN_HOME_SHARE, home_points[first_pub]]))
+            home = float(
+                np.interp(year, [FIRST_BURN_IN_YEAR, first_pub], [_BURN_IN_HOME_SHARE, home_points[first_pub]])
+            )
             mix = mix_first
         else:
             total = float(np.interp(year, pub_years, [totals[y] for y in pub_years]))
@@ -415,8 +417,14 @@ def _plan_away(rng, start, dob, bday16, bday18, group, mode):
         return _Episodes(empty, empty, empty, empty, empty, empty), empty, empty
     age0 = (start - dob) / DPY
     u = rng.random(n)
-    young_adoption = (group == G_FOSTER) & (mode != MODE_PERMANENCE) & (age0 < 5) & (u < CARE["adoption_from_foster_under_5_share"])
-    direct_adoption = (mode == MODE_PERMANENCE) & (age0 < 12) & (u < CARE["permanence_from_home_to_prospective_adopters_share_under_12"])
+    young_adoption = (
+        (group == G_FOSTER) & (mode != MODE_PERMANENCE) & (age0 < 5) & (u < CARE["adoption_from_foster_under_5_share"])
+    )
+    direct_adoption = (
+        (mode == MODE_PERMANENCE)
+        & (age0 < 12)
+        & (u < CARE["permanence_from_home_to_prospective_adopters_share_under_12"])
+    )
     adoption = young_adoption | direct_adoption
     lo, hi = CARE["foster_years_before_prospective_adopters"]
     foster_days = np.where(young_adoption, np.round(rng.uniform(lo, hi, n) * DPY), 0).astype(np.int64)
@@ -439,7 +447,9 @@ def _plan_away(rng, start, dob, bday16, bday18, group, mode):
 
     # Boundaries: start, end, moves, the move to prospective adopters, the end
     # of an emergency first episode, and a later permanence order.
-    move_window = np.where(young_adoption, np.minimum(foster_days, end - start), np.where(direct_adoption, 0, end - start))
+    move_window = np.where(
+        young_adoption, np.minimum(foster_days, end - start), np.where(direct_adoption, 0, end - start)
+    )
     rate = np.array([0.0] + [CARE["moves_per_year"][names[g]] for g in range(1, 5)])[group]
     n_moves = np.minimum(rng.poisson(rate * move_window / DPY), CARE["max_moves_per_spell"])
     move_spell = np.repeat(np.arange(n), n_moves)
@@ -456,7 +466,16 @@ def _plan_away(rng, start, dob, bday16, bday18, group, mode):
     )  # fmt: skip
     spells = np.arange(n)
     ids = np.concatenate([spells, spells, move_spell, spells[adoption], spells[emergency], spells[later_order]])
-    days = np.concatenate([start, end, move_day, adopters_start[adoption], emergency_end[emergency], np.full(later_order.sum(), 0) + order_day[later_order]])
+    days = np.concatenate(
+        [
+            start,
+            end,
+            move_day,
+            adopters_start[adoption],
+            emergency_end[emergency],
+            np.full(later_order.sum(), 0) + order_day[later_order],
+        ]
+    )
     e_spell, e_start, e_end = _episodes_from_boundaries(ids, days, n)
     m = e_spell.size
 
@@ -465,7 +484,10 @@ def _plan_away(rng, start, dob, bday16, bday18, group, mode):
     e_group = group[e_spell]
     placement[e_group == G_FRIENDS] = P["with_friends_relatives"]
     placement[e_group == G_OTHER] = P["other_community"]
-    for grp, table in ((G_FOSTER, "foster_placement_probabilities"), (G_RESIDENTIAL, "residential_placement_probabilities")):
+    for grp, table in (
+        (G_FOSTER, "foster_placement_probabilities"),
+        (G_RESIDENTIAL, "residential_placement_probabilities"),
+    ):
         mask = e_group == grp
         options = list(CARE[table])
         draws = _choice(rng, len(options), list(CARE[table].values()), int(mask.sum()))
@@ -474,7 +496,9 @@ def _plan_away(rng, start, dob, bday16, bday18, group, mode):
     placement[with_adopters] = P["with_prospective_adopters"]
 
     base_options = list(CARE["away_legal_reason_probabilities"])
-    base = np.array([L[o] for o in base_options])[_choice(rng, 3, list(CARE["away_legal_reason_probabilities"].values()), n)]
+    base = np.array([L[o] for o in base_options])[
+        _choice(rng, 3, list(CARE["away_legal_reason_probabilities"].values()), n)
+    ]
     legal = base[e_spell].copy()
     first = e_start == start[e_spell]
     legal[first & emergency[e_spell]] = L["emergency"]
@@ -485,9 +509,15 @@ def _plan_away(rng, start, dob, bday16, bday18, group, mode):
     age_end = (end - dob) / DPY
     older = _choice(rng, 3, [0.60, 0.25, 0.15], n)
     older = np.array([R["independent_living"], R["discharged_home"], R["other"]])[older]
-    kin = np.array([R["moved_in_with_friends_relatives"], R["discharged_home"], R["other"]])[_choice(rng, 3, [0.5, 0.4, 0.1], n)]
-    usual = np.array([R["discharged_home"], R["moved_in_with_friends_relatives"], R["other"]])[_choice(rng, 3, [0.68, 0.22, 0.10], n)]
-    end_reason = np.where(adoption, R["adopted"], np.where(age_end >= 16, older, np.where(group == G_FRIENDS, kin, usual)))
+    kin = np.array([R["moved_in_with_friends_relatives"], R["discharged_home"], R["other"]])[
+        _choice(rng, 3, [0.5, 0.4, 0.1], n)
+    ]
+    usual = np.array([R["discharged_home"], R["moved_in_with_friends_relatives"], R["other"]])[
+        _choice(rng, 3, [0.68, 0.22, 0.10], n)
+    ]
+    end_reason = np.where(
+        adoption, R["adopted"], np.where(age_end >= 16, older, np.where(group == G_FRIENDS, kin, usual))
+    )
     last = e_end == end[e_spell]
     reason = np.where(last, end_reason[e_spell], R["placement_change"])
     return _Episodes(e_spell, e_start, e_end, legal, placement, reason), end, end_reason
@@ -504,8 +534,15 @@ def _plan_home(rng, start, dob, bday16, bday18, la_index, male, simd, la_effect)
     n = len(start)
     age0 = (start - dob) / DPY
     hr = HOME["log_hazard_ratio"]
-    eta = hr["age_at_start_per_year"] * (age0 - 8) + hr["male"] * male + hr["simd_quintile_per_quintile"] * (simd - 1) + la_effect[la_index]
-    latent_years = (rng.exponential(size=n) / (HOME["weibull_scale_per_year"] * np.exp(eta))) ** (1 / HOME["weibull_shape"])
+    eta = (
+        hr["age_at_start_per_year"] * (age0 - 8)
+        + hr["male"] * male
+        + hr["simd_quintile_per_quintile"] * (simd - 1)
+        + la_effect[la_index]
+    )
+    latent_years = (rng.exponential(size=n) / (HOME["weibull_scale_per_year"] * np.exp(eta))) ** (
+        1 / HOME["weibull_shape"]
+    )
     cause_names = list(HOME["cause_probabilities"])
     cause = _choice(rng, 3, list(HOME["cause_probabilities"].values()), n)
     run_end = start + np.maximum(np.round(latent_years * DPY).astype(np.int64), 1)
@@ -525,7 +562,14 @@ def _plan_home(rng, start, dob, bday16, bday18, la_index, male, simd, la_effect)
     continues = cause != cause_names.index("discharged")
     h_last = h_end == run_end[h_spell]
     h_reason = np.where(h_last & ~continues[h_spell], R["discharged_home"], R["placement_change"])
-    home = _Episodes(h_spell, h_start, h_end, np.full(h_spell.size, L["cso_home"]), np.full(h_spell.size, P["at_home_with_parents"]), h_reason)
+    home = _Episodes(
+        h_spell,
+        h_start,
+        h_end,
+        np.full(h_spell.size, L["cso_home"]),
+        np.full(h_spell.size, P["at_home_with_parents"]),
+        h_reason,
+    )
 
     spell_end = run_end.copy()
     end_reason = np.full(n, R["discharged_home"])
@@ -568,7 +612,15 @@ class _Registry:
         return np.arange(first, self.la.size)
 
 
-def _simulate_care(seed: int, last_year: int, targets: dict, la_indices: np.ndarray, la_weights: np.ndarray, factor: float, home_la_effect: np.ndarray):
+def _simulate_care(
+    seed: int,
+    last_year: int,
+    targets: dict,
+    la_indices: np.ndarray,
+    la_weights: np.ndarray,
+    factor: float,
+    home_la_effect: np.ndarray,
+):
     """Run the care-history simulation; returns (registry, episodes, yearly log)."""
     rng = _rng(seed, 1)
     registry = _Registry()
@@ -625,17 +677,43 @@ def _simulate_care(seed: int, last_year: int, targets: dict, la_indices: np.ndar
                 disability = rng.random(size) < CARE["disability_share"]
                 asn = rng.random(size) < np.clip(0.45 + 0.02 * (year - 2009), 0.30, 0.75)
                 old = child >= 0
-                dob[old], la[old], male[old] = registry.dob[child[old]], registry.la[child[old]], registry.male[child[old]]
-                simd[old], disability[old], asn[old] = registry.simd[child[old]], registry.disability[child[old]], registry.asn[child[old]]
+                dob[old], la[old], male[old] = (
+                    registry.dob[child[old]],
+                    registry.la[child[old]],
+                    registry.male[child[old]],
+                )
+                simd[old], disability[old], asn[old] = (
+                    registry.simd[child[old]],
+                    registry.disability[child[old]],
+                    registry.asn[child[old]],
+                )
                 bday16, bday18 = _birthday_days(dob, 16), _birthday_days(dob, 18)
                 if kind == G_HOME:
-                    eps, spell_end, end_reason = _plan_home(rng, start, dob, bday16, bday18, la, male, simd, home_la_effect)
+                    eps, spell_end, end_reason = _plan_home(
+                        rng, start, dob, bday16, bday18, la, male, simd, home_la_effect
+                    )
                 else:
-                    eps, spell_end, end_reason = _plan_away(rng, start, dob, bday16, bday18, np.full(size, kind), np.full(size, MODE_FRESH))
+                    eps, spell_end, end_reason = _plan_away(
+                        rng, start, dob, bday16, bday18, np.full(size, kind), np.full(size, MODE_FRESH)
+                    )
                 on = (eps.start <= count_day) & (eps.end > count_day)
                 in_group = np.zeros(size, np.int64)
                 in_group[eps.spell[on & (GROUP_OF_PLACEMENT[eps.placement] == kind)]] = 1
-                chunks.append(dict(child=child, start=start, dob=dob, la=la, male=male, simd=simd, disability=disability, asn=asn, eps=eps, spell_end=spell_end, end_reason=end_reason))
+                chunks.append(
+                    dict(
+                        child=child,
+                        start=start,
+                        dob=dob,
+                        la=la,
+                        male=male,
+                        simd=simd,
+                        disability=disability,
+                        asn=asn,
+                        eps=eps,
+                        spell_end=spell_end,
+                        end_reason=end_reason,
+                    )
+                )
                 cumulative = total_in_group + np.cumsum(in_group)
                 if cumulative.size and cumulative[-1] >= need:
                     reached = int(np.searchsorted(cumulative, need)) + 1
@@ -655,7 +733,9 @@ def _simulate_care(seed: int, last_year: int, targets: dict, la_indices: np.ndar
                     chunk["simd"][keep][new], chunk["disability"][keep][new], chunk["asn"][keep][new],
                 )  # fmt: skip
                 registry.last_end[child] = chunk["spell_end"][keep]
-                registry.may_return[child] = ~np.isin(chunk["end_reason"][keep], [R["adopted"], R["independent_living"]])
+                registry.may_return[child] = ~np.isin(
+                    chunk["end_reason"][keep], [R["adopted"], R["independent_living"]]
+                )
                 eps = chunk["eps"].take(chunk["eps"].spell < take)
                 eps.spell = child[eps.spell]
                 batches.append(eps)
@@ -691,7 +771,9 @@ def _solve_shift(offset: np.ndarray, weight: np.ndarray, target: float, link: st
     return (lo + hi) / 2
 
 
-def _solve_slope(base: np.ndarray, x: np.ndarray, weight: np.ndarray, target: float, link: str, lo: float = -3.0, hi: float = 3.0) -> float:
+def _solve_slope(
+    base: np.ndarray, x: np.ndarray, weight: np.ndarray, target: float, link: str, lo: float = -3.0, hi: float = 3.0
+) -> float:
     """The coefficient b with weighted mean of inverse_link(base + b * x) equal to target (x >= 0)."""
     inverse = np.exp if link == "log" else _expit
     for _ in range(80):
@@ -758,14 +840,28 @@ def simulate_scotland(
     # LA effects are drawn for all 32 LAs so a subset run sees the same values.
     la_rng = _rng(seed, 0)
     home_la_effect = la_rng.normal(0, HOME["la_random_effect_sd"], len(LA_CODES))
-    education_la_effect = {k: la_rng.normal(0, EDUCATION_LA_SD, len(LA_CODES)) for k in ("attendance", "exclusions", "attainment", "destination")}
+    education_la_effect = {
+        k: la_rng.normal(0, EDUCATION_LA_SD, len(LA_CODES))
+        for k in ("attendance", "exclusions", "attainment", "destination")
+    }
 
-    registry, episodes, yearly = _simulate_care(seed, last_year, targets, la_indices, la_weights, factor, home_la_effect)
+    registry, episodes, yearly = _simulate_care(
+        seed, last_year, targets, la_indices, la_weights, factor, home_la_effect
+    )
 
     period_start, data_end = _day(first_year - 1, 8, 1), _day(last_year, 7, 31)
     children, episodes_out, child_ids = _care_tables(seed, registry, episodes, period_start, data_end)
     pupils, leavers, education_truth = _education(
-        seed, years, children, episodes_out, la_indices, la_weights, factor, education_la_effect, figures, attendance_child_sd
+        seed,
+        years,
+        children,
+        episodes_out,
+        la_indices,
+        la_weights,
+        factor,
+        education_la_effect,
+        figures,
+        attendance_child_sd,
     )
 
     written = {
@@ -887,7 +983,9 @@ def _non_looked_after_target(all_rate: float, lac_rate: float, population: float
     return (all_rate * population - lac_rate * n_lac) / others
 
 
-def _placement_effects(frame, offset_at_target_year, weight, targets: dict, link: str, transform, spread_sd: float = 0.0) -> tuple[float, dict, dict]:
+def _placement_effects(
+    frame, offset_at_target_year, weight, targets: dict, link: str, transform, spread_sd: float = 0.0
+) -> tuple[float, dict, dict]:
     """Solve intercept (reference placement) and placement effects to the targets.
 
     Calibration rows per placement: looked after the whole school year in one
@@ -941,7 +1039,9 @@ class _School:
         return _design(self.comparison, "school_year", False)
 
 
-def _education(seed, years, children, episodes, la_indices, la_weights, factor, la_effect, figures, attendance_child_sd):
+def _education(
+    seed, years, children, episodes, la_indices, la_weights, factor, la_effect, figures, attendance_child_sd
+):
     """Pupils and leavers (looked after and comparison samples) with planted outcomes, and their truth."""
     rng = _rng(seed, 3)
     pupils_lac, leavers_lac, kid = _looked_after_pupils(rng, years, children, episodes)
@@ -984,7 +1084,9 @@ def _looked_after_pupils(rng, years, children, episodes):
     for school_year in years:
         w0, w1 = _day(school_year - 1, 8, 1), _day(school_year, 7, 1)
         kids = np.unique(ep_child[(ep_start < w1) & (ep_end > w0)])
-        age = derive.age_on(children["date_of_birth"].iloc[kids].reset_index(drop=True), pd.Timestamp(school_year - 1, 8, 1))
+        age = derive.age_on(
+            children["date_of_birth"].iloc[kids].reset_index(drop=True), pd.Timestamp(school_year - 1, 8, 1)
+        )
         ok = (age >= 5) & (age <= leave_age[kids])
         parts.append(pd.DataFrame({"kid": kids[ok], "school_year": school_year, "age0": age[ok]}))
     lac = pd.concat(parts, ignore_index=True)
@@ -1017,8 +1119,20 @@ def _comparison_samples(rng, years, factor, la_indices, la_weights):
     comp_parts, leaver_parts = [], []
     for school_year in years:
         stage = _choice(rng, len(SCHOOL_STAGES), SCHOOL["comparison_stage_weights"], n_pupils)
-        comp_parts.append(pd.DataFrame({"school_year": school_year, "stage_index": stage, **_comparison_people(rng, n_pupils, school_year, la_indices, la_weights)}))
-        leaver_parts.append(pd.DataFrame({"leaver_year": school_year, **_comparison_people(rng, n_leavers, school_year, la_indices, la_weights)}))
+        comp_parts.append(
+            pd.DataFrame(
+                {
+                    "school_year": school_year,
+                    "stage_index": stage,
+                    **_comparison_people(rng, n_pupils, school_year, la_indices, la_weights),
+                }
+            )
+        )
+        leaver_parts.append(
+            pd.DataFrame(
+                {"leaver_year": school_year, **_comparison_people(rng, n_leavers, school_year, la_indices, la_weights)}
+            )
+        )
     comparison = pd.concat(comp_parts, ignore_index=True)
     comparison["stage"] = np.array(SCHOOL_STAGES, dtype=object)[comparison.pop("stage_index").to_numpy()]
     comparison["age"] = comparison["stage"].map({s: 5 + i for i, s in enumerate(SCHOOL_STAGES)}).astype(float)
@@ -1039,7 +1153,9 @@ def _sessions_possible(rng, pupils_lac, comparison) -> None:
         part = rng.random(n) < part_year_share
         return np.clip(full + rng.integers(-4, 5, n) - np.where(part, cut, 0), 1, 420)
 
-    pupils_lac["sessions_possible"] = sessions(len(pupils_lac), np.minimum(0.05 + 0.04 * (pupils_lac["n_placements"].to_numpy() - 1), 0.4))
+    pupils_lac["sessions_possible"] = sessions(
+        len(pupils_lac), np.minimum(0.05 + 0.04 * (pupils_lac["n_placements"].to_numpy() - 1), 0.4)
+    )
     comparison["sessions_possible"] = sessions(len(comparison), SCHOOL["part_year_share"]["comparison"])
 
 
@@ -1067,7 +1183,9 @@ def _attendance(school: _School, rng: np.random.Generator, child_sd: float) -> d
         lac_rows = pupils_lac["school_year"].to_numpy() == school_year
         lac_rate = np.average(mu_lac[lac_rows], weights=possible[lac_rows]) if lac_rows.any() else 0.0
         target = _non_looked_after_target(all_pupils_attendance, lac_rate, school.pop_pupils, int(lac_rows.sum()))
-        year_intercepts[school_year] = _solve_shift(comp_offset[rows], comparison["sessions_possible"].to_numpy()[rows].astype(float), target, "logit")
+        year_intercepts[school_year] = _solve_shift(
+            comp_offset[rows], comparison["sessions_possible"].to_numpy()[rows].astype(float), target, "logit"
+        )
     mu_comp = _expit(np.array([year_intercepts[y] for y in comparison["school_year"]]) + comp_offset)
     for frame, mu in ((pupils_lac, mu_lac), (comparison, mu_comp)):
         p = rng.beta(mu * ATTENDANCE_PRECISION, (1 - mu) * ATTENDANCE_PRECISION)
@@ -1121,16 +1239,22 @@ def _population_averaged_attendance(pupils_lac, design, eta, possible, child_sd)
     present = exog.std(axis=0) > 0
     present[0] = True
     fit = sm.GLM(expected, exog[:, present], family=sm.families.Binomial(), var_weights=possible).fit(method="newton")
-    values = dict(zip([n for n, keep in zip(names, present) if keep], fit.params))
+    values = dict(zip([n for n, keep in zip(names, present, strict=False) if keep], fit.params, strict=False))
     la_values = {las[0]: 0.0, **{code: float(values.get(f"la:{code}", np.nan)) for code in las[1:]}}
     return {
         "method": "Gauss-Hermite quadrature (40 nodes) of expit(eta + b), b ~ Normal(0, child_effect.sd), for every looked-after pupil-year simulated; then the binomial GLM of the report (placement, slopes, LA fixed effects; weights sessions possible) fitted to those expected proportions: the value its estimates converge to on this design",
         "coefficients_looked_after": {
             "intercept": _r(values["intercept"]),
-            "placement_type": {REFERENCE_PLACEMENT: 0.0, **{p: _r(values[f"placement:{p}"]) for p in placements if f"placement:{p}" in values}},
+            "placement_type": {
+                REFERENCE_PLACEMENT: 0.0,
+                **{p: _r(values[f"placement:{p}"]) for p in placements if f"placement:{p}" in values},
+            },
             **{name: _r(values[name]) for name in slopes if name in values},
         },
-        "la_effect": {"values": {code: _r(v) for code, v in la_values.items() if np.isfinite(v)}, "note": f"differences from {las[0]} (absorbed by the intercept); only the authorities simulated"},
+        "la_effect": {
+            "values": {code: _r(v) for code, v in la_values.items() if np.isfinite(v)},
+            "note": f"differences from {las[0]} (absorbed by the intercept); only the authorities simulated",
+        },
     }
 
 
@@ -1142,7 +1266,11 @@ def _exclusions(school: _School) -> dict:
     possible = pupils_lac["sessions_possible"].to_numpy().astype(float)
     placement = pupils_lac["placement_type"].to_numpy()
     exposure = np.log(possible / full)
-    offset_2010 = _linear(design, EXCLUSION_SLOPES, skip=("school_year_minus_2010",)) + _la_term(pupils_lac, school.la_effect["exclusions"]) + exposure
+    offset_2010 = (
+        _linear(design, EXCLUSION_SLOPES, skip=("school_year_minus_2010",))
+        + _la_term(pupils_lac, school.la_effect["exclusions"])
+        + exposure
+    )
     targets = {k: v / 1000 for k, v in EXCLUSION_TARGETS_2010.items()}
     ones = np.ones(len(pupils_lac))
     intercept, effects, used = _placement_effects(pupils_lac, offset_2010, ones, targets, "log", np.log)
@@ -1153,17 +1281,34 @@ def _exclusions(school: _School) -> dict:
     extra = design["n_placements_minus_1"]
     full_year_series = _series(figures, "exclusions_per_1000", "looked_after_full_year")
     first_full_year = min(full_year_series)
-    rows, how = _calibration_rows(pupils_lac["looked_after_full_year"].to_numpy(), pupils_lac["school_year"].to_numpy(), first_full_year)
+    rows, how = _calibration_rows(
+        pupils_lac["looked_after_full_year"].to_numpy(), pupils_lac["school_year"].to_numpy(), first_full_year
+    )
     if (extra[rows] > 0).any():
         without_extra = intercept + effect_of + offset_2010 - EXCLUSION_SLOPES["n_placements_minus_1"] * extra
-        exclusion_slopes["n_placements_minus_1"] = _solve_slope(without_extra[rows], extra[rows], ones[rows], full_year_series[first_full_year] / 1000, "log")
-        used["n_placements_minus_1"] = f"solved to the published full-year rate {full_year_series[first_full_year]} per 1000 in {first_full_year}: {how} ({int(rows.sum())} pupil-years)"
+        exclusion_slopes["n_placements_minus_1"] = _solve_slope(
+            without_extra[rows], extra[rows], ones[rows], full_year_series[first_full_year] / 1000, "log"
+        )
+        used["n_placements_minus_1"] = (
+            f"solved to the published full-year rate {full_year_series[first_full_year]} per 1000 in {first_full_year}: {how} ({int(rows.sum())} pupil-years)"
+        )
     else:
         used["n_placements_minus_1"] = "default (no full-year pupils with several placements to calibrate on)"
-    offset_2010 = offset_2010 + (exclusion_slopes["n_placements_minus_1"] - EXCLUSION_SLOPES["n_placements_minus_1"]) * extra
-    m_lac = np.exp(intercept + effect_of + offset_2010 + EXCLUSION_SLOPES["school_year_minus_2010"] * design["school_year_minus_2010"])
+    offset_2010 = (
+        offset_2010 + (exclusion_slopes["n_placements_minus_1"] - EXCLUSION_SLOPES["n_placements_minus_1"]) * extra
+    )
+    m_lac = np.exp(
+        intercept
+        + effect_of
+        + offset_2010
+        + EXCLUSION_SLOPES["school_year_minus_2010"] * design["school_year_minus_2010"]
+    )
     comp_exposure = np.log(comparison["sessions_possible"].to_numpy() / full)
-    comp_offset = _linear(school.comparison_design, exclusion_slopes) + _la_term(comparison, school.la_effect["exclusions"]) + comp_exposure
+    comp_offset = (
+        _linear(school.comparison_design, exclusion_slopes)
+        + _la_term(comparison, school.la_effect["exclusions"])
+        + comp_exposure
+    )
     all_pupil_points = _series(figures, "exclusions_per_1000", "all_pupils")
     year_intercepts, all_targets = {}, {}
     for school_year in school.years:
@@ -1171,7 +1316,9 @@ def _exclusions(school: _School) -> dict:
         lac_rows = pupils_lac["school_year"].to_numpy() == school_year
         all_targets[school_year] = round(_interpolate_log(all_pupil_points, school_year), 3)
         lac_rate = m_lac[lac_rows].mean() if lac_rows.any() else 0.0
-        target = _non_looked_after_target(all_targets[school_year] / 1000, lac_rate, school.pop_pupils, int(lac_rows.sum()))
+        target = _non_looked_after_target(
+            all_targets[school_year] / 1000, lac_rate, school.pop_pupils, int(lac_rows.sum())
+        )
         year_intercepts[school_year] = _solve_shift(comp_offset[rows], np.ones(rows.sum()), max(target, 1e-4), "log")
     m_comp = np.exp(np.array([year_intercepts[y] for y in comparison["school_year"]]) + comp_offset)
     for frame, m in ((pupils_lac, m_lac), (comparison, m_comp)):
@@ -1217,7 +1364,9 @@ def _attainment(school: _School) -> dict:
     def solve(rows_mask, target_year, target, offset):
         rows, how = _calibration_rows(rows_mask, lav_year, target_year)
         if rows.sum() == 0:
-            return _logit(target) - (offset.mean() if offset.size else 0.0), "approximation: logit(target) - mean offset"
+            return _logit(target) - (
+                offset.mean() if offset.size else 0.0
+            ), "approximation: logit(target) - mean offset"
         return _solve_shift(offset[rows], np.ones(rows.sum()), target, "logit"), f"{how} ({int(rows.sum())} leavers)"
 
     used = {}
@@ -1232,7 +1381,9 @@ def _attainment(school: _School) -> dict:
     rows, how = _calibration_rows(np.ones(n_lav, bool), lav_year, lac_year)
     at_year = intercept + base + slope_to_knot * (min(lac_year, knot) - first_full_year)
     if (part_year[rows] > 0).any():
-        part_year_effect = _solve_slope(at_year[rows], part_year[rows], np.ones(rows.sum()), lac_value / 100, "logit", lo=-6.0, hi=3.0)
+        part_year_effect = _solve_slope(
+            at_year[rows], part_year[rows], np.ones(rows.sum()), lac_value / 100, "logit", lo=-6.0, hi=3.0
+        )
         used["part_year"] = f"{how} ({int(rows.sum())} leavers)"
     else:
         part_year_effect, used["part_year"] = -1.0, "default (no part-year leavers to calibrate on)"
@@ -1241,7 +1392,12 @@ def _attainment(school: _School) -> dict:
     comp_rows, comp_how = _calibration_rows(np.ones(len(leavers_comp), bool), comp_year, all_year)
     lac_rows = lav_year == all_year
     lac_mean = p_lac[lac_rows].mean() if lac_rows.any() else p_lac.mean() if n_lav else 0.0
-    target = _non_looked_after_target(all_value / 100, lac_mean, school.pop_leavers, int(lac_rows.sum()) if lac_rows.any() else int(n_lav / max(len(school.years), 1)))
+    target = _non_looked_after_target(
+        all_value / 100,
+        lac_mean,
+        school.pop_leavers,
+        int(lac_rows.sum()) if lac_rows.any() else int(n_lav / max(len(school.years), 1)),
+    )
     comp_intercept = _solve_shift(comp_base[comp_rows], np.ones(comp_rows.sum()), target, "logit")
     p_comp = _expit(comp_intercept + COMPARISON_ATTAINMENT_TREND * (comp_year - all_year) + comp_base)
     attained_lac = rng.random(n_lav) < p_lac
@@ -1282,7 +1438,12 @@ def _destination(school: _School) -> dict:
         dest_intercept = _logit(DESTINATION_TARGETS["looked_after"])
     q_lac = _expit(dest_intercept + dest_base)
     comp_dest_base = _linear(comp_l_design, DESTINATION_SLOPES) + _la_term(leavers_comp, la_effect["destination"])
-    target = _non_looked_after_target(DESTINATION_TARGETS["all_pupils"], DESTINATION_TARGETS["looked_after"], school.pop_leavers * len(school.years), n_lav)
+    target = _non_looked_after_target(
+        DESTINATION_TARGETS["all_pupils"],
+        DESTINATION_TARGETS["looked_after"],
+        school.pop_leavers * len(school.years),
+        n_lav,
+    )
     comp_dest_intercept = _solve_shift(comp_dest_base, np.ones(len(comp_dest_base)), target, "logit")
     q_comp = _expit(comp_dest_intercept + comp_dest_base)
     leavers_lac["destination"] = _destinations(rng, rng.random(n_lav) < q_lac, "looked_after")
@@ -1359,7 +1520,22 @@ def _r(x, digits=6):
     return float(round(float(x), digits))
 
 
-def _education_truth(name, *, outcome, family, formula, intercept, effects, slopes, la_effect, comparison_formula, comparison_intercepts, targets, used, extra) -> dict:
+def _education_truth(
+    name,
+    *,
+    outcome,
+    family,
+    formula,
+    intercept,
+    effects,
+    slopes,
+    la_effect,
+    comparison_formula,
+    comparison_intercepts,
+    targets,
+    used,
+    extra,
+) -> dict:
     return {
         "outcome": outcome,
         "family": family,
@@ -1369,7 +1545,10 @@ def _education_truth(name, *, outcome, family, formula, intercept, effects, slop
             "placement_type": {k: _r(v) for k, v in effects.items()},
             **{k: _r(v) for k, v in slopes.items()},
         },
-        "la_effect": {"sd": EDUCATION_LA_SD, "values": {code: _r(v) for code, v in zip(LA_CODES, la_effect)}},
+        "la_effect": {
+            "sd": EDUCATION_LA_SD,
+            "values": {code: _r(v) for code, v in zip(LA_CODES, la_effect, strict=False)},
+        },
         "formula_comparison": comparison_formula,
         "coefficients_comparison": {str(k): _r(v) for k, v in comparison_intercepts.items()},
         "calibration": {"targets": _plain(targets), "rows_used": {str(k): v for k, v in used.items()}},
@@ -1380,7 +1559,10 @@ def _education_truth(name, *, outcome, family, formula, intercept, effects, slop
 def _plain(value):
     """Convert numpy scalars and int keys so YAML stays plain and readable."""
     if isinstance(value, dict):
-        return {(k if isinstance(k, str) else int(k) if isinstance(k, (int, np.integer)) else str(k)): _plain(v) for k, v in value.items()}
+        return {
+            (k if isinstance(k, str) else int(k) if isinstance(k, (int, np.integer)) else str(k)): _plain(v)
+            for k, v in value.items()
+        }
     if isinstance(value, (list, tuple, np.ndarray)):
         return [_plain(v) for v in value]
     if isinstance(value, (np.integer,)):
@@ -1393,11 +1575,30 @@ def _plain(value):
 # ---------------------------------------------------------------------------
 # truth.yaml
 # ---------------------------------------------------------------------------
-def _truth(*, seed, scale, years, selected, la_share, targets, factor, yearly, home_la_effect, education_truth, children, episodes, row_counts, first_year, last_year) -> dict:
+def _truth(
+    *,
+    seed,
+    scale,
+    years,
+    selected,
+    la_share,
+    targets,
+    factor,
+    yearly,
+    home_la_effect,
+    education_truth,
+    children,
+    episodes,
+    row_counts,
+    first_year,
+    last_year,
+) -> dict:
     shape, scale_h = HOME["weibull_shape"], HOME["weibull_scale_per_year"]
     survival_5y = float(np.exp(-scale_h * 5**shape))
     runs = derive.home_supervision_spells(episodes, children, censor_date=pd.Timestamp(last_year, 7, 31))
-    started = runs[(runs["start"] >= pd.Timestamp(first_year - 1, 8, 1)) & (runs["start"] <= pd.Timestamp(last_year - 5, 7, 31))]
+    started = runs[
+        (runs["start"] >= pd.Timestamp(first_year - 1, 8, 1)) & (runs["start"] <= pd.Timestamp(last_year - 5, 7, 31))
+    ]
     realised_5y = float((started["duration_years"] >= 5).mean()) if len(started) else None
     on_data_end = runs[runs["ended_by"] == "censored"]
     stock = {}
@@ -1406,8 +1607,8 @@ def _truth(*, seed, scale, years, selected, la_share, targets, factor, yearly, h
         stock[year] = {
             "target_total": int(sum(t["target"])),
             "achieved_total": int(sum(t["achieved"])),
-            "target_by_group": dict(zip(GROUPS, [int(v) for v in t["target"]])),
-            "achieved_by_group": dict(zip(GROUPS, [int(v) for v in t["achieved"]])),
+            "target_by_group": dict(zip(GROUPS, [int(v) for v in t["target"]], strict=False)),
+            "achieved_by_group": dict(zip(GROUPS, [int(v) for v in t["achieved"]], strict=False)),
             "spells_started": int(t["entrants"]),
             "national_target_total": _r(sum(targets["by_year"][year]), 1),
         }
@@ -1429,7 +1630,10 @@ def _truth(*, seed, scale, years, selected, la_share, targets, factor, yearly, h
                 "stock_rule": "number looked after on 31 July (episode_start <= 31 Jul < episode_end or open), by placement group; target = national target * count_factor, rounded (largest remainder); prospective adopters counted with foster care",
                 "published_looked_after_total": targets["published_totals"],
                 "at_home_share_points": targets["home_share_points"],
-                "away_group_mix": {int(y): dict(zip(GROUPS[1:], [float(v) for v in mix])) for y, mix in targets["away_mix"].items()},
+                "away_group_mix": {
+                    int(y): dict(zip(GROUPS[1:], [float(v) for v in mix], strict=False))
+                    for y, mix in targets["away_mix"].items()
+                },
                 "national_stock_before_first_published_year": targets["stock_before_first_year"],
                 "burn_in": f"simulation starts 1 Aug {FIRST_BURN_IN_YEAR - 1} with nobody looked after; stock targets ramp {_BURN_IN_TOTALS} (not published) with at-home share {_BURN_IN_HOME_SHARE}",
                 "stock_by_year": stock,
@@ -1449,7 +1653,7 @@ def _truth(*, seed, scale, years, selected, la_share, targets, factor, yearly, h
                 "weibull_scale_per_year": scale_h,
                 "log_hazard_ratio": HOME["log_hazard_ratio"],
                 "la_random_effect_sd": HOME["la_random_effect_sd"],
-                "la_effect": {code: _r(v) for code, v in zip(LA_CODES, home_la_effect)},
+                "la_effect": {code: _r(v) for code, v in zip(LA_CODES, home_la_effect, strict=False)},
                 "cause_of_end_probabilities": HOME["cause_probabilities"],
                 "cause_of_end_note": "at T the cause is drawn independently of T and covariates, so every cause-specific hazard is the probability times the overall hazard",
                 "cause_definitions": {

@@ -47,7 +47,9 @@ def stock_by_year(episodes: pd.DataFrame, children: pd.DataFrame, years) -> pd.D
         on = derive.looked_after_on(episodes, pd.Timestamp(int(year), 7, 31))
         on["la_code"] = la.reindex(on["child_id"]).to_numpy()
         on["home"] = (on["legal_reason"] == HOME_LEGAL) & (on["placement_type"] == HOME_PLACEMENT)
-        grouped = on.groupby("la_code").agg(looked_after=("child_id", "size"), home_supervision=("home", "sum")).reset_index()
+        grouped = (
+            on.groupby("la_code").agg(looked_after=("child_id", "size"), home_supervision=("home", "sum")).reset_index()
+        )
         grouped.insert(0, "year", int(year))
         parts.append(grouped)
     out = pd.concat(parts, ignore_index=True)
@@ -279,7 +281,10 @@ def cox_score_residuals(model, params) -> np.ndarray:
             continue
         # Risk set sums at each event time: those with time >= t, less those not yet entered (entry >= t).
         by_time, by_entry = np.argsort(ts), np.argsort(es)
-        tail = lambda values, order: np.concatenate([np.cumsum(values[order][::-1], axis=0)[::-1], np.zeros((1,) + values.shape[1:])])
+
+        def tail(values, order):
+            return np.concatenate([np.cumsum(values[order][::-1], axis=0)[::-1], np.zeros((1,) + values.shape[1:])])
+
         s0_time, s1_time = tail(ws, by_time), tail(ws[:, None] * xs, by_time)
         s0_entry, s1_entry = tail(ws, by_entry), tail(ws[:, None] * xs, by_entry)
         at_time = np.searchsorted(ts[by_time], event_times, side="left")
