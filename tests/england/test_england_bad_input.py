@@ -78,7 +78,7 @@ def test_absent_or_empty_table(tmp_path, table, form):
     ABSENT[form](path)
     if table in ("Header", "Episodes"):
         expected = (
-            f"file {path.parent}: no {table} file for collection year {YEAR} (looked for CSV files labelled {YEAR}, "
+            f"file {path.parent}: no {table} file for collection year {YEAR} (looked for CSV or XML files labelled {YEAR}, "
             f"e.g. {YEAR}-{table.lower()}.csv, or recognisable by their header)"
             if form == "missing file"
             else f"file {path}: no rows (the file is empty or holds only a header); "

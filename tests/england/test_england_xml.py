@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
@@ -102,3 +103,38 @@ def test_an_xml_file_that_is_not_a_903_return_is_named(tmp_path):
     empty = tmp_path / "empty.xml"
     empty.write_text("<EXPSSDA903></EXPSSDA903>")
     assert all(frame.empty for frame in xml_tables(empty).values())
+
+
+def _plain_xml_counts(path: Path) -> dict[str, int]:
+    """Children looked after at 31 March 2019 and episodes started with RNE S, counted from the XML by hand."""
+    import xml.etree.ElementTree as ElementTree
+    from datetime import date
+
+    def day(text):
+        d, m, y = (int(part) for part in text.split("/"))
+        return date(y, m, d)
+
+    looked_after, started = set(), 0
+    for child in ElementTree.parse(path).getroot().iter("CHILD"):
+        child_id = child.find("HEADER/CHILDID").text
+        for episode in child.iter("EPISODE"):
+            begun, ended = day(episode.find("DECOM").text), (episode.find("DEC").text or "").strip()
+            if episode.find("RNE").text == "S" and date(2018, 4, 1) <= begun <= date(2019, 3, 31):
+                started += 1
+            if begun <= date(2019, 3, 31) and (not ended or day(ended) > date(2019, 3, 31)):
+                looked_after.add(child_id)
+    return {"CLA_31MAR": len(looked_after), "STARTED": started}
+
+
+def test_an_xml_return_in_an_la_folder_is_cleaned_like_its_csv_exports(tmp_path):
+    from lac_outcomes.england import clean
+
+    folder = tmp_path / "raw" / "E09000033"
+    folder.mkdir(parents=True)
+    shutil.copy(RETURN, folder / "SSDA903_2019_return.xml")
+    result = clean.clean(tmp_path / "raw", years=[2019])
+    values = result.indicators.set_index("indicator")
+    plain = _plain_xml_counts(RETURN)
+    assert {name: int(values.loc[name, "numerator"]) for name in plain} == plain
+    episodes = RETURN.read_text().count("<EPISODE>")
+    assert result.counts["Episodes"]["rows_in"] == result.counts["Episodes"]["rows_kept"] == episodes > 0

@@ -33,6 +33,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 import pandas as pd
@@ -63,6 +64,7 @@ from lac_outcomes.england.schema import (
     collection_year_bounds,
     tables_for_year,
 )
+from lac_outcomes.england.xml_return import xml_tables
 from lac_outcomes.readers import normalise_header, read_records, read_text
 from lac_outcomes.validation import BLANK, QUARANTINE_COLUMNS, SOURCE_ROW, InputError, RowRule
 
@@ -245,13 +247,19 @@ def find_table_files(source: Source) -> tuple[dict[str, Path], list[dict]]:
     if not folder.is_dir():
         raise InputError(folder, "SSDA903 source folder not found")
     tables = tables_for_year(source.year)
-    csv_files = sorted(p for p in folder.rglob("*") if p.is_file() and p.suffix.lower() == ".csv")
-    labelled = [p for p in csv_files if year_label(p.relative_to(folder)) == source.label]
-    chosen = labelled or [p for p in csv_files if year_label(p.relative_to(folder)) is None]
+    candidates = sorted(p for p in folder.rglob("*") if p.is_file() and p.suffix.lower() in (".csv", ".xml"))
+    labelled = [p for p in candidates if year_label(p.relative_to(folder)) == source.label]
+    chosen = labelled or [p for p in candidates if year_label(p.relative_to(folder)) is None]
 
     files: dict[str, Path] = {}
     warnings = []
-    for path in chosen:
+    # An XML submission (the DfE's CLA format) holds every table of the return in one file.
+    for path in [p for p in chosen if p.suffix.lower() == ".xml"]:
+        for table in _xml_records(path, source.year):
+            if table in files:
+                raise InputError(path, f"second file for table {table} for year {source.year} (first: {files[table]})")
+            files[table] = path
+    for path in [p for p in chosen if p.suffix.lower() == ".csv"]:
         table = table_from_file_name(path) or table_from_header(path, tables)
         if table is None or table not in tables:
             warnings.append(
@@ -265,10 +273,16 @@ def find_table_files(source: Source) -> tuple[dict[str, Path], list[dict]]:
         if table not in files:
             raise InputError(
                 folder,
-                f"no {table} file for collection year {source.year} (looked for CSV files labelled {source.label}, "
-                f"e.g. {source.label}-{table.lower()}.csv, or recognisable by their header)",
+                f"no {table} file for collection year {source.year} (looked for CSV or XML files labelled "
+                f"{source.label}, e.g. {source.label}-{table.lower()}.csv, or recognisable by their header)",
             )
     return files, warnings
+
+
+@lru_cache(maxsize=2)
+def _xml_records(path: Path, year: int) -> dict[str, pd.DataFrame]:
+    """The tables of one XML return, read once for all the tables a source takes from it."""
+    return xml_tables(path, year)
 
 
 # --------------------------------------------------------------------------- rows
@@ -361,7 +375,11 @@ class _FileRead:
 def _read_table(path: Path, table_name: str, *, la: str, year: int) -> _FileRead:
     table = tables_for_year(year)[table_name]
     # Exports often carry local extra columns: read past them, and say so.
-    records, ragged = read_records(path, table.column_names, allow_extra=True)
+    if path.suffix.lower() == ".xml":
+        records = _xml_records(path, year)[table_name].copy()
+        ragged = pd.DataFrame({"row": pd.Series(dtype="int64")})
+    else:
+        records, ragged = read_records(path, table.column_names, allow_extra=True)
     # Taken off the frame at once: pandas deep-copies attrs into every frame derived from it.
     ignored = records.attrs.pop("ignored_columns", [])
     read_notes = records.attrs.pop("notes", [])
