@@ -78,8 +78,8 @@ def test_absent_or_empty_table(tmp_path, table, form):
     ABSENT[form](path)
     if table in ("Header", "Episodes"):
         expected = (
-            f"file {path.parent}: no {table} file for collection year {YEAR} (looked for CSV or XML files labelled {YEAR}, "
-            f"e.g. {YEAR}-{table.lower()}.csv, or recognisable by their header)"
+            f"file {path.parent}: no {table} file for collection year {YEAR} (looked for CSV or XML files labelled "
+            f"{YEAR}, e.g. {YEAR}-{table.lower()}.csv, or recognisable by their header)"
             if form == "missing file"
             else f"file {path}: no rows (the file is empty or holds only a header); "
             "Header and Episodes must hold records for every collection year"
