@@ -39,7 +39,7 @@ from xml.parsers import expat
 
 import pandas as pd
 
-from lac_outcomes.england.schema import SCHEMA_YEARS, tables_for_year
+from lac_outcomes.england.schema import CORE_TABLES, SCHEMA_YEARS, tables_for_year
 from lac_outcomes.validation import SOURCE_ROW, InputError
 
 RENAMED = {"CHILDID": "CHILD", "PL": "PLACE"}
@@ -53,18 +53,8 @@ HEADER_GROUPS = {
 }
 OC3_FIELDS = ("IN_TOUCH", "ACTIV", "ACCOM")
 AD1_FIELDS = ("DATE_INT", "DATE_MATCH", "FOSTER_CARE", "NB_ADOPTR", "SEX_ADOPTR", "LS_ADOPTR")
-TABLES_FROM_XML = (
-    "Header",
-    "Episodes",
-    "UASC",
-    "OC2",
-    "OC3",
-    "AD1",
-    "PlacedAdoption",
-    "PrevPerm",
-    "Missing",
-    "Reviews",
-)
+# Every core table can come from the XML (SocialWorker has no element names we know of).
+TABLES_FROM_XML = CORE_TABLES
 
 
 @dataclass
