@@ -231,7 +231,8 @@ if synthetic:
 #   ending k (`lac_outcomes.scotland.survival.cumulative_incidence`).
 # - **Cox**: h(t | x, LA) = h0_LA(t) exp(b1 (age_at_start - 8) + b2 male +
 #   b3 (simd_quintile - 1)); statsmodels
-#   `PHReg.from_formula("time ~ age_at_start_minus_8 + male + simd_quintile_minus_1", data, status=event, entry=entry, strata=la_code, ties="efron")`;
+#   `PHReg.from_formula("time ~ age_at_start_minus_8 + male + simd_quintile_minus_1", data,
+#   status=event, entry=entry, strata=la_code, ties="efron")`;
 #   sandwich covariance H^-1 (sum over children of U_c U_c') H^-1 from score
 #   residuals that respect delayed entry (Lin and Wei, Breslow form;
 #   `survival.cox_score_residuals`, `survival.robust_cox_covariance`).

@@ -138,7 +138,8 @@ def test_scotland_a_fifth_of_dates_in_the_other_format_are_named(tmp_path):
     assert faults(result, "episodes") == [(6, "episode_start", "not a valid date", DROPPED)]
     assert counts(result, "episodes") == (5, 4, 1, 0)
     assert (
-        f"{raw / 'episodes.csv'}: column episode_start: 1 date(s) written as dd/mm/yyyy in a column read as yyyy-mm-dd; "
+        f"{raw / 'episodes.csv'}: column episode_start: 1 date(s) written as dd/mm/yyyy "
+        "in a column read as yyyy-mm-dd; "
         "they break the rule 'not a valid date'"
     ) in result.warnings
 
@@ -159,7 +160,8 @@ def test_scotland_every_episode_in_the_other_year_convention_stops(tmp_path):
     expect_stop(
         lambda: scotland_clean.clean(raw, years=YEARS),
         f"file {raw / 'episodes.csv'}: every one of its 2 rows was dropped (episode_start: after period end, 2 rows); "
-        "likely cause: the dates fall outside the configured years: check the year convention (labelled by the year's end or start)",
+        "likely cause: the dates fall outside the configured years: check the year convention "
+        "(labelled by the year's end or start)",
     )
 
 
@@ -188,7 +190,8 @@ def test_scotland_child_ids_in_another_case(tmp_path):
     result = scotland_clean.clean(raw, years=YEARS)
     assert counts(result, "episodes") == (3, 3, 0, 0)
     assert (
-        f"{raw / 'episodes.csv'}: column child_id: 3 row(s) with IDs in lower or mixed case; IDs are matched case-insensitively"
+        f"{raw / 'episodes.csv'}: column child_id: 3 row(s) with IDs in lower or mixed case; "
+        "IDs are matched case-insensitively"
     ) in result.warnings
 
 
@@ -211,7 +214,8 @@ def test_scotland_trailing_comma_on_each_data_row(tmp_path):
     result = scotland_clean.clean(raw, years=YEARS)
     assert counts(result, "children") == (2, 2, 0, 0)
     assert (
-        f"{raw / 'children.csv'}: a trailing comma ends 2 data row(s) (not the header); the empty last field is not read"
+        f"{raw / 'children.csv'}: a trailing comma ends 2 data row(s) (not the header); "
+        "the empty last field is not read"
     ) in result.warnings
 
 
@@ -221,7 +225,8 @@ def test_scotland_trailing_comma_on_every_line(tmp_path):
     result = scotland_clean.clean(raw, years=YEARS)
     assert counts(result, "pupils") == (3, 3, 0, 0)
     assert (
-        f"{raw / 'pupils.csv'}: a trailing comma ends every line, the header included; the empty last column is not read"
+        f"{raw / 'pupils.csv'}: a trailing comma ends every line, the header included; "
+        "the empty last column is not read"
     ) in result.warnings
 
 
@@ -234,8 +239,10 @@ def test_scotland_shifted_delimiter_stops_with_the_cause(tmp_path):
     rewrite(raw / "leavers.csv", lambda t: t.replace(",,", ",x,"))
     expect_stop(
         lambda: scotland_clean.clean(raw, years=YEARS),
-        f"file {raw / 'leavers.csv'}: every one of its 1 rows was dropped ((whole row): field count differs from header, 1 rows); "
-        "likely cause: every row has a different number of fields from the header: a shifted delimiter or a stray comma",
+        f"file {raw / 'leavers.csv'}: every one of its 1 rows was dropped ((whole row): "
+        "field count differs from header, 1 rows); "
+        "likely cause: every row has a different number of fields from the header: "
+        "a shifted delimiter or a stray comma",
     )
 
 
@@ -260,7 +267,7 @@ def test_scotland_one_byte_leavers_is_a_table_with_no_rows(tmp_path):
     assert list(result.tables["leavers"].columns) == TABLES["leavers"].column_names
 
 
-# --------------------------------------------------------------------------- Scotland: cell-level quarantine, cross-table
+# --------------------------------------------------------------------------- Scotland: cell quarantine, cross-table
 
 
 def test_scotland_code_outside_the_list_blanks_the_cell(tmp_path):
@@ -379,7 +386,8 @@ def test_unknown_local_authority_code(tmp_path, capsys):
     )
     assert (rc, line) == (
         1,
-        "lac-outcomes simulate-scotland: ERROR: scotland.synthetic.local_authorities: unknown local authority code(s) S12000099",
+        "lac-outcomes simulate-scotland: ERROR: scotland.synthetic.local_authorities: "
+        "unknown local authority code(s) S12000099",
     )
 
 
@@ -399,7 +407,8 @@ def test_full_disk(tmp_path, capsys, monkeypatch):
     )
     assert (rc, line) == (
         1,
-        f"lac-outcomes clean-scotland: ERROR: could not read or write {tmp_path / 'out' / 'children.parquet'}: No space left on device",
+        f"lac-outcomes clean-scotland: ERROR: could not read or write {tmp_path / 'out' / 'children.parquet'}: "
+        "No space left on device",
     )
 
 
@@ -612,8 +621,10 @@ def test_england_shifted_delimiter_stops_with_the_cause(tmp_path):
     )
     expect_stop(
         lambda: read_english(tmp_path),
-        f"file {paths['Episodes']}: every one of its 4 rows was dropped ((whole row): field count differs from header, 4 rows); "
-        "likely cause: every row has a different number of fields from the header: a shifted delimiter or a stray comma",
+        f"file {paths['Episodes']}: every one of its 4 rows was dropped ((whole row): "
+        "field count differs from header, 4 rows); "
+        "likely cause: every row has a different number of fields from the header: "
+        "a shifted delimiter or a stray comma",
     )
 
 
@@ -626,8 +637,10 @@ def test_england_wrong_year_convention_stops_with_the_diagnosis(tmp_path):
     paths = english(tmp_path, rows)
     expect_stop(
         lambda: read_english(tmp_path),
-        f"file {paths['Episodes']}: every one of its 2 rows was dropped (DECOM: date after the end of the collection year, 2 rows); "
-        "likely cause: most episodes do not fit the stated collection year 2019 (01/04/2018 to 31/03/2019) but fit 2020; "
+        f"file {paths['Episodes']}: every one of its 2 rows was dropped (DECOM: "
+        "date after the end of the collection year, 2 rows); "
+        "likely cause: most episodes do not fit the stated collection year 2019 (01/04/2018 to 31/03/2019) "
+        "but fit 2020; "
         "check whether the exporter labelled the file by the other end of the year",
     )
 

@@ -1,4 +1,7 @@
-"""End to end on the small config: the home supervision and education reports render, are indexed and check the truth."""
+"""End to end on the small config.
+
+The home supervision and education reports render, are indexed and check the truth.
+"""
 
 from __future__ import annotations
 

@@ -28,10 +28,6 @@ log = logging.getLogger("lac_outcomes")
 sys.modules.setdefault("rfc3987_syntax", None)
 
 
-class ConfigError(Exception):
-    """A config value the step cannot use; the message names the key."""
-
-
 def check_parameter_names(parameters: dict, where: str) -> None:
     """Refuse parameter names that are not plain Python identifiers.
 

@@ -243,7 +243,8 @@ def check_columns(
         elif column.kind == "int":
             numbers = pd.to_numeric(raw.where(present), errors="coerce")
             parsed = numbers.where(numbers.isna() | (numbers == numbers.round())).astype("Int64")
-            rules.append(RowRule(RULE_NOT_INTEGER, name, lambda f, bad=present & parsed.isna(): bad, action))
+            not_integer = present & parsed.isna()
+            rules.append(RowRule(RULE_NOT_INTEGER, name, lambda f, bad=not_integer: bad, action))
             outside = pd.Series(False, index=raw.index)
             if column.minimum is not None:
                 outside |= (parsed < column.minimum).fillna(False)

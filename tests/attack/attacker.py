@@ -1082,7 +1082,7 @@ class Attack:
         return learned
 
     def _funnel(self, rows, unknown, size, floats) -> int:
-        """Exact binomial control limits (Spiegelhalter's interpolation) around a centre, inverted to the cohort size."""
+        """Exact binomial control limits (Spiegelhalter's interpolation) around a centre, inverted to cohort size."""
         learned = 0
         for low in [m for m in floats if m.startswith("lower_")]:
             high, level = low.replace("lower", "upper"), _level(low)

@@ -320,7 +320,8 @@ def test_year_labelled_by_its_start_stops_with_the_diagnosis(small_synthetic, tm
         read_returns([Source(la_dir.name, 2018, relabelled)])
     assert "every one of its" in str(error.value)
     assert str(error.value).endswith(
-        "likely cause: most episodes do not fit the stated collection year 2018 (01/04/2017 to 31/03/2018) but fit 2019; "
+        "likely cause: most episodes do not fit the stated collection year 2018 (01/04/2017 to 31/03/2018) "
+        "but fit 2019; "
         "check whether the exporter labelled the file by the other end of the year"
     )
     # and the correctly stated year raises no such warning

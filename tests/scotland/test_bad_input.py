@@ -97,7 +97,8 @@ def test_empty_file_is_a_table_with_no_rows(tmp_path, table, form):
         with pytest.raises(InputError) as error:
             clean.clean(tmp_path, years=YEARS)
         assert str(error.value) == (
-            f"file {path}: no rows (the file is empty or holds only a header); children.csv and episodes.csv must hold records"
+            f"file {path}: no rows (the file is empty or holds only a header); "
+            "children.csv and episodes.csv must hold records"
         )
         return
     result = clean.clean(tmp_path, years=YEARS)
@@ -183,7 +184,10 @@ def test_zero_byte_parquet_in_processed_is_named(tmp_path):
     path.write_bytes(b"")
     with pytest.raises(
         InputError,
-        match=r"^file .*episodes\.parquet: file is empty \(0 bytes\), probably left by an interrupted run; delete it and rerun$",
+        match=(
+            r"^file .*episodes\.parquet: file is empty \(0 bytes\), probably left by an interrupted run; "
+            r"delete it and rerun$"
+        ),
     ):
         read_parquet(path)
     path.write_bytes(b"PAR1 not really")

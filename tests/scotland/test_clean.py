@@ -193,7 +193,8 @@ def test_messy_but_valid_export_reads_like_a_clean_one(tmp_path):
         ),
         (
             lambda p: p.write_text(p.read_text().replace("sex", "sexx", 1)),
-            "file {f}, row 1, column sex: missing column(s) 'sex' (found 'sexx': misspelt?); expected columns: child_id, la_code, sex, date_of_birth, simd_quintile, disability, asn",
+            "file {f}, row 1, column sex: missing column(s) 'sex' (found 'sexx': misspelt?); expected columns: "
+            "child_id, la_code, sex, date_of_birth, simd_quintile, disability, asn",
         ),
         (
             lambda p: p.write_text(
@@ -202,7 +203,8 @@ def test_messy_but_valid_export_reads_like_a_clean_one(tmp_path):
                 .replace("Y\n", "Y,G1 1AA\n")
                 .replace("N\n", "N,G1 1AA\n")
             ),
-            "file {f}, row 1, column postcode: unexpected column(s) 'postcode'; expected columns: child_id, la_code, sex, date_of_birth, simd_quintile, disability, asn",
+            "file {f}, row 1, column postcode: unexpected column(s) 'postcode'; expected columns: child_id, la_code, "
+            "sex, date_of_birth, simd_quintile, disability, asn",
         ),
     ],
 )

@@ -172,7 +172,8 @@ def test_attendance_model_recovers_the_planted_at_home_effect(small_run):
     data["absent"] = data["sessions_possible"] - data["sessions_attended"]
     model = smf.glm(
         "sessions_attended + absent ~ C(placement_type, Treatment('with_foster_carers_la')) + I(n_placements - 1)"
-        " + years_looked_after + I(age - 11) + I(sex == 'M') + I(simd_quintile - 1) + I(asn == 'Y') + I(school_year - 2010)"
+        " + years_looked_after + I(age - 11) + I(sex == 'M') + I(simd_quintile - 1) + I(asn == 'Y') + "
+        "I(school_year - 2010)"
         # LA fixed effects: with only four LAs their random effects would not average out.
         " + C(la_code)",
         data,

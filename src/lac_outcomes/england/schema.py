@@ -211,7 +211,9 @@ _REASON_CEASED_SGO_2019 = {
     "E45": "Special guardianship order made to former foster carer(s), who were relative(s) or friend(s)",
     "E46": "Special guardianship order made to former foster carer(s), other than relative(s) or friend(s)",
     "E47": "Special guardianship order made to carer(s), not former foster carer(s), who were relative(s) or friend(s)",
-    "E48": "Special guardianship order made to carer(s), not former foster carer(s), other than relative(s) or friend(s)",
+    "E48": (
+        "Special guardianship order made to carer(s), not former foster carer(s), other than relative(s) or friend(s)"
+    ),
 }
 ADOPTION_REASONS = ("E11", "E12")
 SPECIAL_GUARDIANSHIP_REASONS = ("E43", "E44", "E45", "E46", "E47", "E48")

@@ -458,7 +458,10 @@ def _child_ids(rng, n: int) -> np.ndarray:
 
 
 def _in_stability_cohort(dob: np.ndarray, entry: np.ndarray, exit_: np.ndarray, year: np.ndarray) -> np.ndarray:
-    """NI 63 cohort at 31 March of ``year``: under 16, looked after continuously 2.5+ years (since 30 September 2.5 years before)."""
+    """NI 63 cohort at 31 March of ``year``: under 16, looked after continuously 2.5+ years.
+
+    Continuously since 30 September 2.5 years before.
+    """
     march = _year_ends(year)
     cutoff = ((np.asarray(year, dtype=np.int64) - 3 - 1970) * 12 + 8).astype("datetime64[M]").astype(
         "datetime64[D]"

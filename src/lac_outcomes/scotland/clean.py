@@ -170,7 +170,7 @@ def clean(raw_dir: Path, *, years: list[int], flag_share: float = DEFAULT_FLAG_S
                 RowRule(
                     "date of birth in the future",
                     "date_of_birth",
-                    lambda f: (f["date_of_birth"] > end_of_period).fillna(False),
+                    lambda f, end_of_period=end_of_period: (f["date_of_birth"] > end_of_period).fillna(False),
                 )
             )
         elif name == "episodes":

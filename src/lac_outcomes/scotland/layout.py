@@ -110,7 +110,9 @@ LEGAL_REASONS: dict[str, str] = {
 REASONS_ENDED: dict[str, str] = {
     "placement_change": "Moved to another placement while still looked after",
     "discharged_home": "Ceased to be looked after: home with parents",
-    "moved_in_with_friends_relatives": "Ceased to be looked after: with friends or relatives (incl. kinship care order)",
+    "moved_in_with_friends_relatives": (
+        "Ceased to be looked after: with friends or relatives (incl. kinship care order)"
+    ),
     "adopted": "Ceased to be looked after: adopted",
     "independent_living": "Ceased to be looked after: independent living / aftercare",
     "other": "Ceased to be looked after: other",

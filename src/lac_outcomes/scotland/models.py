@@ -487,7 +487,7 @@ def fit_child_random_intercept(
     beta, u = np.asarray(start.params, float), np.zeros(n_children)
     ratio = 0.5  # child variance / dispersion, first guess
     converged, iteration = False, 0
-    for iteration in range(1, max_iter + 1):
+    for iteration in range(1, max_iter + 1):  # noqa: B007 -- the count is read after the loop (iterations=)
         eta = x @ beta + u[child]
         mu = np.clip(1 / (1 + np.exp(-eta)), 1e-10, 1 - 1e-10)
         weight = trials * mu * (1 - mu)
@@ -498,7 +498,9 @@ def fit_child_random_intercept(
         s_z = np.asarray(members @ (weight * working)).ravel()
         total_weight = np.asarray(members @ weight).ravel()
 
-        def solve(log_ratio):
+        # Called only within this iteration (by minimize_scalar and just after); the defaults bind this
+        # iteration's sums explicitly.
+        def solve(log_ratio, xwx=xwx, xwz=xwz, zwz=zwz, s_x=s_x, s_z=s_z, total_weight=total_weight):
             lam = np.exp(log_ratio)
             shrink = lam / (1 + lam * total_weight)
             a = xwx - s_x.T @ (shrink[:, None] * s_x)

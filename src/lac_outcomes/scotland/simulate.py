@@ -110,14 +110,30 @@ CARE = {
     "reentry_eligible": "ceased more than 0 days before the year began, not adopted or aged out, under 15 on 1 August",
     # Spells away: lognormal duration (years) by group, placement moves a
     # Poisson process (per year) within the group.
-    "away_duration_median_years": {"with_friends_relatives": 3.5, "with_foster_carers": 3.0, "residential": 1.5, "other_community": 1.0},
-    "away_duration_log_sd": {"with_friends_relatives": 0.9, "with_foster_carers": 1.0, "residential": 0.9, "other_community": 0.8},
+    "away_duration_median_years": {
+        "with_friends_relatives": 3.5,
+        "with_foster_carers": 3.0,
+        "residential": 1.5,
+        "other_community": 1.0,
+    },
+    "away_duration_log_sd": {
+        "with_friends_relatives": 0.9,
+        "with_foster_carers": 1.0,
+        "residential": 0.9,
+        "other_community": 0.8,
+    },
     "permanence_order_foster_duration_median_years": 6.0,
-    "moves_per_year": {"with_friends_relatives": 0.10, "with_foster_carers": 0.35, "residential": 0.50, "other_community": 0.30},
+    "moves_per_year": {
+        "with_friends_relatives": 0.10,
+        "with_foster_carers": 0.35,
+        "residential": 0.50,
+        "other_community": 0.30,
+    },
     "max_moves_per_spell": 6,
     "foster_placement_probabilities": {"with_foster_carers_la": 0.68, "with_foster_carers_purchased": 0.32},
     "residential_placement_probabilities": {
-        "la_home": 0.45, "voluntary_home": 0.12, "residential_school": 0.20, "secure": 0.05, "crisis_care": 0.03, "other_residential": 0.15,
+        "la_home": 0.45, "voluntary_home": 0.12, "residential_school": 0.20,
+        "secure": 0.05, "crisis_care": 0.03, "other_residential": 0.15,
     },
     "away_legal_reason_probabilities": {"cso_residence": 0.61, "section_25": 0.35, "other": 0.04},
     "emergency_first_episode_share": 0.12,
@@ -127,7 +143,12 @@ CARE = {
     "foster_years_before_prospective_adopters": [0.7, 2.5],
     "years_with_prospective_adopters_before_adoption": [0.5, 1.5],
     "leave_between_16_and_17_5_share": 0.5,
-    "moved_away_from_home_group_probabilities": {"with_friends_relatives": 0.35, "with_foster_carers": 0.45, "residential": 0.15, "other_community": 0.05},
+    "moved_away_from_home_group_probabilities": {
+        "with_friends_relatives": 0.35,
+        "with_foster_carers": 0.45,
+        "residential": 0.15,
+        "other_community": 0.05,
+    },
     "permanence_from_home_to_prospective_adopters_share_under_12": 0.7,
     "home_administrative_split_share": 0.08,
 }  # fmt: skip
@@ -204,7 +225,8 @@ ATTAINMENT_PLACEMENT = {  # log-odds of SCQF level 5 or better vs foster LA (ass
     "crisis_care": -1.0, "other_residential": -0.9,
 }  # fmt: skip
 ATTAINMENT_SLOPES = {
-    "n_placements_minus_1": -0.15, "years_looked_after": 0.05, "male": -0.30, "simd_quintile_minus_1": 0.15, "asn": -0.60,
+    "n_placements_minus_1": -0.15, "years_looked_after": 0.05, "male": -0.30,
+    "simd_quintile_minus_1": 0.15, "asn": -0.60,
 }  # fmt: skip
 COMPARISON_ATTAINMENT_TREND = 0.06  # assumed: all-pupil attainment rising before 2019
 DESTINATION_PLACEMENT = {
@@ -214,7 +236,8 @@ DESTINATION_PLACEMENT = {
     "crisis_care": -0.6, "other_residential": -0.5,
 }  # fmt: skip
 DESTINATION_SLOPES = {
-    "n_placements_minus_1": -0.10, "years_looked_after": 0.04, "male": -0.10, "simd_quintile_minus_1": 0.12, "asn": -0.40,
+    "n_placements_minus_1": -0.10, "years_looked_after": 0.04, "male": -0.10,
+    "simd_quintile_minus_1": 0.12, "asn": -0.40,
 }  # fmt: skip
 DESTINATION_TARGETS = {"looked_after": 0.75, "all_pupils": 0.93}  # assumed: not in our published reference
 EDUCATION_LA_SD = 0.10
@@ -224,11 +247,25 @@ SCQF_GIVEN_ATTAINMENT = {  # highest level given level 5 or better (5, 6, 7) / n
 }
 DESTINATION_GIVEN_POSITIVE = {
     "looked_after": {
-        "positive": {"higher_education": 0.08, "further_education": 0.45, "training": 0.12, "employment": 0.25, "voluntary_work": 0.02, "personal_skills_development": 0.08},
+        "positive": {
+            "higher_education": 0.08,
+            "further_education": 0.45,
+            "training": 0.12,
+            "employment": 0.25,
+            "voluntary_work": 0.02,
+            "personal_skills_development": 0.08,
+        },
         "other": {"unemployed_seeking": 0.55, "unemployed_not_seeking": 0.35, "unknown": 0.10},
     },
     "comparison": {
-        "positive": {"higher_education": 0.42, "further_education": 0.25, "training": 0.03, "employment": 0.25, "voluntary_work": 0.01, "personal_skills_development": 0.04},
+        "positive": {
+            "higher_education": 0.42,
+            "further_education": 0.25,
+            "training": 0.03,
+            "employment": 0.25,
+            "voluntary_work": 0.01,
+            "personal_skills_development": 0.04,
+        },
         "other": {"unemployed_seeking": 0.60, "unemployed_not_seeking": 0.30, "unknown": 0.10},
     },
 }  # fmt: skip
@@ -1194,17 +1231,46 @@ def _attendance(school: _School, rng: np.random.Generator, child_sd: float) -> d
     return _education_truth(
         "attendance",
         outcome="sessions_attended out of sessions_possible (pupils table)",
-        family=f"beta-binomial given a lasting child random intercept: p ~ Beta(mu * {ATTENDANCE_PRECISION}, (1 - mu) * {ATTENDANCE_PRECISION}), sessions_attended ~ Binomial(sessions_possible, p); E[attended / possible | child] = mu",
-        formula="logit(mu) = intercept + placement_type[placement_type] + n_placements_minus_1 * (n_placements - 1) + years_looked_after * years_looked_after + age_minus_11 * (age - 11) + male * [sex == M] + simd_quintile_minus_1 * (simd_quintile - 1) + asn * [asn == Y] + school_year_minus_2010 * (school_year - 2010) + la_effect[la_code] + child_effect[pupil_id]",
+        family=(
+            f"beta-binomial given a lasting child random intercept: p ~ Beta(mu * {ATTENDANCE_PRECISION}, "
+            f"(1 - mu) * {ATTENDANCE_PRECISION}), sessions_attended ~ Binomial(sessions_possible, p); "
+            "E[attended / possible | child] = mu"
+        ),
+        formula=(
+            "logit(mu) = intercept + placement_type[placement_type] + n_placements_minus_1 * (n_placements - 1) + "
+            "years_looked_after * years_looked_after + age_minus_11 * (age - 11) + male * [sex == M] + "
+            "simd_quintile_minus_1 * (simd_quintile - 1) + asn * [asn == Y] + "
+            "school_year_minus_2010 * (school_year - 2010) + la_effect[la_code] + child_effect[pupil_id]"
+        ),
         intercept=intercept, effects=effects, slopes=ATTENDANCE_SLOPES, la_effect=school.la_effect["attendance"],
-        comparison_formula="logit(mu) = intercept_by_school_year[school_year] + age_minus_11 * (age - 11) + male + simd_quintile_minus_1 * (simd_quintile - 1) + asn + la_effect[la_code] (same slopes and LA effects as looked-after pupils; no child effect: each comparison pupil is seen once)",
+        comparison_formula=(
+            "logit(mu) = intercept_by_school_year[school_year] + age_minus_11 * (age - 11) + male + "
+            "simd_quintile_minus_1 * (simd_quintile - 1) + asn + la_effect[la_code] (same slopes and LA effects as "
+            "looked-after pupils; no child effect: each comparison pupil is seen once)"
+        ),
         comparison_intercepts=year_intercepts,
-        targets={"published_2010_full_year_single_placement_percent": ATTENDANCE_TARGETS_2010, "assumed_targets_not_published": ASSUMED_PLACEMENT_TARGETS["attendance"], "all_pupils_percent_every_year": all_pupils_attendance * 100, "all_pupils_note": "published 93% (2010 and 2019); assumed 93% in every year", "child_effect_note": "intercept and placement effects are solved so that the targets are met in expectation over the child effect (Gauss-Hermite quadrature, 20 nodes)"},
+        targets={
+            "published_2010_full_year_single_placement_percent": ATTENDANCE_TARGETS_2010,
+            "assumed_targets_not_published": ASSUMED_PLACEMENT_TARGETS["attendance"],
+            "all_pupils_percent_every_year": all_pupils_attendance * 100,
+            "all_pupils_note": "published 93% (2010 and 2019); assumed 93% in every year",
+            "child_effect_note": (
+                "intercept and placement effects are solved so that the targets are met in expectation over the child "
+                "effect (Gauss-Hermite quadrature, 20 nodes)"
+            ),
+        },
         used=used,
         extra={
             "beta_binomial_precision": ATTENDANCE_PRECISION,
-            "child_effect": {"sd": child_sd, "scale": "logit", "lasting": "one value per child for every school year (drawn from its own random stream)"},
-            "coefficients_note": "coefficients_looked_after and la_effect are subject-specific: conditional on the child effect (what a model with a child random intercept estimates)",
+            "child_effect": {
+                "sd": child_sd,
+                "scale": "logit",
+                "lasting": "one value per child for every school year (drawn from its own random stream)",
+            },
+            "coefficients_note": (
+                "coefficients_looked_after and la_effect are subject-specific: conditional on the child effect (what a "
+                "model with a child random intercept estimates)"
+            ),
             "population_averaged": population_averaged,
         },
     )  # fmt: skip
@@ -1242,7 +1308,12 @@ def _population_averaged_attendance(pupils_lac, design, eta, possible, child_sd)
     values = dict(zip([n for n, keep in zip(names, present, strict=False) if keep], fit.params, strict=False))
     la_values = {las[0]: 0.0, **{code: float(values.get(f"la:{code}", np.nan)) for code in las[1:]}}
     return {
-        "method": "Gauss-Hermite quadrature (40 nodes) of expit(eta + b), b ~ Normal(0, child_effect.sd), for every looked-after pupil-year simulated; then the binomial GLM of the report (placement, slopes, LA fixed effects; weights sessions possible) fitted to those expected proportions: the value its estimates converge to on this design",
+        "method": (
+            "Gauss-Hermite quadrature (40 nodes) of expit(eta + b), b ~ Normal(0, child_effect.sd), "
+            "for every looked-after pupil-year simulated; then the binomial GLM of the report (placement, slopes, "
+            "LA fixed effects; weights sessions possible) fitted to those expected proportions: "
+            "the value its estimates converge to on this design"
+        ),
         "coefficients_looked_after": {
             "intercept": _r(values["intercept"]),
             "placement_type": {
@@ -1290,7 +1361,8 @@ def _exclusions(school: _School) -> dict:
             without_extra[rows], extra[rows], ones[rows], full_year_series[first_full_year] / 1000, "log"
         )
         used["n_placements_minus_1"] = (
-            f"solved to the published full-year rate {full_year_series[first_full_year]} per 1000 in {first_full_year}: {how} ({int(rows.sum())} pupil-years)"
+            f"solved to the published full-year rate {full_year_series[first_full_year]} per 1000 in "
+            f"{first_full_year}: {how} ({int(rows.sum())} pupil-years)"
         )
     else:
         used["n_placements_minus_1"] = "default (no full-year pupils with several placements to calibrate on)"
@@ -1327,12 +1399,35 @@ def _exclusions(school: _School) -> dict:
     return _education_truth(
         "exclusions",
         outcome="exclusion_cases (pupils table); rate per 1000 pupils = 1000 * mean cases",
-        family=f"negative binomial (NB2): cases ~ Poisson(Gamma(shape 1/alpha, scale alpha * mu)), Var = mu + alpha * mu^2, alpha = {EXCLUSION_ALPHA}; capped at {EXCLUSION_MAX} (affects almost no rows)",
-        formula="log(mu) = intercept + placement_type[placement_type] + n_placements_minus_1 * (n_placements - 1) + years_looked_after * years_looked_after + age_minus_11 * (age - 11) + male * [sex == M] + simd_quintile_minus_1 * (simd_quintile - 1) + asn * [asn == Y] + school_year_minus_2010 * (school_year - 2010) + la_effect[la_code] + log(sessions_possible / 380)",
+        family=(
+            "negative binomial (NB2): cases ~ Poisson(Gamma(shape 1/alpha, scale alpha * mu)), Var = mu + "
+            f"alpha * mu^2, alpha = {EXCLUSION_ALPHA}; capped at {EXCLUSION_MAX} (affects almost no rows)"
+        ),
+        formula=(
+            "log(mu) = intercept + placement_type[placement_type] + n_placements_minus_1 * (n_placements - 1) + "
+            "years_looked_after * years_looked_after + age_minus_11 * (age - 11) + male * [sex == M] + "
+            "simd_quintile_minus_1 * (simd_quintile - 1) + asn * [asn == Y] + "
+            "school_year_minus_2010 * (school_year - 2010) + la_effect[la_code] + log(sessions_possible / 380)"
+        ),
         intercept=intercept, effects=effects, slopes=exclusion_slopes, la_effect=school.la_effect["exclusions"],
-        comparison_formula="log(mu) = intercept_by_school_year[school_year] + age_minus_11 * (age - 11) + male + simd_quintile_minus_1 * (simd_quintile - 1) + asn + la_effect[la_code] + log(sessions_possible / 380)",
+        comparison_formula=(
+            "log(mu) = intercept_by_school_year[school_year] + age_minus_11 * (age - 11) + male + "
+            "simd_quintile_minus_1 * (simd_quintile - 1) + asn + la_effect[la_code] + log(sessions_possible / 380)"
+        ),
         comparison_intercepts=year_intercepts,
-        targets={"published_2010_full_year_single_placement_per_1000": EXCLUSION_TARGETS_2010, "assumed_targets_not_published": ASSUMED_PLACEMENT_TARGETS["exclusions"], "all_pupils_per_1000_by_year": all_targets, "all_pupils_note": "log-linear interpolation of published all-pupil rates (extrapolated along the end segments)", "looked_after_full_year_per_1000": full_year_series, "looked_after_trend_note": "the looked-after trend -0.105 per year is the published full-year series 360 (2010) to 169 (2017), log-linear; it continues to about 90-100 per 1000 by 2023 (published within-year 97)"},
+        targets={
+            "published_2010_full_year_single_placement_per_1000": EXCLUSION_TARGETS_2010,
+            "assumed_targets_not_published": ASSUMED_PLACEMENT_TARGETS["exclusions"],
+            "all_pupils_per_1000_by_year": all_targets,
+            "all_pupils_note": (
+                "log-linear interpolation of published all-pupil rates (extrapolated along the end segments)"
+            ),
+            "looked_after_full_year_per_1000": full_year_series,
+            "looked_after_trend_note": (
+                "the looked-after trend -0.105 per year is the published full-year series 360 (2010) to 169 (2017), "
+                "log-linear; it continues to about 90-100 per 1000 by 2023 (published within-year 97)"
+            ),
+        },
         used=used, extra={"negative_binomial_alpha": EXCLUSION_ALPHA},
     )  # fmt: skip
 
@@ -1407,13 +1502,33 @@ def _attainment(school: _School) -> dict:
     return _education_truth(
         "attainment",
         outcome="highest_scqf_level >= 5 (leavers table)",
-        family="Bernoulli (logistic); the level itself is then drawn from fixed distributions given the outcome (education.scqf_level_given_attainment)",
-        formula=f"logit(P[highest_scqf_level >= 5]) = intercept + placement_type[placement_type] + n_placements_minus_1 * (n_placements - 1) + years_looked_after * years_looked_after + male * [sex == M] + simd_quintile_minus_1 * (simd_quintile - 1) + asn * [asn == Y] + part_year * [not looked_after_full_year] + trend_to_{knot} * (min(leaver_year, {knot}) - {first_full_year}) + la_effect[la_code]   (no age term; flat after {knot})",
+        family=(
+            "Bernoulli (logistic); the level itself is then drawn from fixed distributions given the outcome "
+            "(education.scqf_level_given_attainment)"
+        ),
+        formula=(
+            "logit(P[highest_scqf_level >= 5]) = intercept + placement_type[placement_type] + "
+            "n_placements_minus_1 * (n_placements - 1) + years_looked_after * years_looked_after + "
+            "male * [sex == M] + simd_quintile_minus_1 * (simd_quintile - 1) + asn * [asn == Y] + "
+            f"part_year * [not looked_after_full_year] + "
+            f"trend_to_{knot} * (min(leaver_year, {knot}) - {first_full_year}) + la_effect[la_code]   "
+            f"(no age term; flat after {knot})"
+        ),
         intercept=intercept, effects=dict(ATTAINMENT_PLACEMENT), la_effect=la_effect["attainment"],
         slopes={**ATTAINMENT_SLOPES, "part_year": part_year_effect, f"trend_to_{knot}": slope_to_knot},
-        comparison_formula=f"logit(p) = intercept + {COMPARISON_ATTAINMENT_TREND} * (leaver_year - {all_year}) + male + simd_quintile_minus_1 * (simd_quintile - 1) + asn + la_effect[la_code]",
+        comparison_formula=(
+            f"logit(p) = intercept + {COMPARISON_ATTAINMENT_TREND} * (leaver_year - {all_year}) + male + "
+            "simd_quintile_minus_1 * (simd_quintile - 1) + asn + la_effect[la_code]"
+        ),
         comparison_intercepts={"intercept": comp_intercept, "trend_per_year_assumed": COMPARISON_ATTAINMENT_TREND},
-        targets={"looked_after_full_year_percent": scqf_full, "looked_after_any_time_percent": scqf_lac, "all_pupils_percent": scqf_all, "placement_effects_note": "placement effects assumed (no published split); intercept and trend solved to the published rates"},
+        targets={
+            "looked_after_full_year_percent": scqf_full,
+            "looked_after_any_time_percent": scqf_lac,
+            "all_pupils_percent": scqf_all,
+            "placement_effects_note": (
+                "placement effects assumed (no published split); intercept and trend solved to the published rates"
+            ),
+        },
         used={**used, "comparison_intercept": f"{comp_how} ({int(comp_rows.sum())} leavers)"},
         extra={},
     )  # fmt: skip
@@ -1451,12 +1566,27 @@ def _destination(school: _School) -> dict:
     return _education_truth(
         "destination",
         outcome="positive follow-up destination (layout.DESTINATIONS value True)",
-        family="Bernoulli (logistic); the destination is then drawn from fixed distributions given positive or not (education.destination_given_positive); independent of attainment given the covariates",
-        formula="logit(P[positive]) = intercept + placement_type[placement_type] + n_placements_minus_1 * (n_placements - 1) + years_looked_after * years_looked_after + male * [sex == M] + simd_quintile_minus_1 * (simd_quintile - 1) + asn * [asn == Y] + la_effect[la_code]   (no age or year terms)",
-        intercept=dest_intercept, effects=dict(DESTINATION_PLACEMENT), slopes=DESTINATION_SLOPES, la_effect=la_effect["destination"],
-        comparison_formula="logit(p) = intercept + male + simd_quintile_minus_1 * (simd_quintile - 1) + asn + la_effect[la_code]",
+        family=(
+            "Bernoulli (logistic); the destination is then drawn from fixed distributions given positive or not "
+            "(education.destination_given_positive); independent of attainment given the covariates"
+        ),
+        formula=(
+            "logit(P[positive]) = intercept + placement_type[placement_type] + "
+            "n_placements_minus_1 * (n_placements - 1) + years_looked_after * years_looked_after + male * [sex == M] + "
+            "simd_quintile_minus_1 * (simd_quintile - 1) + asn * [asn == Y] + "
+            "la_effect[la_code]   (no age or year terms)"
+        ),
+        intercept=dest_intercept, effects=dict(DESTINATION_PLACEMENT), slopes=DESTINATION_SLOPES,
+        la_effect=la_effect["destination"],
+        comparison_formula=(
+            "logit(p) = intercept + male + simd_quintile_minus_1 * (simd_quintile - 1) + asn + la_effect[la_code]"
+        ),
         comparison_intercepts={"intercept": comp_dest_intercept},
-        targets={"looked_after_percent_all_years": 100 * DESTINATION_TARGETS["looked_after"], "all_pupils_percent_all_years": 100 * DESTINATION_TARGETS["all_pupils"], "note": "no published figure in our reference: about 75% looked after and 93% all leavers assumed"},
+        targets={
+            "looked_after_percent_all_years": 100 * DESTINATION_TARGETS["looked_after"],
+            "all_pupils_percent_all_years": 100 * DESTINATION_TARGETS["all_pupils"],
+            "note": "no published figure in our reference: about 75% looked after and 93% all leavers assumed",
+        },
         used={"intercept": f"all looked-after leavers, all years ({n_lav})"}, extra={},
     )  # fmt: skip
 
@@ -1469,22 +1599,39 @@ def _education_common(school: _School, n_pupils: int, n_leavers: int) -> dict:
             "placement_type": "factor (treatment coding against with_foster_carers_la)",
             "n_placements": "numeric, entered as n_placements - 1 (derive.education_covariates)",
             "years_looked_after": "numeric years (derive.education_covariates)",
-            "age": "numeric completed years on 1 August at the start of the school year, entered as age - 11 (looked after: from date of birth; comparison: stage, P1 = 5 ... S6 = 17, identical for looked-after pupils by construction)",
+            "age": (
+                "numeric completed years on 1 August at the start of the school year, "
+                "entered as age - 11 (looked after: from date of birth; comparison: stage, P1 = 5 ... S6 = 17, "
+                "identical for looked-after pupils by construction)"
+            ),
             "male": "1 if sex == M else 0",
             "simd_quintile": "numeric quintile, entered as simd_quintile - 1 (NOT a factor)",
             "asn": "1 if asn == Y else 0",
             "school_year": "numeric, entered as school_year - 2010 (leavers: see each formula)",
             "la_effect": f"random intercept per LA, Normal(0, {EDUCATION_LA_SD}), drawn for all 32 LAs (values listed)",
         },
-        "looked_after_pupils": "every child looked after on at least one day of the school year (1 Aug - 30 Jun) aged 5 or more on 1 August, until the school year they leave from (S4, S5 or S6, drawn per child)",
-        "leavers": "pupils in the school year they leave (looked after: leaving stage drawn per child with looked_after_leaving_stage_probabilities); leaver_year = that school year",
+        "looked_after_pupils": (
+            "every child looked after on at least one day of the school year (1 Aug - 30 Jun) aged 5 or more on 1 "
+            "August, until the school year they leave from (S4, S5 or S6, drawn per child)"
+        ),
+        "leavers": (
+            "pupils in the school year they leave (looked after: "
+            "leaving stage drawn per child with looked_after_leaving_stage_probabilities); "
+            "leaver_year = that school year"
+        ),
         "comparison_sample": {
-            "represents": "pupils (and leavers) who are not looked after; pupil_id SP######## (pupils) and SL######## (leavers), a fresh independent sample each year",
+            "represents": (
+                "pupils (and leavers) who are not looked after; pupil_id SP######## (pupils) and SL######## (leavers), "
+                "a fresh independent sample each year"
+            ),
             "pupils_per_year": n_pupils,
             "leavers_per_year": n_leavers,
             "pupils_population_per_year": round(school.pop_pupils, 3),
             "leavers_population_per_year": round(school.pop_leavers, 3),
-            "all_pupil_rate": "(rate_not_looked_after * (population - n_looked_after) + rate_looked_after * n_looked_after) / population, per year",
+            "all_pupil_rate": (
+                "(rate_not_looked_after * (population - n_looked_after) + "
+                "rate_looked_after * n_looked_after) / population, per year"
+            ),
         },
         "assumptions": SCHOOL,
         "scqf_level_given_attainment": SCQF_GIVEN_ATTAINMENT,
@@ -1627,7 +1774,11 @@ def _truth(
             "row_counts": row_counts,
             "calibration_targets": {
                 "source": "data/raw/published/published_figures.csv (scotland rows)",
-                "stock_rule": "number looked after on 31 July (episode_start <= 31 Jul < episode_end or open), by placement group; target = national target * count_factor, rounded (largest remainder); prospective adopters counted with foster care",
+                "stock_rule": (
+                    "number looked after on 31 July (episode_start <= 31 Jul < episode_end or open), "
+                    "by placement group; target = national target * count_factor, rounded (largest remainder); "
+                    "prospective adopters counted with foster care"
+                ),
                 "published_looked_after_total": targets["published_totals"],
                 "at_home_share_points": targets["home_share_points"],
                 "away_group_mix": {
@@ -1635,40 +1786,88 @@ def _truth(
                     for y, mix in targets["away_mix"].items()
                 },
                 "national_stock_before_first_published_year": targets["stock_before_first_year"],
-                "burn_in": f"simulation starts 1 Aug {FIRST_BURN_IN_YEAR - 1} with nobody looked after; stock targets ramp {_BURN_IN_TOTALS} (not published) with at-home share {_BURN_IN_HOME_SHARE}",
+                "burn_in": (
+                    f"simulation starts 1 Aug {FIRST_BURN_IN_YEAR - 1} with nobody looked after; "
+                    f"stock targets ramp {_BURN_IN_TOTALS} (not published) with at-home share {_BURN_IN_HOME_SHARE}"
+                ),
                 "stock_by_year": stock,
             },
             "care_histories": {
-                "records": "children looked after on any day of the period, with all their episodes (including earlier ones); episodes still running on the period end are open (blank end and reason)",
-                "spells": "each spell is planned when it starts: home supervision (see home_supervision) possibly followed by care away from home, or care away from home from the start",
-                "legal_reason_rule": "at home => cso_home; away => cso_residence / section_25 / other, emergency for a short first episode, permanence_order after a permanence decision and with prospective adopters",
+                "records": (
+                    "children looked after on any day of the period, with all their episodes (including earlier ones); "
+                    "episodes still running on the period end are open (blank end and reason)"
+                ),
+                "spells": (
+                    "each spell is planned when it starts: home supervision (see home_supervision) possibly followed "
+                    "by care away from home, or care away from home from the start"
+                ),
+                "legal_reason_rule": (
+                    "at home => cso_home; away => cso_residence / section_25 / other, "
+                    "emergency for a short first episode, permanence_order after a permanence decision and with "
+                    "prospective adopters"
+                ),
                 "assumptions": CARE,
             },
             "home_supervision": {
-                "definition": "derive.home_supervision_spells: maximal runs of contiguous episodes with legal_reason cso_home and placement at_home_with_parents",
-                "model": "Weibull proportional hazards for the run duration T (years): cumulative hazard H(t | x) = weibull_scale * t ** weibull_shape * exp(eta), hazard h(t | x) = weibull_scale * weibull_shape * t ** (weibull_shape - 1) * exp(eta)",
-                "eta": "log_hazard_ratio.age_at_start_per_year * (age_at_start - 8) + log_hazard_ratio.male * [sex == M] + log_hazard_ratio.simd_quintile_per_quintile * (simd_quintile - 1) + la_effect[la_code]",
-                "covariate_coding": "age_at_start exact years (days / 365.25); simd numeric; la_effect Normal(0, la_random_effect_sd)",
+                "definition": (
+                    "derive.home_supervision_spells: maximal runs of contiguous episodes with legal_reason cso_home "
+                    "and placement at_home_with_parents"
+                ),
+                "model": (
+                    "Weibull proportional hazards for the run duration T (years): "
+                    "cumulative hazard H(t | x) = weibull_scale * t ** weibull_shape * exp(eta), "
+                    "hazard h(t | x) = weibull_scale * weibull_shape * t ** (weibull_shape - 1) * exp(eta)"
+                ),
+                "eta": (
+                    "log_hazard_ratio.age_at_start_per_year * (age_at_start - 8) + "
+                    "log_hazard_ratio.male * [sex == M] + "
+                    "log_hazard_ratio.simd_quintile_per_quintile * (simd_quintile - 1) + la_effect[la_code]"
+                ),
+                "covariate_coding": (
+                    "age_at_start exact years (days / 365.25); simd numeric; la_effect Normal(0, la_random_effect_sd)"
+                ),
                 "weibull_shape": shape,
                 "weibull_scale_per_year": scale_h,
                 "log_hazard_ratio": HOME["log_hazard_ratio"],
                 "la_random_effect_sd": HOME["la_random_effect_sd"],
                 "la_effect": {code: _r(v) for code, v in zip(LA_CODES, home_la_effect, strict=False)},
                 "cause_of_end_probabilities": HOME["cause_probabilities"],
-                "cause_of_end_note": "at T the cause is drawn independently of T and covariates, so every cause-specific hazard is the probability times the overall hazard",
+                "cause_of_end_note": (
+                    "at T the cause is drawn independently of T and covariates, "
+                    "so every cause-specific hazard is the probability times the overall hazard"
+                ),
                 "cause_definitions": {
                     "discharged": "ceased to be looked after: reason_ended discharged_home",
-                    "moved_away_from_home": "next episode (same day) away from home, not under a permanence order: cso_residence/section_25/other/emergency with friends/relatives, foster, residential or other community",
-                    "permanence": "next episode (same day) under permanence_order, in foster care or with prospective adopters (most under-12s go to prospective adopters and are later adopted)",
+                    "moved_away_from_home": (
+                        "next episode (same day) away from home, not under a permanence order: "
+                        "cso_residence/section_25/other/emergency with friends/relatives, foster, "
+                        "residential or other community"
+                    ),
+                    "permanence": (
+                        "next episode (same day) under permanence_order, in foster care or with prospective adopters "
+                        "(most under-12s go to prospective adopters and are later adopted)"
+                    ),
                 },
-                "age_18": "a run still going on the 18th birthday ends that day as discharged: treat reached_age_18 runs as censored at 18 to recover the planted hazard",
-                "administrative_splits": f"{CARE['home_administrative_split_share']} of runs longer than 60 days are recorded as two contiguous episodes (joined by derive)",
-                "left_truncation": "runs that began before the period appear only if the child was looked after in the period: use delayed entry at the period start for them",
+                "age_18": (
+                    "a run still going on the 18th birthday ends that day as discharged: "
+                    "treat reached_age_18 runs as censored at 18 to recover the planted hazard"
+                ),
+                "administrative_splits": (
+                    f"{CARE['home_administrative_split_share']} of runs longer than 60 days are recorded as two "
+                    "contiguous episodes (joined by derive)"
+                ),
+                "left_truncation": (
+                    "runs that began before the period appear only if the child was looked after in the period: "
+                    "use delayed entry at the period start for them"
+                ),
                 "long_duration": {
                     "model_share_lasting_5_years_reference": _r(survival_5y),
                     "reference": "female, age 8 at start, SIMD quintile 1, LA effect 0, no age-18 limit",
                     "realised_share_runs_5_years_or_more": None if realised_5y is None else _r(realised_5y),
-                    "realised_note": f"runs starting {first_year - 1}-08-01 to {last_year - 5}-07-31 (followable for 5 years), share lasting 5+ years",
+                    "realised_note": (
+                        f"runs starting {first_year - 1}-08-01 to {last_year - 5}-07-31 (followable for 5 years), "
+                        "share lasting 5+ years"
+                    ),
                     "children_at_home_5_years_or_more_on_period_end": int((on_data_end["duration_years"] >= 5).sum()),
                 },
             },
