@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import math
 import re
+from html import unescape
 from pathlib import Path
 
 import pandas as pd
@@ -40,8 +41,11 @@ def test_report_exists_and_is_linked_from_the_index_with_its_summary(run):
     assert "Care Matters national indicators for England" in html
     assert "Traceback" not in html and "import pandas" not in html
     index = (workdir / "reports" / "index.html").read_text()
-    assert f"href='{REPORT}.html'" in index and "href='data_quality_england.html'" in index
-    assert "Care Matters indicators for 3 English LAs" in index
+    assert f'href="{REPORT}.html"' in index and 'href="data_quality_england.html"' in index
+    meta = json.loads((workdir / "reports" / f"{REPORT}.meta.json").read_text())
+    assert "Care Matters indicators for 3 English LAs" in meta["summary"]
+    # the index leads with each report's key points
+    assert meta["key_points"] and meta["key_points"][0] in unescape(index)
     # provenance names the England inputs with their checksums
     assert re.search(r"data/processed/england/indicators\.parquet</th><td><code>[0-9a-f]{64}", html)
     for definition in ["NI 58", "NI 61", "NI 62", "NI 63", "NI 66", "NI 147", "NI 148", "95%", "99.8%"]:

@@ -41,15 +41,12 @@ def kill_when(process: subprocess.Popen, started: Path, sig: int, delay: float, 
 
 def half_written(workdir: Path) -> list[Path]:
     """Temporary files of an atomic write, or empty outputs, under the output folders."""
+    # Markers that are empty on purpose: git's, and the one snakemake puts in a directory() output.
+    markers = {".gitkeep", ".snakemake_timestamp"}
     found = []
     for folder in ("data/processed", "reports", "results", "data/raw/synthetic"):
         for path in (workdir / folder).rglob("*"):
-            if path.is_file() and (
-                path.name.startswith(".")
-                and path.name != ".gitkeep"
-                or path.stat().st_size == 0
-                and path.name != ".gitkeep"
-            ):
+            if path.is_file() and path.name not in markers and (path.name.startswith(".") or path.stat().st_size == 0):
                 found.append(path)
     return found
 

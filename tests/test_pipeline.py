@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import re
+from html import unescape
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -77,7 +79,9 @@ def test_index_lists_every_report_and_its_links_resolve(run):
     assert "calibration.html" in links
     for link in links:
         assert (workdir / "reports" / link).is_file()
-    assert "published Scottish figures reproduced within tolerance" in index
+    meta = json.loads((workdir / "reports" / "calibration.meta.json").read_text())
+    assert "published Scottish figures reproduced within tolerance" in meta["summary"]
+    assert meta["key_points"] and meta["key_points"][0] in unescape(index)
 
 
 def test_reports_carry_provenance_and_hide_code(run):

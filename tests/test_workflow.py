@@ -268,7 +268,7 @@ def test_editing_a_package_module_reruns_the_rules_that_use_it(finished):
 
 
 def test_editing_a_module_one_notebook_imports_reruns_only_that_report(finished):
-    append(finished / "src/lac_outcomes/calibration.py", "\n# edited\n")
+    append(finished / "src/lac_outcomes/scotland/calibration.py", "\n# edited\n")
     assert planned_jobs(finished) == {"render_report": 1, "index": 1, "all": 1}
     assert "results/calibration/results.json" in snakemake(finished, "--dry-run").stdout
 

@@ -96,6 +96,25 @@ def test_a_withheld_la_year_keeps_no_planted_value_tolerance_or_cohort():
     assert unknown["suppressed"].all() and unknown["tolerance"].isna().all()
 
 
+def test_a_shown_cohort_stays_shown_when_only_the_numerator_is_withheld():
+    from lac_outcomes.england.checks import withhold
+
+    check = _check_on(3, 0.3, 1 / 3)
+    hidden = pd.DataFrame(
+        {
+            "LA": ["E1", "E1", "E2"],
+            "YEAR": 2021,
+            "indicator": ["NI62", "CLA_31MAR", "NI62"],
+            "hidden": [True, True, False],
+            "denominator_hidden": [False, True, False],
+        }
+    )
+    out = withhold(check, hidden).set_index(["LA", "indicator"])
+    ni62 = out.loc[("E1", "NI62")]
+    # the tables show this cohort, so the check may too; what gives back the numerator stays withheld
+    assert ni62["n"] == 3 and ni62[["planted", "computed", "difference", "tolerance"]].isna().all()
+
+
 def test_summary_counts_checks_and_takes_the_largest_difference_over_shown_values_only():
     from lac_outcomes.england.checks import summarise, verdict, withhold
 

@@ -611,8 +611,8 @@ class CareMatters:
         return result
 
     def hidden_keys(self) -> pd.DataFrame:
-        """``LA, YEAR, indicator, hidden`` for every LA row (for withholding the planted-value check)."""
-        return self.frame[[*KEY, "hidden"]]
+        """``LA, YEAR, indicator, hidden, denominator_hidden`` for every LA row (for withholding the check)."""
+        return self.frame[[*KEY, "hidden", "denominator_hidden"]]
 
 
 def _number(value, hidden, integer=True):

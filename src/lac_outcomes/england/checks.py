@@ -74,16 +74,26 @@ WITHHELD_FIELDS = ("n", "planted", "computed", "difference", "tolerance")
 def withhold(check: pd.DataFrame, hidden: pd.DataFrame) -> pd.DataFrame:
     """The check as it may be published: withheld LA-years keep only whether they were checked and held.
 
-    ``hidden`` has ``LA, YEAR, indicator, hidden`` (the report's suppression
-    pattern); an LA-year missing from it is withheld.  Adds ``suppressed``.
+    ``hidden`` has ``LA, YEAR, indicator, hidden`` and optionally
+    ``denominator_hidden`` (the report's suppression pattern); an LA-year
+    missing from it is withheld.  The planted value, the computed value, their
+    difference and the tolerance go with the value; the cohort ``n`` goes with
+    the denominator, so the check withholds exactly what the tables withhold.
+    Adds ``suppressed``.
     """
+    columns = ["LA", "YEAR", "indicator", "hidden", *(["denominator_hidden"] if "denominator_hidden" in hidden else [])]
     flags = check[["LA", "YEAR", "indicator"]].merge(
-        hidden[["LA", "YEAR", "indicator", "hidden"]], how="left", on=["LA", "YEAR", "indicator"], validate="one_to_one"
+        hidden[columns], how="left", on=["LA", "YEAR", "indicator"], validate="one_to_one"
     )
     suppressed = flags["hidden"].astype("boolean").fillna(True).astype(bool).to_numpy()
+    cohort_hidden = (
+        flags["denominator_hidden"].astype("boolean").fillna(True).astype(bool).to_numpy()
+        if "denominator_hidden" in flags
+        else suppressed
+    )
     out = check.copy()
     for column in WITHHELD_FIELDS:
-        out[column] = out[column].astype("float64").mask(suppressed)
+        out[column] = out[column].astype("float64").mask(cohort_hidden if column == "n" else suppressed)
     out["suppressed"] = suppressed
     return out
 
