@@ -206,3 +206,24 @@ def test_a_child_with_no_authority_is_left_out_of_stock_and_spells_alike():
     report = home_supervision.build(tables, DisclosurePolicy(5), first_year=2020, last_year=2021)
     assert report.tables["national"].display.loc["2021", "at home on supervision"] == "12"
     assert report.tables["long"].display.loc["2021", "at home on supervision"] == "12"
+
+
+def test_every_figure_is_drawn_with_alt_text_or_left_out(two_authorities):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from lac_outcomes.scotland.home_supervision import _DRAWERS, draw
+
+    _, report = two_authorities
+    for name in _DRAWERS:
+        drawn = draw(report, name)
+        if report.figures.get(name) is None or len(report.figures[name]) == 0:
+            assert drawn is None, name
+            continue
+        fig, alt = drawn
+        assert fig.axes and len(alt) > 40, name
+        plt.close(fig)
+    with pytest.raises(KeyError):
+        draw(report, "no such figure")

@@ -804,163 +804,197 @@ def _value(table: SuppressedTable, row, column, rate: bool = False):
 # --------------------------------------------------------------------------
 # drawing: each figure from its disclosure-controlled data, with alt text
 # --------------------------------------------------------------------------
-def draw(report: Report, name: str):
-    """The figure ``name`` as (matplotlib figure, alt text), or None when there is nothing to draw."""
-    data = report.figures.get(name)
-    if data is None or len(data) == 0:
-        return None
+def _plotting():
     import matplotlib.pyplot as plt
     import seaborn as sns
 
     sns.set_theme(style="whitegrid", context="notebook")
-    where, long_label = report.area.name, f"{report.long_years:g}+ years"
-    if name == "stock":
-        fig, ax1 = plt.subplots(figsize=(8, 4))
-        ax1.plot(data["year"], data["children"], marker="o", label="Children at home on supervision")
-        ax1.set(
-            title=f"Children looked after at home on supervision, 31 July, {where}",
-            xlabel="Year ending 31 July",
-            ylabel="Children",
-            ylim=(0, None),
-        )
-        ax1.set_xticks(data["year"])
-        ax2 = ax1.twinx()
-        ax2.plot(
-            data["year"], data["share"], marker="s", color="#b2182b", label="Share of all looked after (right axis)"
-        )
-        ax2.set(ylabel="Percent of looked-after children", ylim=(0, 60))
-        ax2.grid(False)
-        handles = ax1.get_legend_handles_labels()[0] + ax2.get_legend_handles_labels()[0]
-        ax1.legend(handles, [h.get_label() for h in handles], loc="lower left")
-        alt = (
-            f"Line chart by year ending 31 July, {data['year'].min()} to {data['year'].max()}: children looked after "
-            f"at home on supervision in {where} (left axis) and their share of all looked-after children (right "
-            f"axis); years whose counts are suppressed in the table are left out."
-        )
-        return fig, alt
-    if name == "heatmap":
-        values = data.to_numpy(dtype=float)
-        top = max(60.0, float(np.nanmax(values))) if np.isfinite(values).any() else 60.0
-        fig, ax = plt.subplots(figsize=(10, 0.3 * len(data) + 2))
-        sns.heatmap(
-            data,
-            cmap="viridis",
-            vmin=0,
-            vmax=top,
-            ax=ax,
-            cbar_kws={"label": "Percent of looked-after children at home on supervision"},
-        )
+    return plt, sns
+
+
+def _draw_stock(report: Report, data):
+    plt, sns = _plotting()
+    where = report.area.name
+    fig, ax1 = plt.subplots(figsize=(8, 4))
+    ax1.plot(data["year"], data["children"], marker="o", label="Children at home on supervision")
+    ax1.set(
+        title=f"Children looked after at home on supervision, 31 July, {where}",
+        xlabel="Year ending 31 July",
+        ylabel="Children",
+        ylim=(0, None),
+    )
+    ax1.set_xticks(data["year"])
+    ax2 = ax1.twinx()
+    ax2.plot(data["year"], data["share"], marker="s", color="#b2182b", label="Share of all looked after (right axis)")
+    ax2.set(ylabel="Percent of looked-after children", ylim=(0, 60))
+    ax2.grid(False)
+    handles = ax1.get_legend_handles_labels()[0] + ax2.get_legend_handles_labels()[0]
+    ax1.legend(handles, [h.get_label() for h in handles], loc="lower left")
+    alt = (
+        f"Line chart by year ending 31 July, {data['year'].min()} to {data['year'].max()}: children looked after "
+        f"at home on supervision in {where} (left axis) and their share of all looked-after children (right "
+        f"axis); years whose counts are suppressed in the table are left out."
+    )
+    return fig, alt
+
+
+def _draw_heatmap(report: Report, data):
+    plt, sns = _plotting()
+    values = data.to_numpy(dtype=float)
+    top = max(60.0, float(np.nanmax(values))) if np.isfinite(values).any() else 60.0
+    fig, ax = plt.subplots(figsize=(10, 0.3 * len(data) + 2))
+    sns.heatmap(
+        data,
+        cmap="viridis",
+        vmin=0,
+        vmax=top,
+        ax=ax,
+        cbar_kws={"label": "Percent of looked-after children at home on supervision"},
+    )
+    ax.set(
+        title="Share of looked-after children at home on supervision, by local authority, 31 July",
+        xlabel="Year ending 31 July",
+        ylabel="Local authority",
+    )
+    alt = (
+        f"Heatmap of the percentage of looked-after children at home on supervision, {len(data)} local "
+        f"authorities by year; cells whose counts are suppressed in any table are blank."
+    )
+    return fig, alt
+
+
+def _draw_km(report: Report, data):
+    plt, sns = _plotting()
+    fig, axes = plt.subplots(1, 2, figsize=(13, 4.5))
+    overall = data[data["group"] == "All spells"]
+    axes[0].step(overall["time"], 100 * overall["survival"], where="post", color="black")
+    axes[0].fill_between(
+        overall["time"], 100 * overall["ci_low"], 100 * overall["ci_high"], step="post", alpha=0.3, color="grey"
+    )
+    axes[0].axhline(50, color="grey", linestyle=":")
+    axes[0].set(title="Kaplan-Meier: spells still on home supervision (95% CI)")
+    for label, group in data[data["group"] != "All spells"].groupby("group", sort=False):
+        axes[1].step(group["time"], 100 * group["survival"], where="post", label=label)
+    if axes[1].lines:
+        axes[1].legend(title="Age at start")
+    axes[1].set(title="Kaplan-Meier by age at start of the spell")
+    for ax in axes:
         ax.set(
-            title="Share of looked-after children at home on supervision, by local authority, 31 July",
-            xlabel="Year ending 31 July",
-            ylabel="Local authority",
-        )
-        alt = (
-            f"Heatmap of the percentage of looked-after children at home on supervision, {len(data)} local "
-            f"authorities by year; cells whose counts are suppressed in any table are blank."
-        )
-        return fig, alt
-    if name == "km":
-        fig, axes = plt.subplots(1, 2, figsize=(13, 4.5))
-        overall = data[data["group"] == "All spells"]
-        axes[0].step(overall["time"], 100 * overall["survival"], where="post", color="black")
-        axes[0].fill_between(
-            overall["time"], 100 * overall["ci_low"], 100 * overall["ci_high"], step="post", alpha=0.3, color="grey"
-        )
-        axes[0].axhline(50, color="grey", linestyle=":")
-        axes[0].set(title="Kaplan-Meier: spells still on home supervision (95% CI)")
-        for label, group in data[data["group"] != "All spells"].groupby("group", sort=False):
-            axes[1].step(group["time"], 100 * group["survival"], where="post", label=label)
-        if axes[1].lines:
-            axes[1].legend(title="Age at start")
-        axes[1].set(title="Kaplan-Meier by age at start of the spell")
-        for ax in axes:
-            ax.set(
-                xlabel="Years since the spell started",
-                ylabel="Percent of spells still going",
-                xlim=(0, 12),
-                ylim=(0, 100),
-            )
-        fig.tight_layout()
-        groups = [g for g in data["group"].unique() if g != "All spells"]
-        alt = (
-            "Two step charts of the percentage of spells of home supervision still going by years since the spell "
-            "started: all spells with a 95% band, and "
-            + (f"by age at start ({', '.join(groups)})" if groups else "no age group large enough to draw")
-            + "."
-        )
-        return fig, alt
-    if name == "incidence_curves":
-        fig, ax = plt.subplots(figsize=(8, 4.5))
-        sns.lineplot(data=data, x="time", y="incidence", hue="ending", drawstyle="steps-post", ax=ax)
-        ax.set(
-            title="How spells of home supervision end: cumulative incidence",
             xlabel="Years since the spell started",
-            ylabel="Percent of spells ended this way",
+            ylabel="Percent of spells still going",
             xlim=(0, 12),
             ylim=(0, 100),
         )
-        ax.legend(title="Ending")
-        alt = (
-            "Step chart of the cumulative percentage of spells ended by discharge, by a move away from home and by "
-            "permanence, by years since the spell started."
-        )
-        return fig, alt
-    if name == "hazard_ratios":
-        fig, ax = plt.subplots(figsize=(7, 3))
-        ax.errorbar(
-            data["hazard_ratio"],
-            data["label"],
-            xerr=[data["hazard_ratio"] - data["hr_low"], data["hr_high"] - data["hazard_ratio"]],
-            fmt="o",
-            color="black",
-        )
-        ax.axvline(1, color="grey", linestyle="--")
-        ax.set(
-            title="Hazard ratios for leaving home supervision (95% CI)",
-            xlabel="Hazard ratio (above 1: leave sooner)",
-            ylabel="",
-        )
-        alt = (
-            "Hazard ratios with 95% intervals: "
-            + "; ".join(
-                f"{r.label} {r.hazard_ratio:.2f} ({r.hr_low:.2f} to {r.hr_high:.2f})" for r in data.itertuples()
-            )
-            + "."
-        )
-        return fig, alt
-    if name == "schoenfeld":
-        terms = list(data["term"].unique())
-        fig, axes = plt.subplots(1, len(terms), figsize=(14, 3.8), squeeze=False)
-        for ax, term in zip(axes[0], terms, strict=False):
-            part = data[data["term"] == term]
-            ax.plot(part["time"], part["residual"], marker="o")
-            ax.axhline(0, color="black")
-            ax.set(
-                title=f"Schoenfeld residuals: {term}", xlabel="Years since the spell started", ylabel="Mean residual"
-            )
-        fig.tight_layout()
-        alt = (
-            f"Mean scaled Schoenfeld residuals in bins of duration for {', '.join(terms)}: flat lines near zero "
-            f"mean the effect is the same at every duration."
-        )
-        return fig, alt
-    if name == "long_trend":
-        fig, ax = plt.subplots(figsize=(8, 4))
-        ax.plot(data["year"], data["children"], marker="o")
-        ax.set_xticks(data["year"])
-        ax.set(
-            title=f"Children on home supervision for {long_label}, 31 July, {where}",
-            xlabel="Year ending 31 July",
-            ylabel="Children",
-            ylim=(0, None),
-        )
-        alt = (
-            f"Line chart of children on home supervision for {long_label} on 31 July by year, {where}; years whose "
-            f"count is suppressed in the table are left out."
-        )
-        return fig, alt
-    raise KeyError(f"no figure named {name!r}")
+    fig.tight_layout()
+    groups = [g for g in data["group"].unique() if g != "All spells"]
+    alt = (
+        "Two step charts of the percentage of spells of home supervision still going by years since the spell "
+        "started: all spells with a 95% band, and "
+        + (f"by age at start ({', '.join(groups)})" if groups else "no age group large enough to draw")
+        + "."
+    )
+    return fig, alt
+
+
+def _draw_incidence_curves(report: Report, data):
+    plt, sns = _plotting()
+    fig, ax = plt.subplots(figsize=(8, 4.5))
+    sns.lineplot(data=data, x="time", y="incidence", hue="ending", drawstyle="steps-post", ax=ax)
+    ax.set(
+        title="How spells of home supervision end: cumulative incidence",
+        xlabel="Years since the spell started",
+        ylabel="Percent of spells ended this way",
+        xlim=(0, 12),
+        ylim=(0, 100),
+    )
+    ax.legend(title="Ending")
+    alt = (
+        "Step chart of the cumulative percentage of spells ended by discharge, by a move away from home and by "
+        "permanence, by years since the spell started."
+    )
+    return fig, alt
+
+
+def _draw_hazard_ratios(report: Report, data):
+    plt, sns = _plotting()
+    fig, ax = plt.subplots(figsize=(7, 3))
+    ax.errorbar(
+        data["hazard_ratio"],
+        data["label"],
+        xerr=[data["hazard_ratio"] - data["hr_low"], data["hr_high"] - data["hazard_ratio"]],
+        fmt="o",
+        color="black",
+    )
+    ax.axvline(1, color="grey", linestyle="--")
+    ax.set(
+        title="Hazard ratios for leaving home supervision (95% CI)",
+        xlabel="Hazard ratio (above 1: leave sooner)",
+        ylabel="",
+    )
+    alt = (
+        "Hazard ratios with 95% intervals: "
+        + "; ".join(f"{r.label} {r.hazard_ratio:.2f} ({r.hr_low:.2f} to {r.hr_high:.2f})" for r in data.itertuples())
+        + "."
+    )
+    return fig, alt
+
+
+def _draw_schoenfeld(report: Report, data):
+    plt, sns = _plotting()
+    terms = list(data["term"].unique())
+    fig, axes = plt.subplots(1, len(terms), figsize=(14, 3.8), squeeze=False)
+    for ax, term in zip(axes[0], terms, strict=False):
+        part = data[data["term"] == term]
+        ax.plot(part["time"], part["residual"], marker="o")
+        ax.axhline(0, color="black")
+        ax.set(title=f"Schoenfeld residuals: {term}", xlabel="Years since the spell started", ylabel="Mean residual")
+    fig.tight_layout()
+    alt = (
+        f"Mean scaled Schoenfeld residuals in bins of duration for {', '.join(terms)}: flat lines near zero "
+        f"mean the effect is the same at every duration."
+    )
+    return fig, alt
+
+
+def _draw_long_trend(report: Report, data):
+    plt, sns = _plotting()
+    where = report.area.name
+    long_label = f"{report.long_years:g}+ years"
+    fig, ax = plt.subplots(figsize=(8, 4))
+    ax.plot(data["year"], data["children"], marker="o")
+    ax.set_xticks(data["year"])
+    ax.set(
+        title=f"Children on home supervision for {long_label}, 31 July, {where}",
+        xlabel="Year ending 31 July",
+        ylabel="Children",
+        ylim=(0, None),
+    )
+    alt = (
+        f"Line chart of children on home supervision for {long_label} on 31 July by year, {where}; years whose "
+        f"count is suppressed in the table are left out."
+    )
+    return fig, alt
+
+
+_DRAWERS = {
+    "stock": _draw_stock,
+    "heatmap": _draw_heatmap,
+    "km": _draw_km,
+    "incidence_curves": _draw_incidence_curves,
+    "hazard_ratios": _draw_hazard_ratios,
+    "schoenfeld": _draw_schoenfeld,
+    "long_trend": _draw_long_trend,
+}
+
+
+def draw(report: Report, name: str):
+    """The figure ``name`` as (matplotlib figure, alt text), or None when there is nothing to draw."""
+    if name not in _DRAWERS:
+        raise KeyError(f"no figure named {name!r}")
+    data = report.figures.get(name)
+    if data is None or len(data) == 0:
+        return None
+    return _DRAWERS[name](report, data)
 
 
 FIGURES = ("stock", "heatmap", "km", "incidence_curves", "hazard_ratios", "schoenfeld", "long_trend")
