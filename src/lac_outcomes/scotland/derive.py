@@ -23,6 +23,7 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 
+from lac_outcomes.columns import OPEN_END
 from lac_outcomes.scotland.layout import SCHOOL_STAGES
 
 DAYS_PER_YEAR = 365.25
@@ -271,9 +272,8 @@ def education_covariates(
 
     frame = _episodes(episodes)[["child_id", "episode_start", "episode_end", "placement_type"]]
     pairs = keys.merge(frame, on="child_id", how="inner", sort=False)
-    far_future = np.datetime64("2200-01-01")
     end = pairs["episode_end"].to_numpy().astype("datetime64[s]")
-    end = np.where(np.isnat(end), far_future, end)
+    end = np.where(np.isnat(end), np.datetime64(OPEN_END, "s"), end)
     start = pairs["episode_start"].to_numpy().astype("datetime64[s]")
     w0 = pairs["w0"].to_numpy().astype("datetime64[s]")
     w1 = pairs["w1"].to_numpy().astype("datetime64[s]")
