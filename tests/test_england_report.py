@@ -115,10 +115,14 @@ def test_small_counts_are_suppressed_in_the_results_and_the_report(run):
         cells = cells[~((role == "denominator") & cells["indicator"].isin(["CLA_31MAR", "STARTED", "CEASED"]))]
         hidden_per_line = cells[role].isna().groupby([cells["indicator"], cells["YEAR"]]).sum()
         assert not (hidden_per_line == 1).any(), role
-    # the planted-value check keeps no planted value, tolerance or cohort for a withheld LA-year
+    # the planted-value check keeps no planted value or tolerance for a withheld LA-year, and carries a
+    # cohort only where the indicator tables show it (n falls out of the tolerance given the planted value)
     check = pd.DataFrame(results["check"])
     assert check["suppressed"].any()
-    assert check.loc[check["suppressed"], ["n", "planted", "computed", "difference", "tolerance"]].isna().all().all()
+    assert check.loc[check["suppressed"], ["planted", "computed", "difference", "tolerance"]].isna().all().all()
+    cohorts = check.merge(shown[["LA", "YEAR", "indicator", "denominator"]], on=["LA", "YEAR", "indicator"])
+    proportions = cohorts[cohorts["kind"] != "realised"]
+    assert (proportions["n"].isna() == proportions["denominator"].isna()).all()
     # and in the rendered tables: every count under the threshold shows as "c"
     html = (workdir / "reports" / f"{REPORT}.html").read_text()
     assert ">c</td>" in html
