@@ -111,7 +111,7 @@ def test_report_shows_folder_names_and_header_cells_literally(tmp_path):
 def test_real_returns_with_markup_in_a_folder_name_and_a_header_cell(tmp_path):
     """Through the reader: an LA folder and a CSV header cell holding markup reach both England reports as text."""
     from lac_outcomes.england import clean
-    from lac_outcomes.england.synthetic import write_synthetic_returns
+    from lac_outcomes.england.simulate import write_synthetic_returns
 
     raw = tmp_path / "raw"
     write_synthetic_returns(raw, seed=3, years=[2020, 2021], n_las=1, children_per_la=40)

@@ -178,7 +178,7 @@ HOSTILE = "data/raw/my returns $(touch pwned) `touch pwned2`"
 
 @pytest.mark.pipeline
 def test_a_dataset_path_with_spaces_and_shell_syntax_is_read_literally(tmp_path):
-    from lac_outcomes.england.synthetic import simulate_england
+    from lac_outcomes.england.simulate import simulate_england
     from lac_outcomes.scotland.simulate import simulate_scotland
 
     workdir = copy_project(tmp_path / "project")

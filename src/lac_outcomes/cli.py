@@ -138,7 +138,7 @@ def cmd_clean_scotland(args) -> None:
 
 
 def cmd_simulate_england(args) -> None:
-    from lac_outcomes.england.synthetic import simulate_england
+    from lac_outcomes.england.simulate import simulate_england
 
     truth = simulate_england(
         Path(args.out_dir),

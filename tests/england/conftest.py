@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from lac_outcomes.england.synthetic import write_synthetic_returns
+from lac_outcomes.england.simulate import write_synthetic_returns
 
 
 @pytest.fixture(scope="session")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from lac_outcomes.england.schema import CORE_TABLES, tables_for_year
+from lac_outcomes.england.layout import CORE_TABLES, tables_for_year
 
 EPISODE_DEFAULTS = {
     "LS": "C2",

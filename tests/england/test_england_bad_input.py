@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from lac_outcomes.england.layout import CORE_TABLES, tables_for_year
 from lac_outcomes.england.reader import Source, read_returns
-from lac_outcomes.england.schema import CORE_TABLES, tables_for_year
 from lac_outcomes.validation import InputError
 
 from .returns import write_return

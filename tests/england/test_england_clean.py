@@ -23,7 +23,7 @@ import pytest
 
 from lac_outcomes.england import clean
 from lac_outcomes.england.indicators import compute_indicators, ni58_scores
-from lac_outcomes.england.synthetic import write_synthetic_returns
+from lac_outcomes.england.simulate import write_synthetic_returns
 from lac_outcomes.validation import QUARANTINE_COLUMNS
 
 FIXTURE = Path(__file__).parent / "fixtures" / "three_returns"

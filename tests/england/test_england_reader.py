@@ -7,6 +7,7 @@ import shutil
 import pandas as pd
 import pytest
 
+from lac_outcomes.england.layout import schema_year_for, tables_for_year
 from lac_outcomes.england.reader import (
     ROW_COLUMN,
     RULE_AFTER_YEAR,
@@ -27,7 +28,6 @@ from lac_outcomes.england.reader import (
     sources_from_tree,
     table_from_file_name,
 )
-from lac_outcomes.england.schema import schema_year_for, tables_for_year
 from lac_outcomes.readers import FIELD_COUNT_RULE
 from lac_outcomes.validation import InputError
 
@@ -338,10 +338,10 @@ def test_file_names_and_header_identify_tables(tmp_path):
 def test_ssda903_layout_document_matches_the_code():
     from pathlib import Path
 
-    from lac_outcomes.england.schema import to_markdown
+    from lac_outcomes.england.layout import to_markdown
 
     document = Path(__file__).resolve().parents[2] / "docs" / "ssda903_layout.md"
-    assert document.read_text() == to_markdown(), "regenerate docs/ssda903_layout.md from schema.to_markdown()"
+    assert document.read_text() == to_markdown(), "regenerate docs/ssda903_layout.md from layout.to_markdown()"
     # the policy is stated per column: what identifies or dates a row drops it, anything else is blanked
     assert "| `CHILD` | id |  | no | drop the row |  |" in document.read_text()
     assert "| `REC` | code |" in document.read_text() and "| yes | blank the cell |" in document.read_text()

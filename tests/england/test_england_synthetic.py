@@ -9,7 +9,7 @@ import pandas as pd
 
 from lac_outcomes.england.indicators import compute_indicators
 from lac_outcomes.england.reader import read_returns, sources_from_tree
-from lac_outcomes.england.synthetic import PLANTED_KINDS, write_synthetic_returns
+from lac_outcomes.england.simulate import PLANTED_KINDS, write_synthetic_returns
 
 # Allowed distance between a computed indicator and its planted target: four standard
 # errors of the sample (so a correct implementation fails about once in 15,000 checks),
@@ -100,7 +100,7 @@ def test_local_authorities_differ(small_synthetic):
 def test_pipeline_step_replaces_an_earlier_run_whole_and_writes_truth_last(tmp_path):
     import yaml
 
-    from lac_outcomes.england.synthetic import simulate_england
+    from lac_outcomes.england.simulate import simulate_england
 
     out = tmp_path / "england"
     first = simulate_england(out, seed=3, years=[2020], n_las=3, children_per_la=20)

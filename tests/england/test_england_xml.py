@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from lac_outcomes.england.schema import tables_for_year
+from lac_outcomes.england.layout import tables_for_year
 from lac_outcomes.england.xml_return import is_xml_return, xml_tables
 from lac_outcomes.validation import SOURCE_ROW, InputError
 

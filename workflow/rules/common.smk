@@ -14,7 +14,7 @@ from snakemake.utils import validate
 SRC = Path(workflow.basedir) / "src"
 sys.path.insert(0, str(SRC))
 
-from lac_outcomes.england.schema import CORE_TABLES
+from lac_outcomes.england.layout import CORE_TABLES
 from lac_outcomes.provenance import config_digest, package_sources
 from lac_outcomes.scotland.layout import TABLES as SCOTLAND_LAYOUT
 

@@ -29,9 +29,9 @@ rule simulate_scotland:
 
 
 rule simulate_england:
-    """Synthetic SSDA903 returns, one folder per LA, and truth.yaml: lac_outcomes.england.synthetic.simulate_england."""
+    """Synthetic SSDA903 returns, one folder per LA, and truth.yaml: lac_outcomes.england.simulate.simulate_england."""
     input:
-        code=step_sources("lac_outcomes.england.synthetic"),
+        code=step_sources("lac_outcomes.england.simulate"),
     output:
         # written last, listing every file: the returns are complete once it exists
         truth="data/raw/synthetic/england/truth.yaml",

@@ -1,4 +1,4 @@
-"""Rule simulate_england: lac_outcomes.england.synthetic.simulate_england."""
+"""Rule simulate_england: lac_outcomes.england.simulate.simulate_england."""
 
 import sys
 from pathlib import Path
@@ -7,7 +7,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(snakemake.scriptdir).parents[1] / "src"))
 
 from lac_outcomes.cli import rule_step
-from lac_outcomes.england.synthetic import simulate_england
+from lac_outcomes.england.simulate import simulate_england
 
 with rule_step(snakemake.log[0], snakemake.rule):
     simulate_england(

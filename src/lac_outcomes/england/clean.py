@@ -27,8 +27,8 @@ from lac_outcomes.columns import CleanResult
 from lac_outcomes.columns import write as write  # noqa: F401  (the step's writer, shared by both nations)
 from lac_outcomes.england import consistency
 from lac_outcomes.england import indicators as ind
+from lac_outcomes.england.layout import CORE_TABLES, OPTIONAL_TABLES
 from lac_outcomes.england.reader import DEFAULT_FLAG_SHARE, read_returns, sources_from_tree
-from lac_outcomes.england.schema import CORE_TABLES, OPTIONAL_TABLES
 from lac_outcomes.validation import QUARANTINE_COLUMNS
 
 log = logging.getLogger(__name__)

@@ -47,7 +47,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from lac_outcomes.england.schema import (
+from lac_outcomes.england.layout import (
     ADOPTION_PLACEMENTS,
     ADOPTION_REASONS,
     CONTINUING_REASON,

@@ -57,7 +57,7 @@ from lac_outcomes.columns import (
     flagged,
     lost_every_row_cause,
 )
-from lac_outcomes.england.schema import (
+from lac_outcomes.england.layout import (
     CORE_TABLES,
     DOCUMENTED_DATE,
     OPTIONAL_TABLES,

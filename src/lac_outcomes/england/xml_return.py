@@ -39,7 +39,7 @@ from xml.parsers import expat
 
 import pandas as pd
 
-from lac_outcomes.england.schema import CORE_TABLES, SCHEMA_YEARS, tables_for_year
+from lac_outcomes.england.layout import CORE_TABLES, SCHEMA_YEARS, tables_for_year
 from lac_outcomes.validation import SOURCE_ROW, InputError
 
 RENAMED = {"CHILDID": "CHILD", "PL": "PLACE"}

@@ -41,8 +41,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from lac_outcomes.england.layout import schema_year_for, tables_for_year
 from lac_outcomes.england.local_authorities import LOCAL_AUTHORITIES
-from lac_outcomes.england.schema import schema_year_for, tables_for_year
 
 # Years simulated before the first collection year: a child entering care at
 # birth leaves at 18 and appears in OC3 until 21.

@@ -456,7 +456,7 @@ def to_markdown() -> str:
     lines = [
         "# SSDA903 tables as the reader takes them",
         "",
-        "Generated from `src/lac_outcomes/england/schema.py` (a test keeps the two in step).",
+        "Generated from `src/lac_outcomes/england/layout.py` (a test keeps the two in step).",
         "",
         "One CSV per table per local authority and collection year (a folder per LA; the table is",
         "recognised from the file name or its header). A collection year runs 1 April to 31 March and is",
