@@ -1,0 +1,715 @@
+"""Demand and cost projection: a model of care journeys fitted to episode histories (both nations).
+
+The nation adapters (``scotland/projection.py``, ``england/projection.py``)
+turn each nation's episodes into :class:`Histories`: one row per episode with
+a child key, local authority, date of birth, start, end (NaT while open) and a
+**state**, one of :data:`STATES`.  Everything below is nation-neutral.
+
+The model (discrete time, monthly steps):
+
+* The **monthly panel** holds each child's state and age on the last day of
+  every month of the observed period.
+* **Transitions**: for a child in state s at age band a at the end of month t,
+  the probability of being in state s' (or out of care) at the end of month
+  t + 1, estimated over a reference window before a cut-off.  A month's step
+  is short enough that a child rarely changes state twice in it, long enough
+  that the panel stays small; placements shorter than a month between two
+  month ends are not seen (said in the report).  Sparse age bands borrow from
+  the state's transitions pooled over ages (a Dirichlet prior worth
+  ``prior_months`` child-months: the estimate is the posterior mean).
+* **Entries**: children looked after at a month end who were not at the
+  previous one, by local authority, single year of age and state: a Poisson
+  rate per month.
+* **Parameter uncertainty**: a Poisson bootstrap over children (each child's
+  months and entries weighted by one Poisson(1) draw per replicate);
+  **process noise**: each replicate is simulated with multinomial moves,
+  binomial ageing and Poisson entries.  Intervals are quantiles over the
+  replicates.
+
+The simulation is on counts (authority x single year of age x state), not on
+individual children: ageing moves a twelfth of each year of age up each month.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from lac_outcomes.stats import binomial_interval
+
+STATES = ("home", "kinship", "foster", "residential", "secure", "other")
+STATE_LABELS = {
+    "home": "At home with parents",
+    "kinship": "Kinship (friends or relatives)",
+    "foster": "Foster care (incl. prospective adopters)",
+    "residential": "Residential (not secure)",
+    "secure": "Secure",
+    "other": "Other community / independent",
+    "out": "Out of care",
+}
+OUT = len(STATES)  # index of "out of care" among the destinations
+AGE_BAND_EDGES = (0, 1, 5, 10, 16, 18)
+AGE_BANDS = ("under 1", "1-4", "5-9", "10-15", "16-17")
+MAX_AGE = 18
+WEEKS_PER_MONTH = 365.25 / 7 / 12
+BAND_OF_AGE = np.searchsorted(AGE_BAND_EDGES, np.arange(MAX_AGE), side="right") - 1
+
+
+@dataclass
+class Histories:
+    """One nation's episodes in the common shape, and its calendar.
+
+    ``episodes``: child, la, dob, start, end (NaT = open), state (one of STATES).
+    ``period_start``: first day the episodes are complete (nobody looked after
+    from then on is missing); ``data_end``: the last count date.
+    ``count_month``: month of the annual count date (7 = 31 July, 3 = 31 March).
+    """
+
+    episodes: pd.DataFrame
+    period_start: pd.Timestamp
+    data_end: pd.Timestamp
+    count_month: int
+    nation: str
+
+    def count_dates(self) -> list[pd.Timestamp]:
+        """Annual count dates (month ends of ``count_month``) inside the observed period."""
+        ends = pd.date_range(self.period_start, self.data_end, freq="ME")
+        return [d for d in ends if d.month == self.count_month]
+
+
+@dataclass
+class Panel:
+    """Month-end states: integer-coded arrays, one row per child and month looked after."""
+
+    month_ends: pd.DatetimeIndex
+    month: np.ndarray  # index into month_ends
+    child: np.ndarray
+    la: np.ndarray
+    age: np.ndarray  # completed years, 0..17
+    state: np.ndarray
+    next_state: np.ndarray  # state at the next month end, OUT if not looked after, -1 after the last
+    entered: np.ndarray  # not looked after at the previous month end (False in the first month)
+    las: list[str]
+    n_children: int
+
+
+def monthly_panel(histories: Histories) -> Panel:
+    """The month-end panel of the observed period (children under 18 looked after at each month end)."""
+    eps = histories.episodes.dropna(subset=["start", "state"]).copy()
+    eps = eps[eps["state"].isin(STATES)]
+    month_ends = pd.date_range(histories.period_start, histories.data_end, freq="ME")
+    child_codes, child_index = np.unique(eps["child"].to_numpy(dtype=str), return_inverse=True)
+    las = sorted(eps["la"].astype(str).unique())
+    la_index = np.searchsorted(las, eps["la"].astype(str).to_numpy())
+    state_index = np.array([STATES.index(s) for s in eps["state"]], dtype=np.int64)
+    start = eps["start"].to_numpy("datetime64[D]")
+    end = eps["end"].to_numpy("datetime64[D]")
+    end = np.where(np.isnat(end), np.datetime64("2262-01-01"), end)
+    dob = eps["dob"].to_numpy("datetime64[D]")
+    parts = []
+    for m, day in enumerate(month_ends.to_numpy("datetime64[D]")):
+        on = (start <= day) & (end > day) & ~np.isnat(dob)
+        rows = np.flatnonzero(on)
+        # One episode per child and day: the latest-starting wins where a return overlaps.
+        rows = rows[np.lexsort((-start[rows].astype(np.int64), child_index[rows]))]
+        rows = rows[np.r_[True, child_index[rows][1:] != child_index[rows][:-1]]] if rows.size else rows
+        age = _age_years(dob[rows], day)
+        keep = (age >= 0) & (age < MAX_AGE)
+        rows, age = rows[keep], age[keep]
+        parts.append((np.full(rows.size, m), child_index[rows], la_index[rows], age, state_index[rows]))
+    month, child, la, age, state = (np.concatenate([p[i] for p in parts]) for i in range(5))
+    order = np.lexsort((month, child))
+    month, child, la, age, state = month[order], child[order], la[order], age[order], state[order]
+    same_next = np.r_[(child[1:] == child[:-1]) & (month[1:] == month[:-1] + 1), False]
+    next_state = np.where(same_next, np.r_[state[1:], 0], OUT)
+    next_state = np.where(month == len(month_ends) - 1, -1, next_state)
+    same_previous = np.r_[False, same_next[:-1]]
+    entered = ~same_previous & (month > 0)
+    return Panel(month_ends, month, child, la, age, state, next_state, entered, las, len(child_codes))
+
+
+def _age_years(dob: np.ndarray, day: np.datetime64) -> np.ndarray:
+    """Completed years on ``day`` (vectorised; a 29 February birthday counts on 1 March)."""
+    d = pd.DatetimeIndex(dob)
+    t = pd.Timestamp(day)
+    before = (t.month * 100 + t.day) < (d.month * 100 + d.day)
+    return (t.year - d.year - before.astype(int)).to_numpy()
+
+
+# --------------------------------------------------------------------------- fit
+
+
+@dataclass
+class Fit:
+    """Bootstrap replicates of the monthly transition and entry model.
+
+    ``transitions``: (replicates, age bands, states, states + 1) probabilities;
+    ``entries``: (replicates, LAs, ages, states) expected entries per month.
+    ``counts``: the unweighted transition counts (age bands, states, states + 1).
+    """
+
+    transitions: np.ndarray
+    entries: np.ndarray
+    counts: np.ndarray
+    window: tuple[pd.Timestamp, pd.Timestamp]
+    las: list[str]
+
+
+def fit(panel: Panel, cutoff: pd.Timestamp, window_years: float, replicates: int, seed: int, prior_months=12.0) -> Fit:
+    """Fit on the months of the window ending at ``cutoff`` (transitions out of month ends before the cut-off)."""
+    cutoff_index = int(np.searchsorted(panel.month_ends, pd.Timestamp(cutoff), side="right")) - 1
+    n_months = max(1, min(int(round(window_years * 12)), cutoff_index))
+    first = cutoff_index - n_months
+    moving = (panel.month >= first) & (panel.month < cutoff_index) & (panel.next_state >= 0)
+    entering = panel.entered & (panel.month > first) & (panel.month <= cutoff_index)
+    rng = np.random.default_rng(seed)
+    weights = np.ones((replicates + 1, panel.n_children))
+    weights[1:] = rng.poisson(1.0, (replicates, panel.n_children))
+    n_s, n_b, n_la = len(STATES), len(AGE_BANDS), len(panel.las)
+    cell = (BAND_OF_AGE[panel.age[moving]] * n_s + panel.state[moving]) * (n_s + 1) + panel.next_state[moving]
+    counts = np.stack(
+        [np.bincount(cell, weights=w[panel.child[moving]], minlength=n_b * n_s * (n_s + 1)) for w in weights]
+    ).reshape(-1, n_b, n_s, n_s + 1)
+    pooled = counts.sum(axis=1, keepdims=True)
+    pooled = (pooled + 0.5) / (pooled + 0.5).sum(axis=3, keepdims=True)
+    probabilities = (counts + prior_months * pooled) / (counts.sum(axis=3, keepdims=True) + prior_months)
+    entry_cell = (panel.la[entering] * MAX_AGE + panel.age[entering]) * n_s + panel.state[entering]
+    entries = (
+        np.stack(
+            [np.bincount(entry_cell, weights=w[panel.child[entering]], minlength=n_la * MAX_AGE * n_s) for w in weights]
+        ).reshape(-1, n_la, MAX_AGE, n_s)
+        / n_months
+    )
+    window = (panel.month_ends[first], panel.month_ends[cutoff_index])
+    # Replicate 0 is the unweighted fit (the point estimate); the rest are the bootstrap.
+    return Fit(probabilities[1:], entries[1:], counts[0], window, panel.las)
+
+
+def point_transitions(fit_: Fit) -> np.ndarray:
+    """Transition probabilities pooled over age bands from the unweighted counts (states x destinations)."""
+    pooled = fit_.counts.sum(axis=0)
+    return pooled / np.maximum(pooled.sum(axis=1, keepdims=True), 1)
+
+
+def stock_at(panel: Panel, day: pd.Timestamp) -> np.ndarray:
+    """Counts (LAs, ages, states) of children looked after on the month end ``day``."""
+    m = int(np.searchsorted(panel.month_ends, pd.Timestamp(day)))
+    rows = panel.month == m
+    stock = np.zeros((len(panel.las), MAX_AGE, len(STATES)), dtype=np.int64)
+    np.add.at(stock, (panel.la[rows], panel.age[rows], panel.state[rows]), 1)
+    return stock
+
+
+# --------------------------------------------------------------------------- scenarios
+
+
+@dataclass
+class Scenario:
+    """A named change to the fitted rates.
+
+    kind ``duration``: stays in ``state`` last ``factor`` times as long (every
+    way out of the state, including leaving care, is divided by ``factor``);
+    kind ``redirect``: a ``share`` of the placements that would start in
+    ``state`` (entries and moves) start in ``to`` instead;
+    kind ``entries``: entries at ``ages`` (years, inclusive range) times ``factor``.
+    """
+
+    name: str
+    kind: str
+    state: str | None = None
+    to: str | None = None
+    factor: float = 1.0
+    share: float = 0.0
+    ages: tuple[int, int] = (0, MAX_AGE - 1)
+    description: str = ""
+
+    @classmethod
+    def from_config(cls, name: str, entry: dict) -> Scenario:
+        known = {"kind", "state", "to", "factor", "share", "ages", "description"}
+        unknown = set(entry) - known
+        if unknown:
+            raise ValueError(f"scenario {name}: unknown key(s) {sorted(unknown)}; known: {sorted(known)}")
+        kind = entry.get("kind")
+        if kind not in ("duration", "redirect", "entries"):
+            raise ValueError(f"scenario {name}: kind must be duration, redirect or entries, got {kind!r}")
+        for key in ("state", "to"):
+            if entry.get(key) is not None and entry[key] not in STATES:
+                raise ValueError(f"scenario {name}: {key} {entry[key]!r} is not one of {', '.join(STATES)}")
+        ages = tuple(entry.get("ages", (0, MAX_AGE - 1)))
+        return cls(
+            name,
+            kind,
+            entry.get("state"),
+            entry.get("to"),
+            float(entry.get("factor", 1.0)),
+            float(entry.get("share", 0.0)),
+            (int(ages[0]), int(ages[1])),
+            entry.get("description", ""),
+        )
+
+    def apply(self, transitions: np.ndarray, entries: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        p, e = transitions.copy(), entries.copy()
+        if self.kind == "duration":
+            s = STATES.index(self.state)
+            leave = np.ones(OUT + 1, bool)
+            leave[s] = False
+            p[..., s, leave] = p[..., s, leave] / self.factor
+            p[..., s, s] = 0.0
+            p[..., s, s] = 1.0 - p[..., s, :].sum(axis=-1)
+        elif self.kind == "redirect":
+            s, t = STATES.index(self.state), STATES.index(self.to)
+            moved = p[..., :, s] * self.share
+            moved[..., s] = 0.0  # staying put is not a new placement
+            p[..., :, s] -= moved
+            p[..., :, t] += moved
+            e[..., t] += e[..., s] * self.share
+            e[..., s] *= 1.0 - self.share
+        elif self.kind == "entries":
+            lo, hi = self.ages
+            e[:, :, lo : hi + 1, :] *= self.factor
+        return p, e
+
+
+# --------------------------------------------------------------------------- simulation
+
+
+def simulate(fit_: Fit, start: np.ndarray, months: int, seed: int, scenario: Scenario | None = None) -> np.ndarray:
+    """Monthly paths of the stock: (replicates, months + 1, LAs, ages, states), month 0 = ``start``.
+
+    ``start`` is (LAs, ages, states).  Each month: moves (multinomial, by age
+    band), then ageing (a binomial twelfth of each year of age moves up; 18 leave),
+    then entries (Poisson).  One bootstrap replicate per simulated path.
+    """
+    transitions, entries = fit_.transitions, fit_.entries
+    if scenario is not None:
+        transitions, entries = scenario.apply(transitions, entries)
+    rng = np.random.default_rng(seed)
+    n_rep = transitions.shape[0]
+    p_by_age = transitions[:, BAND_OF_AGE]  # (rep, ages, states, dest)
+    p_by_age = np.clip(p_by_age, 0, None)
+    p_by_age /= p_by_age.sum(axis=-1, keepdims=True)
+    p_cells = np.broadcast_to(p_by_age[:, None], (n_rep, start.shape[0], *p_by_age.shape[1:]))
+    stock = np.broadcast_to(start, (n_rep, *start.shape)).astype(np.int64).copy()
+    paths = np.empty((n_rep, months + 1, *start.shape), dtype=np.int64)
+    paths[:, 0] = stock
+    for month in range(1, months + 1):
+        moved = rng.multinomial(stock, p_cells)  # (rep, la, age, state, dest)
+        stock = moved[..., :OUT].sum(axis=-2)
+        ageing = rng.binomial(stock, 1 / 12)
+        stock -= ageing
+        stock[:, :, 1:] += ageing[:, :, :-1]
+        stock += rng.poisson(entries)
+        paths[:, month] = stock
+    return paths
+
+
+def national_fit(fitted: Fit) -> Fit:
+    """The same fit with entries summed over authorities (transitions are national already)."""
+    return Fit(fitted.transitions, fitted.entries.sum(axis=1, keepdims=True), fitted.counts, fitted.window, ["all"])
+
+
+def quantiles(values: np.ndarray, axis: int = 0) -> dict[str, np.ndarray]:
+    """Central (median) and 80% and 95% intervals over replicates."""
+    levels = {"central": 0.5, "lo80": 0.1, "hi80": 0.9, "lo95": 0.025, "hi95": 0.975}
+    return {name: np.quantile(values, q, axis=axis) for name, q in levels.items()}
+
+
+# --------------------------------------------------------------------------- back-test
+
+
+@dataclass
+class BackTest:
+    """Projections from past cut-offs against what the data then show (national, by state and horizon)."""
+
+    table: pd.DataFrame  # cutoff, year, horizon, state, observed, central, lo80, hi80, lo95, hi95
+    cutoffs: list[pd.Timestamp] = field(default_factory=list)
+
+
+def back_test(panel: Panel, histories: Histories, *, window_years, horizon_years, n_cutoffs, replicates, seed):
+    """Fit at each of the last ``n_cutoffs`` count dates before the end and project to the end of the data."""
+    dates = histories.count_dates()
+    earliest = panel.month_ends[0] + pd.DateOffset(months=12)
+    cutoffs = [d for d in dates[:-1] if d >= earliest][-n_cutoffs:]
+    rows = []
+    for k, cutoff in enumerate(cutoffs):
+        fitted = fit(panel, cutoff, window_years, replicates, seed + k)
+        later = [d for d in dates if d > cutoff][:horizon_years]
+        months = 12 * len(later)
+        start = stock_at(panel, cutoff).sum(axis=0, keepdims=True)  # national
+        paths = simulate(national_fit(fitted), start, months, seed + 1000 + k)
+        for h, day in enumerate(later, start=1):
+            by_state = paths[:, 12 * h, 0].sum(axis=1)  # (rep, states)
+            q = quantiles(by_state)
+            observed = stock_at(panel, day).sum(axis=(0, 1))
+            for s, state in enumerate(STATES):
+                rows.append(
+                    {
+                        "cutoff": cutoff.year,
+                        "year": day.year,
+                        "horizon": h,
+                        "state": state,
+                        "observed": int(observed[s]),
+                        **{name: float(v[s]) for name, v in q.items()},
+                    }
+                )
+    return BackTest(pd.DataFrame(rows), cutoffs)
+
+
+def coverage_summary(table: pd.DataFrame) -> pd.DataFrame:
+    """By horizon: projections compared, mean absolute % error, and the share inside the 80% and 95% intervals."""
+    t = table[table["observed"] > 0].copy()
+    t["abs_pct_error"] = 100 * (t["central"] - t["observed"]).abs() / t["observed"]
+    t["in80"] = (t["observed"] >= t["lo80"]) & (t["observed"] <= t["hi80"])
+    t["in95"] = (t["observed"] >= t["lo95"]) & (t["observed"] <= t["hi95"])
+    by = t.groupby("horizon").agg(
+        projections=("state", "size"),
+        mean_abs_pct_error=("abs_pct_error", "mean"),
+        coverage80=("in80", "mean"),
+        coverage95=("in95", "mean"),
+    )
+    total = pd.DataFrame(
+        {
+            "projections": [len(t)],
+            "mean_abs_pct_error": [t["abs_pct_error"].mean()],
+            "coverage80": [t["in80"].mean()],
+            "coverage95": [t["in95"].mean()],
+        },
+        index=["all"],
+    )
+    out = pd.concat([by, total])
+    out[["coverage80", "coverage95"]] *= 100
+    out.index.name = "horizon (years)"
+    return out
+
+
+# --------------------------------------------------------------------------- cost
+
+
+def read_unit_costs(path, nation: str) -> pd.DataFrame:
+    """Weekly unit costs of one nation by state (NaN where no published figure was found)."""
+    costs = pd.read_csv(path, dtype={"weekly_cost_gbp": float}, keep_default_na=True)
+    missing = {"nation", "state", "weekly_cost_gbp", "price_year", "source"} - set(costs.columns)
+    if missing:
+        raise ValueError(f"{path}: missing column(s) {sorted(missing)}")
+    costs = costs[costs["nation"] == nation]
+    bad = sorted(set(costs["state"]) - set(STATES))
+    if bad:
+        raise ValueError(f"{path}: state(s) {bad} are not one of {', '.join(STATES)}")
+    return costs.set_index("state").reindex(list(STATES))
+
+
+def cumulative_cost(paths: np.ndarray, weekly_cost: np.ndarray) -> np.ndarray:
+    """Cost over the horizon per replicate (GBP): month-end stock x weeks per month x weekly cost (priced states)."""
+    priced = np.nan_to_num(weekly_cost)
+    per_month = (paths[:, 1:].sum(axis=(2, 3)) * priced).sum(axis=-1) * WEEKS_PER_MONTH
+    return per_month.sum(axis=1)
+
+
+def round_projection(values, base: int = 5) -> np.ndarray:
+    """Projected counts to the nearest ``base``: a projection is not a count of children, and rounding keeps it from
+    reading as one (no 1 to 4 appears)."""
+    return (np.round(np.asarray(values, float) / base) * base).astype(int)
+
+
+# --------------------------------------------------------------------------- planted-truth checks
+
+
+def check_transitions(counts: np.ndarray, planted: dict[tuple[str, str], float]) -> pd.DataFrame:
+    """Estimated monthly transition probabilities (pooled over ages) beside planted ones, 95% Wilson intervals.
+
+    Months of one child are not independent; the interval treats them as if
+    they were, which the coverage over several runs would show if it mattered.
+    """
+    pooled = counts.sum(axis=0)
+    rows = []
+    for (source, destination), value in planted.items():
+        s = STATES.index(source)
+        d = OUT if destination == "out" else STATES.index(destination)
+        n, k = int(round(pooled[s].sum())), int(round(pooled[s, d]))
+        lo, hi = _interval(k, n)
+        rows.append(
+            {
+                "quantity": f"P({STATE_LABELS[source]} to {STATE_LABELS[destination]} in a month)",
+                "planted": value,
+                "estimate": k / n if n else np.nan,
+                "lo95": lo,
+                "hi95": hi,
+                "covered": bool(n) and lo <= value <= hi,
+                "events": k,
+                "exposure": n,
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def _interval(k: int, n: int) -> tuple[float, float]:
+    """Wilson 95% interval clipped to [0, 1] (at 0 or n events the formula's end is 0 or 1 up to rounding)."""
+    lo, hi = binomial_interval(k, n)
+    return (max(0.0, float(lo)), min(1.0, float(hi)))
+
+
+def entry_counts(panel: Panel, window: tuple[pd.Timestamp, pd.Timestamp]) -> np.ndarray:
+    """Entries in the window by age band and state (unweighted): (age bands, states)."""
+    first = int(np.searchsorted(panel.month_ends, window[0]))
+    last = int(np.searchsorted(panel.month_ends, window[1]))
+    rows = panel.entered & (panel.month > first) & (panel.month <= last)
+    counts = np.zeros((len(AGE_BANDS), len(STATES)))
+    np.add.at(counts, (BAND_OF_AGE[panel.age[rows]], panel.state[rows]), 1)
+    return counts
+
+
+def check_entry_shares(counts: np.ndarray, planted: dict[str, dict[str, float]]) -> pd.DataFrame:
+    """Share of entries starting in each state, by age band, beside the planted share (95% Wilson intervals)."""
+    rows = []
+    for band, shares in planted.items():
+        b = AGE_BANDS.index(band)
+        n = int(counts[b].sum())
+        for state, value in shares.items():
+            k = int(counts[b, STATES.index(state)])
+            lo, hi = _interval(k, n)
+            rows.append(
+                {
+                    "quantity": f"entries aged {band} starting in {STATE_LABELS[state].lower()}",
+                    "planted": value,
+                    "estimate": k / n if n else np.nan,
+                    "lo95": lo,
+                    "hi95": hi,
+                    "covered": bool(n) and lo <= value <= hi,
+                    "events": k,
+                    "exposure": n,
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+# --------------------------------------------------------------------------- the report
+
+
+@dataclass
+class Report:
+    """Everything a projection report shows: disclosure-controlled tables, figure data, texts, results.json."""
+
+    tables: dict = field(default_factory=dict)
+    figures: dict = field(default_factory=dict)
+    texts: dict = field(default_factory=dict)
+    results: dict = field(default_factory=dict)
+
+
+def _label(state: str) -> str:
+    return STATE_LABELS[state]
+
+
+def _interval_columns(q: dict, index) -> pd.DataFrame:
+    return pd.DataFrame({name: round_projection(v) for name, v in q.items()}, index=index)
+
+
+def build(histories: Histories, policy, *, settings: dict, unit_costs, planted=None, seed: int = 20240101) -> Report:
+    """The projection report of one nation.
+
+    ``settings``: window_years, horizon_years, backtest_cutoffs, replicates,
+    scenarios (name -> config entry).  ``planted``: a callable (panel, fit) ->
+    planted-check table, or None when the truth is unknown.
+    """
+    report = Report()
+    panel = monthly_panel(histories)
+    replicates, horizon = int(settings["replicates"]), int(settings["horizon_years"])
+    scenarios = [Scenario.from_config(name, entry) for name, entry in (settings.get("scenarios") or {}).items()]
+
+    # 1. Back-test first: how wrong were projections from past cut-offs?
+    test = back_test(
+        panel,
+        histories,
+        window_years=settings["window_years"],
+        horizon_years=horizon,
+        n_cutoffs=int(settings["backtest_cutoffs"]),
+        replicates=replicates,
+        seed=seed,
+    )
+    if len(test.table):
+        summary = coverage_summary(test.table)
+        report.tables["backtest_summary"] = summary
+        detail = test.table.assign(state=test.table["state"].map(_label))
+        detail["error_pct"] = (
+            100 * (detail["central"] - detail["observed"]) / detail["observed"].where(detail["observed"] > 0)
+        )
+        for column in ("central", "lo95", "hi95"):
+            detail[column] = round_projection(detail[column])
+        detail = detail[["cutoff", "year", "state", "observed", "central", "lo95", "hi95", "error_pct"]]
+        report.tables["backtest"] = policy.suppress(
+            detail.rename(columns={"cutoff": "cut-off year", "central": "projected"}),
+            ["observed"],
+            rate_columns={"error_pct": "observed"},
+            groups=["cut-off year", "year"],
+        )
+        report.results["backtest"] = {
+            "cutoffs": [d.year for d in test.cutoffs],
+            "by_horizon": {str(k): {c: _plain(v) for c, v in row.items()} for k, row in summary.iterrows()},
+        }
+    else:
+        report.texts["backtest_none"] = (
+            "The data hold too few years for a back-test (a cut-off needs a year before it and one after)."
+        )
+
+    # 2. The model fitted on the last window, projected from the last count date.
+    fitted = fit(panel, histories.data_end, settings["window_years"], replicates, seed + 7)
+    start = stock_at(panel, histories.data_end)
+    months = 12 * horizon
+    paths = simulate(fitted, start, months, seed + 11)
+    years = [histories.data_end.year + h for h in range(1, horizon + 1)]
+    yearly = paths[:, 12::12]  # (rep, years, la, age, state)
+    national = yearly.sum(axis=(2, 3))
+    rows = []
+    for s, state in enumerate([*STATES, "all"]):
+        values = national.sum(axis=-1) if state == "all" else national[..., s]
+        q = quantiles(values)
+        for i, year in enumerate(years):
+            rows.append(
+                {
+                    "year": year,
+                    "state": "All looked after" if state == "all" else _label(state),
+                    **{k: int(round_projection(v[i])) for k, v in q.items()},
+                }
+            )
+    projection_table = pd.DataFrame(rows)
+    report.tables["national"] = projection_table
+    report.figures["national"] = {s: quantiles(national[..., i]) for i, s in enumerate(STATES)} | {"years": years}
+    report.results["projection"] = projection_table.to_dict(orient="records")
+
+    # By age band, last year of the horizon.
+    by_age = yearly[:, -1].sum(axis=(1, 3))  # (rep, ages)
+    by_band = np.stack([by_age[:, b == BAND_OF_AGE].sum(axis=1) for b in range(len(AGE_BANDS))], axis=1)
+    q = quantiles(by_band)
+    report.tables["age"] = _interval_columns(q, pd.Index(AGE_BANDS, name=f"age at 31 {_month(histories)} {years[-1]}"))
+
+    # By authority: projected children looked after in the last year, small ones shown as "low".
+    la_central = np.median(yearly[:, -1].sum(axis=2), axis=0)  # (la, state)
+    la_table = pd.DataFrame(
+        round_projection(la_central),
+        index=pd.Index(panel.las, name="local authority"),
+        columns=[_label(s) for s in STATES],
+    ).astype(object)
+    la_table[(la_central < policy.threshold) & (la_central > 0)] = "low"
+    la_total = np.median(yearly[:, -1].sum(axis=(2, 3)), axis=0)
+    la_table["All looked after"] = [int(v) if v >= policy.threshold else "low" for v in round_projection(la_total)]
+    report.tables["authorities"] = la_table
+
+    # 3. Scenarios beside the baseline (national), with common random numbers so the difference is the change.
+    whole = national_fit(fitted)
+    national_start = start.sum(axis=0, keepdims=True)
+    costs = unit_costs.reindex(list(STATES))
+    weekly = costs["weekly_cost_gbp"].to_numpy(dtype=float)
+    base_paths = simulate(whole, national_start, months, seed + 13)
+    base_stock = base_paths[:, -1].sum(axis=(1, 2, 3))
+    base_cost = cumulative_cost(base_paths, weekly)
+    scenario_rows, results_scenarios = [], {}
+    for scenario in scenarios:
+        alt = simulate(whole, national_start, months, seed + 13, scenario)
+        stock_diff = quantiles(alt[:, -1].sum(axis=(1, 2, 3)) - base_stock)
+        cost_diff = quantiles(cumulative_cost(alt, weekly) - base_cost)
+        row = {
+            "scenario": scenario.name,
+            "what changes": scenario.description or scenario.kind,
+            "change in looked after": int(round_projection(stock_diff["central"])),
+            "95% interval": f"{round_projection(stock_diff['lo95'])} to {round_projection(stock_diff['hi95'])}",
+            "change in cost (GBP m)": round(cost_diff["central"] / 1e6, 1),
+            "cost 95% interval (GBP m)": f"{cost_diff['lo95'] / 1e6:.1f} to {cost_diff['hi95'] / 1e6:.1f}",
+        }
+        scenario_rows.append(row)
+        results_scenarios[scenario.name] = {k: _plain(v) for k, v in row.items()}
+    if scenario_rows:
+        report.tables["scenarios"] = pd.DataFrame(scenario_rows).set_index("scenario")
+    report.results["scenarios"] = results_scenarios
+
+    # 4. Cost of the baseline.
+    q = quantiles(base_cost)
+    priced = [_label(s) for s, c in zip(STATES, weekly, strict=True) if np.isfinite(c)]
+    unpriced = [_label(s) for s, c in zip(STATES, weekly, strict=True) if not np.isfinite(c)]
+    report.texts["cost"] = (
+        f"Cost of the baseline over {horizon} years, placement costs only, at the unit costs below: "
+        f"GBP {q['central'] / 1e6:,.1f} million (95% interval {q['lo95'] / 1e6:,.1f} to {q['hi95'] / 1e6:,.1f}). "
+        f"Priced: {', '.join(priced) or 'none'}. "
+        + (f"No published figure found, so not costed: {', '.join(unpriced)}." if unpriced else "")
+    )
+    report.tables["unit_costs"] = costs.reset_index().assign(state=lambda t: t["state"].map(_label))[
+        ["state", "weekly_cost_gbp", "price_year", "source", "note"]
+    ]
+    report.results["cost"] = {"baseline_gbp": {k: _plain(v) for k, v in q.items()}, "not_costed": unpriced}
+
+    # 5. Diagnostics: the fitted monthly transitions pooled over ages, and the window.
+    pooled = fitted.counts.sum(axis=0)
+    probability = pooled / np.maximum(pooled.sum(axis=1, keepdims=True), 1)
+    shown = (
+        pd.DataFrame(
+            probability, index=[_label(s) for s in STATES], columns=[_label(s) for s in STATES] + [STATE_LABELS["out"]]
+        )
+        .round(4)
+        .astype(object)
+    )
+    # A rate resting on a small count, or on a small complement, is withheld.
+    row_total = pooled.sum(axis=1, keepdims=True)
+    shown[_small(pooled, policy.threshold) | _small(row_total - pooled, policy.threshold)] = "c"
+    report.tables["transitions"] = shown
+    report.texts["window"] = f"{fitted.window[0]:%d %B %Y} to {fitted.window[1]:%d %B %Y}"
+
+    # 6. Planted truth: an estimate resting on a small count (or a small complement) is withheld.
+    if planted is not None:
+        check = planted(panel, fitted)
+        if check is not None and len(check):
+            small = _small(check["events"], policy.threshold) | _small(
+                check["exposure"] - check["events"], policy.threshold
+            )
+            shown = check.drop(columns=["events", "exposure"]).astype(object)
+            shown.loc[small, ["estimate", "lo95", "hi95"]] = "c"
+            report.tables["planted"] = shown
+            report.results["planted"] = shown.to_dict(orient="records")
+            report.texts["planted"] = (
+                f"{int(check['covered'].sum())} of {len(check)} planted values inside the 95% interval of the estimate."
+            )
+    total = projection_table[projection_table["state"] == "All looked after"].iloc[-1]
+    coverage = report.results.get("backtest", {}).get("by_horizon", {}).get("all", {})
+    report.texts["summary"] = (
+        f"Projected {total['central']:,} children looked after in {years[-1]} (95% interval {total['lo95']:,} to "
+        f"{total['hi95']:,})"
+        + (f"; back-test: {coverage['coverage95']:.0f}% of past values inside the 95% interval." if coverage else ".")
+    )
+    report.results["settings"] = {k: v for k, v in settings.items() if k != "scenarios"}
+    return report
+
+
+def _small(counts, threshold: int):
+    counts = np.asarray(counts, float)
+    return (counts > 0) & (counts < threshold)
+
+
+def _month(histories: Histories) -> str:
+    return pd.Timestamp(2000, histories.count_month, 1).strftime("%B")
+
+
+def _plain(value):
+    if isinstance(value, (np.integer,)):
+        return int(value)
+    if isinstance(value, (np.floating, float)):
+        return None if not np.isfinite(value) else round(float(value), 4)
+    return value
+
+
+def fan_chart(report: Report, title: str):
+    """Projected children looked after by state: central line, 80% and 95% bands (model output only)."""
+    import matplotlib.pyplot as plt
+
+    data = report.figures["national"]
+    years = data["years"]
+    fig, ax = plt.subplots(figsize=(8, 4.5))
+    for state in STATES:
+        q = data[state]
+        line = ax.plot(years, q["central"], marker="o", label=_label(state))[0]
+        ax.fill_between(years, q["lo95"], q["hi95"], color=line.get_color(), alpha=0.12)
+        ax.fill_between(years, q["lo80"], q["hi80"], color=line.get_color(), alpha=0.25)
+    ax.set_xlabel("year")
+    ax.set_ylabel("children looked after (projected)")
+    ax.set_title(title)
+    ax.set_xticks(years)
+    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1, 1))
+    return fig
