@@ -255,9 +255,11 @@ class Scenario:
             s = STATES.index(self.state)
             leave = np.ones(OUT + 1, bool)
             leave[s] = False
-            p[..., s, leave] = p[..., s, leave] / self.factor
-            p[..., s, s] = 0.0
-            p[..., s, s] = 1.0 - p[..., s, :].sum(axis=-1)
+            ways_out = p[..., s, leave] / self.factor
+            total = ways_out.sum(axis=-1, keepdims=True)
+            # A month cannot hold more than certain departure: past that, the ways out keep their proportions.
+            p[..., s, leave] = np.where(total > 1, ways_out / np.maximum(total, 1e-300), ways_out)
+            p[..., s, s] = np.clip(1.0 - p[..., s, leave].sum(axis=-1), 0.0, 1.0)
         elif self.kind == "redirect":
             s, t = STATES.index(self.state), STATES.index(self.to)
             moved = p[..., :, s] * self.share

@@ -1,0 +1,205 @@
+"""The nation-neutral projection model against a care process written here, independently of it.
+
+The planted process: children enter one of the states each month at known
+rates and move between states with a known monthly transition matrix (a plain
+loop over children and months, written for this test).  The model must recover
+the matrix, its projection must reproduce the process's later months inside
+its intervals, and the scenario, cost and disclosure rules must do what they say.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from lac_outcomes import projection as pj
+from lac_outcomes.disclosure import DisclosurePolicy
+
+ROOT = Path(__file__).resolve().parents[1]
+UNIT_COSTS = ROOT / "data" / "raw" / "published" / "unit_costs.csv"
+
+# Planted monthly transitions among three of the states (rows: from; columns: home, foster, residential, out).
+PLANTED_STATES = ("home", "foster", "residential")
+PLANTED = np.array(
+    [
+        [0.94, 0.02, 0.00, 0.04],
+        [0.01, 0.955, 0.01, 0.025],
+        [0.00, 0.05, 0.90, 0.05],
+    ]
+)
+ENTRIES_PER_MONTH = {"home": 30, "foster": 20, "residential": 5}
+
+
+def planted_episodes(months: int, seed: int, las=("A", "B")) -> tuple[pd.DataFrame, pd.Timestamp]:
+    """Episodes of the planted process from 1 January 2000: one row per child and stay in a state."""
+    rng = np.random.default_rng(seed)
+    month_ends = pd.date_range("2000-01-31", periods=months, freq="ME")
+    rows, child = [], 0
+    open_children: list[dict] = []
+    for day in month_ends:
+        still = []
+        for c in open_children:  # one month's move for each child in care
+            j = rng.choice(4, p=PLANTED[c["s"]])
+            if j == c["s"]:
+                still.append(c)
+                continue
+            move_day = day - pd.Timedelta(days=int(rng.integers(0, 20)))
+            rows.append({**c["row"], "end": move_day})
+            if j < 3:
+                c = {"s": j, "row": {**c["row"], "start": move_day, "state": PLANTED_STATES[j]}}
+                still.append(c)
+        for s, state in enumerate(PLANTED_STATES):  # entries this month
+            for _ in range(rng.poisson(ENTRIES_PER_MONTH[state])):
+                start = day - pd.Timedelta(days=int(rng.integers(1, 25)))
+                dob = start - pd.Timedelta(days=int(rng.integers(2 * 365, 10 * 365)))  # aged 2 to 11: nobody turns 18
+                row = {"child": f"C{child}", "la": las[child % len(las)], "dob": dob, "start": start, "state": state}
+                still.append({"s": s, "row": row})
+                child += 1
+        open_children = still
+    rows += [{**c["row"], "end": pd.NaT} for c in open_children]
+    return pd.DataFrame(rows), month_ends[-1]
+
+
+@pytest.fixture(scope="module")
+def planted_run():
+    episodes, end = planted_episodes(months=72, seed=5)
+    histories = pj.Histories(episodes, pd.Timestamp("2000-01-01"), end, 12, "test")
+    return histories, pj.monthly_panel(histories)
+
+
+def test_panel_matches_a_plain_count_of_children_in_care(planted_run):
+    histories, panel = planted_run
+    eps = histories.episodes
+    for day in (pd.Timestamp("2001-06-30"), pd.Timestamp("2005-12-31")):
+        on = eps[(eps["start"] <= day) & (eps["end"].isna() | (eps["end"] > day))]
+        expected = on.groupby("state").size().reindex(pj.STATES, fill_value=0).to_numpy()
+        assert pj.stock_at(panel, day).sum(axis=(0, 1)).tolist() == expected.tolist()
+
+
+def test_fitted_transitions_recover_the_planted_matrix(planted_run):
+    histories, panel = planted_run
+    fitted = pj.fit(panel, histories.data_end, window_years=5, replicates=50, seed=1)
+    destinations = [pj.STATES.index(s) for s in PLANTED_STATES] + [pj.OUT]
+    planted = {
+        (a, b): PLANTED[i, j]
+        for i, a in enumerate(PLANTED_STATES)
+        for j, b in enumerate([*PLANTED_STATES, "out"])
+        if i != j and PLANTED[i, j] > 0
+    }
+    check = pj.check_transitions(fitted.counts, planted)
+    # A child moved mid-month can move again before the month end, so month-end steps see a little less than
+    # the planted monthly probability; the 95% intervals should still hold nearly all of them.
+    assert check["covered"].mean() >= 0.75, check
+    estimate = pj.point_transitions(fitted)[[pj.STATES.index(s) for s in PLANTED_STATES]][:, destinations]
+    assert np.abs(estimate - PLANTED).max() < 0.015
+
+
+def test_back_test_on_the_planted_process_is_calibrated(planted_run):
+    histories, panel = planted_run
+    test = pj.back_test(panel, histories, window_years=3, horizon_years=2, n_cutoffs=2, replicates=60, seed=3)
+    summary = pj.coverage_summary(test.table[test.table["state"].isin(PLANTED_STATES)])
+    assert summary.loc["all", "projections"] == 2 * 2 * 3 - 3  # the later cut-off has one year after it
+    assert summary.loc["all", "coverage95"] >= 75
+    assert summary.loc["all", "mean_abs_pct_error"] < 15
+
+
+def test_simulation_without_entries_decays_as_the_planted_leaving_rate():
+    leave = 0.05
+    transitions = np.zeros((1, len(pj.AGE_BANDS), len(pj.STATES), len(pj.STATES) + 1))
+    transitions[..., :, pj.OUT] = leave
+    for s in range(len(pj.STATES)):
+        transitions[..., s, s] = 1 - leave
+    no_entries = np.zeros((200, 1, pj.MAX_AGE, len(pj.STATES)))
+    fitted = pj.Fit(np.repeat(transitions, 200, axis=0), no_entries, None, None, ["x"])
+    start = np.zeros((1, pj.MAX_AGE, len(pj.STATES)), dtype=np.int64)
+    start[0, 5, 2] = 1000  # aged 5: nobody reaches 18 in a year
+    paths = pj.simulate(fitted, start, months=12, seed=4)
+    mean = paths[:, 12].sum(axis=(1, 2, 3)).mean()
+    assert mean == pytest.approx(1000 * (1 - leave) ** 12, rel=0.02)
+
+
+def test_scenarios_change_the_rates_as_described():
+    rng = np.random.default_rng(0)
+    p = rng.dirichlet(np.ones(len(pj.STATES) + 1), size=(2, len(pj.AGE_BANDS), len(pj.STATES)))
+    e = rng.random((2, 3, pj.MAX_AGE, len(pj.STATES)))
+    home = pj.STATES.index("home")
+    shorter = pj.Scenario.from_config("s", {"kind": "duration", "state": "home", "factor": 0.5})
+    p2, e2 = shorter.apply(p, e)
+    stay, leave = p[..., home, home], 1 - p[..., home, home]
+    assert np.allclose(1 - p2[..., home, home], np.minimum(2 * leave, 1))
+    assert np.allclose(p2.sum(axis=-1), 1) and np.array_equal(e2, e)
+    assert (p2[..., home, home] < stay).all()
+
+    redirect = pj.Scenario.from_config("r", {"kind": "redirect", "state": "residential", "to": "foster", "share": 0.25})
+    p3, e3 = redirect.apply(p, e)
+    r, f = pj.STATES.index("residential"), pj.STATES.index("foster")
+    assert np.allclose(e3[..., r], 0.75 * e[..., r]) and np.allclose(e3[..., f], e[..., f] + 0.25 * e[..., r])
+    assert np.allclose(p3[..., r, r], p[..., r, r])  # staying put is not a new placement
+    assert np.allclose(p3.sum(axis=-1), 1)
+
+    fewer = pj.Scenario.from_config("f", {"kind": "entries", "ages": [12, 17], "factor": 0.9})
+    _, e4 = fewer.apply(p, e)
+    assert np.allclose(e4[:, :, 12:], 0.9 * e[:, :, 12:]) and np.array_equal(e4[:, :, :12], e[:, :, :12])
+
+
+@pytest.mark.parametrize(
+    "entry, message",
+    [
+        ({"kind": "duration", "state": "home", "factr": 0.8}, "unknown key(s) ['factr']"),
+        ({"kind": "shorter"}, "kind must be duration, redirect or entries"),
+        ({"kind": "redirect", "state": "residental", "to": "foster"}, "state 'residental' is not one of"),
+    ],
+)
+def test_a_bad_scenario_is_one_line_naming_it(entry, message):
+    with pytest.raises(ValueError, match=None) as error:
+        pj.Scenario.from_config("mine", entry)
+    assert str(error.value).startswith("scenario mine:") and message in str(error.value)
+    assert "\n" not in str(error.value)
+
+
+def test_every_unit_cost_given_has_a_source_and_a_price_year():
+    costs = pd.read_csv(UNIT_COSTS)
+    assert set(costs["nation"]) == {"scotland", "england"}
+    for nation in ("scotland", "england"):
+        assert sorted(costs.loc[costs["nation"] == nation, "state"]) == sorted(pj.STATES)
+    given = costs[costs["weekly_cost_gbp"].notna()]
+    assert len(given) >= 2
+    assert given["source"].str.contains("https?://").all() and given["price_year"].notna().all()
+    # A state without a figure says so rather than carrying an invented one.
+    assert costs.loc[costs["weekly_cost_gbp"].isna(), "note"].str.contains("found").all()
+
+
+def test_cost_is_child_weeks_times_unit_cost():
+    paths = np.zeros((1, 13, 1, pj.MAX_AGE, len(pj.STATES)), dtype=np.int64)
+    paths[:, :, 0, 5, pj.STATES.index("residential")] = 10
+    weekly = np.full(len(pj.STATES), np.nan)
+    weekly[pj.STATES.index("residential")] = 3000.0
+    assert pj.cumulative_cost(paths, weekly)[0] == pytest.approx(10 * 3000 * 365.25 / 7)
+
+
+def test_unit_cost_file_with_an_unknown_state_is_refused(tmp_path):
+    bad = tmp_path / "costs.csv"
+    bad.write_text("nation,state,weekly_cost_gbp,price_year,source\nengland,fostering,600,2020,x\n")
+    with pytest.raises(ValueError, match="fostering"):
+        pj.read_unit_costs(bad, "england")
+
+
+def test_report_tables_show_no_small_count_and_round_projections(planted_run):
+    histories, _ = planted_run
+    # A third authority with two children only: its projection must not show a small number.
+    episodes = histories.episodes.copy()
+    episodes.loc[episodes.index[:2], "la"] = "tiny"
+    small = pj.Histories(episodes, histories.period_start, histories.data_end, 12, "test")
+    costs = pj.read_unit_costs(UNIT_COSTS, "england")
+    settings = {"window_years": 2, "horizon_years": 2, "backtest_cutoffs": 1, "replicates": 20, "scenarios": {}}
+    report = pj.build(small, DisclosurePolicy(5), settings=settings, unit_costs=costs)
+    projected = report.tables["national"][["central", "lo80", "hi80", "lo95", "hi95"]].to_numpy()
+    assert (projected % 5 == 0).all()
+    authorities = report.tables["authorities"]
+    numbers = pd.to_numeric(authorities.stack(), errors="coerce").dropna()
+    assert ((numbers == 0) | (numbers >= 5)).all()
+    shown = report.tables["backtest"].display["observed"]
+    assert not shown.isin([str(k) for k in range(1, 5)]).any()
