@@ -203,3 +203,26 @@ def test_report_tables_show_no_small_count_and_round_projections(planted_run):
     assert ((numbers == 0) | (numbers >= 5)).all()
     shown = report.tables["backtest"].display["observed"]
     assert not shown.isin([str(k) for k in range(1, 5)]).any()
+
+
+def test_expected_paths_are_the_mean_of_simulated_ones(planted_run):
+    histories, panel = planted_run
+    fitted = pj.fit(panel, histories.data_end, window_years=3, replicates=1, seed=2)
+    fitted = pj.Fit(np.repeat(fitted.transitions, 400, axis=0), np.repeat(fitted.entries, 400, axis=0), None, None, [])
+    start = pj.stock_at(panel, histories.data_end)
+    expected = pj.simulate(fitted, start, 12, seed=1, expected=True)[0, 12].sum(axis=(0, 1))
+    simulated = pj.simulate(fitted, start, 12, seed=1)[:, 12].sum(axis=(1, 2)).mean(axis=0)
+    assert np.allclose(simulated, expected, rtol=0.03, atol=1.0)
+
+
+def test_turning_18_is_left_to_ageing_not_counted_as_leaving():
+    day = pd.Timestamp
+    # Looked after from 2000 until the 18th birthday, 15 May 2001: the last month end before it is 30 April.
+    episodes = pd.DataFrame(
+        {"child": ["a"], "la": ["A"], "dob": [day("1983-05-15")], "start": [day("2000-01-10")],
+         "end": [day("2001-05-15")], "state": ["foster"]}
+    )  # fmt: skip
+    panel = pj.monthly_panel(pj.Histories(episodes, day("2000-01-01"), day("2001-12-31"), 12, "test"))
+    assert panel.month_ends[panel.month].max() == day("2001-04-30")
+    assert (panel.next_state != pj.OUT).all()  # the last month is not fitted; no month counts as leaving care
+    assert panel.next_state[-1] == -1

@@ -21,7 +21,9 @@ The model (discrete time, monthly steps):
   previous one, by local authority, single year of age and state: a Poisson
   rate per month.
 * **Parameter uncertainty**: a Poisson bootstrap over children (each child's
-  months and entries weighted by one Poisson(1) draw per replicate);
+  months and entries weighted by one Poisson(1) draw per replicate), crossed
+  with a bootstrap over the years of the window (12-month blocks), so that
+  rates that vary from year to year widen the intervals;
   **process noise**: each replicate is simulated with multinomial moves,
   binomial ageing and Poisson entries.  Intervals are quantiles over the
   replicates.
@@ -89,7 +91,7 @@ class Panel:
     la: np.ndarray
     age: np.ndarray  # completed years, 0..17
     state: np.ndarray
-    next_state: np.ndarray  # state at the next month end, OUT if not looked after, -1 after the last
+    next_state: np.ndarray  # at the next month end: a state, OUT; -1 after the last month or on turning 18
     entered: np.ndarray  # not looked after at the previous month end (False in the first month)
     las: list[str]
     n_children: int
@@ -109,7 +111,8 @@ def monthly_panel(histories: Histories) -> Panel:
     end = np.where(np.isnat(end), np.datetime64("2262-01-01"), end)
     dob = eps["dob"].to_numpy("datetime64[D]")
     parts = []
-    for m, day in enumerate(month_ends.to_numpy("datetime64[D]")):
+    days = month_ends.to_numpy("datetime64[D]")
+    for m, day in enumerate(days):
         on = (start <= day) & (end > day) & ~np.isnat(dob)
         rows = np.flatnonzero(on)
         # One episode per child and day: the latest-starting wins where a return overlaps.
@@ -118,13 +121,16 @@ def monthly_panel(histories: Histories) -> Panel:
         age = _age_years(dob[rows], day)
         keep = (age >= 0) & (age < MAX_AGE)
         rows, age = rows[keep], age[keep]
-        parts.append((np.full(rows.size, m), child_index[rows], la_index[rows], age, state_index[rows]))
-    month, child, la, age, state = (np.concatenate([p[i] for p in parts]) for i in range(5))
+        # Turning 18 before the next month end is the ageing step's exit, not a move: such months are not fitted.
+        adult_next = _age_years(dob[rows], days[m + 1]) >= MAX_AGE if m + 1 < len(days) else np.ones(rows.size, bool)
+        parts.append((np.full(rows.size, m), child_index[rows], la_index[rows], age, state_index[rows], adult_next))
+    month, child, la, age, state, adult_next = (np.concatenate([p[i] for p in parts]) for i in range(6))
     order = np.lexsort((month, child))
     month, child, la, age, state = month[order], child[order], la[order], age[order], state[order]
+    adult_next = adult_next[order]
     same_next = np.r_[(child[1:] == child[:-1]) & (month[1:] == month[:-1] + 1), False]
     next_state = np.where(same_next, np.r_[state[1:], 0], OUT)
-    next_state = np.where(month == len(month_ends) - 1, -1, next_state)
+    next_state = np.where((month == len(month_ends) - 1) | adult_next, -1, next_state)
     same_previous = np.r_[False, same_next[:-1]]
     entered = ~same_previous & (month > 0)
     return Panel(month_ends, month, child, la, age, state, next_state, entered, las, len(child_codes))
@@ -165,12 +171,22 @@ def fit(panel: Panel, cutoff: pd.Timestamp, window_years: float, replicates: int
     moving = (panel.month >= first) & (panel.month < cutoff_index) & (panel.next_state >= 0)
     entering = panel.entered & (panel.month > first) & (panel.month <= cutoff_index)
     rng = np.random.default_rng(seed)
-    weights = np.ones((replicates + 1, panel.n_children))
-    weights[1:] = rng.poisson(1.0, (replicates, panel.n_children))
+    child_weights = np.ones((replicates + 1, panel.n_children))
+    child_weights[1:] = rng.poisson(1.0, (replicates, panel.n_children))
+    # Years of the window are resampled too (blocks of 12 months back from the cut-off): rates that vary from
+    # year to year widen the intervals as they would widen a forecast's errors.
+    n_blocks = -(-n_months // 12)
+    year_weights = np.ones((replicates + 1, n_blocks))
+    year_weights[1:] = rng.multinomial(n_blocks, np.full(n_blocks, 1 / n_blocks), replicates)
+    move_block = (cutoff_index - 1 - panel.month[moving]) // 12
+    entry_block = (cutoff_index - panel.month[entering]) // 12
     n_s, n_b, n_la = len(STATES), len(AGE_BANDS), len(panel.las)
     cell = (BAND_OF_AGE[panel.age[moving]] * n_s + panel.state[moving]) * (n_s + 1) + panel.next_state[moving]
     counts = np.stack(
-        [np.bincount(cell, weights=w[panel.child[moving]], minlength=n_b * n_s * (n_s + 1)) for w in weights]
+        [
+            np.bincount(cell, weights=w[panel.child[moving]] * y[move_block], minlength=n_b * n_s * (n_s + 1))
+            for w, y in zip(child_weights, year_weights, strict=True)
+        ]
     ).reshape(-1, n_b, n_s, n_s + 1)
     pooled = counts.sum(axis=1, keepdims=True)
     pooled = (pooled + 0.5) / (pooled + 0.5).sum(axis=3, keepdims=True)
@@ -178,7 +194,12 @@ def fit(panel: Panel, cutoff: pd.Timestamp, window_years: float, replicates: int
     entry_cell = (panel.la[entering] * MAX_AGE + panel.age[entering]) * n_s + panel.state[entering]
     entries = (
         np.stack(
-            [np.bincount(entry_cell, weights=w[panel.child[entering]], minlength=n_la * MAX_AGE * n_s) for w in weights]
+            [
+                np.bincount(
+                    entry_cell, weights=w[panel.child[entering]] * y[entry_block], minlength=n_la * MAX_AGE * n_s
+                )
+                for w, y in zip(child_weights, year_weights, strict=True)
+            ]
         ).reshape(-1, n_la, MAX_AGE, n_s)
         / n_months
     )
@@ -277,32 +298,40 @@ class Scenario:
 # --------------------------------------------------------------------------- simulation
 
 
-def simulate(fit_: Fit, start: np.ndarray, months: int, seed: int, scenario: Scenario | None = None) -> np.ndarray:
+def simulate(
+    fit_: Fit, start: np.ndarray, months: int, seed: int, scenario: Scenario | None = None, expected: bool = False
+) -> np.ndarray:
     """Monthly paths of the stock: (replicates, months + 1, LAs, ages, states), month 0 = ``start``.
 
     ``start`` is (LAs, ages, states).  Each month: moves (multinomial, by age
     band), then ageing (a binomial twelfth of each year of age moves up; 18 leave),
-    then entries (Poisson).  One bootstrap replicate per simulated path.
+    then entries (Poisson).  One bootstrap replicate per simulated path.  With
+    ``expected`` the paths are the expected counts given each replicate's rates
+    (no process noise): the difference a scenario makes then carries the
+    uncertainty of the rates only, not two independent draws of chance.
     """
     transitions, entries = fit_.transitions, fit_.entries
     if scenario is not None:
         transitions, entries = scenario.apply(transitions, entries)
     rng = np.random.default_rng(seed)
     n_rep = transitions.shape[0]
-    p_by_age = transitions[:, BAND_OF_AGE]  # (rep, ages, states, dest)
-    p_by_age = np.clip(p_by_age, 0, None)
+    p_by_age = np.clip(transitions[:, BAND_OF_AGE], 0, None)  # (rep, ages, states, dest)
     p_by_age /= p_by_age.sum(axis=-1, keepdims=True)
     p_cells = np.broadcast_to(p_by_age[:, None], (n_rep, start.shape[0], *p_by_age.shape[1:]))
-    stock = np.broadcast_to(start, (n_rep, *start.shape)).astype(np.int64).copy()
-    paths = np.empty((n_rep, months + 1, *start.shape), dtype=np.int64)
+    kind = float if expected else np.int64
+    stock = np.broadcast_to(start, (n_rep, *start.shape)).astype(kind).copy()
+    paths = np.empty((n_rep, months + 1, *start.shape), dtype=kind)
     paths[:, 0] = stock
     for month in range(1, months + 1):
-        moved = rng.multinomial(stock, p_cells)  # (rep, la, age, state, dest)
-        stock = moved[..., :OUT].sum(axis=-2)
-        ageing = rng.binomial(stock, 1 / 12)
+        if expected:
+            stock = np.einsum("rlas,rlasd->rlad", stock, p_cells[..., :OUT])
+            ageing = stock / 12
+        else:
+            stock = rng.multinomial(stock, p_cells)[..., :OUT].sum(axis=-2)
+            ageing = rng.binomial(stock, 1 / 12)
         stock -= ageing
         stock[:, :, 1:] += ageing[:, :, :-1]
-        stock += rng.poisson(entries)
+        stock += entries if expected else rng.poisson(entries)
         paths[:, month] = stock
     return paths
 
@@ -531,7 +560,7 @@ def build(histories: Histories, policy, *, settings: dict, unit_costs, planted=N
     )
     if len(test.table):
         summary = coverage_summary(test.table)
-        report.tables["backtest_summary"] = summary
+        report.tables["backtest_summary"] = summary.drop(columns="projections")
         detail = test.table.assign(state=test.table["state"].map(_label))
         detail["error_pct"] = (
             100 * (detail["central"] - detail["observed"]) / detail["observed"].where(detail["observed"] > 0)
@@ -597,17 +626,18 @@ def build(histories: Histories, policy, *, settings: dict, unit_costs, planted=N
     la_table["All looked after"] = [int(v) if v >= policy.threshold else "low" for v in round_projection(la_total)]
     report.tables["authorities"] = la_table
 
-    # 3. Scenarios beside the baseline (national), with common random numbers so the difference is the change.
+    # 3. Scenarios beside the baseline (national): expected paths under each replicate's rates, so the difference
+    # is the scenario's effect with the uncertainty of the rates (not two independent draws of chance).
     whole = national_fit(fitted)
     national_start = start.sum(axis=0, keepdims=True)
     costs = unit_costs.reindex(list(STATES))
     weekly = costs["weekly_cost_gbp"].to_numpy(dtype=float)
-    base_paths = simulate(whole, national_start, months, seed + 13)
+    base_paths = simulate(whole, national_start, months, seed + 13, expected=True)
     base_stock = base_paths[:, -1].sum(axis=(1, 2, 3))
     base_cost = cumulative_cost(base_paths, weekly)
     scenario_rows, results_scenarios = [], {}
     for scenario in scenarios:
-        alt = simulate(whole, national_start, months, seed + 13, scenario)
+        alt = simulate(whole, national_start, months, seed + 13, scenario, expected=True)
         stock_diff = quantiles(alt[:, -1].sum(axis=(1, 2, 3)) - base_stock)
         cost_diff = quantiles(cumulative_cost(alt, weekly) - base_cost)
         row = {
@@ -624,8 +654,8 @@ def build(histories: Histories, policy, *, settings: dict, unit_costs, planted=N
         report.tables["scenarios"] = pd.DataFrame(scenario_rows).set_index("scenario")
     report.results["scenarios"] = results_scenarios
 
-    # 4. Cost of the baseline.
-    q = quantiles(base_cost)
+    # 4. Cost of the baseline, from the simulated paths (rates and chance both).
+    q = quantiles(cumulative_cost(paths, weekly))
     priced = [_label(s) for s, c in zip(STATES, weekly, strict=True) if np.isfinite(c)]
     unpriced = [_label(s) for s, c in zip(STATES, weekly, strict=True) if not np.isfinite(c)]
     report.texts["cost"] = (
