@@ -154,6 +154,9 @@ class Fit:
     ``transitions``: (replicates, age bands, states, states + 1) probabilities;
     ``entries``: (replicates, LAs, ages, states) expected entries per month.
     ``counts``: the unweighted transition counts (age bands, states, states + 1).
+    ``entry_trend``: (replicates,) log growth of entries per month over the
+    window (a least-squares line through the log of each year's entries), used
+    only when a projection asks for a trend.
     """
 
     transitions: np.ndarray
@@ -161,6 +164,7 @@ class Fit:
     counts: np.ndarray
     window: tuple[pd.Timestamp, pd.Timestamp]
     las: list[str]
+    entry_trend: np.ndarray | None = None
 
 
 def fit(panel: Panel, cutoff: pd.Timestamp, window_years: float, replicates: int, seed: int, prior_months=12.0) -> Fit:
@@ -204,8 +208,21 @@ def fit(panel: Panel, cutoff: pd.Timestamp, window_years: float, replicates: int
         / n_months
     )
     window = (panel.month_ends[first], panel.month_ends[cutoff_index])
+    # The trend of entries: years in order (not resampled), children bootstrapped.
+    full_years = n_months // 12
+    trend = np.zeros(replicates + 1)
+    if full_years >= 2:
+        in_full = entry_block < full_years
+        yearly = np.stack(
+            [np.bincount(entry_block[in_full], weights=w[panel.child[entering][in_full]], minlength=full_years)
+             for w in child_weights]
+        )  # fmt: skip
+        elapsed = -np.arange(full_years, dtype=float)  # block 0 is the latest year
+        centred = elapsed - elapsed.mean()
+        logs = np.log(np.maximum(yearly, 0.5))
+        trend = (logs - logs.mean(axis=1, keepdims=True)) @ centred / (centred @ centred) / 12
     # Replicate 0 is the unweighted fit (the point estimate); the rest are the bootstrap.
-    return Fit(probabilities[1:], entries[1:], counts[0], window, panel.las)
+    return Fit(probabilities[1:], entries[1:], counts[0], window, panel.las, trend[1:])
 
 
 def point_transitions(fit_: Fit) -> np.ndarray:
@@ -299,7 +316,13 @@ class Scenario:
 
 
 def simulate(
-    fit_: Fit, start: np.ndarray, months: int, seed: int, scenario: Scenario | None = None, expected: bool = False
+    fit_: Fit,
+    start: np.ndarray,
+    months: int,
+    seed: int,
+    scenario: Scenario | None = None,
+    expected: bool = False,
+    trend: bool = False,
 ) -> np.ndarray:
     """Monthly paths of the stock: (replicates, months + 1, LAs, ages, states), month 0 = ``start``.
 
@@ -308,7 +331,8 @@ def simulate(
     then entries (Poisson).  One bootstrap replicate per simulated path.  With
     ``expected`` the paths are the expected counts given each replicate's rates
     (no process noise): the difference a scenario makes then carries the
-    uncertainty of the rates only, not two independent draws of chance.
+    uncertainty of the rates only, not two independent draws of chance.  With
+    ``trend`` entries grow (or fall) at the window's trend, month by month.
     """
     transitions, entries = fit_.transitions, fit_.entries
     if scenario is not None:
@@ -331,14 +355,18 @@ def simulate(
             ageing = rng.binomial(stock, 1 / 12)
         stock -= ageing
         stock[:, :, 1:] += ageing[:, :, :-1]
-        stock += entries if expected else rng.poisson(entries)
+        arriving = entries
+        if trend and fit_.entry_trend is not None:
+            arriving = entries * np.exp(fit_.entry_trend * month).reshape(-1, *([1] * (entries.ndim - 1)))
+        stock += arriving if expected else rng.poisson(arriving)
         paths[:, month] = stock
     return paths
 
 
 def national_fit(fitted: Fit) -> Fit:
     """The same fit with entries summed over authorities (transitions are national already)."""
-    return Fit(fitted.transitions, fitted.entries.sum(axis=1, keepdims=True), fitted.counts, fitted.window, ["all"])
+    entries = fitted.entries.sum(axis=1, keepdims=True)
+    return Fit(fitted.transitions, entries, fitted.counts, fitted.window, ["all"], fitted.entry_trend)
 
 
 def quantiles(values: np.ndarray, axis: int = 0) -> dict[str, np.ndarray]:
@@ -358,7 +386,9 @@ class BackTest:
     cutoffs: list[pd.Timestamp] = field(default_factory=list)
 
 
-def back_test(panel: Panel, histories: Histories, *, window_years, horizon_years, n_cutoffs, replicates, seed):
+def back_test(
+    panel: Panel, histories: Histories, *, window_years, horizon_years, n_cutoffs, replicates, seed, trend=False
+):
     """Fit at each of the last ``n_cutoffs`` count dates before the end and project to the end of the data."""
     dates = histories.count_dates()
     earliest = panel.month_ends[0] + pd.DateOffset(months=12)
@@ -369,7 +399,7 @@ def back_test(panel: Panel, histories: Histories, *, window_years, horizon_years
         later = [d for d in dates if d > cutoff][:horizon_years]
         months = 12 * len(later)
         start = stock_at(panel, cutoff).sum(axis=0, keepdims=True)  # national
-        paths = simulate(national_fit(fitted), start, months, seed + 1000 + k)
+        paths = simulate(national_fit(fitted), start, months, seed + 1000 + k, trend=trend)
         for h, day in enumerate(later, start=1):
             by_state = paths[:, 12 * h, 0].sum(axis=1)  # (rep, states)
             q = quantiles(by_state)
@@ -546,6 +576,7 @@ def build(histories: Histories, policy, *, settings: dict, unit_costs, planted=N
     report = Report()
     panel = monthly_panel(histories)
     replicates, horizon = int(settings["replicates"]), int(settings["horizon_years"])
+    trend = bool(settings.get("entry_trend", False))
     scenarios = [Scenario.from_config(name, entry) for name, entry in (settings.get("scenarios") or {}).items()]
 
     # 1. Back-test first: how wrong were projections from past cut-offs?
@@ -557,6 +588,7 @@ def build(histories: Histories, policy, *, settings: dict, unit_costs, planted=N
         n_cutoffs=int(settings["backtest_cutoffs"]),
         replicates=replicates,
         seed=seed,
+        trend=trend,
     )
     if len(test.table):
         summary = coverage_summary(test.table)
@@ -587,7 +619,7 @@ def build(histories: Histories, policy, *, settings: dict, unit_costs, planted=N
     fitted = fit(panel, histories.data_end, settings["window_years"], replicates, seed + 7)
     start = stock_at(panel, histories.data_end)
     months = 12 * horizon
-    paths = simulate(fitted, start, months, seed + 11)
+    paths = simulate(fitted, start, months, seed + 11, trend=trend)
     years = [histories.data_end.year + h for h in range(1, horizon + 1)]
     yearly = paths[:, 12::12]  # (rep, years, la, age, state)
     national = yearly.sum(axis=(2, 3))
@@ -632,12 +664,12 @@ def build(histories: Histories, policy, *, settings: dict, unit_costs, planted=N
     national_start = start.sum(axis=0, keepdims=True)
     costs = unit_costs.reindex(list(STATES))
     weekly = costs["weekly_cost_gbp"].to_numpy(dtype=float)
-    base_paths = simulate(whole, national_start, months, seed + 13, expected=True)
+    base_paths = simulate(whole, national_start, months, seed + 13, expected=True, trend=trend)
     base_stock = base_paths[:, -1].sum(axis=(1, 2, 3))
     base_cost = cumulative_cost(base_paths, weekly)
     scenario_rows, results_scenarios = [], {}
     for scenario in scenarios:
-        alt = simulate(whole, national_start, months, seed + 13, scenario, expected=True)
+        alt = simulate(whole, national_start, months, seed + 13, scenario, expected=True, trend=trend)
         stock_diff = quantiles(alt[:, -1].sum(axis=(1, 2, 3)) - base_stock)
         cost_diff = quantiles(cumulative_cost(alt, weekly) - base_cost)
         row = {
