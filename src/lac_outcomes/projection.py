@@ -186,9 +186,14 @@ def fit(panel: Panel, cutoff: pd.Timestamp, window_years: float, replicates: int
     entry_block = (cutoff_index - panel.month[entering]) // 12
     n_s, n_b, n_la = len(STATES), len(AGE_BANDS), len(panel.las)
     cell = (BAND_OF_AGE[panel.age[moving]] * n_s + panel.state[moving]) * (n_s + 1) + panel.next_state[moving]
+    # Most of a child's months repeat one (cell, year): weight each distinct (child, year, cell) once, times its count.
+    n_cells = n_b * n_s * (n_s + 1)
+    key = (panel.child[moving].astype(np.int64) * n_blocks + move_block) * n_cells + cell
+    distinct, times = np.unique(key, return_counts=True)
+    d_cell, d_block, d_child = distinct % n_cells, (distinct // n_cells) % n_blocks, distinct // (n_cells * n_blocks)
     counts = np.stack(
         [
-            np.bincount(cell, weights=w[panel.child[moving]] * y[move_block], minlength=n_b * n_s * (n_s + 1))
+            np.bincount(d_cell, weights=w[d_child] * y[d_block] * times, minlength=n_cells)
             for w, y in zip(child_weights, year_weights, strict=True)
         ]
     ).reshape(-1, n_b, n_s, n_s + 1)
