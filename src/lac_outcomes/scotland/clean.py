@@ -49,7 +49,7 @@ from lac_outcomes.columns import (
 )
 from lac_outcomes.columns import write as write  # noqa: F401  (the step's writer, shared by both nations)
 from lac_outcomes.errors import InputError
-from lac_outcomes.readers import read_records
+from lac_outcomes.readers import no_records, read_records
 from lac_outcomes.scotland.layout import TABLES
 from lac_outcomes.validation import BLANK, QUARANTINE_COLUMNS, SOURCE_ROW, RowRule
 
@@ -60,6 +60,8 @@ TABLE_ORDER = ["children", "episodes", "pupils", "leavers", "permanence"]
 DEFAULT_FLAG_SHARE = 0.02
 # Tables that must hold rows: without children and episodes there is nothing to analyse.
 TABLES_NEEDING_ROWS = ("children", "episodes")
+# Tables a return may lack altogether (added to the layout later): a missing file is a table with no rows.
+OPTIONAL_TABLES = ("permanence",)
 
 
 def period_end(last_year: int) -> pd.Timestamp:
@@ -171,7 +173,11 @@ def clean(raw_dir: Path, *, years: list[int], flag_share: float = DEFAULT_FLAG_S
     for name in TABLE_ORDER:
         spec = TABLES[name]
         file = raw_dir / f"{name}.csv"
-        raw, ragged = read_records(file, spec.column_names)
+        if name in OPTIONAL_TABLES and not file.exists():
+            warnings.append(f"{file}: no such file; analyses of {name} have no data")
+            raw, ragged = no_records(spec.column_names)
+        else:
+            raw, ragged = read_records(file, spec.column_names)
         read_notes = raw.attrs.pop("notes", [])  # off the frame: pandas deep-copies attrs into derived frames
         if raw.empty and ragged.empty:
             if name in TABLES_NEEDING_ROWS:
