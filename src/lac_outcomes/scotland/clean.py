@@ -173,13 +173,14 @@ def clean(raw_dir: Path, *, years: list[int], flag_share: float = DEFAULT_FLAG_S
     for name in TABLE_ORDER:
         spec = TABLES[name]
         file = raw_dir / f"{name}.csv"
-        if name in OPTIONAL_TABLES and not file.exists():
+        absent = name in OPTIONAL_TABLES and not file.exists()
+        if absent:
             warnings.append(f"{file}: no such file; analyses of {name} have no data")
             raw, ragged = no_records(spec.column_names)
         else:
             raw, ragged = read_records(file, spec.column_names)
         read_notes = raw.attrs.pop("notes", [])  # off the frame: pandas deep-copies attrs into derived frames
-        if raw.empty and ragged.empty:
+        if raw.empty and ragged.empty and not absent:
             if name in TABLES_NEEDING_ROWS:
                 raise InputError(
                     file,
