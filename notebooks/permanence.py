@@ -14,19 +14,25 @@
 # ---
 
 # %% [markdown]
-# # Permanence: how long children wait, by which route, and where the delay sits (Scotland)
+# # Permanence: how long children wait, by which route, and where the delay sits
 #
 # **Question.** Scotland's looked-after strategy asks for less "drift and
-# delay in the care planning process". From the day a child becomes looked
-# after, how long until a permanence order, a permanence order with
-# authority to adopt, an adoption order or a kinship care order? Which
-# children wait longest, and at which step of planning (plan, panel, agency
-# decision, court application, order) does the time go?
+# delay in the care planning process"; England's Care Matters measures the
+# timeliness of adoption. From the day a child becomes looked after, how long
+# until permanence -- in Scotland a permanence order (with or without
+# authority to adopt), an adoption order or a kinship care order; in England
+# adoption, a special guardianship order or a child arrangements order?
+# Which children wait longest, and at which stage does the time go?
 #
-# England's side of this question (903 REC codes, AD1 and PlacedAdoption,
-# the adoption scorecard) is not in this report yet.
+# One notebook, run once per nation (`country`): the two returns record
+# different things. Scotland's permanence-planning table records each
+# planning milestone (plan, panel, agency decision, court application,
+# order); England's SSDA903 records how each period of care ended (REC), the
+# adoption decision and match (AD1, PlacedAdoption), the placement order
+# (legal status E1) and the move to the adoptive family (placement A3-A6).
 
 # %% tags=["parameters"]
+country = "scotland"
 processed_dir = "../data/processed/scotland"
 published_figures = "../data/raw/published/published_figures.csv"
 truth_path = "../data/raw/synthetic/scotland/truth.yaml"
@@ -48,19 +54,26 @@ from IPython.display import Markdown, display
 
 from lac_outcomes import display as show
 from lac_outcomes.disclosure import DisclosurePolicy
+from lac_outcomes.england import permanence as england
 from lac_outcomes.io import read_parquet, write_json
-from lac_outcomes.scotland import permanence
+from lac_outcomes.scotland import permanence as scotland
 
 show.configure(tables_dir)
 policy = DisclosurePolicy(threshold=int(disclosure_threshold))
-names = ["children", "episodes", "pupils", "permanence"]
-tables = {name: read_parquet(Path(processed_dir) / f"{name}.parquet") for name in names}
 truth = yaml.safe_load(Path(truth_path).read_text()) if truth_path else None
-report = permanence.build(
-    tables, policy, first_year=first_year, last_year=last_year, truth=truth, guidance_days=guidance_days
-)
+permanence = scotland if country == "scotland" else england
+names = ["children", "episodes", "pupils", "permanence"] if country == "scotland" else england.TABLES
+tables = {name: read_parquet(Path(processed_dir) / f"{name}.parquet") for name in names}
+if country == "scotland":
+    report = scotland.build(
+        tables, policy, first_year=first_year, last_year=last_year, truth=truth, guidance_days=guidance_days
+    )
+    data_text = f"Data: {report.area.coverage}, {report.period.text}."
+else:
+    report = england.build(tables, policy, truth=truth)
+    data_text = f"Data: SSDA903 returns, collection years {report.years[0]} to {report.years[-1]}."
 write_json(results_path, report.results)
-display(Markdown(f"Data: {report.area.coverage}, {report.period.text}."))
+display(Markdown(data_text))
 
 # %% tags=["key-points"]
 display(
@@ -74,14 +87,24 @@ display(
 # %% [markdown]
 # ## Data and definitions
 #
-# The permanence-planning table holds one row per child per milestone: plan
-# agreed at a looked-after review, panel recommendation, agency decision,
-# court application lodged, order granted, with the order sought. Each
-# milestone is attached to the spell of being looked after in which it
-# happened (episodes with no gap). A milestone after the end of the period
-# has not happened yet; one dated before the milestone that should precede
-# it is **out of order** (real records have them): the two stages that use
-# its date are set aside and counted below.
+# **Scotland.** The permanence-planning table holds one row per child per
+# milestone: plan agreed at a looked-after review, panel recommendation,
+# agency decision, court application lodged, order granted, with the order
+# sought. Each milestone is attached to the spell of being looked after in
+# which it happened (episodes with no gap). A milestone after the end of the
+# period has not happened yet; one dated before the milestone that should
+# precede it is **out of order** (real records have them): the two stages
+# that use its date are set aside and counted.
+#
+# **England.** Periods of care from the episodes of every loaded return (a
+# history merged across returns, the latest copy of each episode). The route
+# is the reason the period ended: E11/E12 adoption, E43-E48 special
+# guardianship, E41 child arrangements order; any other ending is leaving
+# care another way. A period whose start (its S episode) is in no loaded
+# return cannot be timed and is set aside, counted. The adoption scorecard's
+# A1 (entering care to moving in with the adoptive family) and A2 (placement
+# order to match) are single-year means by authority (the DfE publishes
+# three-year averages).
 
 # %%
 permanence.show(report, "counts")
@@ -111,12 +134,17 @@ permanence.show(report, "counts")
 # ## Results
 #
 # ### Where the delay sits
+#
+# Scotland: every stage from the planning table, with delayed entry.
+# England: the adoption stages of the children adopted in the period
+# (completed durations, as the scorecard measures them), then the scorecard
+# by authority and year.
 
 # %%
-permanence.show(report, "stages", "stage_figure")
+permanence.show(report, "stages", "stage_figure", "scorecard", "any_order_figure")
 
 # %% [markdown]
-# The right-hand panel shows why delayed entry matters: ignoring it counts
+# The second figure shows why delayed entry matters: ignoring it counts
 # the long-waiting children already in care when the data begin from the
 # start of their spell, as if none of the quicker ones had been missed.
 #
@@ -143,12 +171,17 @@ if "planted" in report.tables:
     permanence.show(report, "planted")
 
 # %% tags=["summary"]
-print(f"Permanence planning in {report.area.name}: stage durations, routes and Cox models, {report.period.text}.")
+print(f"Permanence ({country.title()}): time to each route, where the delay sits, Cox models. {data_text}")
 
 # %% [markdown]
 # ## Limitations
 #
-# - Timescales: the only one set here is the agency decision within 14 days
+# - England: the stage durations are of children adopted (completed
+#   journeys, as the scorecard counts them), so they say nothing of children
+#   still waiting; the competing-risks curves and Cox models use everyone.
+#   A history merged across returns is used, not each return as submitted.
+# - Timescales: England's are the adoption scorecard thresholds (A1 426
+#   days, A2 121 days). Scotland's only one set here is the agency decision within 14 days
 #   of the panel's recommendation (Adoption Agencies (Scotland) Regulations
 #   2009); the guidance on the other stages should be checked against the
 #   current national guidance and the authority's own before comparing.
@@ -156,7 +189,7 @@ print(f"Permanence planning in {report.area.name}: stage durations, routes and C
 #   most of which never need a plan: its hazard ratios describe who gets a
 #   plan and how fast together, and are not checked against the planted
 #   values (only the stages after a plan are).
-# - Synthetic data: the planning table is drawn on top of the episodes
+# - Synthetic Scottish data: the planning table is drawn on top of the episodes
 #   without changing them, so an order granted does not end the spell, and
 #   an adoption order need not match an episode ending "adopted".
 # - A child re-entering care starts a new spell and a new set of milestones;

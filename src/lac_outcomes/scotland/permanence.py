@@ -28,9 +28,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from statsmodels.duration.hazard_regression import PHReg
 
-from lac_outcomes.disclosure import DisclosurePolicy, SuppressedTable
+from lac_outcomes import journeys
+from lac_outcomes.disclosure import DisclosurePolicy, Linked, SuppressedTable
 from lac_outcomes.scotland import derive, survival
 from lac_outcomes.scotland.areas import Area, Period
 from lac_outcomes.scotland.layout import ORDER_TYPES, PERMANENCE_MILESTONES
@@ -49,10 +49,17 @@ ROUTES = list(ORDER_TYPES)
 CAUSES = [*ROUTES, LEFT_CARE]
 CAUSE_LABELS = {**ORDER_TYPES, LEFT_CARE: "Left care without an order"}
 AGE_CENTRE = 5.0
-COX_TERMS = ("age_at_entry_minus_5", "male")
-TERM_LABELS = {"age_at_entry_minus_5": "age at entry (per year)", "male": "male"}
+COX_TERMS = journeys.COX_TERMS
+TERM_LABELS = journeys.TERM_LABELS
 AGE_BANDS = ([0, 5, 12, 16, 200], ["under 5", "5 to 11", "12 to 15", "16 and over"])
 HORIZONS = (1, 2, 3, 5)
+STAGE_COLUMNS = {
+    "median_days": "median days",
+    "ci_low": "95% CI low",
+    "ci_high": "95% CI high",
+    "timescale_days": "timescale (days)",
+    "percent_over_timescale": "% still waiting at the timescale",
+}
 MIN_EVENTS_PER_TERM = 10
 
 
@@ -174,26 +181,12 @@ def permanence_data(spells: pd.DataFrame, period_start, censor_date) -> pd.DataF
 # --------------------------------------------------------------------------
 # models
 # --------------------------------------------------------------------------
-def fit_cox(data: pd.DataFrame, event: str = "event"):
-    """Cox model (statsmodels ``PHReg``) of ``time`` by age at entry and sex, LA strata, delayed entry, Efron ties."""
-    model = PHReg.from_formula(
-        "time ~ " + " + ".join(COX_TERMS),
-        data,
-        status=data[event].to_numpy(),
-        entry=data["entry"].to_numpy(),
-        strata=data["la_code"].to_numpy(),
-        ties="efron",
-    )
-    result = model.fit()
-    return survival.cox_table(result, survival.robust_cox_covariance(result, data["child_id"]))
-
-
 def _cox_or_none(data, event):
     needed = MIN_EVENTS_PER_TERM * len(COX_TERMS)
     if int(data[event].sum()) < needed:
         return None
     try:
-        table = fit_cox(data, event)
+        table = journeys.fit_cox(data, event)
     except (np.linalg.LinAlgError, ValueError):
         return None
     return table if np.isfinite(table[["estimate", "std_error"]].to_numpy()).all() else None
@@ -214,6 +207,9 @@ class Report:
     area: Area
     period: Period
     tables: dict = field(default_factory=dict)
+    # Every table with counts, protected as one (a count shown in two tables is one cell).
+    linked: dict[str, Linked] = field(default_factory=dict)
+    lines: list = field(default_factory=list)
     captions: dict[str, str] = field(default_factory=dict)
     figures: dict[str, pd.DataFrame] = field(default_factory=dict)
     texts: dict[str, str] = field(default_factory=dict)
@@ -252,7 +248,10 @@ def _build(tables, policy, first_year, last_year, truth, guidance_days) -> Repor
     _stage_table(report, policy, stages, guidance_days)
     _incidence(report, policy, outcome)
     _models(report, policy, outcome, stages)
-    _planted(report, policy, truth, stages, spells, period)
+    planted = _planted(report, truth, spells, period)
+    report.tables = policy.suppress_together(report.linked, lines=report.lines)
+    if planted is not None:
+        _planted_text(report, planted)
     report.results.update(
         {
             name: table.display.reset_index().to_dict(orient="records")
@@ -282,7 +281,12 @@ def _counts(report, policy, spells, outcome, stages):
     rows["milestones in no spell (not used)"] = int(spells.attrs.get("unattached", 0))
     counts = pd.DataFrame({"count": list(rows.values())}, index=list(rows))
     counts.index.name = ""
-    report.tables["counts"] = policy.suppress(counts, ["count"])
+    keys = [None] * len(counts)
+    for i, label in enumerate(counts.index):
+        for route in ROUTES:
+            if label == f"order granted: {ORDER_TYPES[route].lower()}":
+                keys[i] = ("route events", route)
+    report.linked["counts"] = Linked(counts, ["count"], keys={"count": keys})
     report.captions["counts"] = "Spells, milestones and orders in the period"
 
 
@@ -306,14 +310,18 @@ def _stage_table(report, policy, stages, guidance_days):
             curve["stage"] = STAGE_LABELS[stage]
             curves.append(curve[curve["at_risk"] >= max(10, policy.threshold)])
         rows.append(row)
-    table = pd.DataFrame(rows).set_index("stage")
+    table = pd.DataFrame(rows).set_index("stage").rename(columns=STAGE_COLUMNS)
     value_columns = [c for c in table.columns if c not in ("stages begun", "reached")]
-    report.tables["stages"] = policy.suppress(
+    report.linked["stages"] = Linked(
         table,
         ["stages begun", "reached"],
-        rate_columns={c: "reached" for c in value_columns},
-        complements={"reached": "stages begun"},
-        decimals=0,
+        keys={
+            "stages begun": [("stage begun", s) for s in stages],
+            "reached": [("stage reached", s) for s in stages],
+        },
+        options=dict(
+            rate_columns={c: "reached" for c in value_columns}, complements={"reached": "stages begun"}, decimals=0
+        ),
     )
     report.captions["stages"] = (
         "Stage by stage: median days (Kaplan-Meier with delayed entry, 95% CI) and the share still waiting at the "
@@ -336,8 +344,8 @@ def _incidence(report, policy, outcome):
         )
     shown = pd.DataFrame(rows, index=[f"{t} years" for t in HORIZONS])
     shown.index.name = "since the spell began"
-    report.tables["incidence"] = policy.suppress(
-        shown, ["spells at risk"], rate_columns={c: "spells at risk" for c in shown.columns[1:]}
+    report.linked["incidence"] = Linked(
+        shown, ["spells at risk"], options=dict(rate_columns={c: "spells at risk" for c in shown.columns[1:]})
     )
     report.captions["incidence"] = "Cumulative incidence (%) of each order and of leaving care without one"
     drawn = table[table["at_risk"] >= max(10, policy.threshold)]
@@ -358,19 +366,24 @@ def _models(report, policy, outcome, stages):
         data = outcome.assign(route_event=(outcome["cause"] == route).astype(int))
         table = _cox_or_none(data, "route_event")
         if table is not None:
-            parts.append(table.assign(model=f"order: {ORDER_TYPES[route].lower()}", events=data["route_event"].sum()))
+            events = int(data["route_event"].sum())
+            parts.append(table.assign(model=f"order: {ORDER_TYPES[route].lower()}", events=events, key=route))
     for stage, data in stages.items():
         table = _cox_or_none(data, "event")
         if table is not None:
-            parts.append(table.assign(model=f"stage: {STAGE_LABELS[stage]}", events=data["event"].sum(), stage=stage))
+            events = int(data["event"].sum())
+            parts.append(table.assign(model=f"stage: {STAGE_LABELS[stage]}", events=events, stage=stage, key=stage))
     if not parts:
         return
     cox = pd.concat(parts, ignore_index=True)
     cox["term"] = cox["term"].map(TERM_LABELS)
     report.figures["cox"] = cox
     shown = cox.set_index(["model", "term"])[["events", "hazard_ratio", "hr_low", "hr_high"]]
-    report.tables["cox"] = policy.suppress(
-        shown, ["events"], rate_columns={c: "events" for c in ("hazard_ratio", "hr_low", "hr_high")}, decimals=2
+    shown = shown.rename(columns={"hazard_ratio": "hazard ratio", "hr_low": "95% CI low", "hr_high": "95% CI high"})
+    keys = [("stage reached", k) if k in STAGE_LABELS else ("route events", k) for k in cox["key"]]
+    values = ("hazard ratio", "95% CI low", "95% CI high")
+    report.linked["cox"] = Linked(
+        shown, ["events"], keys={"events": keys}, options=dict(rate_columns={c: "events" for c in values}, decimals=2)
     )
     report.captions["cox"] = (
         "Cause-specific Cox models (hazard ratios, 95% CI; local authority strata, delayed entry, robust SEs by child)"
@@ -391,46 +404,64 @@ def planted_stage_effects(truth: dict) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["stage", "term", "planted"])
 
 
-def _planted(report, policy, truth, stages, spells, period):
+def _planted(report, truth, spells, period) -> pd.DataFrame | None:
+    """Planted beside estimated: stage log hazard ratios, and the share of plans seeking each order by age."""
     planted = planted_stage_effects(truth)
     if planted.empty or "cox" not in report.figures:
-        return
+        return None
     cox = report.figures["cox"].dropna(subset=["stage"]) if "stage" in report.figures["cox"] else pd.DataFrame()
     rows = planted.merge(cox, on=["stage", "term"], how="inner")
-    rows = rows.assign(kind="log hazard ratio", what=rows["stage"].map(STAGE_LABELS) + ": " + rows["term"])
-    rows = rows[["what", "kind", "events", "planted", "estimate", "ci_low", "ci_high"]]
-    # Order sought by age at entry: the share of plans seeking each order.
+    rows = rows.assign(
+        what=rows["stage"].map(STAGE_LABELS) + ": " + rows["term"],
+        key=[("stage reached", s) for s in rows["stage"]],
+        plans=np.nan,
+    )
+    rows = rows[["what", "key", "events", "plans", "planted", "estimate", "ci_low", "ci_high"]]
     by_age = (truth["permanence"] or {}).get("order_sought_by_age") or {}
     planned = spells[_in_scope(spells, period.start, period.end) & spells["plan_agreed"].notna()]
     shares = []
     for band, probabilities in by_age.items():
         group = planned[(planned["age_band"] == band) & planned["order_sought"].notna()]
+        line = [("plans", band)]
         for route, p in probabilities.items():
             if not p:  # a route never planted for this age: nothing to recover
                 continue
             k, n = int((group["order_sought"] == route).sum()), len(group)
+            line.append(("share", band, route))
             low, high = binomial_interval(k, n)
             shares.append(
                 {
                     "what": f"share of plans seeking {ORDER_TYPES[route].lower()}, entry age {band}",
-                    "kind": "share",
+                    "key": ("share", band, route),
                     "events": k,
+                    "plans": n,
                     "planted": float(p),
                     "estimate": k / n if n else np.nan,
                     "ci_low": low,
                     "ci_high": high,
+                    "plans_key": ("plans", band),
                 }
             )
+        report.lines.append(line)
     rows = pd.concat([rows, pd.DataFrame(shares)], ignore_index=True)
     rows["covered"] = (rows["ci_low"] <= rows["planted"]) & (rows["planted"] <= rows["ci_high"])
-    shown = rows.set_index("what")[["events", "planted", "estimate", "ci_low", "ci_high"]].copy()
+    shown = rows.set_index("what")[["events", "plans", "planted", "estimate", "ci_low", "ci_high"]].copy()
     shown["covered"] = rows["covered"].map({True: "yes", False: "no"}).to_numpy()
-    suppressed = policy.suppress(
-        shown, ["events"], rate_columns={c: "events" for c in ("planted", "estimate", "ci_low", "ci_high")}, decimals=3
+    values = ("planted", "estimate", "ci_low", "ci_high")
+    plans_keys = rows["plans_key"].tolist() if "plans_key" in rows else [None] * len(rows)
+    report.linked["planted"] = Linked(
+        shown,
+        ["events", "plans"],
+        keys={"events": rows["key"].tolist(), "plans": [k if isinstance(k, tuple) else None for k in plans_keys]},
+        options=dict(rate_columns={c: ["events", "plans"] for c in values}, decimals=3),
     )
-    report.tables["planted"] = suppressed
     report.captions["planted"] = "Planted values beside the estimates (95% intervals)"
-    visible = ~suppressed.suppressed["estimate"].to_numpy()
+    return rows
+
+
+def _planted_text(report, rows):
+    journeys.withhold_coverage(report.tables["planted"])
+    visible = ~report.tables["planted"].suppressed["estimate"].to_numpy()
     checked = rows[visible & rows["estimate"].notna().to_numpy()]
     report.texts["planted"] = (
         f"{int(checked['covered'].sum())} of {len(checked)} planted values shown lie inside their 95% intervals "
@@ -438,73 +469,9 @@ def _planted(report, policy, truth, stages, spells, period):
         if len(checked)
         else "No planted value can be shown at this size."
     )
-    report.results["planted_coverage"] = {
-        "covered": int(checked["covered"].sum()),
-        "checked": len(checked),
-    }
-
-
-# --------------------------------------------------------------------------
-# figures
-# --------------------------------------------------------------------------
-def _plotting():
-    import matplotlib.pyplot as plt
-    import seaborn as sns
-
-    sns.set_theme(style="whitegrid", context="notebook")
-    return plt
-
-
-def draw_incidence(report: Report):
-    """Stacked cumulative incidence of each route and of leaving care, with what remains, by years since entry."""
-    data = report.figures.get("incidence")
-    if data is None or data.empty:
-        return None
-    plt = _plotting()
-    fig, ax = plt.subplots(figsize=(9, 4.5))
-    labels = [c for c in data.columns if c not in ("time", "at_risk", "events", "survival")]
-    ax.stackplot(data["time"], *[100 * data[c] for c in labels], labels=labels, step="post", alpha=0.8)
-    ax.set(xlabel="Years since the spell began", ylabel="Percent of spells", xlim=(0, 8), ylim=(0, 100))
-    ax.legend(loc="upper left", fontsize="small")
-    alt = "Stacked areas of the cumulative percentage of spells ending in each order or in leaving care, by years."
-    return fig, alt
-
-
-def draw_stages(report: Report):
-    """Kaplan-Meier curves of each stage: share still waiting by years since the stage began."""
-    data = report.figures.get("stage_curves")
-    if data is None or data.empty:
-        return None
-    plt = _plotting()
-    fig, axes = plt.subplots(1, 2, figsize=(13, 4.5))
-    for label, curve in data.groupby("stage", sort=False):
-        axes[0].step(curve["time"], 100 * curve["survival"], where="post", label=label)
-    axes[0].set(xlabel="Years since the stage began", ylabel="Percent still waiting", xlim=(0, 4), ylim=(0, 100))
-    axes[0].legend(fontsize="small")
-    axes[0].set_title("Each stage")
-    any_order = report.figures.get("any_order")
-    for label, curve in any_order.groupby("method", sort=False):
-        axes[1].step(curve["time"], 100 * curve["survival"], where="post", label=label)
-    axes[1].set(xlabel="Years since the spell began", ylabel="Percent without an order", xlim=(0, 10), ylim=(0, 100))
-    axes[1].legend(fontsize="small")
-    axes[1].set_title("Any order, with and without delayed entry")
-    fig.tight_layout()
-    alt = (
-        "Two step charts: the percentage still waiting at each stage of permanence planning by years since the "
-        "stage began; and the percentage of spells without an order, estimated with and without delayed entry."
-    )
-    return fig, alt
+    report.results["planted_coverage"] = {"covered": int(checked["covered"].sum()), "checked": len(checked)}
 
 
 def show(report: Report, *names: str) -> None:
     """Show tables and figures by name, in order (what cannot be drawn is skipped)."""
-    from lac_outcomes import display
-
-    drawers = {"incidence_figure": draw_incidence, "stage_figure": draw_stages}
-    for name in names:
-        if name in report.tables:
-            display.show_table(report.tables[name], report.captions[name], name=name)
-        elif name in drawers:
-            drawn = drawers[name](report)
-            if drawn is not None:
-                display.show_figure(*drawn)
+    journeys.show(report, *names)
