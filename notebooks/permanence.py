@@ -78,7 +78,8 @@ display(Markdown(data_text))
 # %% tags=["key-points"]
 display(
     Markdown(
-        "- Time to permanence is split into five stages; the table of stages shows where the time goes.\n"
+        "- Time to permanence is split into stages (Scotland: the five planning milestones; England: the "
+        "adoption milestones and scorecard measures); the table of stages shows where the time goes.\n"
         "- Every route competes with leaving care without an order (cumulative incidence, not 1 - KM).\n"
         f"- Planted-truth check: {report.texts.get('planted', 'no planted values (real data)')}"
     )
