@@ -81,13 +81,20 @@ NI61_DAYS = 365
 # periods of care and milestones
 # --------------------------------------------------------------------------
 def _first_in_spell(periods: pd.DataFrame, dates: pd.DataFrame, column: str) -> pd.Series:
-    """The first date in ``dates[column]`` (per LA and CHILD) inside each period of care (start <= d <= end)."""
+    """The first date in ``dates[column]`` (per LA and CHILD) inside each period of care (start <= d <= end).
+
+    For a period whose start is not in the data the lower bound is the end of the child's previous period.
+    """
     if dates.empty:
         return pd.Series(pd.NaT, index=periods.index)
-    merged = periods[["LA", "CHILD", "spell", "spell_start", "spell_end"]].merge(
+    # A period whose start is not in the data may have begun any time after the child's previous period.
+    previous_end = periods.sort_values("spell_start").groupby(["LA", "CHILD"])["spell_end"].shift()
+    lower = periods["spell_start"].where(periods["spell_start_known"], previous_end.reindex(periods.index))
+    bounds = periods.assign(lower=lower.fillna(pd.Timestamp.min))
+    merged = bounds[["LA", "CHILD", "spell", "lower", "spell_end"]].merge(
         dates[["LA", "CHILD", column]].dropna(), on=["LA", "CHILD"]
     )
-    inside = (merged[column] >= merged["spell_start"]) & (
+    inside = (merged[column] >= merged["lower"]) & (
         merged["spell_end"].isna() | (merged[column] <= merged["spell_end"])
     )
     first = merged[inside].groupby("spell")[column].min()
