@@ -138,5 +138,9 @@ print(f"Placement stability ({country.title()}): moves, three or more placements
 # - England: a history merged across returns is used for the two-year
 #   measure and re-entry; NI 62 and NI 63 are as submitted. The synthetic
 #   English returns plant no re-entries, so re-entry shows zero there.
+# - Synthetic Scottish data: the generator caps moves at six per spell and
+#   merges a move falling on the day of another change, so at national scale
+#   the foster rate sits a little under its planted 0.35 and the rate after
+#   two or more moves a little under the planted constant (no history effect).
 # - The move model treats the rate as constant within a placement: a rate
 #   that falls with time in placement is averaged over.

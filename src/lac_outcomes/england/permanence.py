@@ -90,7 +90,7 @@ def _first_in_spell(periods: pd.DataFrame, dates: pd.DataFrame, column: str) -> 
     # A period whose start is not in the data may have begun any time after the child's previous period.
     previous_end = periods.sort_values("spell_start").groupby(["LA", "CHILD"])["spell_end"].shift()
     lower = periods["spell_start"].where(periods["spell_start_known"], previous_end.reindex(periods.index))
-    bounds = periods.assign(lower=lower.fillna(pd.Timestamp.min))
+    bounds = periods.assign(lower=lower.fillna(pd.Timestamp("1900-01-01")))
     merged = bounds[["LA", "CHILD", "spell", "lower", "spell_end"]].merge(
         dates[["LA", "CHILD", column]].dropna(), on=["LA", "CHILD"]
     )

@@ -27,6 +27,7 @@ import statsmodels.api as sm
 import statsmodels.formula.api as smf
 from scipy import stats
 
+from lac_outcomes.columns import OPEN_END
 from lac_outcomes.disclosure import DisclosurePolicy, Linked, SuppressedTable
 from lac_outcomes.scotland import derive
 from lac_outcomes.scotland.areas import Area, Period
@@ -110,7 +111,7 @@ def move_rates(data: pd.DataFrame, by: str = "group") -> pd.DataFrame:
 def placements_in_year(placed: pd.DataFrame, year: int) -> pd.DataFrame:
     """Children looked after on 31 July of ``year`` with the number of placements they had in that year."""
     start, end = pd.Timestamp(year - 1, 8, 1), pd.Timestamp(year, 7, 31)
-    open_end = placed["episode_end"].fillna(pd.Timestamp.max)
+    open_end = placed["episode_end"].fillna(OPEN_END)
     on_day = placed[(placed["episode_start"] <= end) & (open_end > end)]
     spells = on_day[["child_id", "spell", "la_code"]].drop_duplicates("child_id")
     in_year = placed[placed["spell"].isin(spells["spell"]) & (placed["episode_start"] <= end) & (open_end > start)]
@@ -133,7 +134,7 @@ def reentries(placed: pd.DataFrame, period_start, censor_date, window_days: int 
         reason=("reason_ended", "last"),
         la_code=("la_code", "first"),
     )
-    last_open = placed.groupby("spell")["episode_end"].apply(lambda s: s.isna().iloc[-1])
+    last_open = placed.drop_duplicates("spell", keep="last").set_index("spell")["episode_end"].isna()
     spells.loc[last_open, "end"] = pd.NaT
     spells = spells.sort_values(["child_id", "start"])
     next_start = spells.groupby("child_id")["start"].shift(-1)
