@@ -221,9 +221,20 @@ def build(tables, policy: DisclosurePolicy, *, first_year=None, last_year=None, 
             "planted": "planted rate",
         }
     )
+    # Both tables show the total of all moves: the groups and the ages are two splits of it.
+    total = move_rates(data.assign(all="All placements"), "all").set_index("all")
+    total["years"] = total["years"].round(1)
+    total = total[["moves", "years", "rate", "ci_low", "ci_high"]].rename(columns=dict(zip(
+        ["years", "rate", "ci_low", "ci_high"], ["child-years", "moves per child-year", "95% CI low", "95% CI high"],
+        strict=True,
+    )))  # fmt: skip
+    shown = pd.concat([shown, total])
     rate_columns = [c for c in shown.columns if c not in ("moves", "child-years")]
     report.linked["rates"] = Linked(
-        shown, ["moves"], options=dict(rate_columns={c: "moves" for c in rate_columns}, decimals=3)
+        shown,
+        ["moves"],
+        keys={"moves": [None] * (len(shown) - 1) + [("moves", "all")]},
+        options=dict(rate_columns={c: "moves" for c in rate_columns}, total_row="All placements", decimals=3),
     )
     report.captions["rates"] = "Moves per child-year by placement group (exact Poisson 95% CI)"
     by_age = move_rates(data, "age_band").set_index("age_band")[["moves", "years", "rate", "ci_low", "ci_high"]]
@@ -236,8 +247,12 @@ def build(tables, policy: DisclosurePolicy, *, first_year=None, last_year=None, 
             "ci_high": "95% CI high",
         }
     )
+    by_age = pd.concat([by_age, total])
     report.linked["rates_by_age"] = Linked(
-        by_age, ["moves"], options=dict(rate_columns={c: "moves" for c in by_age.columns[2:]}, decimals=3)
+        by_age,
+        ["moves"],
+        keys={"moves": [None] * (len(by_age) - 1) + [("moves", "all")]},
+        options=dict(rate_columns={c: "moves" for c in by_age.columns[2:]}, total_row="All placements", decimals=3),
     )
     report.captions["rates_by_age"] = "Moves per child-year by age at the start of the placement"
 
@@ -272,7 +287,7 @@ def build(tables, policy: DisclosurePolicy, *, first_year=None, last_year=None, 
 
     report.tables.update(policy.suppress_together(report.linked))
     model_rows = None
-    withheld = rates.loc[report.tables["rates"].suppressed["moves"].to_numpy(), "group"].tolist()
+    withheld = rates.loc[report.tables["rates"].suppressed["moves"].to_numpy()[: len(rates)], "group"].tolist()
     if data["moved"].sum() >= MIN_MOVES_FOR_MODEL:
         # A group whose moves are withheld is left out of the model (its rate ratio would estimate them).
         fitted = fit_move_model(data[~data["group"].isin(withheld)])
@@ -309,7 +324,7 @@ def build(tables, policy: DisclosurePolicy, *, first_year=None, last_year=None, 
 def _planted(report, rates, model_rows, planted):
     if not planted:
         return
-    visible = ~report.tables["rates"].suppressed["moves"].to_numpy()
+    visible = ~report.tables["rates"].suppressed["moves"].to_numpy()[: len(rates)]
     checks = rates[visible & rates["planted"].notna().to_numpy()][
         ["group", "planted", "rate", "ci_low", "ci_high", "covered"]
     ]
