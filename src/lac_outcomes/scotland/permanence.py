@@ -32,7 +32,7 @@ import pandas as pd
 from lac_outcomes import journeys
 from lac_outcomes.disclosure import DisclosurePolicy, Linked, SuppressedTable
 from lac_outcomes.scotland import derive, survival
-from lac_outcomes.scotland.areas import Area, Period
+from lac_outcomes.scotland.areas import Area, Period, la_name
 from lac_outcomes.scotland.layout import ORDER_TYPES, PERMANENCE_MILESTONES
 from lac_outcomes.stats import binomial_interval
 
@@ -443,7 +443,7 @@ def _planted(report, truth, spells, period) -> pd.DataFrame | None:
                 }
             )
         report.lines.append(line)
-    rows = pd.concat([rows, pd.DataFrame(shares)], ignore_index=True)
+    rows = pd.concat([rows, pd.DataFrame(shares), *_planted_medians(report, truth, spells, period)], ignore_index=True)
     rows["covered"] = (rows["ci_low"] <= rows["planted"]) & (rows["planted"] <= rows["ci_high"])
     shown = rows.set_index("what")[["events", "plans", "planted", "estimate", "ci_low", "ci_high"]].copy()
     shown["covered"] = rows["covered"].map({True: "yes", False: "no"}).to_numpy()
@@ -457,6 +457,50 @@ def _planted(report, truth, spells, period) -> pd.DataFrame | None:
     )
     report.captions["planted"] = "Planted values beside the estimates (95% intervals)"
     return rows
+
+
+def _planted_medians(report, truth, spells, period) -> list[pd.DataFrame]:
+    """Each stage's planted Weibull shape and median by authority (age 5 at entry, female) beside a Weibull fit."""
+    spec = (truth.get("permanence") or {}).get("stages") or {}
+    medians = (truth.get("permanence") or {}).get("reference_median_years_by_la") or {}
+    parts = []
+    for stage in MILESTONES[1:]:
+        if stage not in medians or stage not in spec:
+            continue
+        data = stage_data(spells, stage, period.start, period.end)
+        if data["event"].sum() < MIN_EVENTS_PER_TERM * 4:
+            continue
+        try:
+            fit = journeys.fit_weibull_by_la(data)
+        except (np.linalg.LinAlgError, ValueError):
+            continue
+        if not np.isfinite(fit[["median", "ci_low", "ci_high"]].to_numpy()).all():
+            continue
+        report.lines.append([("stage reached", stage), *(("stage events by LA", stage, la) for la in fit["la_code"])])
+        label = STAGE_LABELS[stage]
+        low, high = fit.attrs["shape_ci"]
+        shape = {
+            "what": f"{label}: Weibull shape",
+            "key": ("stage reached", stage),
+            "events": int(data["event"].sum()),
+            "planted": float(spec[stage]["shape"]),
+            "estimate": fit.attrs["shape"],
+            "ci_low": low,
+            "ci_high": high,
+        }
+        by_la = pd.DataFrame(
+            {
+                "what": [f"{label}: median years, {la_name(c)}" for c in fit["la_code"]],
+                "key": [("stage events by LA", stage, c) for c in fit["la_code"]],
+                "events": fit["events"],
+                "planted": fit["la_code"].map(medians[stage]).astype(float),
+                "estimate": fit["median"],
+                "ci_low": fit["ci_low"],
+                "ci_high": fit["ci_high"],
+            }
+        )
+        parts += [pd.DataFrame([shape]), by_la]
+    return parts
 
 
 def _planted_text(report, rows):
