@@ -158,3 +158,8 @@ def _no_records(expected_columns, notes, ragged, extra=()) -> tuple[pd.DataFrame
     records.attrs["ignored_columns"] = list(extra)
     records.attrs["notes"] = notes
     return records, pd.DataFrame({"row": pd.Series(ragged, dtype="int64")})
+
+
+def no_records(expected_columns) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """A table with no rows, as :func:`read_records` returns it for a header-only file (for an optional table)."""
+    return _no_records(expected_columns, [], [])

@@ -34,7 +34,7 @@ def read_tables(directory: Path) -> dict[str, pd.DataFrame]:
     """The four CSVs as strings, blanks kept as empty strings (as a reader would see them)."""
     return {
         name: pd.read_csv(directory / f"{name}.csv", dtype=str, keep_default_na=False)
-        for name in ("children", "episodes", "pupils", "leavers")
+        for name in ("children", "episodes", "pupils", "leavers", "permanence")
     }
 
 

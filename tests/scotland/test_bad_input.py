@@ -70,6 +70,8 @@ STRUCTURAL = {
 @pytest.mark.parametrize("fault", list(STRUCTURAL))
 @pytest.mark.parametrize("table", TABLE_NAMES)
 def test_structural_fault_in_any_table_stops_with_one_message(tmp_path, table, fault):
+    if table in clean.OPTIONAL_TABLES and fault == "missing file":
+        pytest.skip("a return may lack an optional table: tests/scotland/test_permanence.py checks it is read as empty")
     damage, message = STRUCTURAL[fault]
     write_tables(tmp_path)
     path = tmp_path / f"{table}.csv"

@@ -27,6 +27,10 @@ GOOD = {
     "leavers": [
         ["P901", "2020", "S12000049", "F", "2", "N", "N", "5", "employment"],
     ],
+    "permanence": [
+        ["C001", "plan_agreed", "2019-06-03", "permanence_order"],
+        ["C002", "plan_agreed", "2019-06-03", "kinship_care_order"],
+    ],
 }
 
 
@@ -56,6 +60,7 @@ def test_good_tables_keep_every_row(tmp_path):
         "episodes": 3,
         "pupils": 3,
         "leavers": 1,
+        "permanence": 2,
     }
     episodes = result.tables["episodes"]
     assert str(episodes["episode_start"].dtype).startswith("datetime64")
@@ -88,6 +93,9 @@ D, B = "dropped", "blanked"
         ("pupils", 1, 0, "C003", (3, "pupil_id", "looked after but not in children.csv", D)),
         ("leavers", 0, 7, "9", (2, "highest_scqf_level", "number outside its plausible range", B)),
         ("leavers", 0, 8, "abroad", (2, "destination", "code not in the code list", B)),
+        ("permanence", 0, 3, "PO", (2, "order_sought", "code not in the code list", B)),
+        ("permanence", 1, 1, "hearing", (3, "milestone", "code not in the code list", D)),
+        ("permanence", 1, 2, "2010-01-01", (3, "milestone_date", "milestone before birth", D)),
     ],
 )
 def test_each_rule_drops_the_row_or_blanks_the_cell(tmp_path, table, row_index, field, value, expected):

@@ -17,7 +17,11 @@ names appear in the quarantine log and the data-quality report):
   ``duplicate pupil-year``;
 * leavers: ``duplicate leaver``;
 * pupils and leavers: ``year outside period``, ``looked after but not in
-  children.csv`` (a looked-after pupil who cannot be linked to a child).
+  children.csv`` (a looked-after pupil who cannot be linked to a child);
+* permanence: ``unknown child``, ``milestone before birth``, ``after period
+  end``, ``duplicate milestone`` (the same child, milestone and date twice) --
+  all drop the row.  Milestones out of the expected order are kept: real
+  records have them, and the analysis says how many it sets aside.
 
 A table that loses every row stops the run with the likely cause; one that
 loses more than ``flag_share`` of its rows is listed in ``flagged``.
@@ -45,17 +49,19 @@ from lac_outcomes.columns import (
 )
 from lac_outcomes.columns import write as write  # noqa: F401  (the step's writer, shared by both nations)
 from lac_outcomes.errors import InputError
-from lac_outcomes.readers import read_records
+from lac_outcomes.readers import no_records, read_records
 from lac_outcomes.scotland.layout import TABLES
 from lac_outcomes.validation import BLANK, QUARANTINE_COLUMNS, SOURCE_ROW, RowRule
 
 log = logging.getLogger(__name__)
 
 DOCUMENTED_DATE = "yyyy-mm-dd"
-TABLE_ORDER = ["children", "episodes", "pupils", "leavers"]
+TABLE_ORDER = ["children", "episodes", "pupils", "leavers", "permanence"]
 DEFAULT_FLAG_SHARE = 0.02
 # Tables that must hold rows: without children and episodes there is nothing to analyse.
 TABLES_NEEDING_ROWS = ("children", "episodes")
+# Tables a return may lack altogether (added to the layout later): a missing file is a table with no rows.
+OPTIONAL_TABLES = ("permanence",)
 
 
 def period_end(last_year: int) -> pd.Timestamp:
@@ -104,6 +110,25 @@ def _episode_rules(children: pd.DataFrame, last_year: int) -> list[RowRule]:
     ]
 
 
+def _permanence_rules(children: pd.DataFrame, last_year: int) -> list[RowRule]:
+    birth = children.set_index("child_id")["date_of_birth"]
+    end_of_period = period_end(last_year)
+    return [
+        RowRule("unknown child", "child_id", lambda f: f["child_id"].notna() & ~f["child_id"].isin(birth.index)),
+        RowRule(
+            "milestone before birth",
+            "milestone_date",
+            lambda f: (f["milestone_date"] < _birth_of(f["child_id"], birth)).fillna(False),
+        ),
+        RowRule("after period end", "milestone_date", lambda f: (f["milestone_date"] > end_of_period).fillna(False)),
+        RowRule(
+            "duplicate milestone",
+            "milestone",
+            lambda f: _duplicates(f, ["child_id", "milestone", "milestone_date"]),
+        ),
+    ]
+
+
 def _orphan_rule(children: pd.DataFrame) -> RowRule:
     known = set(children["child_id"])
     return RowRule(
@@ -139,7 +164,7 @@ def _year_label_warning(file: Path, values: pd.Series, years: list[int], what: s
 
 
 def clean(raw_dir: Path, *, years: list[int], flag_share: float = DEFAULT_FLAG_SHARE) -> CleanResult:
-    """Validate the four Scottish tables under ``raw_dir``."""
+    """Validate the Scottish tables under ``raw_dir``."""
     raw_dir = Path(raw_dir)
     if not years or min(years) > max(years):
         raise InputError(raw_dir, "no years to clean: the first configured year is after the last")
@@ -148,9 +173,14 @@ def clean(raw_dir: Path, *, years: list[int], flag_share: float = DEFAULT_FLAG_S
     for name in TABLE_ORDER:
         spec = TABLES[name]
         file = raw_dir / f"{name}.csv"
-        raw, ragged = read_records(file, spec.column_names)
+        absent = name in OPTIONAL_TABLES and not file.exists()
+        if absent:
+            warnings.append(f"{file}: no such file; analyses of {name} have no data")
+            raw, ragged = no_records(spec.column_names)
+        else:
+            raw, ragged = read_records(file, spec.column_names)
         read_notes = raw.attrs.pop("notes", [])  # off the frame: pandas deep-copies attrs into derived frames
-        if raw.empty and ragged.empty:
+        if raw.empty and ragged.empty and not absent:
             if name in TABLES_NEEDING_ROWS:
                 raise InputError(
                     file,
@@ -195,6 +225,8 @@ def clean(raw_dir: Path, *, years: list[int], flag_share: float = DEFAULT_FLAG_S
             rules.append(_year_rule("leaver_year", years))
             rules.append(_orphan_rule(tables["children"]))
             warnings.append(_year_label_warning(file, typed["leaver_year"], years, "leaver_year"))
+        elif name == "permanence":
+            rules += _permanence_rules(tables["children"], max(years))
 
         outcome = apply_rules(typed, rules, table=name, file=file, ragged=ragged)
         quarantine, table_counts = outcome.quarantine, outcome.counts

@@ -119,6 +119,24 @@ REASONS_ENDED: dict[str, str] = {
 }
 REASONS_LEAVING_CARE = [r for r in REASONS_ENDED if r != "placement_change"]
 
+# Permanence-planning milestones, in the order the process expects them (real records are not always in order).
+PERMANENCE_MILESTONES: dict[str, str] = {
+    "plan_agreed": "Permanence plan agreed at a looked-after review",
+    "panel_recommendation": "Permanence (adoption and permanence) panel recommendation",
+    "agency_decision": "Agency decision maker's decision",
+    "application_lodged": "Court application (petition) lodged",
+    "order_granted": "Order granted",
+}
+
+# The kind of order sought (Adoption and Children (Scotland) Act 2007; kinship care order: Children and Young
+# People (Scotland) Act 2014 s.72, a section 11 residence order to a kinship carer).
+ORDER_TYPES: dict[str, str] = {
+    "permanence_order": "Permanence order",
+    "permanence_order_authority_to_adopt": "Permanence order with authority to adopt",
+    "adoption_order": "Adoption order",
+    "kinship_care_order": "Kinship care order",
+}
+
 SEXES = {"M": "Male", "F": "Female"}
 YES_NO = {"Y": "Yes", "N": "No"}
 
@@ -247,6 +265,29 @@ TABLES: dict[str, Table] = {
         ),
         "One row per school leaver: every looked-after leaver and a random sample of the other leavers.",
     ),
+    "permanence": Table(
+        "permanence",
+        (
+            Column("child_id", "id", **_ID, description="A child_id of children.csv"),
+            Column(
+                "milestone",
+                "code",
+                codes=_codes(PERMANENCE_MILESTONES),
+                places_row=True,
+                description="Which step of permanence planning this row records",
+            ),
+            Column("milestone_date", "date", places_row=True, description="The day the step happened"),
+            Column(
+                "order_sought",
+                "code",
+                codes=_codes(ORDER_TYPES),
+                blankable=True,
+                description="The order the plan seeks (on the order_granted row: the order made)",
+            ),
+        ),
+        "One row per child per permanence-planning milestone (a child who re-enters care and is planned for "
+        "again has a second set). Milestones are recorded as they happen; records are not always in order.",
+    ),
 }
 
 
@@ -281,6 +322,8 @@ def to_markdown() -> str:
         ("Placement types", PLACEMENT_TYPES),
         ("Legal reasons", LEGAL_REASONS),
         ("Reasons an episode ended", REASONS_ENDED),
+        ("Permanence milestones", PERMANENCE_MILESTONES),
+        ("Orders sought", ORDER_TYPES),
     ]:
         lines += [f"### {title}", "", "| code | meaning |", "| --- | --- |"]
         lines += [f"| `{code}` | {meaning} |" for code, meaning in mapping.items()]

@@ -44,6 +44,8 @@ from lac_outcomes.scotland import derive
 from lac_outcomes.scotland.layout import (
     LEGAL_REASONS,
     LOCAL_AUTHORITIES,
+    ORDER_TYPES,
+    PERMANENCE_MILESTONES,
     PLACEMENT_TYPES,
     REASONS_ENDED,
     SCHOOL_STAGES,
@@ -907,9 +909,13 @@ def simulate_scotland(
         "pupils": _write_table(pupils, "pupils", out_dir),
         "leavers": _write_table(leavers, "leavers", out_dir),
     }
+    # Its own random streams, drawn after everything else: the other tables are unchanged by it.
+    permanence, permanence_truth = _permanence(seed, children, episodes_out, period_start, data_end)
+    written["permanence"] = _write_table(permanence, "permanence", out_dir)
     truth = _truth(
         seed=seed, scale=scale, years=years, selected=selected, la_share=la_share, targets=targets, factor=factor,
-        yearly=yearly, home_la_effect=home_la_effect, education_truth=education_truth,
+        permanence_truth=permanence_truth, yearly=yearly, home_la_effect=home_la_effect,
+        education_truth=education_truth,
         children=children, episodes=episodes_out, row_counts=written, first_year=first_year, last_year=last_year,
     )  # fmt: skip
     with open(out_dir / "truth.yaml", "w", encoding="utf-8", newline="\n") as handle:
@@ -1720,6 +1726,146 @@ def _plain(value):
 
 
 # ---------------------------------------------------------------------------
+# permanence planning
+# ---------------------------------------------------------------------------
+# Stages of permanence planning: each runs from the previous milestone (the first from the start of the spell)
+# to its own milestone.  Durations are Weibull proportional hazards in years:
+#   H(t | x) = log(2) * (t / median) ** shape * exp(eta),
+#   eta = log_hr_age_per_year * (age_at_entry - 5) + log_hr_male * male + la_effect[stage][la].
+# Assumed (Scotland publishes no national permanence timescales; the medians follow the order of the delays
+# SCRA's 2011 case-file study "Care and permanence planning for looked after children in Scotland" reports:
+# years to a plan, months to panel and court, the agency decision within weeks of the panel).
+PERMANENCE = {
+    "stages": {
+        "plan_agreed": {"median_years": 1.0, "shape": 1.1, "log_hr_age_per_year": -0.06, "log_hr_male": 0.0},
+        "panel_recommendation": {"median_years": 0.4, "shape": 1.4, "log_hr_age_per_year": -0.03, "log_hr_male": 0.0},
+        "agency_decision": {"median_years": 0.05, "shape": 1.6, "log_hr_age_per_year": 0.0, "log_hr_male": 0.0},
+        "application_lodged": {"median_years": 0.35, "shape": 1.2, "log_hr_age_per_year": -0.04, "log_hr_male": 0.0},
+        "order_granted": {"median_years": 0.5, "shape": 1.5, "log_hr_age_per_year": -0.02, "log_hr_male": 0.0},
+    },
+    "age_centre": 5.0,
+    "la_effect_sd": 0.3,
+    # Whether a spell is one for which permanence away from home is ever sought, by age at entry.
+    "planning_share_by_age": {"under 5": 0.6, "5 to 11": 0.35, "12 to 15": 0.12, "16 and over": 0.0},
+    # The order sought, by age at entry (kept through every milestone of the plan).
+    "order_sought_by_age": {
+        "under 5": {
+            "permanence_order": 0.2, "permanence_order_authority_to_adopt": 0.5,
+            "adoption_order": 0.2, "kinship_care_order": 0.1,
+        },
+        "5 to 11": {
+            "permanence_order": 0.5, "permanence_order_authority_to_adopt": 0.2,
+            "adoption_order": 0.05, "kinship_care_order": 0.25,
+        },
+        "12 to 15": {
+            "permanence_order": 0.6, "permanence_order_authority_to_adopt": 0.0,
+            "adoption_order": 0.0, "kinship_care_order": 0.4,
+        },
+    },
+    # Share of panel recommendations keyed with a date before the plan (a keying slip real records have).
+    "out_of_order_share": 0.01,
+}  # fmt: skip
+PERMANENCE_AGE_BANDS = ([0, 5, 12, 16, 200], ["under 5", "5 to 11", "12 to 15", "16 and over"])
+
+
+def _permanence(seed: int, children: pd.DataFrame, episodes: pd.DataFrame, period_start: int, data_end: int):
+    """The permanence-planning table and its planted truth.
+
+    For each spell open on the period start or starting in the period, a
+    planning process runs from the start of the spell with the planted
+    probability for the child's age at entry; its stages follow one another
+    with the planted Weibull durations.  A milestone is recorded only while
+    the spell lasts and on or before the end of the data: a child who leaves
+    care (or whose process is not finished by the end of the data) has the
+    milestones reached so far.
+    """
+    rng = _rng(seed, 20)
+    la_rng = _rng(seed, 21)
+    stages = PERMANENCE["stages"]
+    la_effect = {s: la_rng.normal(0, PERMANENCE["la_effect_sd"], len(LA_CODES)) for s in stages}
+    spells = derive.spells(episodes)
+    child = children.set_index("child_id")
+    dob = derive.as_dates(child["date_of_birth"]).reindex(spells["child_id"]).to_numpy()
+    start_days = spells["spell_start"].to_numpy().astype("datetime64[D]").astype(np.int64)
+    ended = spells["spell_end"].notna().to_numpy()
+    end_days = np.where(
+        ended,
+        spells["spell_end"].fillna(pd.Timestamp(0)).to_numpy().astype("datetime64[D]").astype(np.int64),
+        data_end + 1,
+    )
+    age = (start_days - dob.astype("datetime64[D]").astype(np.int64)) / DPY
+    la = np.array([LA_CODES.index(c) for c in child["la_code"].reindex(spells["child_id"])])
+    male = (child["sex"].reindex(spells["child_id"]) == "M").to_numpy().astype(float)
+    band = np.asarray(pd.cut(age, PERMANENCE_AGE_BANDS[0], right=False, labels=PERMANENCE_AGE_BANDS[1]).astype(str))
+    share = np.array([PERMANENCE["planning_share_by_age"][b] for b in band])
+    in_scope = end_days > period_start
+    planned = in_scope & (rng.random(len(spells)) < share)
+    routes = list(ORDER_TYPES)
+    route = np.zeros(len(spells), np.int64)
+    for name, probabilities in PERMANENCE["order_sought_by_age"].items():
+        rows = band == name
+        route[rows] = _choice(rng, len(routes), [probabilities[r] for r in routes], int(rows.sum()))
+    # Draw every stage for every spell (fixed number of draws: the stream does not depend on who is planned).
+    day = start_days.astype(float)
+    rows = []
+    reached = planned.copy()
+    for stage, spec in stages.items():
+        eta = spec["log_hr_age_per_year"] * (age - PERMANENCE["age_centre"]) + spec["log_hr_male"] * male
+        eta = eta + la_effect[stage][la]
+        exposure = rng.exponential(1.0, len(spells))
+        years = spec["median_years"] * (exposure / (np.log(2) * np.exp(eta))) ** (1 / spec["shape"])
+        day = day + np.maximum(np.round(years * DPY), 1)
+        reached = reached & (day < end_days) & (day <= data_end)
+        rows.append((stage, np.flatnonzero(reached), day[reached].astype(np.int64)))
+    plan_day = dict((stage, (index, days)) for stage, index, days in rows)
+    slip = rng.random(len(spells)) < PERMANENCE["out_of_order_share"]
+    slip_days = rng.integers(1, 61, len(spells))
+    parts = []
+    for stage, index, days in rows:
+        if stage == "panel_recommendation":
+            plan_index, plan_days = plan_day["plan_agreed"]
+            before = dict(zip(plan_index, plan_days, strict=True))
+            wrong = slip[index]
+            days = np.where(wrong, [before[i] for i in index] - slip_days[index], days)
+        parts.append(pd.DataFrame({
+            "child_id": spells["child_id"].to_numpy()[index],
+            "milestone": stage,
+            "milestone_date": _to_datetime(days).astype("datetime64[s]"),
+            "order_sought": np.array(routes, dtype=object)[route[index]],
+        }))  # fmt: skip
+    table = pd.concat(parts, ignore_index=True)
+    order = {m: i for i, m in enumerate(PERMANENCE_MILESTONES)}
+    table["_order"] = table["milestone"].map(order)
+    table = table.sort_values(["child_id", "milestone_date", "_order"], kind="mergesort", ignore_index=True)
+    truth = {
+        "table": "permanence.csv: one row per child per milestone reached (see docs/scottish_layout.md)",
+        "model": (
+            "stage k runs from the previous milestone (plan_agreed: from the start of the spell) to milestone k; "
+            "duration T_k in years has cumulative hazard log(2) * (t / median_years) ** shape * exp(eta_k), "
+            "eta_k = log_hr_age_per_year * (age_at_entry - age_centre) + log_hr_male * male + la_effect[k][la_code]"
+        ),
+        "in_scope": "spells open on the period start or starting in the period",
+        "censoring": (
+            "a milestone after the end of the spell or of the data is not recorded (the plan stops when the child "
+            "leaves care); the spell's end is drawn independently of the planning process"
+        ),
+        "independence_from_episodes": (
+            "the planning table is drawn on top of the episodes, which it does not change: an order granted does "
+            "not end the spell in episodes.csv, and an adoption order need not match an episode ending 'adopted'"
+        ),
+        "age_at_entry": "exact years at the start of the spell (days / 365.25)",
+        **PERMANENCE,
+        "la_effect": {s: {c: _r(v) for c, v in zip(LA_CODES, la_effect[s], strict=True)} for s in stages},
+        "reference_median_years_by_la": {
+            s: {c: _r(spec["median_years"] * np.exp(-la_effect[s][i] / spec["shape"])) for i, c in enumerate(LA_CODES)}
+            for s, spec in stages.items()
+        },
+        "reference": "age at entry 5, female",
+    }
+    return table.drop(columns="_order"), _plain(truth)
+
+
+# ---------------------------------------------------------------------------
 # truth.yaml
 # ---------------------------------------------------------------------------
 def _truth(
@@ -1739,6 +1885,7 @@ def _truth(
     row_counts,
     first_year,
     last_year,
+    permanence_truth,
 ) -> dict:
     shape, scale_h = HOME["weibull_shape"], HOME["weibull_scale_per_year"]
     survival_5y = float(np.exp(-scale_h * 5**shape))
@@ -1872,5 +2019,6 @@ def _truth(
                 },
             },
             "education": education_truth,
+            "permanence": permanence_truth,
         }
     )
