@@ -1,0 +1,79 @@
+# England's education outcomes (issue 17): the linked pupil table, checked and linked to the 903.
+ENGLAND_EDUCATION_NOTEBOOK = "notebooks/education_england.ipynb"
+PUPILS_DIR = "data/processed/england_education"
+
+
+def pupils_source():
+    """The linked pupil table: written by simulate_england beside the synthetic returns, or the configured file."""
+    setting = config["england"].get("pupils", "synthetic")
+    if setting != "synthetic":
+        return setting
+    if not synthetic("england"):
+        raise WorkflowError(
+            "config england.pupils: 'synthetic' needs england.dataset 'synthetic'; "
+            "give the path of the linked pupil file for real returns"
+        )
+    return f"{raw_dir('england')}/pupils.csv"
+
+
+def pupils_truth():
+    """Planted values of the synthetic pupil table ('' for a real one)."""
+    synthetic_pupils = config["england"].get("pupils", "synthetic") == "synthetic"
+    return f"{raw_dir('england')}/pupils_truth.yaml" if synthetic_pupils else ""
+
+
+def is_england_education(name):
+    return config["reports"][name]["notebook"] == ENGLAND_EDUCATION_NOTEBOOK
+
+
+# The report reads the linked pupils, not the 903 tables: extend common.smk's report_data and report_parameters
+# for it (the render rule looks both up when it runs, so these wrappers are what it calls).
+_report_data_903 = report_data
+_report_parameters_903 = report_parameters
+
+
+def report_data(name):
+    if not is_england_education(name):
+        return _report_data_903(name)
+    files = [f"{PUPILS_DIR}/pupils.parquet", f"{PUPILS_DIR}/quality.json"]
+    return files + ([pupils_truth()] if pupils_truth() else [])
+
+
+def report_parameters(name, results_path):
+    parameters = _report_parameters_903(name, results_path)
+    if is_england_education(name):
+        parameters["processed_dir"] = from_notebook_dir(PUPILS_DIR)
+        parameters["truth_path"] = from_notebook_dir(pupils_truth())
+    return parameters
+
+
+rule clean_england_pupils:
+    """Check the linked pupil table and link it to the 903: lac_outcomes.england.education.clean_education."""
+    input:
+        # Synthetic: truth.yaml is written after the pupil file, so the file is complete once it exists.
+        pupils=(
+            f"{raw_dir('england')}/truth.yaml"
+            if config["england"].get("pupils", "synthetic") == "synthetic"
+            else pupils_source()
+        ),
+        header="data/processed/england/Header.parquet",
+        episodes="data/processed/england/Episodes.parquet",
+        code=step_sources("lac_outcomes.england.education"),
+    output:
+        pupils=f"{PUPILS_DIR}/pupils.parquet",
+        quarantine=f"{PUPILS_DIR}/quarantine.parquet",
+        quality=f"{PUPILS_DIR}/quality.json",
+    log:
+        "logs/clean_england_pupils/clean_england_pupils.log",
+    conda:
+        "../../environment.yml"
+    threads: 1
+    resources:
+        # Not measured at national scale: about the size of clean_england's Episodes, doubled on each retry.
+        mem_mb=lambda wildcards, attempt: 2000 * attempt,
+        runtime=20,
+    params:
+        pupils=pupils_source(),
+        flag_share=config["quarantine"]["flag_share"],
+    script:
+        "../scripts/clean_england_pupils.py"
