@@ -49,6 +49,8 @@ MEASURES = {
 TARGETS_2011 = {"NI99": 60.0, "NI100": 55.0, "NI101": 20.0}  # Care Matters: Time to Deliver (DCSF 2008)
 GROUP_LABELS = {"looked_after": "Looked after 12 months+", "not_looked_after": "Not looked after"}
 MODEL_TERMS = ("years_in_care", "moves", "age_at_entry")
+# Fewer pupils than this cannot carry placement, SEN, year and LA terms (the fit separates or fails to converge).
+MIN_MODEL_ROWS = 150
 
 
 def clean_education(pupils_path: Path, england_dir: Path, out_dir: Path, *, flag_share: float = 0.02):
@@ -241,28 +243,51 @@ class EnglandEducationReport:
     results: dict = field(default_factory=dict)
 
 
-def _la_table(counts: pd.DataFrame, policy: DisclosurePolicy):
-    table = counts.assign(measure=counts["measure"].map(MEASURES)).set_index(["measure", "LA", "YEAR"])
-    table = table[["achieved", "pupils", "rate"]]
-    return policy.suppress(
-        table.reset_index(),
-        ["achieved", "pupils"],
-        rate_columns={"rate": ["achieved", "pupils"]},
-        complements={"achieved": "pupils"},
-        groups=["measure", "YEAR"],
-    )
+def _indicator_tables(counts: pd.DataFrame, national: pd.DataFrame, att8: pd.DataFrame, policy: DisclosurePolicy):
+    """The LA, national and Attainment 8 tables, suppressed as one: each national looked-after count is the sum
+    of the authorities' counts of its measure and year, so a cell one table hides no other table gives away."""
+    from lac_outcomes.disclosure import Linked
 
+    la = counts.assign(label=counts["measure"].map(MEASURES))
+    nat = national.sort_values(["measure", "YEAR", "group"]).reset_index(drop=True)
+    nat_lac = nat["group"] == "looked_after"
 
-def _national_table(national: pd.DataFrame, policy: DisclosurePolicy):
-    table = national.assign(
-        measure=national["measure"].map(MEASURES), group=national["group"].map(GROUP_LABELS)
-    ).sort_values(["measure", "YEAR", "group"])
-    return policy.suppress(
-        table[["measure", "YEAR", "group", "achieved", "pupils", "rate"]].reset_index(drop=True),
-        ["achieved", "pupils"],
-        rate_columns={"rate": ["achieved", "pupils"]},
-        complements={"achieved": "pupils"},
-    )
+    def keys(frame, column, where, place):
+        return [
+            (column, m, place(r), y) if ok else None
+            for m, y, ok, r in zip(frame["measure"], frame["YEAR"], where, frame.itertuples(), strict=True)
+        ]
+
+    options = {"rate_columns": {"rate": ["achieved", "pupils"]}, "complements": {"achieved": "pupils"}}
+    everywhere = [True] * len(la)
+    tables = {
+        "la": Linked(
+            la[["label", "LA", "YEAR", "achieved", "pupils", "rate"]].rename(columns={"label": "measure"}),
+            ["achieved", "pupils"],
+            keys={c: keys(la, c, everywhere, lambda r: r.LA) for c in ("achieved", "pupils")},
+            options={**options, "groups": ["measure", "YEAR"]},
+        ),
+        "national": Linked(
+            nat.assign(measure=nat["measure"].map(MEASURES), group=nat["group"].map(GROUP_LABELS))[
+                ["measure", "YEAR", "group", "achieved", "pupils", "rate"]
+            ],
+            ["achieved", "pupils"],
+            keys={c: keys(nat, c, nat_lac, lambda r: "England") for c in ("achieved", "pupils")},
+            options=options,
+        ),
+        "att8": Linked(
+            att8.assign(group=att8["group"].map(GROUP_LABELS))[["YEAR", "group", "pupils", "mean"]],
+            ["pupils"],
+            options={"rate_columns": {"mean": "pupils"}},
+        ),
+    }
+    lines = [
+        [(column, measure, "England", year), *[(column, measure, la_code, year) for la_code in rows["LA"]]]
+        for (measure, year), rows in la.groupby(["measure", "YEAR"])
+        for column in ("achieved", "pupils")
+    ]
+    shown = policy.suppress_together(tables, lines=lines)
+    return shown["la"], shown["national"], shown["att8"]
 
 
 def build(pupils: pd.DataFrame, *, policy: DisclosurePolicy, truth: dict | None, cluster: str = "auto"):
@@ -277,11 +302,8 @@ def build(pupils: pd.DataFrame, *, policy: DisclosurePolicy, truth: dict | None,
         att8=attainment8(pupils),
         data=model_frame(pupils),
     )
-    report.la_table = _la_table(report.counts, policy)
-    report.national_table = _national_table(report.national, policy)
-    att8 = report.att8.assign(group=report.att8["group"].map(GROUP_LABELS))
-    report.att8_table = policy.suppress(
-        att8[["YEAR", "group", "pupils", "mean"]], ["pupils"], rate_columns={"mean": "pupils"}
+    report.la_table, report.national_table, report.att8_table = _indicator_tables(
+        report.counts, report.national, report.att8, policy
     )
     results = {
         "groups": _group_counts(pupils, policy),
@@ -289,7 +311,7 @@ def build(pupils: pd.DataFrame, *, policy: DisclosurePolicy, truth: dict | None,
         "national": _records(report.national_table),
     }
     data = report.data
-    enough = len(data) >= 50 and data["threshold"].nunique() == 2 and data["placement_type"].nunique() > 1
+    enough = len(data) >= MIN_MODEL_ROWS and data["threshold"].nunique() == 2 and data["placement_type"].nunique() > 1
     if enough:
         result = fit_model(data, cluster)
         report.result = result
@@ -316,8 +338,8 @@ def build(pupils: pd.DataFrame, *, policy: DisclosurePolicy, truth: dict | None,
             results["coverage"] = {"covered": int(report.planted["covered"].sum()), "total": len(report.planted)}
     else:
         report.notes.append(
-            f"The model needs at least 50 looked-after KS4 pupils with both outcomes and more than one placement "
-            f"type; these data have {'fewer' if len(data) < 50 else 'too little variation'}."
+            f"the model needs at least {MIN_MODEL_ROWS} looked-after KS4 pupils with both outcomes and more than one "
+            f"placement type; these data have {'fewer' if len(data) < MIN_MODEL_ROWS else 'too little variation'}"
         )
     report.results = results
     return report
@@ -343,8 +365,13 @@ def funnel_points(report: EnglandEducationReport, measure: str, year: int) -> pd
     rows = counts.loc[(counts["measure"] == measure) & (counts["YEAR"] == year) & mask]
     if rows.empty:
         return rows
-    sub = counts.loc[(counts["measure"] == measure) & (counts["YEAR"] == year)]
-    centre = sub["achieved"].sum() / sub["pupils"].sum()
+    national = report.national.sort_values(["measure", "YEAR", "group"]).reset_index(drop=True)
+    row = national.index[
+        (national["measure"] == measure) & (national["YEAR"] == year) & (national["group"] == "looked_after")
+    ]
+    if report.national_table.suppressed["rate"].to_numpy()[row].any():  # the centre line would show a hidden rate
+        return rows.iloc[0:0]
+    centre = float(national.loc[row, "achieved"].sum() / national.loc[row, "pupils"].sum())
     points = rows.assign(value=rows["achieved"] / rows["pupils"], denominator=rows["pupils"])
     return funnel.classify(points, "proportion", centre).assign(centre=centre)
 
@@ -383,7 +410,7 @@ def _shown(shown, value_column: str) -> pd.Series:
 def series_figure(report: EnglandEducationReport):
     """National series of each measure, looked after and not, with the 2011 targets on NI 99, 100, 101."""
     plt = _pyplot()
-    table = report.national.reset_index(drop=True)
+    table = report.national.sort_values(["measure", "YEAR", "group"]).reset_index(drop=True)
     table = table.loc[_shown(report.national_table, "rate")]
     measures = [m for m in MEASURES if m in set(table["measure"])]
     if not measures:

@@ -143,7 +143,7 @@ def simulate_pupils(
         cov = child_covariates(header, episodes, year)
         for key_stage, age in KEY_STAGE_AGE.items():
             linked = cov.loc[cov["age_31_august"] == age].copy()
-            if linked.empty:
+            if linked.empty or not _measures(key_stage, year):  # no results that year (KS2 2020, 2021)
                 continue
             linked["group"] = np.where(linked["cla_12m"], "looked_after", "other")
             linked["SEN"] = rng.choice(
@@ -241,13 +241,24 @@ def _write_measures(out: pd.DataFrame, pupils: pd.DataFrame) -> pd.DataFrame:
     def present(column):
         return pupils[column].notna() if column in pupils else pd.Series(False, index=pupils.index)
 
+    for column in (
+        "KS2_ENG_LEVEL",
+        "KS2_MAT_LEVEL",
+        "KS2_READ_SCALED",
+        "KS2_MAT_SCALED",
+        "KS4_5AC_EM",
+        "KS4_EM_GRADE4",
+    ):
+        out[column] = pd.Series(pd.NA, index=out.index, dtype="Int64")
+    out["KS2_WRIT_TA"] = ""
     for measure, column in (("level4_english", "KS2_ENG_LEVEL"), ("level4_maths", "KS2_MAT_LEVEL")):
         has = present(measure)
-        out[column] = pd.Series(pd.NA, index=out.index, dtype="Int64")
-        out.loc[has, column] = _level(pupils.loc[has, measure].to_numpy())
+        if has.any():
+            out.loc[has, column] = _level(pupils.loc[has, measure].to_numpy())
     for measure, column in (("reading", "KS2_READ_SCALED"), ("maths", "KS2_MAT_SCALED")):
         has = present(measure)
-        out[column] = pd.Series(pd.NA, index=out.index, dtype="Int64")
+        if not has.any():
+            continue
         # 100 (the expected standard) or more exactly when the latent draw is above 0.
         score = np.where(
             pupils.loc[has, measure] > 0,
@@ -256,12 +267,13 @@ def _write_measures(out: pd.DataFrame, pupils: pd.DataFrame) -> pd.DataFrame:
         )
         out.loc[has, column] = np.clip(score, 80, 120).astype(int)
     has = present("writing")
-    z = pupils.loc[has, "writing"].to_numpy()
-    out["KS2_WRIT_TA"] = ""
-    out.loc[has, "KS2_WRIT_TA"] = np.select([z > 2.5, z > 0, z > -2, z > -4], ["GDS", "EXS", "WTS", "PKF"], "BLW")
+    if has.any():
+        z = pupils.loc[has, "writing"].to_numpy()
+        out.loc[has, "KS2_WRIT_TA"] = np.select([z > 2.5, z > 0, z > -2, z > -4], ["GDS", "EXS", "WTS", "PKF"], "BLW")
     for measure, column in (("5ac_em", "KS4_5AC_EM"), ("em_grade4", "KS4_EM_GRADE4")):
         has = present(measure)
-        out[column] = pd.Series(pd.NA, index=out.index, dtype="Int64")
+        if not has.any():
+            continue
         out.loc[has, column] = (pupils.loc[has, measure] > 0).astype(int)
     return out
 
