@@ -16,6 +16,16 @@ def pupils_source():
     return f"{raw_dir('england')}/pupils.csv"
 
 
+def pupils_input(wildcards):
+    """Input of clean_england_pupils; a function, so a config it cannot use stops the run only when it is needed.
+
+    Synthetic: truth.yaml, which simulate_england writes after the pupil file, so the file is complete once it exists.
+    """
+    source = pupils_source()
+    synthetic_pupils = config["england"].get("pupils", "synthetic") == "synthetic"
+    return f"{raw_dir('england')}/truth.yaml" if synthetic_pupils else source
+
+
 def pupils_truth():
     """Planted values of the synthetic pupil table ('' for a real one)."""
     synthetic_pupils = config["england"].get("pupils", "synthetic") == "synthetic"
@@ -50,12 +60,7 @@ def report_parameters(name, results_path):
 rule clean_england_pupils:
     """Check the linked pupil table and link it to the 903: lac_outcomes.england.education.clean_education."""
     input:
-        # Synthetic: truth.yaml is written after the pupil file, so the file is complete once it exists.
-        pupils=(
-            f"{raw_dir('england')}/truth.yaml"
-            if config["england"].get("pupils", "synthetic") == "synthetic"
-            else pupils_source()
-        ),
+        pupils=pupils_input,
         header="data/processed/england/Header.parquet",
         episodes="data/processed/england/Episodes.parquet",
         code=step_sources("lac_outcomes.england.education"),
@@ -73,7 +78,7 @@ rule clean_england_pupils:
         mem_mb=lambda wildcards, attempt: 2000 * attempt,
         runtime=20,
     params:
-        pupils=pupils_source(),
+        pupils=lambda w: pupils_source(),
         flag_share=config["quarantine"]["flag_share"],
     script:
         "../scripts/clean_england_pupils.py"
