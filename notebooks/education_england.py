@@ -35,6 +35,8 @@ tables_dir = "../.scratch/education_england/tables"
 cluster = "auto"
 # Result year of the funnel plots; None = the latest year each measure has.
 funnel_year = None
+# Scotland's processed returns, for the section that sets the two nations side by side ("" to leave it out).
+scotland_dir = "../data/processed/scotland"
 
 # %%
 from IPython.display import Markdown, display
@@ -128,7 +130,9 @@ for measure in education.MEASURES:
 for note in report.notes:
     display(Markdown(f"**Not estimated on these data:** {note}"))
 if report.result is not None:
-    display(Markdown(f"Model fitted on {report.results['model']['rows']} pupils: `{report.results['model']['formula']}`"))
+    display(
+        Markdown(f"Model fitted on {report.results['model']['rows']} pupils: `{report.results['model']['formula']}`")
+    )
     show.show_table(report.coefficient_table.set_index("term"), "Coefficients (log-odds) with 95% CI", name="coefs")
 
 # %% [markdown]
@@ -169,6 +173,31 @@ if report.planted is not None:
     display(Markdown(f"{coverage['covered']} of {coverage['total']} planted coefficients lie in their 95% interval."))
 else:
     display(Markdown("No planted values for these data (real returns): the check is not run."))
+
+# %% [markdown]
+# ## The two nations side by side
+#
+# Both nations' reports model attainment by placement type against foster
+# care by a carer who is not a relative or friend, within local authority.
+# The measures differ: England's KS4 threshold needs English **and** maths
+# (five A*-C including both until 2016, grade 4 or above in both since);
+# Scotland's is the highest qualification at leaving at SCQF level 5 or
+# better in any subject, and its model adjusts for sex, deprivation and
+# additional support needs rather than SEN provision and age at entry. So
+# the levels are not comparable; the odds ratios of the same contrasts are
+# set side by side as the nearest like-for-like. Scotland's residential
+# categories are published separately; its LA children's homes are set
+# beside England's residential care as a whole. A contrast resting on
+# fewer than 30 pupils in either group is withheld (`c`).
+
+# %%
+scotland_result, scotland_data = education.scotland_attainment_fit(scotland_dir)
+if report.result is None and scotland_result is None:
+    display(Markdown("Neither nation's model could be fitted on these data."))
+else:
+    nations = education.side_by_side(report, scotland_result, scotland_data)
+    show.show_table(nations, "Odds ratios against foster care: England KS4 threshold, Scotland SCQF 5+", name="nations")
+    report.results["side_by_side"] = nations.reset_index().to_dict("records")
 
 # %%
 write_json(results_path, report.results)

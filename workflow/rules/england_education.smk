@@ -46,7 +46,9 @@ def report_data(name):
     if not is_england_education(name):
         return _report_data_903(name)
     # pupils_truth.yaml is written by simulate_england before its truth.yaml, which the pupils depend on.
-    return [f"{PUPILS_DIR}/pupils.parquet", f"{PUPILS_DIR}/quality.json"]
+    # Scotland's returns feed the section that sets the two nations side by side.
+    scotland = [processed("scotland", f"{t}.parquet") for t in TABLES["scotland"]]
+    return [f"{PUPILS_DIR}/pupils.parquet", f"{PUPILS_DIR}/quality.json", *scotland]
 
 
 def report_parameters(name, results_path):
@@ -54,6 +56,7 @@ def report_parameters(name, results_path):
     if is_england_education(name):
         parameters["processed_dir"] = from_notebook_dir(PUPILS_DIR)
         parameters["truth_path"] = from_notebook_dir(pupils_truth())
+        parameters["scotland_dir"] = from_notebook_dir(processed("scotland", "").rstrip("/"))
     return parameters
 
 

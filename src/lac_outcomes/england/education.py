@@ -30,6 +30,7 @@ import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from lac_outcomes.columns import write as write_clean
@@ -501,3 +502,68 @@ def residual_figure(report: EnglandEducationReport):
         f"Binned residuals of the KS4 model in {len(binned)} bins of the fitted probability; {inside} of "
         f"{len(binned)} inside +/- 2 standard errors."
     )
+
+
+# --------------------------------------------------------------------------------------------- the two nations
+
+# The contrasts both nations' models estimate against foster care by a carer who is not a relative or friend
+# (England: U4-U6; Scotland: foster carers provided by the LA): (England's placement, Scotland's placement).
+SIDE_BY_SIDE = {
+    "At home with parents (Scotland) / placed with parents (England)": ("Placed with parents", "at_home_with_parents"),
+    "With friends or relatives / foster care with a relative or friend": (
+        "Foster: relative or friend",
+        "with_friends_relatives",
+    ),
+    "LA children's home (Scotland) / any residential care (England)": ("Residential", "la_home"),
+}
+
+
+def scotland_attainment_fit(scotland_dir: str | Path, min_level_rows: int = 30):
+    """Scotland's attainment model (SCQF level 5 or better at leaving), as its report fits it; None without data."""
+    from lac_outcomes.scotland import models
+    from lac_outcomes.scotland.education import load_tables
+
+    if not scotland_dir or not (Path(scotland_dir) / "leavers.parquet").is_file():
+        return None, None
+    tables = load_tables(scotland_dir)
+    frame = models.education_frame(
+        tables["children"], tables["episodes"], tables["pupils"], tables["leavers"], "attainment"
+    )
+    data, _ = models.model_rows(frame, "attainment", min_level_rows)
+    if len(data) < MIN_MODEL_ROWS or data["placement_type"].nunique() < 2:
+        return None, data
+    return models.fit_education_model(data, "attainment", cluster=models.choose_cluster(data, "auto")), data
+
+
+def side_by_side(report: EnglandEducationReport, scotland_result, scotland_data, min_rows: int = 30) -> pd.DataFrame:
+    """Odds ratios against foster care, England's KS4 threshold beside Scotland's SCQF level 5, with 95% CIs.
+
+    No counts: a contrast is shown only where both groups hold ``min_rows`` rows in both nations' models, and
+    withheld (``c``) otherwise.
+    """
+    from lac_outcomes.disclosure import CONFIDENTIAL
+    from lac_outcomes.scotland.models import REFERENCE_PLACEMENT as SCOTTISH_REFERENCE
+    from lac_outcomes.scotland.models import coefficients as scottish_coefficients
+
+    rows = []
+    english = report.coefficient_table.set_index("term") if report.result is not None else None
+    scottish = scottish_coefficients(scotland_result).set_index("term") if scotland_result is not None else None
+    english_n = report.data["placement_type"].value_counts() if english is not None else pd.Series(dtype=int)
+    scottish_n = scotland_data["placement_type"].value_counts() if scottish is not None else pd.Series(dtype=int)
+    for label, (england_place, scotland_place) in SIDE_BY_SIDE.items():
+        row = {"contrast (against foster care)": label}
+        for nation, table, term, counts, pair in (
+            ("England", english, f"placement: {england_place}", english_n, (england_place, REFERENCE_PLACEMENT)),
+            (
+                "Scotland",
+                scottish,
+                f"placement_type[{scotland_place}]",
+                scottish_n,
+                (scotland_place, SCOTTISH_REFERENCE),
+            ),
+        ):
+            enough = table is not None and term in table.index and all(counts.get(p, 0) >= min_rows for p in pair)
+            for part, column in (("odds ratio", "estimate"), ("CI low", "ci_low"), ("CI high", "ci_high")):
+                row[f"{nation} {part}"] = round(float(np.exp(table.loc[term, column])), 2) if enough else CONFIDENTIAL
+        rows.append(row)
+    return pd.DataFrame(rows).set_index("contrast (against foster care)")
