@@ -52,6 +52,7 @@ GROUP_LABELS = {"looked_after": "Looked after 12 months+", "not_looked_after": "
 MODEL_TERMS = ("years_in_care", "moves", "age_at_entry")
 # Fewer pupils than this cannot carry placement, SEN, year and LA terms (the fit separates or fails to converge).
 MIN_MODEL_ROWS = 150
+MIN_PLACEMENT_ROWS = 30
 
 
 def clean_education(pupils_path: Path, england_dir: Path, out_dir: Path, *, flag_share: float = 0.02):
@@ -311,6 +312,15 @@ def build(pupils: pd.DataFrame, *, policy: DisclosurePolicy, truth: dict | None,
         "indicators": _records(report.la_table),
         "national": _records(report.national_table),
     }
+    # A placement type with few pupils cannot be estimated (and its estimate would sit beside a suppressed n).
+    sizes = report.data["placement_type"].value_counts()
+    sparse = sorted(p for p, n in sizes.items() if n < MIN_PLACEMENT_ROWS and p != REFERENCE_PLACEMENT)
+    if sparse:
+        report.notes.append(
+            f"placement types with fewer than {MIN_PLACEMENT_ROWS} pupils are left out of the model: "
+            + ", ".join(sparse)
+        )
+        report.data = report.data[~report.data["placement_type"].isin(sparse)].reset_index(drop=True)
     data = report.data
     enough = len(data) >= MIN_MODEL_ROWS and data["threshold"].nunique() == 2 and data["placement_type"].nunique() > 1
     if enough:
