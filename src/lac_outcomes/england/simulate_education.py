@@ -279,7 +279,10 @@ def _write_measures(out: pd.DataFrame, pupils: pd.DataFrame) -> pd.DataFrame:
 
 
 def simulate_education(raw_dir: Path, *, seed: int, years: list[int]) -> dict:
-    """Write ``pupils.csv`` and ``pupils_truth.yaml`` beside the synthetic 903 returns in ``raw_dir``."""
+    """Write ``pupils.csv`` and ``pupils_truth.yaml`` beside the synthetic 903 returns in ``raw_dir``.
+
+    Returns the planted truth, whose ``files`` lists the data file written (for the 903 truth's list of files).
+    """
     import yaml
 
     from lac_outcomes.io import atomic_path, write_text
@@ -289,5 +292,6 @@ def simulate_education(raw_dir: Path, *, seed: int, years: list[int]) -> dict:
     pupils, truth = simulate_pupils(header, episodes, seed=seed, years=years)
     with atomic_path(raw_dir / PUPILS_FILE) as path:
         pupils.to_csv(path, index=False, lineterminator="\n")
+    truth["files"] = [PUPILS_FILE]
     write_text(raw_dir / TRUTH_FILE, yaml.safe_dump(truth, sort_keys=False, width=100))
     return truth
