@@ -16,6 +16,7 @@ include: "workflow/rules/common.smk"
 include: "workflow/rules/simulate.smk"
 include: "workflow/rules/clean.smk"
 include: "workflow/rules/report.smk"
+include: "workflow/rules/england_education.smk"
 
 
 localrules:

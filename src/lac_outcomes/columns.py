@@ -52,13 +52,14 @@ RULE_CODE = "code not in the code list"
 RULE_ADJACENT_CODE = "code from the adjacent specification year"
 RULE_DATE = "not a valid date"
 RULE_NOT_INTEGER = "not a whole number"
+RULE_NOT_NUMBER = "not a number"
 RULE_RANGE = "number outside its plausible range"
 RULE_AFTER_YEAR = "date after the end of the collection year"
 RULE_BEFORE_YEAR = "date before the start of the collection year"
 RULE_POSTCODE = "not a postcode"
 ROW_COLUMN = "(whole row)"  # quarantine column for faults of the whole row
 
-KINDS = ("id", "code", "date", "int", "str", "postcode")
+KINDS = ("id", "code", "date", "int", "number", "str", "postcode")
 
 
 @dataclass(frozen=True)
@@ -130,7 +131,7 @@ def policy_table(table: Table) -> list[str]:
     for column in table.columns:
         if column.codes:
             values = ", ".join(f"`{c}`" for c in column.codes)
-        elif column.kind == "int":
+        elif column.kind in ("int", "number"):
             values = f"{column.minimum} to {column.maximum}"
         elif column.kind == "date":
             values = "date"
@@ -252,6 +253,17 @@ def check_columns(
                 outside |= (parsed > column.maximum).fillna(False)
             rules.append(RowRule(RULE_RANGE, name, lambda f, bad=outside: bad, action))
             typed[name] = parsed
+        elif column.kind == "number":  # a decimal, e.g. an Attainment 8 score of 45.5
+            numbers = pd.to_numeric(raw.where(present), errors="coerce").astype("float64")
+            not_number = present & numbers.isna()
+            rules.append(RowRule(RULE_NOT_NUMBER, name, lambda f, bad=not_number: bad, action))
+            outside = pd.Series(False, index=raw.index)
+            if column.minimum is not None:
+                outside |= (numbers < column.minimum).fillna(False)
+            if column.maximum is not None:
+                outside |= (numbers > column.maximum).fillna(False)
+            rules.append(RowRule(RULE_RANGE, name, lambda f, bad=outside: bad, action))
+            typed[name] = numbers
         elif column.kind == "id":
             values = raw.str.upper()
             changed = int((present & (values != raw)).sum())

@@ -30,11 +30,12 @@ RETURNS = {
     "scotland": "Scottish Children Looked After returns, linked to pupil census, attendance, exclusions, "
     "attainment and leaver destinations",
     "england": "English SSDA903 returns (children looked after, DfE collection)",
+    "england_education": "English key stage results (National Pupil Database) linked to the SSDA903 returns",
 }
-NATIONS = {"scotland": "Scotland", "england": "England"}
+NATIONS = {"scotland": "Scotland", "england": "England", "england_education": "England"}
 # Columns that name the authority and the year of a processed record, in the order they are looked for.
-AUTHORITY_COLUMNS = ("la_code", "LA")
-YEAR_COLUMNS = ("YEAR", "school_year", "leaver_year")
+AUTHORITY_COLUMNS = ("la_code", "LA", "LA_903")
+YEAR_COLUMNS = ("YEAR", "school_year", "leaver_year", "RESULT_YEAR")
 
 
 def environment():

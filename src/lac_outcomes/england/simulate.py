@@ -1152,5 +1152,9 @@ def simulate_england(out_dir: Path, *, seed: int, years: list[int], n_las: int, 
         out_dir.rename(previous)
     staging.rename(out_dir)
     shutil.rmtree(previous, ignore_errors=True)
+    from lac_outcomes.england.simulate_education import simulate_education  # issue 17: the linked pupil table
+
+    # Before truth.yaml, which marks the returns complete and lists every file.
+    truth["files"] = sorted(truth["files"] + simulate_education(out_dir, seed=seed, years=years)["files"])
     write_text(out_dir / "truth.yaml", yaml.safe_dump(truth, sort_keys=False, allow_unicode=True, width=100))
     return truth

@@ -283,7 +283,9 @@ def marginal_predictions(
     placement_columns = [i for name, i in columns.items() if name.startswith("placement_type[")]
     present = set(data["placement_type"].astype(str))
     placements = [p for p in PLACEMENT_ORDER if p in present] if placements is None else list(placements)
-    scale = OUTCOMES[outcome].rate_scale
+    # outcome None: a logistic model from elsewhere (England's), predicted in percent.
+    spec = OUTCOMES.get(outcome)
+    scale, link = (spec.rate_scale, spec.link) if spec else (100.0, "logit")
     z = stats.norm.ppf(1 - alpha / 2)
     counts = data["placement_type"].astype(str).value_counts()
     base = exog.copy()
@@ -295,7 +297,7 @@ def marginal_predictions(
         if key in columns:
             x[:, columns[key]] = 1.0
         eta = x @ params
-        if OUTCOMES[outcome].link == "log":
+        if link == "log":
             mu = np.exp(eta)
             derivative = mu
         else:
