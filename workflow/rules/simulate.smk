@@ -28,7 +28,7 @@ rule simulate_scotland:
         "../scripts/simulate_scotland.py"
 
 
-rule simulate_england:
+checkpoint simulate_england:
     """Synthetic SSDA903 returns, one folder per LA, and truth.yaml: lac_outcomes.england.simulate.simulate_england."""
     input:
         code=step_sources("lac_outcomes.england.simulate"),
