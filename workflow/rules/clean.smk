@@ -9,6 +9,8 @@ rule clean_scotland:
         quality="data/processed/scotland/quality.json",
     log:
         "logs/clean_scotland/clean_scotland.log",
+    benchmark:
+        "logs/clean_scotland/clean_scotland.benchmark.tsv"
     conda:
         "../../environment.yml"
     threads: 1
@@ -39,6 +41,8 @@ rule read_england:
         "data/interim/england/{part}.pickle",
     log:
         "logs/read_england/{part}.log",
+    benchmark:
+        "logs/read_england/{part}.benchmark.tsv"
     conda:
         "../../environment.yml"
     threads: 1
@@ -74,6 +78,8 @@ rule clean_england:
         quality="data/processed/england/quality.json",
     log:
         "logs/clean_england/clean_england.log",
+    benchmark:
+        "logs/clean_england/clean_england.benchmark.tsv"
     conda:
         "../../environment.yml"
     threads: 1

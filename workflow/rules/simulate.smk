@@ -8,6 +8,8 @@ rule simulate_scotland:
         truth="data/raw/synthetic/scotland/truth.yaml",
     log:
         "logs/simulate_scotland/simulate_scotland.log",
+    benchmark:
+        "logs/simulate_scotland/simulate_scotland.benchmark.tsv"
     conda:
         "../../environment.yml"
     threads: 1
@@ -37,6 +39,8 @@ checkpoint simulate_england:
         truth="data/raw/synthetic/england/truth.yaml",
     log:
         "logs/simulate_england/simulate_england.log",
+    benchmark:
+        "logs/simulate_england/simulate_england.benchmark.tsv"
     conda:
         "../../environment.yml"
     threads: 1

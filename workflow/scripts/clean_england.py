@@ -11,6 +11,6 @@ from lac_outcomes.england import clean
 
 with rule_step(snakemake.log[0], snakemake.rule):
     options = supported_options(clean.combine, snakemake.params.options)
-    parts = [clean.load_part(Path(path)) for path in snakemake.input.parts]
+    parts = [clean.load_part(Path(path)) for path in snakemake.input.parts if path.endswith(".pickle")]
     result = clean.combine(parts, raw_dir=Path(snakemake.params.raw_dir), years=snakemake.params.years, **options)
     clean.write(result, Path(snakemake.output.quality).parent)
