@@ -384,6 +384,12 @@ def _empty_quarantine() -> pd.DataFrame:
     return _no_quarantine().copy()
 
 
+@lru_cache(maxsize=1)
+def _clean_file_counts() -> dict:
+    """The engine's quality record of a file that broke no rule (its file and row counts filled in per file)."""
+    return quality_counts(_no_quarantine(), file="", rows_in=0, rows_kept=0)
+
+
 def _warning(source: Source, table: str | None, path: Path, check: str, message: str) -> dict:
     return {"LA": source.la, "YEAR": source.year, "table": table, "file": str(path), "check": check, "message": message}
 
@@ -521,7 +527,7 @@ def _check_batch(raws: list[_Raw]) -> _Batch | set[int]:
     if bad.any():
         return set(file_key[bad].unique().tolist())
 
-    template = quality_counts(_no_quarantine(), file="", rows_in=0, rows_kept=0)
+    template = _clean_file_counts()
     shares = {}
     if first.table == "Episodes":
         dated = typed["DECOM"].notna()
