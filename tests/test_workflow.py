@@ -342,7 +342,7 @@ def job_resources(dry_run_output: str) -> dict[str, list[str]]:
     """Each job's ``resources:`` line, by rule, from a dry run's job listing."""
     jobs, rule = {}, None
     for line in dry_run_output.splitlines():
-        if match := re.match(r"^(?:local)?rule (\w+):", line.strip()):
+        if match := re.match(r"^(?:local)?(?:rule|checkpoint) (\w+):", line.strip()):
             rule = match.group(1)
         elif rule and line.strip().startswith("resources:"):
             jobs.setdefault(rule, []).append(line.strip())
