@@ -316,6 +316,11 @@ def test_editing_a_package_module_reruns_the_rules_that_use_it(finished):
     assert planned_jobs(finished) == {"clean_england": 1, "render_report": 2, "index": 1, "all": 1}
 
 
+def test_editing_the_england_reader_rereads_the_las_then_restacks(finished):
+    append(finished / "src/lac_outcomes/england/reader.py", "\n# edited\n")
+    assert planned_jobs(finished) == {"read_england": 1, "clean_england": 1, "render_report": 2, "index": 1, "all": 1}
+
+
 def test_editing_a_module_one_notebook_imports_reruns_only_that_report(finished):
     append(finished / "src/lac_outcomes/scotland/calibration.py", "\n# edited\n")
     assert planned_jobs(finished) == {"render_report": 1, "index": 1, "all": 1}

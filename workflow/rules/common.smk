@@ -141,12 +141,7 @@ def england_read_sources():
         for p in step_sources("lac_outcomes.england.clean")
         if p.endswith("england/clean.py")
     ]
-    return sorted(
-        set(
-            step_sources("lac_outcomes.england.reader", "lac_outcomes.cli")
-            + clean_module
-        )
-    )
+    return sorted(set(step_sources("lac_outcomes.england.reader") + clean_module))
 
 
 def raw_folder(raw):
