@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from pipeline_support import ROOT, SNAKEMAKE, copy_project, copy_run, planned_jobs, snakemake
+from pipeline_support import ROOT, SNAKEMAKE, copy_project, copy_run, planned_jobs, processed_bytes, snakemake
 from snakemake.exceptions import WorkflowError
 from snakemake.utils import validate
 
@@ -214,6 +214,55 @@ def test_a_missing_dataset_folder_stops_the_run_naming_it(tmp_path, country):
     assert "Traceback" not in output
 
 
+# --- England spreads: one read job per LA, then one combining job ----------------------------------
+
+
+def with_england(workdir: Path, name: str, **england) -> str:
+    """A copy of the small config with some england keys changed, written into ``workdir``."""
+    config = yaml.safe_load((ROOT / "tests/config/small.yaml").read_text())
+    config["england"].update(england)
+    (workdir / name).write_text(yaml.safe_dump(config))
+    return name
+
+
+def test_england_read_one_job_per_la_gives_the_processed_bytes_of_one_job(reference_run, tmp_path):
+    reference, _ = reference_run
+    run = copy_run(reference, tmp_path / "run")
+    per_la = with_england(run, "per_la.yaml", las_per_job=1)
+    target = "data/processed/england/quality.json"
+    assert planned_jobs(run, target, configfile=per_la) == {"read_england": 3, "clean_england": 1}
+    snakemake(run, target, configfile=per_la)
+    assert len(list((run / "data/interim/england").glob("E*.pickle"))) == 3 + 1  # three LAs; the batch of three
+    england = {k: v for k, v in processed_bytes(run).items() if "/england/" in k}
+    assert england == {k: v for k, v in processed_bytes(reference).items() if "/england/" in k}
+
+
+def test_a_bad_la_stops_the_run_naming_that_la_and_the_others_are_read(tmp_path):
+    from lac_outcomes.england.simulate import simulate_england
+
+    workdir = copy_project(tmp_path / "project")
+    returns = workdir / "data/raw/returns"
+    simulate_england(returns, seed=11, years=[2019, 2020, 2021], n_las=2, children_per_la=30)
+    bad_la, good_la = sorted(p.name for p in returns.iterdir() if p.is_dir())
+    episodes = next(p for p in (returns / bad_la).iterdir() if "2020" in p.name and "pisode" in p.name)
+    lines = episodes.read_text().splitlines()
+    start = lines[0].split(",").index("DECOM")
+    # Every episode start unreadable: the file loses every row, which stops the run (README, "Bad input").
+    body = [",".join(f if i != start else "2020-13-45" for i, f in enumerate(line.split(","))) for line in lines[1:]]
+    episodes.write_text("\n".join([lines[0], *body]) + "\n")
+    config = with_england(workdir, "bad_la.yaml", dataset="data/raw/returns", las_per_job=1)
+    result = snakemake(workdir, "--keep-going", "data/processed/england/quality.json", configfile=config, check=False)
+    output = result.stdout + result.stderr
+    assert result.returncode != 0
+    line = next(x for x in output.splitlines() if "ERROR:" in x)
+    assert line.startswith(f"lac-outcomes read_england {bad_la}: ERROR: ") and episodes.name in line
+    assert "Traceback" not in output
+    # Each LA is its own job: the others finish, so a rerun after the fix reads the bad LA only.
+    assert (workdir / f"data/interim/england/{good_la}.pickle").exists()
+    assert not (workdir / f"data/interim/england/{bad_la}.pickle").exists()
+    assert not (workdir / "data/processed/england/quality.json").exists()
+
+
 # --- reruns follow what changed --------------------------------------------------------------------
 
 
@@ -267,6 +316,11 @@ def test_editing_a_package_module_reruns_the_rules_that_use_it(finished):
     assert planned_jobs(finished) == {"clean_england": 1, "render_report": 2, "index": 1, "all": 1}
 
 
+def test_editing_the_england_reader_rereads_the_las_then_restacks(finished):
+    append(finished / "src/lac_outcomes/england/reader.py", "\n# edited\n")
+    assert planned_jobs(finished) == {"read_england": 1, "clean_england": 1, "render_report": 2, "index": 1, "all": 1}
+
+
 def test_editing_a_module_one_notebook_imports_reruns_only_that_report(finished):
     append(finished / "src/lac_outcomes/scotland/calibration.py", "\n# edited\n")
     assert planned_jobs(finished) == {"render_report": 1, "index": 1, "all": 1}
@@ -293,7 +347,7 @@ def job_resources(dry_run_output: str) -> dict[str, list[str]]:
     """Each job's ``resources:`` line, by rule, from a dry run's job listing."""
     jobs, rule = {}, None
     for line in dry_run_output.splitlines():
-        if match := re.match(r"^(?:local)?rule (\w+):", line.strip()):
+        if match := re.match(r"^(?:local)?(?:rule|checkpoint) (\w+):", line.strip()):
             rule = match.group(1)
         elif rule and line.strip().startswith("resources:"):
             jobs.setdefault(rule, []).append(line.strip())

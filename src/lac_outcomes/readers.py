@@ -13,6 +13,7 @@ from __future__ import annotations
 import csv
 import difflib
 import io
+from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
@@ -53,6 +54,42 @@ def read_text(path: Path) -> str:
         ) from None
 
 
+@dataclass
+class Rows:
+    """A delimited file's records as plain lists: the parse, before any frame is built.
+
+    ``rows`` hold the expected columns' values (stripped; blank words as ""),
+    ``lines`` each record's line number, ``ragged`` the line numbers of records
+    whose field count differs from the header; ``extra`` the header names read
+    past; ``notes`` what the reader had to say; ``no_header``: 0 bytes or newlines only.
+    """
+
+    columns: list[str]
+    rows: list[list[str]]
+    lines: list[int]
+    ragged: list[int]
+    extra: list[str]
+    notes: list[str]
+    no_header: bool = False
+
+    def records(self) -> pd.DataFrame:
+        """The rows as a frame of strings with ``SOURCE_ROW``, and the reader's findings in ``attrs``."""
+        if not self.rows:
+            records, _ = _no_records(self.columns, self.notes, self.ragged, self.extra)
+            if self.no_header:
+                records.attrs["no_header"] = True
+            return records
+        records = pd.DataFrame(self.rows, columns=self.columns, dtype="str")
+        records[SOURCE_ROW] = pd.Series(self.lines, dtype="int64")
+        # Columns read past with allow_extra, for the caller to report: nothing is dropped unsaid.
+        records.attrs["ignored_columns"] = self.extra
+        records.attrs["notes"] = self.notes
+        return records
+
+    def ragged_frame(self) -> pd.DataFrame:
+        return pd.DataFrame({"row": pd.Series(self.ragged, dtype="int64")})
+
+
 def read_records(
     path: Path, expected_columns: list[str], *, allow_extra: bool = False
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -63,15 +100,19 @@ def read_records(
     line numbers of records whose field count differs from the header, which
     the caller quarantines.  Structural faults raise :class:`InputError`.
     """
+    parsed = read_rows(path, expected_columns, allow_extra=allow_extra)
+    return parsed.records(), parsed.ragged_frame()
+
+
+def read_rows(path: Path, expected_columns: list[str], *, allow_extra: bool = False) -> Rows:
+    """Parse a comma-separated file as :func:`read_records` does, into plain lists (no frame per file)."""
     path = Path(path)
     text = read_text(path)
     notes: list[str] = []
     reader = csv.reader(io.StringIO(text, newline=""))
     header = next(reader, None)
     if header is None:  # 0 bytes or newlines only: not even a header
-        records, ragged = _no_records(expected_columns, notes, [])
-        records.attrs["no_header"] = True
-        return records, ragged
+        return Rows(list(expected_columns), [], [], [], [], notes, no_header=True)
     # A trailing comma on every line gives the header an empty last name: not a column.
     header_trailing = 0
     while len(header) > 1 and header[-1].strip() == "":
@@ -129,7 +170,9 @@ def read_records(
                 continue
         elif not any(f.strip() for f in fields):
             continue
-        rows.append([fields[p].strip() for p in positions])
+        # What exporters write for a blank (NULL, N/A) is blank: one set lookup per cell.
+        values = [fields[p].strip() for p in positions]
+        rows.append([("" if v in _BLANK_SPELLINGS else v) for v in values])
         lines.append(line)
     if header_trailing:
         notes.append("a trailing comma ends every line, the header included; the empty last column is not read")
@@ -137,19 +180,7 @@ def read_records(
         notes.append(
             f"a trailing comma ends {trailing_rows} data row(s) (not the header); the empty last field is not read"
         )
-    if not rows:
-        return _no_records(expected_columns, notes, ragged, extra)
-    records = pd.DataFrame(rows, columns=expected_columns, dtype="str")
-    for column in expected_columns:
-        values = records[column]
-        blank_word = values.isin(_BLANK_SPELLINGS)
-        if blank_word.any():
-            records[column] = values.where(~blank_word, "")
-    records[SOURCE_ROW] = pd.Series(lines, dtype="int64")
-    # Columns read past with allow_extra, for the caller to report: nothing is dropped unsaid.
-    records.attrs["ignored_columns"] = extra
-    records.attrs["notes"] = notes
-    return records, pd.DataFrame({"row": pd.Series(ragged, dtype="int64")})
+    return Rows(list(expected_columns), rows, lines, ragged, extra, notes)
 
 
 def _no_records(expected_columns, notes, ragged, extra=()) -> tuple[pd.DataFrame, pd.DataFrame]:

@@ -209,6 +209,29 @@ def test_writing_twice_gives_identical_bytes(cleaned, tmp_path):
         assert (tmp_path / path.name).read_bytes() == path.read_bytes(), path.name
 
 
+@pytest.mark.parametrize("las_per_part", [1, 2])
+def test_reading_las_in_parts_then_combining_gives_the_same_bytes_as_one_clean(cleaned, tmp_path, las_per_part):
+    """What the read_england jobs and clean_england give, one LA (or two) per job, is one clean's output."""
+    raw, years, out, _ = cleaned
+    las = clean.local_authorities(raw)
+    assert len(las) == 3
+    paths = []
+    for start in range(0, len(las), las_per_part):
+        path = tmp_path / "parts" / f"{start}.pickle"
+        clean.write_part(clean.read_part(raw, las[start : start + las_per_part], years=years), path)
+        paths.append(path)
+    combined = clean.combine([clean.load_part(p) for p in paths], raw_dir=raw, years=years)
+    clean.write(combined, tmp_path / "combined")
+    for path in sorted(out.iterdir()):
+        assert (tmp_path / "combined" / path.name).read_bytes() == path.read_bytes(), path.name
+
+
+def test_a_part_naming_an_la_with_no_folder_stops_naming_it(small_synthetic):
+    raw, years, _ = small_synthetic
+    with pytest.raises(clean.InputError, match="E99999999"):
+        clean.read_part(raw, ["E99999999"], years=years)
+
+
 def test_files_labelled_by_the_start_of_the_year_read_the_same_when_configured(small_synthetic, tmp_path):
     raw, years, _ = small_synthetic
     relabelled = tmp_path / "start"

@@ -345,3 +345,75 @@ def test_ssda903_layout_document_matches_the_code():
     # the policy is stated per column: what identifies or dates a row drops it, anything else is blanked
     assert "| `CHILD` | id |  | no | drop the row |  |" in document.read_text()
     assert "| `REC` | code |" in document.read_text() and "| yes | blank the cell |" in document.read_text()
+
+
+# --- files checked together give what files checked one by one give -----------------------------------
+
+
+def _edit_line(path, line_number, edit):
+    lines = path.read_text(encoding="utf-8").splitlines()
+    lines[line_number - 1] = edit(lines[line_number - 1])
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def _set_field(column):
+    def edit(line, value):
+        fields = line.split(",")
+        fields[column] = value
+        return ",".join(fields)
+
+    return edit
+
+
+def _plant_faults(root):
+    """Faults of several kinds in a few files, the rest left clean: both paths of the reader run."""
+    las = sorted(p for p in root.iterdir() if p.is_dir())
+    first, second, third = las[0], las[1], las[2]
+
+    def one(folder, year, table):
+        return next(p for p in folder.iterdir() if str(year) in p.name and table.lower() in p.name.lower())
+
+    episodes = one(first, 2016, "Episodes")
+    _edit_line(episodes, 2, lambda line: _set_field(5)(line, "ZZZ"))  # PLACE outside its code list: blanked
+    _edit_line(episodes, 3, lambda line: _set_field(1)(line, "31/02/2016"))  # DECOM not a date: dropped
+    lines = episodes.read_text(encoding="utf-8").splitlines()
+    episodes.write_text("\n".join([*lines, lines[1]]) + "\n", encoding="utf-8")  # the same episode twice: overlap
+    header = one(second, 2018, "Header")
+    _edit_line(header, 2, lambda line: _set_field(1)(line, "7"))  # SEX outside its codes
+    lines = header.read_text(encoding="utf-8").splitlines()
+    header.write_text("\n".join([*lines, lines[1]]) + "\n", encoding="utf-8")  # the child twice
+    # A lower-case ID is kept with a warning: something said of the file, not of a rule.
+    _edit_line(one(third, 2019, "Header"), 2, lambda line: "a" + line)
+
+
+@pytest.mark.parametrize("faults", [False, True], ids=["clean", "with faults"])
+def test_files_checked_together_give_exactly_what_files_checked_one_by_one_give(
+    small_synthetic, tmp_path, monkeypatch, faults
+):
+    from lac_outcomes.england import reader
+
+    out, years, _ = small_synthetic
+    root = tmp_path / "returns"
+    shutil.copytree(out, root)
+    if faults:
+        _plant_faults(root)
+    sources = sources_from_tree(root, years)
+    together = read_returns(sources)
+    monkeypatch.setattr(reader, "_batchable", lambda raw: False)  # every file on its own, as the reader did
+    one_by_one = read_returns(sources)
+
+    assert set(together.tables) == set(one_by_one.tables)
+    for name, table in one_by_one.tables.items():
+        pd.testing.assert_frame_equal(together.tables[name].kept, table.kept, obj=name)
+        pd.testing.assert_frame_equal(together.tables[name].quarantine, table.quarantine, obj=name)
+        pd.testing.assert_frame_equal(together.tables[name].counts, table.counts, obj=name)
+        assert together.tables[name].records == table.records
+    pd.testing.assert_frame_equal(together.warnings, one_by_one.warnings)
+    pd.testing.assert_frame_equal(together.absent, one_by_one.absent)
+    assert together.flagged == one_by_one.flagged
+    rules = set(one_by_one.quarantine["rule"])
+    if faults:
+        assert {RULE_CODE, RULE_DATE, RULE_OVERLAP, RULE_DUPLICATE_CHILD} <= rules
+        assert together.warnings["message"].str.contains("lower or mixed case").any()
+    else:
+        assert not rules

@@ -9,6 +9,8 @@ rule clean_scotland:
         quality="data/processed/scotland/quality.json",
     log:
         "logs/clean_scotland/clean_scotland.log",
+    benchmark:
+        "logs/clean_scotland/clean_scotland.benchmark.tsv"
     conda:
         "../../environment.yml"
     threads: 1
@@ -30,10 +32,44 @@ rule clean_scotland:
         "../scripts/clean_scotland.py"
 
 
-rule clean_england:
-    """Validate SSDA903 returns into parquet, indicators and a quarantine log: lac_outcomes.england.clean.clean, then .write."""
+rule read_england:
+    """Read and validate the SSDA903 returns of one LA, or a batch of england.las_per_job LAs: lac_outcomes.england.clean.read_part, then .write_part."""
     input:
-        raw=raw_input("england"),
+        raw=england_part_input,
+        code=england_read_sources(),
+    output:
+        "data/interim/england/{part}.pickle",
+    log:
+        "logs/read_england/{part}.log",
+    benchmark:
+        "logs/read_england/{part}.benchmark.tsv"
+    conda:
+        "../../environment.yml"
+    threads: 1
+    resources:
+        # 15 LAs a job at national scale peaked at 643 MB (one LA: 192 MB); 1.5 times that, doubled on each retry.
+        mem_mb=lambda wildcards, attempt: 1000 * attempt,
+        runtime=10,
+    params:
+        raw_dir=raw_dir("england"),
+        las=lambda wildcards: england_parts()[wildcards.part],
+        years=years("england"),
+        file_year_label=config["england"]["file_year_label"],
+        options={
+            "flag_share": (
+                "quarantine.flag_share",
+                config["quarantine"]["flag_share"],
+                0.02,
+            ),
+        },
+    script:
+        "../scripts/read_england.py"
+
+
+rule clean_england:
+    """Stack the LAs' reads; indicators, cross-return checks, parquet and the quality record: lac_outcomes.england.clean.combine, then .write."""
+    input:
+        parts=england_part_files,
         code=step_sources("lac_outcomes.england.clean"),
     output:
         expand("data/processed/england/{table}.parquet", table=TABLES["england"]),
@@ -42,27 +78,24 @@ rule clean_england:
         quality="data/processed/england/quality.json",
     log:
         "logs/clean_england/clean_england.log",
+    benchmark:
+        "logs/clean_england/clean_england.benchmark.tsv"
     conda:
         "../../environment.yml"
     threads: 1
     resources:
-        # England at national scale peaked at 2.6 GB (issue 13); 1.5 times that, doubled on each retry.
-        mem_mb=lambda wildcards, attempt: 4000 * attempt,
+        # Combining 145 LAs peaked at 1.9 GB (the single clean job before issue 13: 3.5 GB); 1.5 times that,
+        # doubled on each retry.
+        mem_mb=lambda wildcards, attempt: 2800 * attempt,
         runtime=30,
     params:
-        raw_dir=lambda w, input: raw_folder(input.raw),
+        raw_dir=raw_dir("england"),
         years=years("england"),
-        file_year_label=config["england"]["file_year_label"],
         options={
             "history": (
                 "england.history",
                 config["england"]["history"],
                 "submitted",
-            ),
-            "flag_share": (
-                "quarantine.flag_share",
-                config["quarantine"]["flag_share"],
-                0.02,
             ),
         },
     script:

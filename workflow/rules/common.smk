@@ -88,6 +88,62 @@ def raw_input(country):
     return [str(folder), *csvs]
 
 
+def england_parts():
+    """The read_england jobs: LA folders in batches of england.las_per_job, each named by its LA (or first-last LAs).
+
+    Synthetic LAs are known once simulate_england (a checkpoint) has written them;
+    a real dataset's LA folders are listed when the workflow starts.
+    """
+    if synthetic("england"):
+        checkpoints.simulate_england.get()
+    folder = Path(raw_dir("england"))
+    las = (
+        sorted(p.name for p in folder.iterdir() if p.is_dir())
+        if folder.is_dir()
+        else []
+    )
+    size = config["england"]["las_per_job"]
+    batches = [las[i : i + size] for i in range(0, len(las), size)]
+    return {(b[0] if len(b) == 1 else f"{b[0]}-{b[-1]}"): b for b in batches}
+
+
+def england_part_files(wildcards):
+    """Inputs of clean_england: every read_england job's output, in LA order.
+
+    A real dataset's folder comes first, so a misspelt or missing path stops the
+    run before any job starts, naming it.
+    """
+    parts = [f"data/interim/england/{part}.pickle" for part in england_parts()]
+    return parts if synthetic("england") else [raw_dir("england"), *parts]
+
+
+def england_part_input(wildcards):
+    """Inputs of one read_england job: the synthetic run's truth.yaml, or its LA folders and their CSV and XML files.
+
+    A changed or added file under an LA's folder reruns that LA's job only.
+    """
+    if synthetic("england"):
+        return [f"{raw_dir('england')}/truth.yaml"]
+    files = []
+    for la in england_parts()[wildcards.part]:
+        folder = Path(raw_dir("england")) / la
+        files.append(str(folder))
+        files += sorted(
+            str(p) for p in folder.rglob("*") if p.suffix.lower() in (".csv", ".xml")
+        )
+    return files
+
+
+def england_read_sources():
+    """Package code a read_england job runs: the reader and england/clean.py (not the indicators it combines with)."""
+    clean_module = [
+        p
+        for p in step_sources("lac_outcomes.england.clean")
+        if p.endswith("england/clean.py")
+    ]
+    return sorted(set(step_sources("lac_outcomes.england.reader") + clean_module))
+
+
 def raw_folder(raw):
     """The folder the returns are read from, from the clean job's inputs (so it works without a shared path)."""
     first = raw[0]

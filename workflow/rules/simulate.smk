@@ -8,6 +8,8 @@ rule simulate_scotland:
         truth="data/raw/synthetic/scotland/truth.yaml",
     log:
         "logs/simulate_scotland/simulate_scotland.log",
+    benchmark:
+        "logs/simulate_scotland/simulate_scotland.benchmark.tsv"
     conda:
         "../../environment.yml"
     threads: 1
@@ -28,7 +30,7 @@ rule simulate_scotland:
         "../scripts/simulate_scotland.py"
 
 
-rule simulate_england:
+checkpoint simulate_england:
     """Synthetic SSDA903 returns, one folder per LA, and truth.yaml: lac_outcomes.england.simulate.simulate_england."""
     input:
         code=step_sources("lac_outcomes.england.simulate"),
@@ -37,6 +39,8 @@ rule simulate_england:
         truth="data/raw/synthetic/england/truth.yaml",
     log:
         "logs/simulate_england/simulate_england.log",
+    benchmark:
+        "logs/simulate_england/simulate_england.benchmark.tsv"
     conda:
         "../../environment.yml"
     threads: 1

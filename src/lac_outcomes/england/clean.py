@@ -14,11 +14,20 @@ chooses each return as submitted, the default, or one merged history).
 against each other, :mod:`lac_outcomes.england.consistency`) and
 ``"absent_tables"`` (LA, year and table for each table a return did not have
 or that had no rows).
+
+The step runs in two parts so that a cluster spreads it: :func:`read_part`
+reads and validates some LA folders (the ``read_england`` jobs, one per LA or
+per batch of LAs, :func:`write_part` saving each), and :func:`combine` stacks
+the parts in LA order and computes what needs every LA (indicators, cross-return
+checks, the quality record).  :func:`clean` is both in one process; either way
+the processed files are the same, byte for byte.
 """
 
 from __future__ import annotations
 
 import logging
+import pickle
+from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
@@ -28,7 +37,15 @@ from lac_outcomes.columns import write as write  # noqa: F401  (the step's write
 from lac_outcomes.england import consistency
 from lac_outcomes.england import indicators as ind
 from lac_outcomes.england.layout import CORE_TABLES, OPTIONAL_TABLES
-from lac_outcomes.england.reader import DEFAULT_FLAG_SHARE, read_returns, sources_from_tree
+from lac_outcomes.england.reader import (
+    COUNT_COLUMNS,
+    DEFAULT_FLAG_SHARE,
+    ReadResult,
+    TableResult,
+    read_returns,
+    sources_from_tree,
+)
+from lac_outcomes.errors import InputError
 from lac_outcomes.validation import QUARANTINE_COLUMNS
 
 log = logging.getLogger(__name__)
@@ -37,6 +54,90 @@ log = logging.getLogger(__name__)
 # own convention) or "start" (2018 = 2018/19); the offset is added to the collection year.
 FILE_YEAR_OFFSETS = {"end": 0, "start": -1}
 TABLE_NAMES = (*CORE_TABLES, *OPTIONAL_TABLES)
+
+
+def _file_year_offset(file_year_label: str) -> int:
+    if file_year_label not in FILE_YEAR_OFFSETS:
+        raise ValueError(f"file_year_label must be one of {sorted(FILE_YEAR_OFFSETS)}, not {file_year_label!r}")
+    return FILE_YEAR_OFFSETS[file_year_label]
+
+
+@dataclass
+class Part:
+    """What reading some LA folders gives: the read, and the LA-years it covered (in order)."""
+
+    result: ReadResult
+    loaded: list[tuple[str, int]]
+
+
+def local_authorities(raw_dir: Path) -> list[str]:
+    """The LA codes under ``raw_dir`` (one folder each), in the order the returns are stacked."""
+    return [source.la for source in sources_from_tree(raw_dir, [0])]
+
+
+def read_part(
+    raw_dir: Path,
+    las: list[str],
+    *,
+    years: list[int],
+    file_year_label: str = "end",
+    flag_share: float = DEFAULT_FLAG_SHARE,
+) -> Part:
+    """Read and validate the LA folders ``las`` under ``raw_dir`` for ``years`` (one read_england job)."""
+    offset = _file_year_offset(file_year_label)
+    wanted = set(las)
+    sources = [s for s in sources_from_tree(raw_dir, years, file_year_offset=offset) if s.la in wanted]
+    missing = sorted(set(las) - {s.la for s in sources})
+    if missing:
+        raise InputError(Path(raw_dir) / missing[0], "local authority folder not found")
+    return Part(read_returns(sources, flag_share=flag_share), [(s.la, s.year) for s in sources])
+
+
+def write_part(part: Part, path: Path) -> None:
+    """Save a part for the combining step (a pickle: the frames come back with exactly their types)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("wb") as out:
+        pickle.dump(part, out, protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def load_part(path: Path) -> Part:
+    """A part written by :func:`write_part` in this run (the pipeline's own file, never an input)."""
+    with Path(path).open("rb") as source:
+        return pickle.load(source)  # noqa: S301  (written by write_part in the same run)
+
+
+def stack_parts(parts: list[Part]) -> tuple[ReadResult, list[tuple[str, int]]]:
+    """One read of every LA from parts in LA order, as one read_returns over all of them gives."""
+    tables = {}
+    for name in TABLE_NAMES:
+        # A part where no LA had the table holds an empty placeholder: only used if no part had it.
+        held = [p.result.tables[name] for p in parts if name in p.result.tables and p.result.tables[name].records]
+        if not held:
+            placeholder = next((p.result.tables[name] for p in parts if name in p.result.tables), None)
+            if placeholder is not None:
+                tables[name] = placeholder
+            continue
+        if len(held) == 1:
+            tables[name] = held[0]
+            continue
+        records = [r for t in held for r in t.records]
+        quarantines = [t.quarantine for t in held if not t.quarantine.empty]
+        tables[name] = TableResult(
+            kept=pd.concat([t.kept for t in held], ignore_index=True),
+            quarantine=pd.concat(quarantines, ignore_index=True) if quarantines else held[0].quarantine,
+            counts=pd.DataFrame(records, columns=COUNT_COLUMNS),
+            records=records,
+        )
+    warnings = [p.result.warnings for p in parts if not p.result.warnings.empty]
+    absent = [p.result.absent for p in parts if not p.result.absent.empty]
+    result = ReadResult(
+        tables=tables,
+        warnings=pd.concat(warnings, ignore_index=True) if warnings else parts[0].result.warnings,
+        absent=pd.concat(absent, ignore_index=True) if absent else parts[0].result.absent,
+        flagged=[f for p in parts for f in p.result.flagged],
+    )
+    return result, [la_year for p in parts for la_year in p.loaded]
 
 
 def clean(
@@ -53,14 +154,22 @@ def clean(
     as the DfE publishes) or ``"merged"`` (one history per child across all
     loaded returns, for longitudinal work).
     """
-    if file_year_label not in FILE_YEAR_OFFSETS:
-        raise ValueError(f"file_year_label must be one of {sorted(FILE_YEAR_OFFSETS)}, not {file_year_label!r}")
+    _file_year_offset(file_year_label)
+    if history not in ind.HISTORY_MODES:
+        raise ValueError(f"history must be one of {list(ind.HISTORY_MODES)}, not {history!r}")
+    part = read_part(
+        raw_dir, local_authorities(raw_dir), years=years, file_year_label=file_year_label, flag_share=flag_share
+    )
+    return combine([part], raw_dir=raw_dir, years=years, history=history)
+
+
+def combine(parts: list[Part], *, raw_dir: Path, years: list[int], history: str = "submitted") -> CleanResult:
+    """Stack the parts (in LA order) and compute what needs every LA: indicators, cross-return checks, quality."""
     if history not in ind.HISTORY_MODES:
         raise ValueError(f"history must be one of {list(ind.HISTORY_MODES)}, not {history!r}")
     raw_dir = Path(raw_dir)
-    sources = sources_from_tree(raw_dir, years, file_year_offset=FILE_YEAR_OFFSETS[file_year_label])
-    result = read_returns(sources, flag_share=flag_share)
-    n_las = len({s.la for s in sources})
+    result, loaded_pairs = stack_parts(parts)
+    n_las = len({la for la, _ in loaded_pairs})
 
     counts = {}
     for name, table in result.tables.items():
@@ -86,7 +195,7 @@ def clean(
     empty = result.counts.loc[result.counts["rows_in"] == 0, ["LA", "YEAR", "table"]]
     absent = absent_tables(pd.concat([result.absent, empty], ignore_index=True))
     indicators = ind.compute_indicators(kept, absent, history=history)
-    loaded = pd.DataFrame([(s.la, s.year) for s in sources], columns=["LA", "YEAR"])
+    loaded = pd.DataFrame(loaded_pairs, columns=["LA", "YEAR"])
     cross_return = consistency.check_returns(kept, loaded)
     return CleanResult(
         tables=kept,

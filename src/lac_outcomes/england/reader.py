@@ -36,6 +36,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from lac_outcomes.columns import (
@@ -56,16 +57,18 @@ from lac_outcomes.columns import (
     check_columns,
     flagged,
     lost_every_row_cause,
+    quality_counts,
 )
 from lac_outcomes.england.layout import (
     CORE_TABLES,
     DOCUMENTED_DATE,
     OPTIONAL_TABLES,
     collection_year_bounds,
+    schema_year_for,
     tables_for_year,
 )
 from lac_outcomes.england.xml_return import xml_tables
-from lac_outcomes.readers import normalise_header, read_records, read_text
+from lac_outcomes.readers import Rows, normalise_header, read_rows, read_text
 from lac_outcomes.validation import BLANK, QUARANTINE_COLUMNS, SOURCE_ROW, InputError, RowRule
 
 COUNT_COLUMNS = [
@@ -111,6 +114,9 @@ TABLE_NAME_WORDS = {
     "Reviews": ("reviews", "review"),
     "SocialWorker": ("socialworker", "socialworkers"),
 }
+_NAME_WORDS = sorted(
+    ((word, table) for table, words in TABLE_NAME_WORDS.items() for word in words), key=lambda wt: -len(wt[0])
+)
 _YEAR_IN_NAME = re.compile(r"(?<!\d)((?:19|20)\d{2})(?!\d)")
 # Share of episodes that must fit the stated year before the reader stays quiet.
 YEAR_AGREEMENT_THRESHOLD = 0.5
@@ -209,10 +215,7 @@ def table_from_file_name(path: Path) -> str | None:
     stem = Path(path).stem.lower().replace("ssda903", "").replace("903", "")
     stem = _YEAR_IN_NAME.sub("", stem)
     key = re.sub(r"[^a-z0-9]", "", stem)
-    candidates = sorted(
-        ((word, table) for table, words in TABLE_NAME_WORDS.items() for word in words), key=lambda wt: -len(wt[0])
-    )
-    found = {table for word, table in candidates if word in key}
+    found = {table for word, table in _NAME_WORDS if word in key}
     # "placedadoption" also contains "placed"; both point at the same table, so a set suffices
     return found.pop() if len(found) == 1 else None
 
@@ -241,15 +244,26 @@ def table_from_header(path: Path, tables: dict[str, Table]) -> str | None:
     return matches[0][1]
 
 
-def find_table_files(source: Source) -> tuple[dict[str, Path], list[dict]]:
-    """Map each table to its file for a source; unrecognised CSV files come back as warnings."""
+def find_table_files(source: Source, listing: dict | None = None) -> tuple[dict[str, Path], list[dict]]:
+    """Map each table to its file for a source; unrecognised CSV files come back as warnings.
+
+    ``listing`` caches each folder's files and their year labels across the sources of one read.
+    """
     folder = Path(source.path)
     if not folder.is_dir():
         raise InputError(folder, "SSDA903 source folder not found")
     tables = tables_for_year(source.year)
-    candidates = sorted(p for p in folder.rglob("*") if p.is_file() and p.suffix.lower() in (".csv", ".xml"))
-    labelled = [p for p in candidates if year_label(p.relative_to(folder)) == source.label]
-    chosen = labelled or [p for p in candidates if year_label(p.relative_to(folder)) is None]
+    # An LA folder holds every year's files: listed and labelled once per read, not once per year.
+    key = str(folder)
+    if listing is None or key not in listing:
+        candidates = sorted(p for p in folder.rglob("*") if p.is_file() and p.suffix.lower() in (".csv", ".xml"))
+        labelled_files = [(p, year_label(p.relative_to(folder))) for p in candidates]
+        if listing is not None:
+            listing[key] = labelled_files
+    else:
+        labelled_files = listing[key]
+    labelled = [p for p, label in labelled_files if label == source.label]
+    chosen = labelled or [p for p, label in labelled_files if label is None]
 
     files: dict[str, Path] = {}
     warnings = []
@@ -288,23 +302,33 @@ def _xml_records(path: Path, year: int) -> dict[str, pd.DataFrame]:
 # --------------------------------------------------------------------------- rows
 
 
-def _overlapping_episodes(frame: pd.DataFrame) -> pd.Series:
+def _overlapping_episodes(frame: pd.DataFrame, file_key: pd.Series | None = None) -> pd.Series:
     """True for an episode that starts before an earlier episode of the same child has ended.
 
     Episodes are ordered by start date (then file order); an open episode (no
     DEC) runs forever, so anything after it overlaps.  The later episode is the
     one flagged, because the earlier one is what the later one contradicts.
+    ``file_key`` (files checked together) keeps each file's children apart.
     """
-    dated = frame.loc[frame["DECOM"].notna() & frame["CHILD"].notna(), ["CHILD", "DECOM", "DEC", SOURCE_ROW]]
-    dated = dated.sort_values(["CHILD", "DECOM", SOURCE_ROW], kind="stable")
+    placed = frame["DECOM"].notna() & frame["CHILD"].notna()
+    dated = frame.loc[placed, ["CHILD", "DECOM", "DEC", SOURCE_ROW]]
+    child = ["CHILD"]
+    if file_key is not None:
+        dated[_FILE_KEY] = file_key[placed]
+        child = [_FILE_KEY, "CHILD"]
+    dated = dated.sort_values([*child, "DECOM", SOURCE_ROW], kind="stable")
     end = dated["DEC"].fillna(OPEN_END)
-    latest_end_before = end.groupby(dated["CHILD"]).cummax().groupby(dated["CHILD"]).shift(1)
+    by = [dated[c] for c in child]
+    latest_end_before = end.groupby(by).cummax().groupby(by).shift(1)
     overlap = dated["DECOM"] < latest_end_before
     return overlap.reindex(frame.index, fill_value=False)
 
 
-def row_rules(table: Table, year: int) -> list[RowRule]:
-    """The rules across columns and rows of one table in one collection year (column rules come from the engine)."""
+def row_rules(table: Table, year: int, *, file_key: pd.Series | None = None) -> list[RowRule]:
+    """The rules across columns and rows of one table in one collection year (column rules come from the engine).
+
+    ``file_key``: the file of each row when files are checked together, so rules across rows stay within a file.
+    """
     rules = []
     for start, end in table.date_order:
         action = table.column(end).action
@@ -313,9 +337,18 @@ def row_rules(table: Table, year: int) -> list[RowRule]:
         # REC on an open episode is the common export fault: the reason is blanked, the episode kept open.
         rules.append(RowRule(RULE_REC_ON_OPEN, "REC", lambda f: f["DEC"].isna() & f["REC"].notna(), BLANK))
         rules.append(RowRule(RULE_REC_MISSING, "REC", lambda f: f["DEC"].notna() & f["REC"].isna(), BLANK))
-        rules.append(RowRule(RULE_OVERLAP, "DECOM", _overlapping_episodes))
+        rules.append(RowRule(RULE_OVERLAP, "DECOM", lambda f: _overlapping_episodes(f, file_key)))
     if table.name in ONE_ROW_PER_CHILD:
-        rules.append(RowRule(RULE_DUPLICATE_CHILD, "CHILD", lambda f: f["CHILD"].notna() & f["CHILD"].duplicated()))
+        if file_key is None:
+            rules.append(RowRule(RULE_DUPLICATE_CHILD, "CHILD", lambda f: f["CHILD"].notna() & f["CHILD"].duplicated()))
+        else:
+            rules.append(
+                RowRule(
+                    RULE_DUPLICATE_CHILD,
+                    "CHILD",
+                    lambda f: f["CHILD"].notna() & pd.DataFrame({"file": file_key, "child": f["CHILD"]}).duplicated(),
+                )
+            )
     return rules
 
 
@@ -341,8 +374,20 @@ def _year_disagreement(episodes: pd.DataFrame, year: int) -> int | None:
     return best if share_fitting(best) > stated else None
 
 
-def _empty_quarantine() -> pd.DataFrame:
+@lru_cache(maxsize=1)
+def _no_quarantine() -> pd.DataFrame:
+    """The quarantine of a file that broke no rule, built once and shared (never changed by its readers)."""
     return pd.DataFrame({c: pd.Series(dtype="int64" if c == "row" else "str") for c in QUARANTINE_OUTPUT_COLUMNS})
+
+
+def _empty_quarantine() -> pd.DataFrame:
+    return _no_quarantine().copy()
+
+
+@lru_cache(maxsize=1)
+def _clean_file_counts() -> dict:
+    """The engine's quality record of a file that broke no rule (its file and row counts filled in per file)."""
+    return quality_counts(_no_quarantine(), file="", rows_in=0, rows_kept=0)
 
 
 def _warning(source: Source, table: str | None, path: Path, check: str, message: str) -> dict:
@@ -362,28 +407,59 @@ def read_table(path: Path, table_name: str, *, la: str, year: int) -> tuple[pd.D
 
 
 @dataclass
+class _Raw:
+    """One file as parsed (strings), before the column rules; ``order`` is its source's position."""
+
+    order: int
+    source: Source
+    table: str
+    path: Path
+    parsed: Rows | None  # a CSV file's rows as plain lists
+    xml_records: pd.DataFrame | None = None  # a table of an XML return
+
+    @property
+    def size(self) -> int:
+        return len(self.parsed.rows)
+
+    def records(self) -> tuple[pd.DataFrame, pd.DataFrame, list[str], list[str], bool]:
+        """The file as a frame: records, ragged lines, columns read past, notes and whether it had no header."""
+        if self.parsed is None:
+            return self.xml_records.copy(), pd.DataFrame({"row": pd.Series(dtype="int64")}), [], [], False
+        records = self.parsed.records()
+        # Taken off the frame at once: pandas deep-copies attrs into every frame derived from it.
+        ignored = records.attrs.pop("ignored_columns", [])
+        notes = records.attrs.pop("notes", [])
+        no_header = records.attrs.pop("no_header", False)
+        return records, self.parsed.ragged_frame(), ignored, notes, no_header
+
+
+@dataclass
 class _FileRead:
-    kept: pd.DataFrame
+    # kept is None for a file checked in a batch: its rows are in the batch's kept frame.
+    kept: pd.DataFrame | None
     quarantine: pd.DataFrame
     counts: dict
-    typed: pd.DataFrame
+    typed: pd.DataFrame | None
     ignored: list[str]
     notes: list[str]
     no_header: bool = False  # 0 bytes or newlines only
+    # For Episodes checked in a batch: the share of dated episodes that fit the stated year (None: none dated).
+    stated_year_share: float | None = None
 
 
-def _read_table(path: Path, table_name: str, *, la: str, year: int) -> _FileRead:
-    table = tables_for_year(year)[table_name]
-    # Exports often carry local extra columns: read past them, and say so.
+def _raw_records(order: int, source: Source, table_name: str, path: Path) -> _Raw:
     if path.suffix.lower() == ".xml":
-        records = _xml_records(path, year)[table_name].copy()
-        ragged = pd.DataFrame({"row": pd.Series(dtype="int64")})
-    else:
-        records, ragged = read_records(path, table.column_names, allow_extra=True)
-    # Taken off the frame at once: pandas deep-copies attrs into every frame derived from it.
-    ignored = records.attrs.pop("ignored_columns", [])
-    read_notes = records.attrs.pop("notes", [])
-    no_header = records.attrs.pop("no_header", False)
+        return _Raw(order, source, table_name, path, None, _xml_records(path, source.year)[table_name])
+    table = tables_for_year(source.year)[table_name]
+    # Exports often carry local extra columns: read past them, and say so.
+    return _Raw(order, source, table_name, path, read_rows(path, table.column_names, allow_extra=True))
+
+
+def _check_file(raw: _Raw) -> _FileRead:
+    """The column and row rules on one file: the grain every fault is reported at."""
+    la, year, table_name, path = raw.source.la, raw.source.year, raw.table, raw.path
+    table = tables_for_year(year)[table_name]
+    records, ragged, ignored, read_notes, no_header = raw.records()
     checked = check_columns(
         records, table.columns, documented_date=DOCUMENTED_DATE, year_bounds=collection_year_bounds(year)
     )
@@ -399,20 +475,119 @@ def _read_table(path: Path, table_name: str, *, la: str, year: int) -> _FileRead
     return _FileRead(kept, quarantine, counts, typed, ignored, notes, no_header)
 
 
-def read_source(
-    source: Source, *, flag_share: float = DEFAULT_FLAG_SHARE
-) -> tuple[dict[str, tuple[pd.DataFrame, pd.DataFrame, dict]], list[dict], list[str], list[dict]]:
-    """Read every table of one LA-year source.
+def _read_table(path: Path, table_name: str, *, la: str, year: int) -> _FileRead:
+    return _check_file(_raw_records(0, Source(la, year, Path(path).parent), table_name, Path(path)))
 
-    Returns per-table results, warnings, the tables absent (no file, or no header), and
-    the flagged files (Header or Episodes losing more than ``flag_share``).
+
+# Per-file work in pandas costs tens of milliseconds whatever the file's size (a 903 file holds tens
+# to hundreds of rows), so files that read cleanly are checked many at a time: the same column and row
+# rules on the files stacked, with the collection year's bounds per row and the rules across rows
+# (duplicates, overlaps) grouped by file.  A batch in which any file breaks a rule, or the reader has
+# anything to say, is not used for that file: it goes through _check_file, which reports the fault at
+# the grain of its file, row and column.  A file whose batch passes gives what _check_file gives
+# (every rule is elementwise or grouped by file), which tests/england/test_england_reader.py checks.
+_FILE_KEY = "_file"
+_ORDER = "_order"
+
+
+def _batchable(raw: _Raw) -> bool:
+    """A CSV file with rows, in which the reader found nothing to say (ragged lines, extra columns, notes)."""
+    parsed = raw.parsed
+    return parsed is not None and bool(parsed.rows) and not (parsed.ragged or parsed.extra or parsed.notes)
+
+
+@dataclass
+class _Batch:
+    reads: dict[tuple[int, str], _FileRead]
+    kept: pd.DataFrame  # kept rows of every file, in file order, with _ORDER (the source's position)
+
+
+def _check_batch(raws: list[_Raw]) -> _Batch | set[int]:
+    """Check files of one table and specification together; or the positions of those that break a rule.
+
+    An empty set: something was found that cannot be put down to one file (a note, a warning).
     """
-    files, warnings = find_table_files(source)
-    results, reads = {}, {}
+    first = raws[0]
+    table = tables_for_year(first.source.year)[first.table]
+    sizes = np.array([r.size for r in raws])
+    # One frame built from every file's rows (a frame per file costs more than the file's parse).
+    stacked = pd.DataFrame([row for r in raws for row in r.parsed.rows], columns=table.column_names, dtype="str")
+    stacked[SOURCE_ROW] = pd.Series([line for r in raws for line in r.parsed.lines], dtype="int64")
+    file_key = pd.Series(np.repeat(np.arange(len(raws)), sizes), index=stacked.index)
+    bounds = [collection_year_bounds(r.source.year) for r in raws]
+    starts = pd.Series(np.repeat(pd.DatetimeIndex([b[0] for b in bounds]).to_numpy(), sizes), index=stacked.index)
+    ends = pd.Series(np.repeat(pd.DatetimeIndex([b[1] for b in bounds]).to_numpy(), sizes), index=stacked.index)
+    checked = check_columns(stacked, table.columns, documented_date=DOCUMENTED_DATE, year_bounds=(starts, ends))
+    if checked.notes or checked.warned:
+        return set()
+    typed = checked.typed
+    bad = pd.Series(False, index=typed.index)
+    for rule in checked.rules + row_rules(table, first.source.year, file_key=file_key):
+        bad |= rule.check(typed).reindex(typed.index).fillna(False).astype(bool)
+    if bad.any():
+        return set(file_key[bad].unique().tolist())
+
+    template = _clean_file_counts()
+    shares = {}
+    if first.table == "Episodes":
+        dated = typed["DECOM"].notna()
+        fits = (typed["DECOM"] <= ends) & (typed["DEC"].isna() | ((typed["DEC"] >= starts) & (typed["DEC"] <= ends)))
+        shares = fits[dated].groupby(file_key[dated]).mean().to_dict()
+    reads = {}
+    offsets = np.concatenate([[0], np.cumsum(sizes)])
+    for position, raw in enumerate(raws):
+        n = int(sizes[position])
+        counts = {"LA": raw.source.la, "YEAR": raw.source.year, "table": raw.table}
+        counts.update(template, file=str(raw.path), rows_in=n, rows_kept=n, by_rule={})
+        episodes = None
+        if raw.table == "Episodes":
+            episodes = typed.iloc[offsets[position] : offsets[position + 1]]
+        share = shares.get(position)
+        reads[raw.order, raw.table] = _FileRead(
+            None, _no_quarantine(), counts, episodes, [], [], stated_year_share=share
+        )
+    orders = np.array([r.order for r in raws])
+    kept = typed[table.column_names].assign(
+        LA=pd.Series(np.repeat(np.array([r.source.la for r in raws], dtype=object), sizes), dtype="str"),
+        YEAR=np.repeat(np.array([r.source.year for r in raws], dtype="int64"), sizes),
+        **{_ORDER: np.repeat(orders, sizes)},
+    )
+    return _Batch(reads, kept)
+
+
+def _check_files(raws: list[_Raw]) -> tuple[dict[tuple[int, str], _FileRead], list[tuple[str, pd.DataFrame]]]:
+    """Every file through the rules: clean ones in batches, the rest (and any that break a rule) one by one."""
+    reads: dict[tuple[int, str], _FileRead] = {}
+    batch_kept: list[tuple[str, pd.DataFrame]] = []
+    groups: dict[tuple[str, int], list[_Raw]] = {}
+    for raw in raws:
+        if _batchable(raw):
+            groups.setdefault((raw.table, schema_year_for(raw.source.year)), []).append(raw)
+        else:
+            reads[raw.order, raw.table] = _check_file(raw)
+    for members in groups.values():
+        outcome = _check_batch(members)
+        if isinstance(outcome, set) and outcome:  # once more without the files that break a rule
+            for position in sorted(outcome):
+                reads[members[position].order, members[position].table] = _check_file(members[position])
+            members = [m for position, m in enumerate(members) if position not in outcome]
+            outcome = _check_batch(members) if members else set()
+        if isinstance(outcome, set):
+            for raw in members:
+                reads[raw.order, raw.table] = _check_file(raw)
+            continue
+        reads.update(outcome.reads)
+        batch_kept.append((members[0].table, outcome.kept))
+    return reads, batch_kept
+
+
+def _source_findings(
+    source: Source, files: dict[str, Path], warnings: list[dict], reads: dict[str, _FileRead], flag_share: float
+) -> tuple[list[dict], list[str], list[dict]]:
+    """Warnings, absent tables and flags of one LA-year source; the faults that stop the run, raised."""
+    warnings = list(warnings)
     for name, path in files.items():
-        read = _read_table(path, name, la=source.la, year=source.year)
-        reads[name] = read
-        results[name] = (read.kept, read.quarantine, read.counts)
+        read = reads[name]
         if read.ignored:
             columns = ", ".join(repr(c) for c in read.ignored)
             warnings.append(
@@ -431,7 +606,11 @@ def read_source(
 
     # Check the dates against the stated year on the parsed rows, before quarantine hides them.
     episodes_path = files["Episodes"]
-    better = _year_disagreement(reads["Episodes"].typed, source.year)
+    episodes = reads["Episodes"]
+    share = episodes.stated_year_share
+    better = None
+    if share is None or share < YEAR_AGREEMENT_THRESHOLD:  # a batch found most fit: nothing to look at
+        better = _year_disagreement(episodes.typed, source.year)
     year_cause = None
     if better is not None:
         start, end = collection_year_bounds(source.year)
@@ -466,8 +645,7 @@ def read_source(
         )
     flags = []
     for name in sorted(reads, key=lambda n: n not in REQUIRED_TABLES):  # Header and Episodes first
-        read = reads[name]
-        counts = read.counts
+        counts = reads[name].counts
         if counts["rows_in"] and not counts["rows_kept"]:
             raise InputError(files[name], lost_every_row_cause(counts, extra=year_cause))
         if name in REQUIRED_TABLES and flagged(counts, flag_share):
@@ -486,7 +664,7 @@ def read_source(
                     f"({share:.1%}, more than {flag_share:.0%})",
                 }
             )
-    return results, warnings, absent, flags
+    return warnings, absent, flags
 
 
 def _empty_kept(table_name: str, year: int) -> pd.DataFrame:
@@ -499,19 +677,37 @@ def _empty_kept(table_name: str, year: int) -> pd.DataFrame:
 
 
 def read_returns(sources: Iterable[Source], *, flag_share: float = DEFAULT_FLAG_SHARE) -> ReadResult:
-    """Read many LA-year sources into one result per table (rows stacked in source order)."""
+    """Read many LA-year sources into one result per table (rows stacked in source order).
+
+    Structural faults (a missing Header, an unreadable file) stop the read first, in source order; then
+    the faults of the rules (a file that loses every row), in source order.
+    """
     sources = list(sources)
-    per_table: dict[str, list[tuple[pd.DataFrame, pd.DataFrame, dict]]] = {}
+    listing: dict = {}
+    found = [find_table_files(source, listing) for source in sources]
+    raws = [
+        _raw_records(order, source, name, path)
+        for order, (source, (files, _)) in enumerate(zip(sources, found, strict=True))
+        for name, path in files.items()
+    ]
+    reads, batch_kept = _check_files(raws)
+
     warnings: list[dict] = []
     absent_rows: list[dict] = []
     flags: list[dict] = []
-    for source in sources:
-        results, source_warnings, absent, source_flags = read_source(source, flag_share=flag_share)
+    per_table: dict[str, list[tuple[int, _FileRead]]] = {}
+    for order, (source, (files, find_warnings)) in enumerate(zip(sources, found, strict=True)):
+        source_reads = {name: reads[order, name] for name in files}
+        source_warnings, absent, source_flags = _source_findings(source, files, find_warnings, source_reads, flag_share)
         warnings.extend(source_warnings)
         flags.extend(source_flags)
         absent_rows += [{"LA": source.la, "YEAR": source.year, "table": name} for name in absent]
-        for name, result in results.items():
-            per_table.setdefault(name, []).append(result)
+        for name, read in source_reads.items():
+            per_table.setdefault(name, []).append((order, read))
+
+    kept_by_table: dict[str, list[pd.DataFrame]] = {}
+    for name, piece in batch_kept:
+        kept_by_table.setdefault(name, []).append(piece)
 
     tables = {}
     for name in (*CORE_TABLES, *OPTIONAL_TABLES):
@@ -524,11 +720,18 @@ def read_returns(sources: Iterable[Source], *, flag_share: float = DEFAULT_FLAG_
                 )
             continue
         parts = per_table[name]
-        kept = pd.concat([p[0] for p in parts], ignore_index=True)
-        quarantines = [p[1] for p in parts if not p[1].empty]
+        pieces = kept_by_table.get(name, [])
+        pieces += [read.kept.assign(**{_ORDER: order}) for order, read in parts if read.kept is not None]
+        if len(pieces) == 1:
+            kept = pieces[0]
+        else:  # stacked in source order, whichever way each file was checked
+            kept = pd.concat(pieces, ignore_index=True).sort_values(_ORDER, kind="stable")
+        kept = kept.drop(columns=_ORDER).reset_index(drop=True)
+        quarantines = [read.quarantine for _, read in parts if not read.quarantine.empty]
         quarantine = pd.concat(quarantines, ignore_index=True) if quarantines else _empty_quarantine()
-        counts = pd.DataFrame([p[2] for p in parts], columns=COUNT_COLUMNS)
-        tables[name] = TableResult(kept=kept, quarantine=quarantine, counts=counts, records=[p[2] for p in parts])
+        records = [read.counts for _, read in parts]
+        counts = pd.DataFrame(records, columns=COUNT_COLUMNS)
+        tables[name] = TableResult(kept=kept, quarantine=quarantine, counts=counts, records=records)
     return ReadResult(
         tables=tables,
         warnings=pd.DataFrame(warnings, columns=WARNING_COLUMNS),
