@@ -40,6 +40,8 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pa_csv
 
 from lac_outcomes.england.layout import schema_year_for, tables_for_year
 from lac_outcomes.england.local_authorities import LOCAL_AUTHORITIES
@@ -181,13 +183,26 @@ def _year_end(year: int) -> int:
     return _day(year, 3, 31)
 
 
+_CALENDAR_FIRST = _day(1940, 1, 1)
+_CALENDAR: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
+
+
 def _components(days: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    dates = np.asarray(days, dtype="int64").astype("datetime64[D]")
-    months = dates.astype("datetime64[M]")
-    year = months.astype("datetime64[Y]").astype(np.int64) + 1970
-    month = months.astype(np.int64) % 12 + 1
-    day = (dates - months.astype("datetime64[D]")).astype(np.int64) + 1
-    return year, month, day
+    """Year, month and day of day numbers, by lookup in a calendar built once (1940-2080).
+
+    Days outside it (NO_DATE) read as its first or last day: far from any simulated year.
+    """
+    global _CALENDAR
+    if _CALENDAR is None:
+        dates = np.arange(_CALENDAR_FIRST, _day(2080, 12, 31) + 1).astype("datetime64[D]")
+        months = dates.astype("datetime64[M]")
+        _CALENDAR = (
+            months.astype("datetime64[Y]").astype(np.int64) + 1970,
+            months.astype(np.int64) % 12 + 1,
+            (dates - months.astype("datetime64[D]")).astype(np.int64) + 1,
+        )
+    index = np.clip(np.asarray(days, dtype="int64") - _CALENDAR_FIRST, 0, len(_CALENDAR[0]) - 1)
+    return _CALENDAR[0][index], _CALENDAR[1][index], _CALENDAR[2][index]
 
 
 def _anniversary(dob: np.ndarray, years: int) -> np.ndarray:
@@ -217,15 +232,21 @@ def _add_months(days: np.ndarray, months: int) -> np.ndarray:
 NO_DATE = -(10**9)  # marks "no date" in day-number arrays; written as a blank
 
 
+# dd/mm/yyyy text of every day the generator can write, built once: formatting by lookup
+# rather than strftime per cell is most of the speed of writing a national return.
+_DATE_TEXT_FIRST = _day(1940, 1, 1)
+_DATE_TEXT: np.ndarray | None = None
+
+
 def _format_dates(days: np.ndarray) -> np.ndarray:
     """dd/mm/yyyy strings for day numbers; NO_DATE becomes a blank."""
+    global _DATE_TEXT
+    if _DATE_TEXT is None:
+        every_day = np.arange(_DATE_TEXT_FIRST, _day(2080, 12, 31) + 1).astype("datetime64[D]")
+        _DATE_TEXT = np.append(pd.DatetimeIndex(every_day).strftime("%d/%m/%Y").to_numpy(dtype=object), "")
     days = np.asarray(days, dtype="int64")
-    blank = days == NO_DATE
-    text = (
-        pd.DatetimeIndex(np.where(blank, 0, days).astype("datetime64[D]")).strftime("%d/%m/%Y").to_numpy(dtype=object)
-    )
-    text[blank] = ""
-    return text
+    index = np.where(days == NO_DATE, len(_DATE_TEXT) - 1, days - _DATE_TEXT_FIRST)
+    return _DATE_TEXT[index]
 
 
 # --------------------------------------------------------------------------- planted parameters
@@ -515,34 +536,41 @@ def _simulate_episodes(rng, c: _Children, planted: _Planted, horizon_end: int, l
 
     # ---- events: entry, moves, adoptive placement, legal status changes
     adopted = np.flatnonzero((c.route == ADOPT) & (c.placed <= horizon_end))
-    events = pd.DataFrame(
-        {
-            "child": np.concatenate([np.arange(n), move_child, adopted, ls_child]),
-            "day": np.concatenate([c.entry, move_day, c.placed[adopted], ls_day]),
-            "kind": np.concatenate(
-                [
-                    np.full(n, "S"),
-                    np.full(len(move_child), "P"),
-                    np.full(len(adopted), "A"),
-                    np.full(len(ls_child), "L"),
-                ]
-            ).astype(object),
-            "LS": np.concatenate([first_ls, np.full(len(move_child) + len(adopted), None), ls_code]).astype(object),
-        }
+    ev_child = np.concatenate([np.arange(n), move_child, adopted, ls_child])
+    ev_day = np.concatenate([c.entry, move_day, c.placed[adopted], ls_day])
+    ev_kind = np.concatenate(
+        [
+            np.full(n, EVENT_START),
+            np.full(len(move_child), EVENT_MOVE),
+            np.full(len(adopted), EVENT_ADOPTIVE),
+            np.full(len(ls_child), EVENT_LEGAL),
+        ]
     )
-    events = events[events["day"] <= horizon_end]
-    events = events.sort_values(["child", "day", "kind"], kind="stable")
-    # merge a move and a legal status change on the same day into one episode
-    grouped = events.groupby(["child", "day"], sort=False)
-    merged = grouped.agg(kinds=("kind", "".join), LS=("LS", "first")).reset_index()
-    kinds = merged["kinds"]
-    placement_change = kinds.str.contains("[SPA]", regex=True)
-    legal_change = kinds.str.contains("L")
+    ev_ls = np.concatenate([first_ls, np.full(len(move_child) + len(adopted), None), ls_code]).astype(object)
+    keep = ev_day <= horizon_end
+    ev_child, ev_day, ev_kind, ev_ls = ev_child[keep], ev_day[keep], ev_kind[keep], ev_ls[keep]
+    order = np.lexsort((ev_kind, ev_day, ev_child))
+    ev_child, ev_day, ev_kind, ev_ls = ev_child[order], ev_day[order], ev_kind[order], ev_ls[order]
+    # events of one child on one day make one episode (a move and a legal status change together: RNE B)
+    new_episode = np.ones(len(ev_child), bool)
+    new_episode[1:] = (ev_child[1:] != ev_child[:-1]) | (ev_day[1:] != ev_day[:-1])
+    starts = np.flatnonzero(new_episode)
+    episode_of_event = np.cumsum(new_episode) - 1
+    kinds = np.bitwise_or.reduceat(ev_kind, starts) if len(starts) else np.zeros(0, np.int64)
+    ls_first = np.full(len(starts), None, dtype=object)
+    has_ls = ev_ls != None  # noqa: E711 (object array: elementwise)
+    episodes_with_ls, first_event = np.unique(episode_of_event[has_ls], return_index=True)
+    ls_first[episodes_with_ls] = ev_ls[has_ls][first_event]
+    merged = pd.DataFrame({"child": ev_child[starts], "day": ev_day[starts], "LS": ls_first})
+    placement_change = (kinds & (EVENT_START | EVENT_MOVE | EVENT_ADOPTIVE)) != 0
+    legal_change = (kinds & EVENT_LEGAL) != 0
+    is_start = (kinds & EVENT_START) != 0
+    is_adoptive = (kinds & EVENT_ADOPTIVE) != 0
     merged["RNE"] = np.select(
         [
-            kinds.str.contains("S"),
+            is_start,
             placement_change & legal_change,
-            kinds.str.contains("A") & c.adopter_is_carer[merged["child"]],
+            is_adoptive & c.adopter_is_carer[merged["child"].to_numpy()],
             placement_change,
         ],
         ["S", "B", "T", "P"],
@@ -554,19 +582,18 @@ def _simulate_episodes(rng, c: _Children, planted: _Planted, horizon_end: int, l
     child_idx = merged["child"].to_numpy()
     day = merged["day"].to_numpy()
     place = _draw_placements(rng, c, planted, child_idx, day)
-    is_adoptive = kinds.str.contains("A").to_numpy()
     consent = merged["LS"].to_numpy() == "V2"
     with_carer = c.adopter_is_carer[child_idx]
     place = np.where(
         is_adoptive, np.where(consent, np.where(with_carer, "A3", "A4"), np.where(with_carer, "A5", "A6")), place
     )
-    place = np.where(placement_change.to_numpy(), place, None)
+    place = np.where(placement_change, place, None)
     merged["PLACE"] = pd.Series(place, dtype=object)
     merged["PLACE"] = merged.groupby("child")["PLACE"].ffill()
     provider, urn = _providers(rng, merged["PLACE"].to_numpy(dtype=object))
-    merged["PLACE_PROVIDER"] = np.where(placement_change.to_numpy(), provider, None)
-    merged["URN"] = np.where(placement_change.to_numpy(), urn, None)
-    merged["PL_POST"] = np.where(placement_change.to_numpy(), _postcodes(rng, la_prefix, len(merged)), None)
+    merged["PLACE_PROVIDER"] = np.where(placement_change, provider, None)
+    merged["URN"] = np.where(placement_change, urn, None)
+    merged["PL_POST"] = np.where(placement_change, _postcodes(rng, la_prefix, len(merged)), None)
     for column in ("PLACE_PROVIDER", "URN", "PL_POST"):
         merged[column] = merged.groupby("child")[column].ffill()
 
@@ -599,6 +626,10 @@ def _simulate_episodes(rng, c: _Children, planted: _Planted, horizon_end: int, l
             "URN",
         ]
     ]
+
+
+# Event kinds as bits, in the order events of one day are taken (the legal status of the first one with it).
+EVENT_ADOPTIVE, EVENT_LEGAL, EVENT_MOVE, EVENT_START = 1, 2, 4, 8
 
 
 def _legal_status_events(rng, c: _Children):
@@ -714,15 +745,34 @@ def _review_days(rng, c: _Children, planted: _Planted, horizon_end: int) -> tupl
 # --------------------------------------------------------------------------- tables per year
 
 
-def _frame(columns: list[str], data: dict) -> pd.DataFrame:
-    frame = pd.DataFrame({name: data.get(name, "") for name in columns})
-    return frame.astype(object).where(frame.notna(), "")
+def _frame(columns: list[str], data: dict) -> dict[str, np.ndarray]:
+    """One table as text columns in the specification's order; absent columns and missing values blank."""
+    length = len(next(iter(data.values())))
+    table = {}
+    for name in columns:
+        value = data.get(name)
+        if value is None:
+            table[name] = np.full(length, "", dtype=object)
+            continue
+        column = np.asarray(value, dtype=object)
+        missing = pd.isna(column)
+        if missing.any():
+            column = column.copy()
+            column[missing] = ""
+        table[name] = column
+    return table
+
+
+def _write_csv(path: Path, table: dict[str, np.ndarray]) -> None:
+    """A CSV as LA exporters write it: header row, no quoting (no value holds a comma), LF line ends."""
+    arrow = pa.table({name: pa.array(column, type=pa.string()) for name, column in table.items()})
+    pa_csv.write_csv(arrow, path, pa_csv.WriteOptions(quoting_style="none", quoting_header="none"))
 
 
 def _year_tables(
     rng, year: int, c: _Children, episodes: pd.DataFrame, reviews: tuple, planted: _Planted, other_las: list[str]
-) -> dict[str, pd.DataFrame]:
-    """Every table of one LA's return for one collection year, as strings ready to write."""
+) -> dict[str, dict[str, np.ndarray]]:
+    """Every table of one LA's return for one collection year, as text columns ready to write."""
     spec = tables_for_year(year)
     start, end = _year_start(year), _year_end(year)
     in_year = (c.entry <= end) & (c.exit >= start)
@@ -1059,7 +1109,7 @@ def write_synthetic_returns(out_dir: Path, *, seed: int, years: list[int], n_las
         for year in years:
             for table, frame in _year_tables(rng, year, children, episodes, reviews, planted, other_las).items():
                 path = la_dir / _file_name(style, year, table)
-                frame.to_csv(path, index=False, lineterminator="\n")
+                _write_csv(path, frame)
                 files.append(path.relative_to(out_dir).as_posix())
             indicator_records.extend(_truth_records(code, year, children, planted))
         la_records.append(
