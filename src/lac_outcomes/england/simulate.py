@@ -52,6 +52,9 @@ BURN_IN_YEARS = 22
 # Mean years a child spends looked after under the route mix below (measured
 # on the generator), used to turn a target stock into an entry rate.
 MEAN_YEARS_IN_CARE = 3.1
+# Looked after at 31 March 2024 in England (DfE, Children looked after in England 2024): the
+# national-scale target for the last collection year.
+NATIONAL_LOOKED_AFTER = 83_630
 
 ROUTES = ("ADOPT", "SGO", "CAO", "HOME", "AGE18", "OTHER")
 ADOPT, SGO, CAO, HOME, AGE18, OTHER = range(len(ROUTES))
@@ -355,7 +358,8 @@ class _Children:
 
 def _simulate_children(rng, planted: _Planted, sim_years: list[int], stock_target: float) -> _Children:
     entries_per_year = stock_target / MEAN_YEARS_IN_CARE
-    trend = 1.0 + 0.01 * (np.arange(len(sim_years)) - len(sim_years) + 10)  # about 1% growth a year
+    # about 1% growth a year, the target met at the last collection year
+    trend = 1.0 + 0.01 * (np.arange(len(sim_years)) - len(sim_years) + 1)
     counts = rng.poisson(entries_per_year * trend)
     entry = np.concatenate(
         [rng.integers(_year_start(y), _year_end(y) + 1, size=c) for y, c in zip(sim_years, counts, strict=False)]
@@ -1066,14 +1070,45 @@ def _postcode_prefix(name: str) -> str:
     return "".join(letters[:2])
 
 
-def write_synthetic_returns(out_dir: Path, *, seed: int, years: list[int], n_las: int, children_per_la: int) -> dict:
+def _la_sizes(seed: int) -> np.ndarray:
+    """Each authority's share of England's looked-after children (sums to 1), in LOCAL_AUTHORITIES order.
+
+    Drawn (log-normal, so the largest are some 40 times the smallest, as in the DfE's tables), not
+    the authorities' published counts, which the project does not carry; the Isles of Scilly is
+    kept as small as it is.
+    """
+    weights = np.exp(np.random.default_rng([seed, 10**6]).normal(0.0, 0.55, len(LOCAL_AUTHORITIES)))
+    weights[[code for code, _ in LOCAL_AUTHORITIES].index("E06000053")] = 0.02
+    return weights / weights.sum()
+
+
+def _resolve_scale(n_las: int | str, children_per_la: int | str) -> int:
+    """The number of authorities to write; a value the generator cannot take is one clear error."""
+    if children_per_la != "national" and (
+        isinstance(children_per_la, bool) or not isinstance(children_per_la, int) or children_per_la < 1
+    ):
+        raise ValueError(f'children_per_la must be "national" or a positive whole number, not {children_per_la!r}')
+    if n_las == "all":
+        return len(LOCAL_AUTHORITIES)
+    if isinstance(n_las, bool) or not isinstance(n_las, int) or not 1 <= n_las <= len(LOCAL_AUTHORITIES):
+        raise ValueError(f'n_las must be "all" or a whole number from 1 to {len(LOCAL_AUTHORITIES)}, not {n_las!r}')
+    return n_las
+
+
+def write_synthetic_returns(
+    out_dir: Path, *, seed: int, years: list[int], n_las: int | str = "all", children_per_la: int | str = "national"
+) -> dict:
     """Write synthetic SSDA903 returns and return the planted truth.
 
     Layout: ``out_dir/<LA code>/<file per table per year>``; each LA exports
     with one of three naming styles (``SSDA903_2019_Episodes.csv``,
     ``2019-episodes.csv``, ``episodes_2019.csv``) as real exporters differ.
-    ``children_per_la`` is the target number looked after at 31 March in an
-    average-sized LA (LA sizes vary about it).
+
+    Scale: ``n_las="all"`` writes every English authority that submits the
+    903; a number draws that many.  ``children_per_la="national"`` sizes
+    each authority to its share of England's 83,630 looked after at
+    31 March 2024 (the last collection year's target); a number is the
+    target looked after at 31 March in an average-sized authority (tests).
 
     Returns ``{"generator": {...}, "local_authorities": [...], "indicators": [...], "files": [...]}``:
     ``indicators`` holds one record per LA, year and indicator with the
@@ -1083,11 +1118,18 @@ def write_synthetic_returns(out_dir: Path, *, seed: int, years: list[int], n_las
     years = sorted(int(y) for y in dict.fromkeys(years))
     if not years:
         raise ValueError("years must not be empty")
-    if n_las > len(LOCAL_AUTHORITIES) or n_las < 1:
-        raise ValueError(f"n_las must be between 1 and {len(LOCAL_AUTHORITIES)}")
-    selection_rng = np.random.default_rng([seed, 0])
-    chosen = np.sort(selection_rng.choice(len(LOCAL_AUTHORITIES), size=n_las, replace=False))
+    n_las = _resolve_scale(n_las, children_per_la)
+    if n_las == len(LOCAL_AUTHORITIES):
+        chosen = np.arange(n_las)
+    else:
+        selection_rng = np.random.default_rng([seed, 0])
+        chosen = np.sort(selection_rng.choice(len(LOCAL_AUTHORITIES), size=n_las, replace=False))
     las = [LOCAL_AUTHORITIES[i] for i in chosen]
+    shares = _la_sizes(seed)[chosen]
+    if children_per_la == "national":
+        stock_targets = NATIONAL_LOOKED_AFTER * shares
+    else:
+        stock_targets = children_per_la * shares / shares.mean()
     sim_years = list(range(years[0] - BURN_IN_YEARS, years[-1] + 1))
     horizon_end = _year_end(years[-1])
 
@@ -1097,9 +1139,9 @@ def write_synthetic_returns(out_dir: Path, *, seed: int, years: list[int], n_las
         effects = {
             key: float(rng.normal()) for key in ("stability", "adoption", "sdq", "reviews", "leavers", "with_parents")
         }
-        size_factor = float(np.exp(rng.normal(0.0, 0.25)))
         planted = _plant(rng, sim_years, effects)
-        children = _simulate_children(rng, planted, sim_years, children_per_la * size_factor)
+        stock_target = float(stock_targets[position - 1])
+        children = _simulate_children(rng, planted, sim_years, stock_target)
         episodes = _simulate_episodes(rng, children, planted, horizon_end, _postcode_prefix(name))
         reviews = _review_days(rng, children, planted, horizon_end)
         other_las = [c for c, _ in LOCAL_AUTHORITIES if c != code]
@@ -1116,7 +1158,7 @@ def write_synthetic_returns(out_dir: Path, *, seed: int, years: list[int], n_las
             {
                 "code": code,
                 "name": name,
-                "size_factor": round(size_factor, 6),
+                "stock_target": round(stock_target, 3),
                 **{f"effect_{k}": round(v, 6) for k, v in effects.items()},
             }
         )
@@ -1127,7 +1169,7 @@ def write_synthetic_returns(out_dir: Path, *, seed: int, years: list[int], n_las
             "seed": int(seed),
             "years": years,
             "n_las": int(n_las),
-            "children_per_la": int(children_per_la),
+            "children_per_la": children_per_la if children_per_la == "national" else int(children_per_la),
             "burn_in_years": BURN_IN_YEARS,
         },
         "local_authorities": la_records,
@@ -1178,7 +1220,9 @@ def _truth_records(la: str, year: int, c: _Children, planted: _Planted) -> list[
     ]
 
 
-def simulate_england(out_dir: Path, *, seed: int, years: list[int], n_las: int, children_per_la: int) -> dict:
+def simulate_england(
+    out_dir: Path, *, seed: int, years: list[int], n_las: int | str = "all", children_per_la: int | str = "national"
+) -> dict:
     """The pipeline's ``simulate_england`` step: synthetic returns under ``out_dir`` and ``out_dir/truth.yaml``.
 
     The returns are written to a staging folder beside ``out_dir`` and swapped
