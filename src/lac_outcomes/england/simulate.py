@@ -144,7 +144,11 @@ PLACE_BANDS = (
     ),
 )
 PLACE_BAND_AGES = (1, 10, 16)  # band edges in years: <1, 1-9, 10-15, 16+
-REGISTERED_SETTINGS = ("K1", "K2", "R1", "S1")
+# Settings Ofsted registers (an URN); R1 care homes are registered with the CQC instead (rule 222).
+REGISTERED_SETTINGS = ("K1", "K2", "S1")
+# Previous permanence arranged elsewhere: LA_PERM holds the DfE's three-digit authority numbers (rule 633);
+# drawn from the London boroughs' (201-213 inner, 301-320 outer), a few Welsh and Scottish orders beside them.
+PREVIOUS_PERMANENCE_LAS = tuple(str(n) for n in (*range(201, 214), *range(301, 321))) + ("WAL", "SCO")
 PLACE_CHANGE_REASONS = (
     "CARPL",
     "CREQB",
@@ -354,6 +358,7 @@ class _Children:
     decision_ceased_reason: np.ndarray
     adopter_is_carer: np.ndarray
     ids: np.ndarray
+    first_child_born: np.ndarray  # a girl's first child's birth (NO_DATE if none while in care)
 
 
 def _simulate_children(rng, planted: _Planted, sim_years: list[int], stock_target: float) -> _Children:
@@ -427,6 +432,12 @@ def _simulate_children(rng, planted: _Planted, sim_years: list[int], stock_targe
 
     reason = _reasons_ceased(rng, route, exit_, uasc)
     ids = _child_ids(rng, n)
+    # Some girls have a child while looked after, once: the Header's MOTHER and MC_DOB then hold it in
+    # every later return (rules 207, 624).
+    becomes_mother = (sex == "2") & (rng.random(n) < 0.04)
+    earliest = np.maximum(_anniversary(dob, 14), entry)
+    born = earliest + rng.integers(0, 3 * 365, n)
+    first_child_born = np.where(becomes_mother & (born < exit_), born, NO_DATE)
     return _Children(
         dob,
         entry,
@@ -443,6 +454,7 @@ def _simulate_children(rng, planted: _Planted, sim_years: list[int], stock_targe
         decision_ceased_reason,
         adopter_is_carer,
         ids,
+        first_child_born,
     )
 
 
@@ -591,11 +603,19 @@ def _simulate_episodes(rng, c: _Children, planted: _Planted, horizon_end: int, l
     place = np.where(
         is_adoptive, np.where(consent, np.where(with_carer, "A3", "A4"), np.where(with_carer, "A5", "A6")), place
     )
+    # Independent living (P2) is no placement type from 28 October 2023 (rule 217t): semi-independent living.
+    place = np.where((place == "P2") & (day >= _day(2023, 10, 28)), "H5", place)
     place = np.where(placement_change, place, None)
+    # A child placed with parents is on a care order, never accommodated under section 20 (V2, rule 378):
+    # a child drawn P1 while V2 is on a full care order (C2) wherever V2 stood.
+    legal = merged["LS"].to_numpy(dtype=object)
+    with_parents_on_v2 = np.unique(child_idx[(place == "P1") & (legal == "V2")])
+    merged["LS"] = np.where(np.isin(child_idx, with_parents_on_v2) & (legal == "V2"), "C2", legal)
     merged["PLACE"] = pd.Series(place, dtype=object)
     merged["PLACE"] = merged.groupby("child")["PLACE"].ffill()
     provider, urn = _providers(rng, merged["PLACE"].to_numpy(dtype=object))
-    merged["PLACE_PROVIDER"] = np.where(placement_change, provider, None)
+    # a placement needing no provider (Z1, T0-T4) has a blank one, never the one before it carried on (178)
+    merged["PLACE_PROVIDER"] = np.where(placement_change, np.where(provider == None, "", provider), None)  # noqa: E711
     merged["URN"] = np.where(placement_change, urn, None)
     merged["PL_POST"] = np.where(placement_change, _postcodes(rng, la_prefix, len(merged)), None)
     for column in ("PLACE_PROVIDER", "URN", "PL_POST"):
@@ -609,11 +629,22 @@ def _simulate_episodes(rng, c: _Children, planted: _Planted, horizon_end: int, l
         last, np.where(exit_day <= horizon_end, exit_day, NO_DATE), next_day.fillna(0).to_numpy()
     ).astype(np.int64)
     merged["REC"] = np.where(last, np.where(exit_day <= horizon_end, c.reason[child_idx], ""), "X1")
+    # no independent living (P2) placement runs past 27 October 2023 (rule 217t): semi-independent living instead
+    past_p2 = (merged["PLACE"].to_numpy(dtype=object) == "P2") & (
+        (merged["DEC"].to_numpy() == NO_DATE) | (merged["DEC"].to_numpy() > _day(2023, 10, 28))
+    )
+    recoded = np.isin(child_idx, child_idx[past_p2]) & (merged["PLACE"].to_numpy(dtype=object) == "P2")
+    merged["PLACE"] = np.where(recoded, "H5", merged["PLACE"].to_numpy(dtype=object))
+    # special guardianship to former foster carers (E45, E46) is from a foster placement (U1-U6, rule 516)
+    not_foster = ~np.isin(merged["PLACE"].to_numpy(dtype=object), ("U1", "U2", "U3", "U4", "U5", "U6"))
+    merged["REC"] = np.where(
+        not_foster, pd.Series(merged["REC"]).replace({"E45": "E47", "E46": "E48"}).to_numpy(), merged["REC"]
+    )
     next_rne = merged.groupby("child")["RNE"].shift(-1).fillna("").to_numpy()
     change_reason = _draw_codes(rng, PLACE_CHANGE_REASONS, PLACE_CHANGE_SHARES, len(merged))
     next_place = merged.groupby("child")["PLACE"].shift(-1).fillna("").to_numpy()
     change_reason = np.where((next_place == "R5") & (_collection_year(day) >= 2019), "CUSTOD", change_reason)
-    merged["REASON_PLACE_CHANGE"] = np.where(np.isin(next_rne, ("P", "B")), change_reason, "")
+    merged["REASON_PLACE_CHANGE"] = np.where(np.isin(next_rne, ("P", "B", "T", "U")), change_reason, "")
     merged = merged.rename(columns={"day": "DECOM"})
     return merged[
         [
@@ -662,7 +693,8 @@ def _legal_status_events(rng, c: _Children):
     # protection (L1/L2) lasts days, then a care order application or accommodation
     protected = np.isin(first, ("L1", "L2"))
     next_status = np.where(adopted | (rng.random(n) < 0.6), "C1", "V2").astype(object)
-    add(protected, c.entry + rng.integers(1, 9, n), next_status)
+    protection_days = np.where(first == "L1", rng.integers(1, 4, n), rng.integers(1, 9, n))
+    add(protected, c.entry + protection_days, next_status)
     # some accommodated children become subject to care proceedings
     to_proceedings = (current == "V2") & ~adopted & ~c.uasc & ((c.exit - c.entry) > 200) & (rng.random(n) < 0.25)
     add(to_proceedings, c.entry + rng.integers(30, 151, n), "C1")
@@ -695,10 +727,13 @@ def _providers(rng, place: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     provider = _draw_codes(rng, ("PR1", "PR4", "PR2", "PR3", "PR5"), (0.55, 0.33, 0.05, 0.05, 0.02), n)
     provider[np.isin(place, ("P1",))] = "PR0"
     provider[np.isin(place, ("U1", "U2", "U3"))] = "PR1"
-    provider[np.isin(place, ("A3", "A4", "A5", "A6"))] = np.where(rng.random(n) < 0.8, "PR1", "PR3")[
+    provider[np.isin(place, ("A3", "A4", "A5", "A6"))] = np.where(rng.random(n) < 0.8, "PR1", "PR5")[
         np.isin(place, ("A3", "A4", "A5", "A6"))
     ]
     provider[place == "R5"] = "PR5"
+    not_public = np.isin(place, ("P1", "A3", "A4", "A5", "A6", "K1", "K2", "U1", "U2", "U3", "U4", "U5", "U6"))
+    provider[not_public & (provider == "PR3")] = "PR5"
+    provider[np.isin(place, ("T0", "T1", "T2", "T3", "T4", "Z1"))] = None
     registered = np.isin(place, REGISTERED_SETTINGS)
     # Ofsted URNs for registered settings; DfE's placeholder for placements that need none
     ofsted = np.char.add("SC", np.char.zfill(rng.integers(0, 10**6, n).astype(str), 6))
@@ -806,13 +841,15 @@ def _year_tables(
         },
     )
 
-    rows = np.flatnonzero(in_year)
-    girls_12 = (c.sex[rows] == "2") & (age_end[rows] >= 12)
-    mother = np.where(girls_12, np.where(rng.random(len(rows)) < 0.03, "1", "0"), "")
-    mc_dob = np.where(
-        mother == "1", np.maximum(c.dob[rows] + 13 * 365 + 200, start) + rng.integers(0, 360, len(rows)), NO_DATE
-    )
-    mc_dob = np.minimum(mc_dob, end)
+    oc3, oc3_rows = _oc3(rng, year, c, planted, spec, schema_year)
+    # The Header lists every child in the return: those looked after in the year and the care leavers in OC3.
+    looked_after = np.flatnonzero(in_year)
+    rows = np.union1d(looked_after, oc3_rows)
+    in_care = np.isin(rows, looked_after)
+    # Mother: 0 or 1 for every girl looked after in the year, blank for boys and care leavers (rules 165, 393, 607)
+    girls = (c.sex[rows] == "2") & in_care
+    born = c.first_child_born[rows]
+    mother = np.where(girls, np.where((born != NO_DATE) & (born <= end), "1", "0"), "")
     upn = np.where(age_end[rows] < 5, "UN1", _upn(c.ids[rows]))
     header = _frame(
         spec["Header"].column_names,
@@ -823,11 +860,11 @@ def _year_tables(
             "ETHNIC": c.ethnic[rows],
             "UPN": upn,
             "MOTHER": mother,
-            "MC_DOB": _format_dates(np.where(mother == "1", mc_dob, NO_DATE)),
+            "MC_DOB": _format_dates(np.where(mother == "1", born, NO_DATE)),
         },
     )
 
-    uasc_rows = rows[c.uasc[rows]]
+    uasc_rows = looked_after[c.uasc[looked_after]]
     uasc = _frame(
         spec["UASC"].column_names,
         {
@@ -843,7 +880,7 @@ def _year_tables(
         "Episodes": episodes_out,
         "UASC": uasc,
         "OC2": _oc2(rng, year, c, planted, spec),
-        "OC3": _oc3(rng, year, c, planted, spec, schema_year),
+        "OC3": oc3,
         "AD1": _ad1(rng, year, c, spec),
         "PlacedAdoption": _placed_adoption(year, c, spec),
         "PrevPerm": _prev_perm(rng, year, c, spec, other_las),
@@ -875,14 +912,18 @@ def _oc2(rng, year, c, planted, spec):
     rows = np.flatnonzero((c.entry <= start) & (c.exit > end))  # looked after for the whole year
     age = _age(c.dob[rows], end)
     n = len(rows)
-    sdq_age = (age >= 4) & (age <= 16)
+    # An SDQ score or the reason there is none for every child aged 4 to 17 at 31 March (turning 4 or
+    # 17 in the year included: DfE rule 197B); SDQ1, "out of the age range", never applies to them.
+    sdq_age = (age >= 4) & (age <= 17)
     has_score = sdq_age & (rng.random(n) < 0.8)
     mean = planted.at("ni58", np.full(n, year)) / 40.0
     p = rng.beta(mean * SDQ_CONCENTRATION, (1 - mean) * SDQ_CONCENTRATION)
     score = rng.binomial(40, p)
     older = age >= 10
-    substance = np.where(older, np.where(rng.random(n) < 0.04, "1", "0"), "")
+    # Health items for every child; the health promotion (development) check only under 5 (rules 546, 547, 182).
+    substance = np.where(older & (rng.random(n) < 0.06), "1", "0")
     flag = lambda share: np.where(rng.random(n) < share, "1", "0")  # noqa: E731
+    received = np.where(substance == "1", flag(0.6), "")
     return _frame(
         spec["OC2"].column_names,
         {
@@ -891,17 +932,18 @@ def _oc2(rng, year, c, planted, spec):
             "SDQ_SCORE": np.where(has_score, score.astype(str), ""),
             "SDQ_REASON": np.where(
                 sdq_age & ~has_score,
-                _draw_codes(rng, ("SDQ1", "SDQ2", "SDQ3", "SDQ4", "SDQ5"), (0.3, 0.2, 0.2, 0.2, 0.1), n),
+                _draw_codes(rng, ("SDQ2", "SDQ3", "SDQ4", "SDQ5"), (0.3, 0.3, 0.25, 0.15), n),
                 "",
             ),
             "CONVICTED": np.where(older, np.where(rng.random(n) < 0.03, "1", "0"), ""),
-            "HEALTH_CHECK": flag(0.90),
+            "HEALTH_CHECK": np.where(age < 5, flag(0.90), ""),
             "IMMUNISATIONS": flag(0.85),
             "TEETH_CHECK": flag(0.85),
             "HEALTH_ASSESSMENT": flag(0.89),
             "SUBSTANCE_MISUSE": substance,
-            "INTERVENTION_RECEIVED": np.where(substance == "1", flag(0.6), ""),
-            "INTERVENTION_OFFERED": np.where(substance == "1", flag(0.8), ""),
+            "INTERVENTION_RECEIVED": received,
+            # whether one was offered is asked only of those who did not receive one (rule 158)
+            "INTERVENTION_OFFERED": np.where(received == "0", flag(0.7), ""),
         },
     )
 
@@ -935,7 +977,7 @@ def _oc3(rng, year, c, planted, spec, schema_year):
         _draw_codes(rng, SUITABLE_ACCOM, np.ones(len(SUITABLE_ACCOM)), n),
         _draw_codes(rng, UNSUITABLE_ACCOM, np.ones(len(UNSUITABLE_ACCOM)), n),
     )
-    return _frame(
+    table = _frame(
         spec["OC3"].column_names,
         {
             "CHILD": c.ids[rows],
@@ -945,6 +987,7 @@ def _oc3(rng, year, c, planted, spec, schema_year):
             "ACCOM": np.where(in_touch, accommodation, "0"),
         },
     )
+    return table, rows
 
 
 def _ad1(rng, year, c, spec):
@@ -954,14 +997,15 @@ def _ad1(rng, year, c, spec):
     couple = rng.random(n) < 0.85
     couple_sex = _draw_codes(rng, ("MF", "FF", "MM"), (0.88, 0.06, 0.06), n)
     sex = np.where(couple, couple_sex, _draw_codes(rng, ("F1", "M1"), (0.9, 0.1), n))
+    # L0 single adopter; L11 / L12 married or civil partners (opposite / same sex); L2 unmarried couple
     legal = np.where(
         couple,
         np.where(
             couple_sex == "MF",
-            _draw_codes(rng, ("L0", "L2"), (0.8, 0.2), n),
-            _draw_codes(rng, ("L11", "L12"), (0.6, 0.4), n),
+            _draw_codes(rng, ("L11", "L2"), (0.8, 0.2), n),
+            _draw_codes(rng, ("L12", "L2"), (0.6, 0.4), n),
         ),
-        "L3",
+        "L0",
     )
     decision, placed = c.decision[rows], c.placed[rows]
     match = decision + ((placed - decision) * rng.uniform(0.4, 0.95, n)).astype(np.int64)
@@ -1005,9 +1049,7 @@ def _prev_perm(rng, year, c, spec, other_las):
     code = _draw_codes(rng, ("Z1", "P1", "P2", "P3", "P4"), (0.93, 0.02, 0.03, 0.01, 0.01), n)
     had_order = code != "Z1"
     order_day = c.dob[rows] + ((c.entry[rows] - c.dob[rows]) * rng.uniform(0.1, 0.9, n)).astype(np.int64)
-    la_perm = (
-        np.asarray(other_las, dtype=object)[rng.integers(0, len(other_las), n)] if n else np.array([], dtype=object)
-    )
+    la_perm = np.asarray(PREVIOUS_PERMANENCE_LAS, dtype=object)[rng.integers(0, len(PREVIOUS_PERMANENCE_LAS), n)]
     return _frame(
         spec["PrevPerm"].column_names,
         {
@@ -1030,7 +1072,8 @@ def _missing(rng, year, c, spec):
     low = np.maximum(c.entry[child], start)
     high = np.minimum(c.exit[child] - 1, end)
     begin = low + (rng.random(len(child)) * (high - low + 1)).astype(np.int64)
-    finish = begin + rng.geometric(0.5, len(child)) - 1
+    # a missing or away period ends by the day the child leaves care (rule 577)
+    finish = np.minimum(begin + rng.geometric(0.5, len(child)) - 1, c.exit[child])
     order = np.lexsort((begin, child))
     child, begin, finish = child[order], begin[order], finish[order]
     return _frame(
