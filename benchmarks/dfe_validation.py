@@ -109,12 +109,16 @@ def main() -> None:
     parser.add_argument("returns", nargs="?", default=str(ROOT / "data/raw/synthetic/england"))
     parser.add_argument("--sample", type=int, default=0, help="check this many LA-years drawn at random (0: all)")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--years", help="only these collection years, e.g. 2023-2024")
     parser.add_argument("--json", help="also write the per-LA-year results here")
     args = parser.parse_args()
 
     jobs = la_years(Path(args.returns))
     if not jobs:
         sys.exit(f"no SSDA903 CSV files under {args.returns}/<LA>/")
+    if args.years:
+        first, _, last = args.years.partition("-")
+        jobs = [j for j in jobs if int(first) <= j["year"] <= int(last or first)]
     if args.sample and args.sample < len(jobs):
         import random
 
