@@ -195,28 +195,27 @@ def build(
         {
             "Year": done["year"].astype(str),
             "Figure": done.apply(_label, axis=1),
-            "Published": done["target"].round(1),
+            "Published (scaled to the data)": done["target"].round(1),
             "Computed": done["computed"],
             "Difference": done["difference"],
             "Tolerance": done["tolerance_text"],
             "Verdict": done["verdict"],
             # the children a computed share or rate counts, and its cohort (blank for counts)
-            "children": done["children"],
-            "cohort": done["cohort"],
+            "Children counted": done["children"].where(done["unit"] == "percent"),
+            "Cohort": done["cohort"],
         }
     )
+    counts = ["Children counted", "Cohort"]
     shown = policy.suppress(
         table,
-        ["children", "cohort"],
-        rate_columns={"Computed": ["children", "cohort"], "Difference": ["children", "cohort"]},
-        complements={"children": "cohort"},
+        counts,
+        rate_columns={"Computed": counts, "Difference": counts},
+        complements={"Children counted": "Cohort"},
     )
-    hidden = shown.suppressed["Computed"] | shown.suppressed["children"]
-    shown.display.loc[hidden, "Verdict"] = CONFIDENTIAL
-    shown.display = shown.display.drop(columns=["children", "cohort"]).rename(
-        columns={"Published": "Published (scaled to the data)"}
-    )
-    shown.suppressed = shown.suppressed.drop(columns=["children", "cohort"])
+    # a count figure is its own count: withheld when under the threshold, as a count of children is
+    small_count = (done["unit"] == "children") & (done["computed"] < policy.threshold)
+    hidden = shown.suppressed["Computed"] | shown.suppressed["Children counted"] | small_count.to_numpy()
+    shown.display.loc[hidden, ["Computed", "Difference", "Verdict"]] = CONFIDENTIAL
     not_computed = compared.loc[compared["verdict"] == "not computed", ["year", "measure", "breakdown", "reason"]]
     not_computed = not_computed.assign(year=not_computed["year"].astype(str))
     verdicts = done.loc[~hidden.to_numpy(), "verdict"].value_counts()
