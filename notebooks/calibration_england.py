@@ -76,6 +76,9 @@ scale = calibration.count_scale_of(truth)
 # %% tags=["key-points"]
 display(Markdown(f"**{report.summary}** Collection years loaded: {years[0]} to {years[-1]}."))
 
+# %% tags=["summary"]
+print(report.summary)
+
 # %% [markdown]
 # ## Data and method
 #
