@@ -137,6 +137,11 @@ def cmd_clean_scotland(args) -> None:
     clean.write(result, Path(args.out_dir))
 
 
+def _all_or_number(text: str) -> int | str:
+    """A scale argument: a whole number, or a word ("all", "national") the generator checks."""
+    return int(text) if text.strip().isdigit() else text.strip()
+
+
 def cmd_simulate_england(args) -> None:
     from lac_outcomes.england.simulate import simulate_england
 
@@ -224,8 +229,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--years", required=True, help="collection years, e.g. 2015-2024 (2019 = 1 April 2018 to 31 March 2019)"
     )
-    p.add_argument("--n-las", type=int, required=True, help="number of local authorities")
-    p.add_argument("--children-per-la", type=int, required=True, help="looked after at 31 March in an average LA")
+    p.add_argument(
+        "--n-las", type=_all_or_number, default="all", help='number of local authorities, or "all" (default)'
+    )
+    p.add_argument(
+        "--children-per-la",
+        type=_all_or_number,
+        default="national",
+        help='looked after at 31 March in an average LA, or "national" (default: each LA its share of England)',
+    )
     p.set_defaults(func=cmd_simulate_england)
 
     p = sub.add_parser("clean-england", help="validate SSDA903 returns into parquet, indicators and a quarantine log")

@@ -6,10 +6,12 @@ import hashlib
 import math
 
 import pandas as pd
+import pytest
 
 from lac_outcomes.england.indicators import compute_indicators
+from lac_outcomes.england.local_authorities import LOCAL_AUTHORITIES
 from lac_outcomes.england.reader import read_returns, sources_from_tree
-from lac_outcomes.england.simulate import PLANTED_KINDS, write_synthetic_returns
+from lac_outcomes.england.simulate import PLANTED_KINDS, _la_sizes, write_synthetic_returns
 
 # Allowed distance between a computed indicator and its planted target: four standard
 # errors of the sample (so a correct implementation fails about once in 15,000 checks),
@@ -113,3 +115,31 @@ def test_pipeline_step_replaces_an_earlier_run_whole_and_writes_truth_last(tmp_p
     assert yaml.safe_load((out / "truth.yaml").read_text()) == second
     assert first != second
     assert [p.name for p in tmp_path.iterdir()] == ["england"]  # no staging folder left behind
+
+
+def test_every_submitting_authority_is_known_once():
+    codes = [code for code, _ in LOCAL_AUTHORITIES]
+    assert len(codes) == len(set(codes)) == 153  # the authorities that submit the 903 since April 2023
+    assert {"E06000063", "E06000064", "E06000065", "E06000066"} <= set(codes)  # Cumbria, N Yorks, Somerset reorganised
+    assert not {"E10000006", "E10000023", "E10000027"} & set(codes)
+
+
+def test_national_scale_sizes_each_authority_to_its_share_of_england(tmp_path):
+    # Two authorities at national size: each one's looked-after count at 31 March of the last year is its
+    # share of England's 83,630, within sampling error (Poisson entries, so about sqrt(n)).
+    truth = write_synthetic_returns(tmp_path, seed=5, years=[2024], n_las=2, children_per_la="national")
+    planted = pd.DataFrame(truth["indicators"]).query("indicator == 'CLA_31MAR'").set_index("LA")["planted"]
+    for la in truth["local_authorities"]:
+        target = la["stock_target"]
+        assert abs(planted[la["code"]] - target) < 5 * math.sqrt(target) + 0.03 * target, (la, planted[la["code"]])
+    shares = _la_sizes(5)
+    assert math.isclose(shares.sum(), 1.0) and len(shares) == len(LOCAL_AUTHORITIES)
+    assert truth["generator"]["children_per_la"] == "national"
+
+
+def test_a_scale_the_generator_cannot_take_is_one_clear_error(tmp_path):
+    for bad in (dict(n_las=0, children_per_la=10), dict(n_las="every", children_per_la=10)):
+        with pytest.raises(ValueError, match="n_las must be"):
+            write_synthetic_returns(tmp_path, seed=1, years=[2020], **bad)
+    with pytest.raises(ValueError, match="children_per_la must be"):
+        write_synthetic_returns(tmp_path, seed=1, years=[2020], n_las="all", children_per_la="lots")

@@ -1,8 +1,12 @@
 """English local authorities with children's services (ONS codes as used in DfE returns).
 
-London boroughs (E09), metropolitan districts (E08), unitary authorities (E06)
-and shire counties (E10).  Used to give synthetic returns real-looking
-authority codes and names; the list is ordered by code.
+The 153 authorities that submit the SSDA903 today (from April 2023: Cumbria
+split into Cumberland and Westmorland and Furness; North Yorkshire and
+Somerset unitary): London boroughs and the City (E09), metropolitan districts
+(E08), unitary authorities (E06, the Isles of Scilly included) and shire
+counties (E10).  Used to give synthetic returns real authority codes and
+names; the list is ordered by code.  The synthetic returns use today's
+authorities in every year, earlier years included.
 """
 
 from __future__ import annotations
@@ -57,9 +61,20 @@ LOCAL_AUTHORITIES: tuple[tuple[str, str], ...] = (
     ("E06000050", "Cheshire West and Chester"),
     ("E06000051", "Shropshire"),
     ("E06000052", "Cornwall"),
+    ("E06000053", "Isles of Scilly"),
+    ("E06000054", "Wiltshire"),
     ("E06000055", "Bedford"),
     ("E06000056", "Central Bedfordshire"),
     ("E06000057", "Northumberland"),
+    ("E06000058", "Bournemouth, Christchurch and Poole"),
+    ("E06000059", "Dorset"),
+    ("E06000060", "Buckinghamshire"),
+    ("E06000061", "North Northamptonshire"),
+    ("E06000062", "West Northamptonshire"),
+    ("E06000063", "Cumberland"),
+    ("E06000064", "Westmorland and Furness"),
+    ("E06000065", "North Yorkshire"),
+    ("E06000066", "Somerset"),
     ("E08000001", "Bolton"),
     ("E08000002", "Bury"),
     ("E08000003", "Manchester"),
@@ -130,7 +145,6 @@ LOCAL_AUTHORITIES: tuple[tuple[str, str], ...] = (
     ("E09000032", "Wandsworth"),
     ("E09000033", "Westminster"),
     ("E10000003", "Cambridgeshire"),
-    ("E10000006", "Cumbria"),
     ("E10000007", "Derbyshire"),
     ("E10000008", "Devon"),
     ("E10000011", "East Sussex"),
@@ -143,10 +157,8 @@ LOCAL_AUTHORITIES: tuple[tuple[str, str], ...] = (
     ("E10000018", "Leicestershire"),
     ("E10000019", "Lincolnshire"),
     ("E10000020", "Norfolk"),
-    ("E10000023", "North Yorkshire"),
     ("E10000024", "Nottinghamshire"),
     ("E10000025", "Oxfordshire"),
-    ("E10000027", "Somerset"),
     ("E10000028", "Staffordshire"),
     ("E10000029", "Suffolk"),
     ("E10000030", "Surrey"),

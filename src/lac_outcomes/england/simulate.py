@@ -40,6 +40,8 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pa_csv
 
 from lac_outcomes.england.layout import schema_year_for, tables_for_year
 from lac_outcomes.england.local_authorities import LOCAL_AUTHORITIES
@@ -50,6 +52,9 @@ BURN_IN_YEARS = 22
 # Mean years a child spends looked after under the route mix below (measured
 # on the generator), used to turn a target stock into an entry rate.
 MEAN_YEARS_IN_CARE = 3.1
+# Looked after at 31 March 2024 in England (DfE, Children looked after in England 2024): the
+# national-scale target for the last collection year.
+NATIONAL_LOOKED_AFTER = 83_630
 
 ROUTES = ("ADOPT", "SGO", "CAO", "HOME", "AGE18", "OTHER")
 ADOPT, SGO, CAO, HOME, AGE18, OTHER = range(len(ROUTES))
@@ -139,7 +144,11 @@ PLACE_BANDS = (
     ),
 )
 PLACE_BAND_AGES = (1, 10, 16)  # band edges in years: <1, 1-9, 10-15, 16+
-REGISTERED_SETTINGS = ("K1", "K2", "R1", "S1")
+# Settings Ofsted registers (an URN); R1 care homes are registered with the CQC instead (rule 222).
+REGISTERED_SETTINGS = ("K1", "K2", "S1")
+# Previous permanence arranged elsewhere: LA_PERM holds the DfE's three-digit authority numbers (rule 633);
+# drawn from the London boroughs' (201-213 inner, 301-320 outer), a few Welsh and Scottish orders beside them.
+PREVIOUS_PERMANENCE_LAS = tuple(str(n) for n in (*range(201, 214), *range(301, 321))) + ("WAL", "SCO")
 PLACE_CHANGE_REASONS = (
     "CARPL",
     "CREQB",
@@ -181,13 +190,26 @@ def _year_end(year: int) -> int:
     return _day(year, 3, 31)
 
 
+_CALENDAR_FIRST = _day(1940, 1, 1)
+_CALENDAR: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
+
+
 def _components(days: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    dates = np.asarray(days, dtype="int64").astype("datetime64[D]")
-    months = dates.astype("datetime64[M]")
-    year = months.astype("datetime64[Y]").astype(np.int64) + 1970
-    month = months.astype(np.int64) % 12 + 1
-    day = (dates - months.astype("datetime64[D]")).astype(np.int64) + 1
-    return year, month, day
+    """Year, month and day of day numbers, by lookup in a calendar built once (1940-2080).
+
+    Days outside it (NO_DATE) read as its first or last day: far from any simulated year.
+    """
+    global _CALENDAR
+    if _CALENDAR is None:
+        dates = np.arange(_CALENDAR_FIRST, _day(2080, 12, 31) + 1).astype("datetime64[D]")
+        months = dates.astype("datetime64[M]")
+        _CALENDAR = (
+            months.astype("datetime64[Y]").astype(np.int64) + 1970,
+            months.astype(np.int64) % 12 + 1,
+            (dates - months.astype("datetime64[D]")).astype(np.int64) + 1,
+        )
+    index = np.clip(np.asarray(days, dtype="int64") - _CALENDAR_FIRST, 0, len(_CALENDAR[0]) - 1)
+    return _CALENDAR[0][index], _CALENDAR[1][index], _CALENDAR[2][index]
 
 
 def _anniversary(dob: np.ndarray, years: int) -> np.ndarray:
@@ -217,15 +239,21 @@ def _add_months(days: np.ndarray, months: int) -> np.ndarray:
 NO_DATE = -(10**9)  # marks "no date" in day-number arrays; written as a blank
 
 
+# dd/mm/yyyy text of every day the generator can write, built once: formatting by lookup
+# rather than strftime per cell is most of the speed of writing a national return.
+_DATE_TEXT_FIRST = _day(1940, 1, 1)
+_DATE_TEXT: np.ndarray | None = None
+
+
 def _format_dates(days: np.ndarray) -> np.ndarray:
     """dd/mm/yyyy strings for day numbers; NO_DATE becomes a blank."""
+    global _DATE_TEXT
+    if _DATE_TEXT is None:
+        every_day = np.arange(_DATE_TEXT_FIRST, _day(2080, 12, 31) + 1).astype("datetime64[D]")
+        _DATE_TEXT = np.append(pd.DatetimeIndex(every_day).strftime("%d/%m/%Y").to_numpy(dtype=object), "")
     days = np.asarray(days, dtype="int64")
-    blank = days == NO_DATE
-    text = (
-        pd.DatetimeIndex(np.where(blank, 0, days).astype("datetime64[D]")).strftime("%d/%m/%Y").to_numpy(dtype=object)
-    )
-    text[blank] = ""
-    return text
+    index = np.where(days == NO_DATE, len(_DATE_TEXT) - 1, days - _DATE_TEXT_FIRST)
+    return _DATE_TEXT[index]
 
 
 # --------------------------------------------------------------------------- planted parameters
@@ -330,11 +358,13 @@ class _Children:
     decision_ceased_reason: np.ndarray
     adopter_is_carer: np.ndarray
     ids: np.ndarray
+    first_child_born: np.ndarray  # a girl's first child's birth (NO_DATE if none while in care)
 
 
 def _simulate_children(rng, planted: _Planted, sim_years: list[int], stock_target: float) -> _Children:
     entries_per_year = stock_target / MEAN_YEARS_IN_CARE
-    trend = 1.0 + 0.01 * (np.arange(len(sim_years)) - len(sim_years) + 10)  # about 1% growth a year
+    # about 1% growth a year, the target met at the last collection year
+    trend = 1.0 + 0.01 * (np.arange(len(sim_years)) - len(sim_years) + 1)
     counts = rng.poisson(entries_per_year * trend)
     entry = np.concatenate(
         [rng.integers(_year_start(y), _year_end(y) + 1, size=c) for y, c in zip(sim_years, counts, strict=False)]
@@ -402,6 +432,12 @@ def _simulate_children(rng, planted: _Planted, sim_years: list[int], stock_targe
 
     reason = _reasons_ceased(rng, route, exit_, uasc)
     ids = _child_ids(rng, n)
+    # Some girls have a child while looked after, once: the Header's MOTHER and MC_DOB then hold it in
+    # every later return (rules 207, 624).
+    becomes_mother = (sex == "2") & (rng.random(n) < 0.04)
+    earliest = np.maximum(_anniversary(dob, 14), entry)
+    born = earliest + rng.integers(0, 3 * 365, n)
+    first_child_born = np.where(becomes_mother & (born < exit_), born, NO_DATE)
     return _Children(
         dob,
         entry,
@@ -418,6 +454,7 @@ def _simulate_children(rng, planted: _Planted, sim_years: list[int], stock_targe
         decision_ceased_reason,
         adopter_is_carer,
         ids,
+        first_child_born,
     )
 
 
@@ -515,34 +552,41 @@ def _simulate_episodes(rng, c: _Children, planted: _Planted, horizon_end: int, l
 
     # ---- events: entry, moves, adoptive placement, legal status changes
     adopted = np.flatnonzero((c.route == ADOPT) & (c.placed <= horizon_end))
-    events = pd.DataFrame(
-        {
-            "child": np.concatenate([np.arange(n), move_child, adopted, ls_child]),
-            "day": np.concatenate([c.entry, move_day, c.placed[adopted], ls_day]),
-            "kind": np.concatenate(
-                [
-                    np.full(n, "S"),
-                    np.full(len(move_child), "P"),
-                    np.full(len(adopted), "A"),
-                    np.full(len(ls_child), "L"),
-                ]
-            ).astype(object),
-            "LS": np.concatenate([first_ls, np.full(len(move_child) + len(adopted), None), ls_code]).astype(object),
-        }
+    ev_child = np.concatenate([np.arange(n), move_child, adopted, ls_child])
+    ev_day = np.concatenate([c.entry, move_day, c.placed[adopted], ls_day])
+    ev_kind = np.concatenate(
+        [
+            np.full(n, EVENT_START),
+            np.full(len(move_child), EVENT_MOVE),
+            np.full(len(adopted), EVENT_ADOPTIVE),
+            np.full(len(ls_child), EVENT_LEGAL),
+        ]
     )
-    events = events[events["day"] <= horizon_end]
-    events = events.sort_values(["child", "day", "kind"], kind="stable")
-    # merge a move and a legal status change on the same day into one episode
-    grouped = events.groupby(["child", "day"], sort=False)
-    merged = grouped.agg(kinds=("kind", "".join), LS=("LS", "first")).reset_index()
-    kinds = merged["kinds"]
-    placement_change = kinds.str.contains("[SPA]", regex=True)
-    legal_change = kinds.str.contains("L")
+    ev_ls = np.concatenate([first_ls, np.full(len(move_child) + len(adopted), None), ls_code]).astype(object)
+    keep = ev_day <= horizon_end
+    ev_child, ev_day, ev_kind, ev_ls = ev_child[keep], ev_day[keep], ev_kind[keep], ev_ls[keep]
+    order = np.lexsort((ev_kind, ev_day, ev_child))
+    ev_child, ev_day, ev_kind, ev_ls = ev_child[order], ev_day[order], ev_kind[order], ev_ls[order]
+    # events of one child on one day make one episode (a move and a legal status change together: RNE B)
+    new_episode = np.ones(len(ev_child), bool)
+    new_episode[1:] = (ev_child[1:] != ev_child[:-1]) | (ev_day[1:] != ev_day[:-1])
+    starts = np.flatnonzero(new_episode)
+    episode_of_event = np.cumsum(new_episode) - 1
+    kinds = np.bitwise_or.reduceat(ev_kind, starts) if len(starts) else np.zeros(0, np.int64)
+    ls_first = np.full(len(starts), None, dtype=object)
+    has_ls = ev_ls != None  # noqa: E711 (object array: elementwise)
+    episodes_with_ls, first_event = np.unique(episode_of_event[has_ls], return_index=True)
+    ls_first[episodes_with_ls] = ev_ls[has_ls][first_event]
+    merged = pd.DataFrame({"child": ev_child[starts], "day": ev_day[starts], "LS": ls_first})
+    placement_change = (kinds & (EVENT_START | EVENT_MOVE | EVENT_ADOPTIVE)) != 0
+    legal_change = (kinds & EVENT_LEGAL) != 0
+    is_start = (kinds & EVENT_START) != 0
+    is_adoptive = (kinds & EVENT_ADOPTIVE) != 0
     merged["RNE"] = np.select(
         [
-            kinds.str.contains("S"),
+            is_start,
             placement_change & legal_change,
-            kinds.str.contains("A") & c.adopter_is_carer[merged["child"]],
+            is_adoptive & c.adopter_is_carer[merged["child"].to_numpy()],
             placement_change,
         ],
         ["S", "B", "T", "P"],
@@ -554,19 +598,26 @@ def _simulate_episodes(rng, c: _Children, planted: _Planted, horizon_end: int, l
     child_idx = merged["child"].to_numpy()
     day = merged["day"].to_numpy()
     place = _draw_placements(rng, c, planted, child_idx, day)
-    is_adoptive = kinds.str.contains("A").to_numpy()
     consent = merged["LS"].to_numpy() == "V2"
     with_carer = c.adopter_is_carer[child_idx]
     place = np.where(
         is_adoptive, np.where(consent, np.where(with_carer, "A3", "A4"), np.where(with_carer, "A5", "A6")), place
     )
-    place = np.where(placement_change.to_numpy(), place, None)
+    # Independent living (P2) is no placement type from 28 October 2023 (rule 217t): semi-independent living.
+    place = np.where((place == "P2") & (day >= _day(2023, 10, 28)), "H5", place)
+    place = np.where(placement_change, place, None)
+    # A child placed with parents is on a care order, never accommodated under section 20 (V2, rule 378):
+    # a child drawn P1 while V2 is on a full care order (C2) wherever V2 stood.
+    legal = merged["LS"].to_numpy(dtype=object)
+    with_parents_on_v2 = np.unique(child_idx[(place == "P1") & (legal == "V2")])
+    merged["LS"] = np.where(np.isin(child_idx, with_parents_on_v2) & (legal == "V2"), "C2", legal)
     merged["PLACE"] = pd.Series(place, dtype=object)
     merged["PLACE"] = merged.groupby("child")["PLACE"].ffill()
     provider, urn = _providers(rng, merged["PLACE"].to_numpy(dtype=object))
-    merged["PLACE_PROVIDER"] = np.where(placement_change.to_numpy(), provider, None)
-    merged["URN"] = np.where(placement_change.to_numpy(), urn, None)
-    merged["PL_POST"] = np.where(placement_change.to_numpy(), _postcodes(rng, la_prefix, len(merged)), None)
+    # a placement needing no provider (Z1, T0-T4) has a blank one, never the one before it carried on (178)
+    merged["PLACE_PROVIDER"] = np.where(placement_change, np.where(provider == None, "", provider), None)  # noqa: E711
+    merged["URN"] = np.where(placement_change, urn, None)
+    merged["PL_POST"] = np.where(placement_change, _postcodes(rng, la_prefix, len(merged)), None)
     for column in ("PLACE_PROVIDER", "URN", "PL_POST"):
         merged[column] = merged.groupby("child")[column].ffill()
 
@@ -578,11 +629,22 @@ def _simulate_episodes(rng, c: _Children, planted: _Planted, horizon_end: int, l
         last, np.where(exit_day <= horizon_end, exit_day, NO_DATE), next_day.fillna(0).to_numpy()
     ).astype(np.int64)
     merged["REC"] = np.where(last, np.where(exit_day <= horizon_end, c.reason[child_idx], ""), "X1")
+    # no independent living (P2) placement runs past 27 October 2023 (rule 217t): semi-independent living instead
+    past_p2 = (merged["PLACE"].to_numpy(dtype=object) == "P2") & (
+        (merged["DEC"].to_numpy() == NO_DATE) | (merged["DEC"].to_numpy() > _day(2023, 10, 28))
+    )
+    recoded = np.isin(child_idx, child_idx[past_p2]) & (merged["PLACE"].to_numpy(dtype=object) == "P2")
+    merged["PLACE"] = np.where(recoded, "H5", merged["PLACE"].to_numpy(dtype=object))
+    # special guardianship to former foster carers (E45, E46) is from a foster placement (U1-U6, rule 516)
+    not_foster = ~np.isin(merged["PLACE"].to_numpy(dtype=object), ("U1", "U2", "U3", "U4", "U5", "U6"))
+    merged["REC"] = np.where(
+        not_foster, pd.Series(merged["REC"]).replace({"E45": "E47", "E46": "E48"}).to_numpy(), merged["REC"]
+    )
     next_rne = merged.groupby("child")["RNE"].shift(-1).fillna("").to_numpy()
     change_reason = _draw_codes(rng, PLACE_CHANGE_REASONS, PLACE_CHANGE_SHARES, len(merged))
     next_place = merged.groupby("child")["PLACE"].shift(-1).fillna("").to_numpy()
     change_reason = np.where((next_place == "R5") & (_collection_year(day) >= 2019), "CUSTOD", change_reason)
-    merged["REASON_PLACE_CHANGE"] = np.where(np.isin(next_rne, ("P", "B")), change_reason, "")
+    merged["REASON_PLACE_CHANGE"] = np.where(np.isin(next_rne, ("P", "B", "T", "U")), change_reason, "")
     merged = merged.rename(columns={"day": "DECOM"})
     return merged[
         [
@@ -599,6 +661,10 @@ def _simulate_episodes(rng, c: _Children, planted: _Planted, horizon_end: int, l
             "URN",
         ]
     ]
+
+
+# Event kinds as bits, in the order events of one day are taken (the legal status of the first one with it).
+EVENT_ADOPTIVE, EVENT_LEGAL, EVENT_MOVE, EVENT_START = 1, 2, 4, 8
 
 
 def _legal_status_events(rng, c: _Children):
@@ -627,7 +693,8 @@ def _legal_status_events(rng, c: _Children):
     # protection (L1/L2) lasts days, then a care order application or accommodation
     protected = np.isin(first, ("L1", "L2"))
     next_status = np.where(adopted | (rng.random(n) < 0.6), "C1", "V2").astype(object)
-    add(protected, c.entry + rng.integers(1, 9, n), next_status)
+    protection_days = np.where(first == "L1", rng.integers(1, 4, n), rng.integers(1, 9, n))
+    add(protected, c.entry + protection_days, next_status)
     # some accommodated children become subject to care proceedings
     to_proceedings = (current == "V2") & ~adopted & ~c.uasc & ((c.exit - c.entry) > 200) & (rng.random(n) < 0.25)
     add(to_proceedings, c.entry + rng.integers(30, 151, n), "C1")
@@ -660,10 +727,13 @@ def _providers(rng, place: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     provider = _draw_codes(rng, ("PR1", "PR4", "PR2", "PR3", "PR5"), (0.55, 0.33, 0.05, 0.05, 0.02), n)
     provider[np.isin(place, ("P1",))] = "PR0"
     provider[np.isin(place, ("U1", "U2", "U3"))] = "PR1"
-    provider[np.isin(place, ("A3", "A4", "A5", "A6"))] = np.where(rng.random(n) < 0.8, "PR1", "PR3")[
+    provider[np.isin(place, ("A3", "A4", "A5", "A6"))] = np.where(rng.random(n) < 0.8, "PR1", "PR5")[
         np.isin(place, ("A3", "A4", "A5", "A6"))
     ]
     provider[place == "R5"] = "PR5"
+    not_public = np.isin(place, ("P1", "A3", "A4", "A5", "A6", "K1", "K2", "U1", "U2", "U3", "U4", "U5", "U6"))
+    provider[not_public & (provider == "PR3")] = "PR5"
+    provider[np.isin(place, ("T0", "T1", "T2", "T3", "T4", "Z1"))] = None
     registered = np.isin(place, REGISTERED_SETTINGS)
     # Ofsted URNs for registered settings; DfE's placeholder for placements that need none
     ofsted = np.char.add("SC", np.char.zfill(rng.integers(0, 10**6, n).astype(str), 6))
@@ -714,15 +784,34 @@ def _review_days(rng, c: _Children, planted: _Planted, horizon_end: int) -> tupl
 # --------------------------------------------------------------------------- tables per year
 
 
-def _frame(columns: list[str], data: dict) -> pd.DataFrame:
-    frame = pd.DataFrame({name: data.get(name, "") for name in columns})
-    return frame.astype(object).where(frame.notna(), "")
+def _frame(columns: list[str], data: dict) -> dict[str, np.ndarray]:
+    """One table as text columns in the specification's order; absent columns and missing values blank."""
+    length = len(next(iter(data.values())))
+    table = {}
+    for name in columns:
+        value = data.get(name)
+        if value is None:
+            table[name] = np.full(length, "", dtype=object)
+            continue
+        column = np.asarray(value, dtype=object)
+        missing = pd.isna(column)
+        if missing.any():
+            column = column.copy()
+            column[missing] = ""
+        table[name] = column
+    return table
+
+
+def _write_csv(path: Path, table: dict[str, np.ndarray]) -> None:
+    """A CSV as LA exporters write it: header row, no quoting (no value holds a comma), LF line ends."""
+    arrow = pa.table({name: pa.array(column, type=pa.string()) for name, column in table.items()})
+    pa_csv.write_csv(arrow, path, pa_csv.WriteOptions(quoting_style="none", quoting_header="none"))
 
 
 def _year_tables(
     rng, year: int, c: _Children, episodes: pd.DataFrame, reviews: tuple, planted: _Planted, other_las: list[str]
-) -> dict[str, pd.DataFrame]:
-    """Every table of one LA's return for one collection year, as strings ready to write."""
+) -> dict[str, dict[str, np.ndarray]]:
+    """Every table of one LA's return for one collection year, as text columns ready to write."""
     spec = tables_for_year(year)
     start, end = _year_start(year), _year_end(year)
     in_year = (c.entry <= end) & (c.exit >= start)
@@ -752,13 +841,15 @@ def _year_tables(
         },
     )
 
-    rows = np.flatnonzero(in_year)
-    girls_12 = (c.sex[rows] == "2") & (age_end[rows] >= 12)
-    mother = np.where(girls_12, np.where(rng.random(len(rows)) < 0.03, "1", "0"), "")
-    mc_dob = np.where(
-        mother == "1", np.maximum(c.dob[rows] + 13 * 365 + 200, start) + rng.integers(0, 360, len(rows)), NO_DATE
-    )
-    mc_dob = np.minimum(mc_dob, end)
+    oc3, oc3_rows = _oc3(rng, year, c, planted, spec, schema_year)
+    # The Header lists every child in the return: those looked after in the year and the care leavers in OC3.
+    looked_after = np.flatnonzero(in_year)
+    rows = np.union1d(looked_after, oc3_rows)
+    in_care = np.isin(rows, looked_after)
+    # Mother: 0 or 1 for every girl looked after in the year, blank for boys and care leavers (rules 165, 393, 607)
+    girls = (c.sex[rows] == "2") & in_care
+    born = c.first_child_born[rows]
+    mother = np.where(girls, np.where((born != NO_DATE) & (born <= end), "1", "0"), "")
     upn = np.where(age_end[rows] < 5, "UN1", _upn(c.ids[rows]))
     header = _frame(
         spec["Header"].column_names,
@@ -769,11 +860,11 @@ def _year_tables(
             "ETHNIC": c.ethnic[rows],
             "UPN": upn,
             "MOTHER": mother,
-            "MC_DOB": _format_dates(np.where(mother == "1", mc_dob, NO_DATE)),
+            "MC_DOB": _format_dates(np.where(mother == "1", born, NO_DATE)),
         },
     )
 
-    uasc_rows = rows[c.uasc[rows]]
+    uasc_rows = looked_after[c.uasc[looked_after]]
     uasc = _frame(
         spec["UASC"].column_names,
         {
@@ -789,7 +880,7 @@ def _year_tables(
         "Episodes": episodes_out,
         "UASC": uasc,
         "OC2": _oc2(rng, year, c, planted, spec),
-        "OC3": _oc3(rng, year, c, planted, spec, schema_year),
+        "OC3": oc3,
         "AD1": _ad1(rng, year, c, spec),
         "PlacedAdoption": _placed_adoption(year, c, spec),
         "PrevPerm": _prev_perm(rng, year, c, spec, other_las),
@@ -821,14 +912,18 @@ def _oc2(rng, year, c, planted, spec):
     rows = np.flatnonzero((c.entry <= start) & (c.exit > end))  # looked after for the whole year
     age = _age(c.dob[rows], end)
     n = len(rows)
-    sdq_age = (age >= 4) & (age <= 16)
+    # An SDQ score or the reason there is none for every child aged 4 to 17 at 31 March (turning 4 or
+    # 17 in the year included: DfE rule 197B); SDQ1, "out of the age range", never applies to them.
+    sdq_age = (age >= 4) & (age <= 17)
     has_score = sdq_age & (rng.random(n) < 0.8)
     mean = planted.at("ni58", np.full(n, year)) / 40.0
     p = rng.beta(mean * SDQ_CONCENTRATION, (1 - mean) * SDQ_CONCENTRATION)
     score = rng.binomial(40, p)
     older = age >= 10
-    substance = np.where(older, np.where(rng.random(n) < 0.04, "1", "0"), "")
+    # Health items for every child; the health promotion (development) check only under 5 (rules 546, 547, 182).
+    substance = np.where(older & (rng.random(n) < 0.06), "1", "0")
     flag = lambda share: np.where(rng.random(n) < share, "1", "0")  # noqa: E731
+    received = np.where(substance == "1", flag(0.6), "")
     return _frame(
         spec["OC2"].column_names,
         {
@@ -837,17 +932,18 @@ def _oc2(rng, year, c, planted, spec):
             "SDQ_SCORE": np.where(has_score, score.astype(str), ""),
             "SDQ_REASON": np.where(
                 sdq_age & ~has_score,
-                _draw_codes(rng, ("SDQ1", "SDQ2", "SDQ3", "SDQ4", "SDQ5"), (0.3, 0.2, 0.2, 0.2, 0.1), n),
+                _draw_codes(rng, ("SDQ2", "SDQ3", "SDQ4", "SDQ5"), (0.3, 0.3, 0.25, 0.15), n),
                 "",
             ),
             "CONVICTED": np.where(older, np.where(rng.random(n) < 0.03, "1", "0"), ""),
-            "HEALTH_CHECK": flag(0.90),
+            "HEALTH_CHECK": np.where(age < 5, flag(0.90), ""),
             "IMMUNISATIONS": flag(0.85),
             "TEETH_CHECK": flag(0.85),
             "HEALTH_ASSESSMENT": flag(0.89),
             "SUBSTANCE_MISUSE": substance,
-            "INTERVENTION_RECEIVED": np.where(substance == "1", flag(0.6), ""),
-            "INTERVENTION_OFFERED": np.where(substance == "1", flag(0.8), ""),
+            "INTERVENTION_RECEIVED": received,
+            # whether one was offered is asked only of those who did not receive one (rule 158)
+            "INTERVENTION_OFFERED": np.where(received == "0", flag(0.7), ""),
         },
     )
 
@@ -881,7 +977,7 @@ def _oc3(rng, year, c, planted, spec, schema_year):
         _draw_codes(rng, SUITABLE_ACCOM, np.ones(len(SUITABLE_ACCOM)), n),
         _draw_codes(rng, UNSUITABLE_ACCOM, np.ones(len(UNSUITABLE_ACCOM)), n),
     )
-    return _frame(
+    table = _frame(
         spec["OC3"].column_names,
         {
             "CHILD": c.ids[rows],
@@ -891,6 +987,7 @@ def _oc3(rng, year, c, planted, spec, schema_year):
             "ACCOM": np.where(in_touch, accommodation, "0"),
         },
     )
+    return table, rows
 
 
 def _ad1(rng, year, c, spec):
@@ -900,14 +997,15 @@ def _ad1(rng, year, c, spec):
     couple = rng.random(n) < 0.85
     couple_sex = _draw_codes(rng, ("MF", "FF", "MM"), (0.88, 0.06, 0.06), n)
     sex = np.where(couple, couple_sex, _draw_codes(rng, ("F1", "M1"), (0.9, 0.1), n))
+    # L0 single adopter; L11 / L12 married or civil partners (opposite / same sex); L2 unmarried couple
     legal = np.where(
         couple,
         np.where(
             couple_sex == "MF",
-            _draw_codes(rng, ("L0", "L2"), (0.8, 0.2), n),
-            _draw_codes(rng, ("L11", "L12"), (0.6, 0.4), n),
+            _draw_codes(rng, ("L11", "L2"), (0.8, 0.2), n),
+            _draw_codes(rng, ("L12", "L2"), (0.6, 0.4), n),
         ),
-        "L3",
+        "L0",
     )
     decision, placed = c.decision[rows], c.placed[rows]
     match = decision + ((placed - decision) * rng.uniform(0.4, 0.95, n)).astype(np.int64)
@@ -951,9 +1049,7 @@ def _prev_perm(rng, year, c, spec, other_las):
     code = _draw_codes(rng, ("Z1", "P1", "P2", "P3", "P4"), (0.93, 0.02, 0.03, 0.01, 0.01), n)
     had_order = code != "Z1"
     order_day = c.dob[rows] + ((c.entry[rows] - c.dob[rows]) * rng.uniform(0.1, 0.9, n)).astype(np.int64)
-    la_perm = (
-        np.asarray(other_las, dtype=object)[rng.integers(0, len(other_las), n)] if n else np.array([], dtype=object)
-    )
+    la_perm = np.asarray(PREVIOUS_PERMANENCE_LAS, dtype=object)[rng.integers(0, len(PREVIOUS_PERMANENCE_LAS), n)]
     return _frame(
         spec["PrevPerm"].column_names,
         {
@@ -976,7 +1072,8 @@ def _missing(rng, year, c, spec):
     low = np.maximum(c.entry[child], start)
     high = np.minimum(c.exit[child] - 1, end)
     begin = low + (rng.random(len(child)) * (high - low + 1)).astype(np.int64)
-    finish = begin + rng.geometric(0.5, len(child)) - 1
+    # a missing or away period ends by the day the child leaves care (rule 577)
+    finish = np.minimum(begin + rng.geometric(0.5, len(child)) - 1, c.exit[child])
     order = np.lexsort((begin, child))
     child, begin, finish = child[order], begin[order], finish[order]
     return _frame(
@@ -1016,14 +1113,45 @@ def _postcode_prefix(name: str) -> str:
     return "".join(letters[:2])
 
 
-def write_synthetic_returns(out_dir: Path, *, seed: int, years: list[int], n_las: int, children_per_la: int) -> dict:
+def _la_sizes(seed: int) -> np.ndarray:
+    """Each authority's share of England's looked-after children (sums to 1), in LOCAL_AUTHORITIES order.
+
+    Drawn (log-normal, so the largest are some 40 times the smallest, as in the DfE's tables), not
+    the authorities' published counts, which the project does not carry; the Isles of Scilly is
+    kept as small as it is.
+    """
+    weights = np.exp(np.random.default_rng([seed, 10**6]).normal(0.0, 0.55, len(LOCAL_AUTHORITIES)))
+    weights[[code for code, _ in LOCAL_AUTHORITIES].index("E06000053")] = 0.02
+    return weights / weights.sum()
+
+
+def _resolve_scale(n_las: int | str, children_per_la: int | str) -> int:
+    """The number of authorities to write; a value the generator cannot take is one clear error."""
+    if children_per_la != "national" and (
+        isinstance(children_per_la, bool) or not isinstance(children_per_la, int) or children_per_la < 1
+    ):
+        raise ValueError(f'children_per_la must be "national" or a positive whole number, not {children_per_la!r}')
+    if n_las == "all":
+        return len(LOCAL_AUTHORITIES)
+    if isinstance(n_las, bool) or not isinstance(n_las, int) or not 1 <= n_las <= len(LOCAL_AUTHORITIES):
+        raise ValueError(f'n_las must be "all" or a whole number from 1 to {len(LOCAL_AUTHORITIES)}, not {n_las!r}')
+    return n_las
+
+
+def write_synthetic_returns(
+    out_dir: Path, *, seed: int, years: list[int], n_las: int | str = "all", children_per_la: int | str = "national"
+) -> dict:
     """Write synthetic SSDA903 returns and return the planted truth.
 
     Layout: ``out_dir/<LA code>/<file per table per year>``; each LA exports
     with one of three naming styles (``SSDA903_2019_Episodes.csv``,
     ``2019-episodes.csv``, ``episodes_2019.csv``) as real exporters differ.
-    ``children_per_la`` is the target number looked after at 31 March in an
-    average-sized LA (LA sizes vary about it).
+
+    Scale: ``n_las="all"`` writes every English authority that submits the
+    903; a number draws that many.  ``children_per_la="national"`` sizes
+    each authority to its share of England's 83,630 looked after at
+    31 March 2024 (the last collection year's target); a number is the
+    target looked after at 31 March in an average-sized authority (tests).
 
     Returns ``{"generator": {...}, "local_authorities": [...], "indicators": [...], "files": [...]}``:
     ``indicators`` holds one record per LA, year and indicator with the
@@ -1033,11 +1161,18 @@ def write_synthetic_returns(out_dir: Path, *, seed: int, years: list[int], n_las
     years = sorted(int(y) for y in dict.fromkeys(years))
     if not years:
         raise ValueError("years must not be empty")
-    if n_las > len(LOCAL_AUTHORITIES) or n_las < 1:
-        raise ValueError(f"n_las must be between 1 and {len(LOCAL_AUTHORITIES)}")
-    selection_rng = np.random.default_rng([seed, 0])
-    chosen = np.sort(selection_rng.choice(len(LOCAL_AUTHORITIES), size=n_las, replace=False))
+    n_las = _resolve_scale(n_las, children_per_la)
+    if n_las == len(LOCAL_AUTHORITIES):
+        chosen = np.arange(n_las)
+    else:
+        selection_rng = np.random.default_rng([seed, 0])
+        chosen = np.sort(selection_rng.choice(len(LOCAL_AUTHORITIES), size=n_las, replace=False))
     las = [LOCAL_AUTHORITIES[i] for i in chosen]
+    shares = _la_sizes(seed)[chosen]
+    if children_per_la == "national":
+        stock_targets = NATIONAL_LOOKED_AFTER * shares
+    else:
+        stock_targets = children_per_la * shares / shares.mean()
     sim_years = list(range(years[0] - BURN_IN_YEARS, years[-1] + 1))
     horizon_end = _year_end(years[-1])
 
@@ -1047,9 +1182,9 @@ def write_synthetic_returns(out_dir: Path, *, seed: int, years: list[int], n_las
         effects = {
             key: float(rng.normal()) for key in ("stability", "adoption", "sdq", "reviews", "leavers", "with_parents")
         }
-        size_factor = float(np.exp(rng.normal(0.0, 0.25)))
         planted = _plant(rng, sim_years, effects)
-        children = _simulate_children(rng, planted, sim_years, children_per_la * size_factor)
+        stock_target = float(stock_targets[position - 1])
+        children = _simulate_children(rng, planted, sim_years, stock_target)
         episodes = _simulate_episodes(rng, children, planted, horizon_end, _postcode_prefix(name))
         reviews = _review_days(rng, children, planted, horizon_end)
         other_las = [c for c, _ in LOCAL_AUTHORITIES if c != code]
@@ -1059,14 +1194,14 @@ def write_synthetic_returns(out_dir: Path, *, seed: int, years: list[int], n_las
         for year in years:
             for table, frame in _year_tables(rng, year, children, episodes, reviews, planted, other_las).items():
                 path = la_dir / _file_name(style, year, table)
-                frame.to_csv(path, index=False, lineterminator="\n")
+                _write_csv(path, frame)
                 files.append(path.relative_to(out_dir).as_posix())
             indicator_records.extend(_truth_records(code, year, children, planted))
         la_records.append(
             {
                 "code": code,
                 "name": name,
-                "size_factor": round(size_factor, 6),
+                "stock_target": round(stock_target, 3),
                 **{f"effect_{k}": round(v, 6) for k, v in effects.items()},
             }
         )
@@ -1077,7 +1212,7 @@ def write_synthetic_returns(out_dir: Path, *, seed: int, years: list[int], n_las
             "seed": int(seed),
             "years": years,
             "n_las": int(n_las),
-            "children_per_la": int(children_per_la),
+            "children_per_la": children_per_la if children_per_la == "national" else int(children_per_la),
             "burn_in_years": BURN_IN_YEARS,
         },
         "local_authorities": la_records,
@@ -1128,7 +1263,9 @@ def _truth_records(la: str, year: int, c: _Children, planted: _Planted) -> list[
     ]
 
 
-def simulate_england(out_dir: Path, *, seed: int, years: list[int], n_las: int, children_per_la: int) -> dict:
+def simulate_england(
+    out_dir: Path, *, seed: int, years: list[int], n_las: int | str = "all", children_per_la: int | str = "national"
+) -> dict:
     """The pipeline's ``simulate_england`` step: synthetic returns under ``out_dir`` and ``out_dir/truth.yaml``.
 
     The returns are written to a staging folder beside ``out_dir`` and swapped
