@@ -40,6 +40,7 @@ validate(config, schema=str(SCHEMA))  # fills in the defaults
 COUNTRIES = ("scotland", "england")
 TABLES = {"scotland": list(SCOTLAND_LAYOUT), "england": list(CORE_TABLES)}
 NOTEBOOK_DIR = "notebooks"
+PUBLISHED_FIGURES = "data/raw/published/published_figures.csv"
 
 
 def synthetic(country):
@@ -166,17 +167,35 @@ def report_country(name):
 
 
 def report_data(name):
-    """Processed files a report reads, by the data group named in config."""
+    """Processed files a report reads, by the data group named in config, and the published files it names."""
+    if is_england_education(name):
+        # The linked pupils; Scotland's returns feed the section that sets the two nations side by side.
+        scotland = [processed("scotland", f"{t}.parquet") for t in TABLES["scotland"]]
+        return [f"{PUPILS_DIR}/pupils.parquet", f"{PUPILS_DIR}/quality.json", *scotland]
     country = report_country(name)
     names = [f"{t}.parquet" for t in TABLES[country]] + ["quality.json"]
     if country == "england":
         names += ["indicators.parquet", "quarantine.parquet"]
     files = [processed(country, n) for n in names]
-    if country == "scotland":
-        files.append("data/raw/published/published_figures.csv")
+    # Reports compare with the published figures; a report parameter may name another published file (unit costs).
+    files.append(PUBLISHED_FIGURES)
+    files += published_parameters(name)
     if truth_file(country):
         files.append(truth_file(country))
     return files
+
+
+def published_parameters(name):
+    """Tracked published files a report's parameters name (paths relative to notebooks/): editing one reruns it."""
+    values = config["reports"][name].get("parameters", {}).values()
+    paths = [
+        os.path.normpath(os.path.join(NOTEBOOK_DIR, v))
+        for v in values
+        if isinstance(v, str)
+    ]
+    return [
+        p for p in paths if p.startswith("data/raw/published/") and os.path.isfile(p)
+    ]
 
 
 def report_sources(name):
@@ -214,12 +233,16 @@ def report_parameters(name, results_path):
         "truth_path": from_notebook_dir(truth_file(country)),
     }
     if country == "scotland":
-        parameters["published_figures"] = from_notebook_dir(
-            "data/raw/published/published_figures.csv"
-        )
+        parameters["published_figures"] = from_notebook_dir(PUBLISHED_FIGURES)
         # Synthetic wording and the observation period follow the config, not the data found.
         parameters["synthetic"] = synthetic(country)
         parameters["first_year"] = config[country]["years"]["first"]
         parameters["last_year"] = config[country]["years"]["last"]
+    if is_england_education(name):
+        parameters["processed_dir"] = from_notebook_dir(PUPILS_DIR)
+        parameters["truth_path"] = from_notebook_dir(pupils_truth())
+        parameters["scotland_dir"] = from_notebook_dir(
+            processed("scotland", "").rstrip("/")
+        )
     parameters.update(config["reports"][name].get("parameters", {}))
     return parameters

@@ -35,29 +35,3 @@ def pupils_truth():
 
 def is_england_education(name):
     return config["reports"][name]["notebook"] == ENGLAND_EDUCATION_NOTEBOOK
-
-
-# The report reads the linked pupils, not the 903 tables: extend common.smk's report_data and report_parameters
-# for it (the render rule looks both up when it runs, so these wrappers are what it calls).
-_report_data_903 = report_data
-_report_parameters_903 = report_parameters
-
-
-def report_data(name):
-    if not is_england_education(name):
-        return _report_data_903(name)
-    # pupils_truth.yaml is written by simulate_england before its truth.yaml, which the pupils depend on.
-    # Scotland's returns feed the section that sets the two nations side by side.
-    scotland = [processed("scotland", f"{t}.parquet") for t in TABLES["scotland"]]
-    return [f"{PUPILS_DIR}/pupils.parquet", f"{PUPILS_DIR}/quality.json", *scotland]
-
-
-def report_parameters(name, results_path):
-    parameters = _report_parameters_903(name, results_path)
-    if is_england_education(name):
-        parameters["processed_dir"] = from_notebook_dir(PUPILS_DIR)
-        parameters["truth_path"] = from_notebook_dir(pupils_truth())
-        parameters["scotland_dir"] = from_notebook_dir(
-            processed("scotland", "").rstrip("/")
-        )
-    return parameters

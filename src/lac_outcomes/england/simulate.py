@@ -45,6 +45,7 @@ import pyarrow.csv as pa_csv
 
 from lac_outcomes.england.layout import schema_year_for, tables_for_year
 from lac_outcomes.england.local_authorities import LOCAL_AUTHORITIES
+from lac_outcomes.england.simulate_education import simulate_education
 
 # Years simulated before the first collection year: a child entering care at
 # birth leaves at 18 and appears in OC3 until 21.
@@ -1289,9 +1290,7 @@ def simulate_england(
         out_dir.rename(previous)
     staging.rename(out_dir)
     shutil.rmtree(previous, ignore_errors=True)
-    from lac_outcomes.england.simulate_education import simulate_education  # issue 17: the linked pupil table
-
-    # Before truth.yaml, which marks the returns complete and lists every file.
+    # The linked pupil table (issue 17), before truth.yaml, which marks the returns complete and lists every file.
     truth["files"] = sorted(truth["files"] + simulate_education(out_dir, seed=seed, years=years)["files"])
     write_text(out_dir / "truth.yaml", yaml.safe_dump(truth, sort_keys=False, allow_unicode=True, width=100))
     return truth
