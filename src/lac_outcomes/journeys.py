@@ -2,17 +2,45 @@
 
 Each nation's ``permanence`` module derives its own periods of care and
 milestones; the survival estimators (Kaplan-Meier with delayed entry,
-Aalen-Johansen) are in :mod:`lac_outcomes.scotland.survival`.  A report object
-here is any object with ``tables``, ``captions`` and ``figures`` dicts.
+Aalen-Johansen) are in :mod:`lac_outcomes.scotland.survival`.  Each nation's
+permanence and stability report is a :class:`Report` with the period it covers.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
 import pandas as pd
 from statsmodels.duration.hazard_regression import PHReg
 
-from lac_outcomes.disclosure import CONFIDENTIAL
+from lac_outcomes.disclosure import CONFIDENTIAL, Linked
 from lac_outcomes.scotland import survival
+
+
+@dataclass(kw_only=True)
+class Report:
+    """What a journeys notebook shows: tables (suppressed or plain model tables), figure data, texts, results."""
+
+    tables: dict = field(default_factory=dict)
+    # Every table with counts, protected as one (a count shown in two tables is one cell).
+    linked: dict[str, Linked] = field(default_factory=dict)
+    lines: list = field(default_factory=list)
+    captions: dict[str, str] = field(default_factory=dict)
+    figures: dict[str, pd.DataFrame] = field(default_factory=dict)
+    texts: dict[str, str] = field(default_factory=dict)
+    results: dict = field(default_factory=dict)
+
+
+def reentry_table(back: pd.DataFrame, ended: str) -> Linked:
+    """Periods ended by year (column ``ended``) and how many were followed by a new one (``returned``), linked."""
+    again = back.groupby("year").agg(**{ended: ("returned", "size")}, returned=("returned", "sum"))
+    again["percent"] = 100 * again["returned"] / again[ended]
+    return Linked(
+        again,
+        [ended, "returned"],
+        options=dict(rate_columns={"percent": "returned"}, complements={"returned": ended}),
+    )
+
 
 COX_TERMS = ("age_at_entry_minus_5", "male")
 TERM_LABELS = {"age_at_entry_minus_5": "age at entry (per year)", "male": "male"}

@@ -27,7 +27,7 @@ three-year averages; single years here).
 from __future__ import annotations
 
 import warnings
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -226,16 +226,10 @@ def planted_timeliness(truth: dict | None) -> pd.DataFrame:
 # the report
 # --------------------------------------------------------------------------
 @dataclass
-class Report:
+class Report(journeys.Report):
     """What the notebook shows (tables, figure data, texts, results), as the Scottish report."""
 
     years: list[int]
-    tables: dict = field(default_factory=dict)
-    linked: dict[str, Linked] = field(default_factory=dict)
-    captions: dict[str, str] = field(default_factory=dict)
-    figures: dict[str, pd.DataFrame] = field(default_factory=dict)
-    texts: dict[str, str] = field(default_factory=dict)
-    results: dict = field(default_factory=dict)
 
 
 def build(tables: dict[str, pd.DataFrame], policy: DisclosurePolicy, *, truth: dict | None = None) -> Report:
@@ -417,6 +411,4 @@ def _planted(report, periods, truth, years) -> pd.DataFrame | None:
     return frame
 
 
-def show(report: Report, *names: str) -> None:
-    """Show tables and figures by name, in order (what cannot be drawn is skipped)."""
-    journeys.show(report, *names)
+show = journeys.show

@@ -21,11 +21,12 @@ Figures come from a history merged across the loaded returns.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
+from lac_outcomes import journeys
 from lac_outcomes.disclosure import DisclosurePolicy, Linked, SuppressedTable
 from lac_outcomes.england import indicators
 from lac_outcomes.england.layout import collection_year_bounds
@@ -83,14 +84,8 @@ def published_value(figures: pd.DataFrame, measure: str) -> tuple[int, float] | 
 
 
 @dataclass
-class Report:
+class Report(journeys.Report):
     years: list[int]
-    tables: dict = field(default_factory=dict)
-    linked: dict[str, Linked] = field(default_factory=dict)
-    captions: dict[str, str] = field(default_factory=dict)
-    figures: dict[str, pd.DataFrame] = field(default_factory=dict)
-    texts: dict[str, str] = field(default_factory=dict)
-    results: dict = field(default_factory=dict)
 
 
 def build(tables, policy: DisclosurePolicy, *, published: pd.DataFrame | None = None) -> Report:
@@ -151,13 +146,7 @@ def build(tables, policy: DisclosurePolicy, *, published: pd.DataFrame | None = 
     censor = collection_year_bounds(years[-1])[1]
     back = reentries(history, censor)
     if len(back):
-        again = back.groupby("year").agg(periods_ended=("returned", "size"), returned=("returned", "sum"))
-        again["percent"] = 100 * again["returned"] / again["periods_ended"]
-        report.linked["reentry"] = Linked(
-            again,
-            ["periods_ended", "returned"],
-            options=dict(rate_columns={"percent": "returned"}, complements={"returned": "periods_ended"}),
-        )
+        report.linked["reentry"] = journeys.reentry_table(back, "periods_ended")
         report.captions["reentry"] = (
             "Periods of care ended (not by an order) and the share followed by a new one within 12 months"
         )
@@ -205,7 +194,4 @@ def _published(report, table, published):
         report.captions["published"] = "The latest year here beside the latest published national figure"
 
 
-def show(report: Report, *names: str) -> None:
-    from lac_outcomes import journeys
-
-    journeys.show(report, *names)
+show = journeys.show

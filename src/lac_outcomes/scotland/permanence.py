@@ -24,7 +24,7 @@ entry, Aalen-Johansen, Cox with strata).
 from __future__ import annotations
 
 import warnings
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -201,19 +201,11 @@ def share_over(survfunc, years: float) -> float:
 # the report
 # --------------------------------------------------------------------------
 @dataclass
-class Report:
+class Report(journeys.Report):
     """What the notebook shows: tables (suppressed or plain model tables), figure data, texts, results."""
 
     area: Area
     period: Period
-    tables: dict = field(default_factory=dict)
-    # Every table with counts, protected as one (a count shown in two tables is one cell).
-    linked: dict[str, Linked] = field(default_factory=dict)
-    lines: list = field(default_factory=list)
-    captions: dict[str, str] = field(default_factory=dict)
-    figures: dict[str, pd.DataFrame] = field(default_factory=dict)
-    texts: dict[str, str] = field(default_factory=dict)
-    results: dict = field(default_factory=dict)
 
 
 def build(
@@ -516,6 +508,4 @@ def _planted_text(report, rows):
     report.results["planted_coverage"] = {"covered": int(checked["covered"].sum()), "checked": len(checked)}
 
 
-def show(report: Report, *names: str) -> None:
-    """Show tables and figures by name, in order (what cannot be drawn is skipped)."""
-    journeys.show(report, *names)
+show = journeys.show

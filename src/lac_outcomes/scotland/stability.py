@@ -19,7 +19,7 @@ Definitions (the analysis and its tests use these and nothing else):
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -27,6 +27,7 @@ import statsmodels.api as sm
 import statsmodels.formula.api as smf
 from scipy import stats
 
+from lac_outcomes import journeys
 from lac_outcomes.columns import OPEN_END
 from lac_outcomes.disclosure import DisclosurePolicy, Linked, SuppressedTable
 from lac_outcomes.scotland import derive
@@ -187,15 +188,9 @@ def planted_rates(truth: dict | None) -> dict[str, float]:
 # the report
 # --------------------------------------------------------------------------
 @dataclass
-class Report:
+class Report(journeys.Report):
     area: Area
     period: Period
-    tables: dict = field(default_factory=dict)
-    linked: dict[str, Linked] = field(default_factory=dict)
-    captions: dict[str, str] = field(default_factory=dict)
-    figures: dict[str, pd.DataFrame] = field(default_factory=dict)
-    texts: dict[str, str] = field(default_factory=dict)
-    results: dict = field(default_factory=dict)
 
 
 def build(tables, policy: DisclosurePolicy, *, first_year=None, last_year=None, truth=None) -> Report:
@@ -274,13 +269,7 @@ def build(tables, policy: DisclosurePolicy, *, first_year=None, last_year=None, 
 
     back = reentries(placed, period.start, period.end)
     if len(back):
-        again = back.groupby("year").agg(spells_ended=("returned", "size"), returned=("returned", "sum"))
-        again["percent"] = 100 * again["returned"] / again["spells_ended"]
-        report.linked["reentry"] = Linked(
-            again,
-            ["spells_ended", "returned"],
-            options=dict(rate_columns={"percent": "returned"}, complements={"returned": "spells_ended"}),
-        )
+        report.linked["reentry"] = journeys.reentry_table(back, "spells_ended")
         report.captions["reentry"] = (
             "Spells ended (not by adoption) and the share followed by a new spell within 12 months"
         )
@@ -361,7 +350,4 @@ def _planted(report, rates, model_rows, planted):
     report.results["planted_coverage"] = {"covered": covered, "checked": len(checks)}
 
 
-def show(report: Report, *names: str) -> None:
-    from lac_outcomes import journeys
-
-    journeys.show(report, *names)
+show = journeys.show
