@@ -24,7 +24,7 @@
 # adoption, a special guardianship order or a child arrangements order?
 # Which children wait longest, and at which stage does the time go?
 #
-# One notebook, run once per nation (`country`): the two returns record
+# One notebook, run once per nation (`nation`): the two returns record
 # different things. Scotland's permanence-planning table records each
 # planning milestone (plan, panel, agency decision, court application,
 # order); England's SSDA903 records how each period of care ended (REC), the
@@ -32,7 +32,7 @@
 # (legal status E1) and the move to the adoptive family (placement A3-A6).
 
 # %% tags=["parameters"]
-country = "scotland"
+nation = "scotland"
 processed_dir = "../data/processed/scotland"
 published_figures = "../data/raw/published/published_figures.csv"
 truth_path = "../data/raw/synthetic/scotland/truth.yaml"
@@ -61,10 +61,10 @@ from lac_outcomes.scotland import permanence as scotland
 show.configure(tables_dir)
 policy = DisclosurePolicy(threshold=int(disclosure_threshold))
 truth = yaml.safe_load(Path(truth_path).read_text()) if truth_path else None
-permanence = scotland if country == "scotland" else england
-names = ["children", "episodes", "pupils", "permanence"] if country == "scotland" else england.TABLES
+permanence = scotland if nation == "scotland" else england
+names = ["children", "episodes", "pupils", "permanence"] if nation == "scotland" else england.TABLES
 tables = {name: read_parquet(Path(processed_dir) / f"{name}.parquet") for name in names}
-if country == "scotland":
+if nation == "scotland":
     report = scotland.build(
         tables, policy, first_year=first_year, last_year=last_year, truth=truth, guidance_days=guidance_days
     )
@@ -172,7 +172,7 @@ if "planted" in report.tables:
     permanence.show(report, "planted")
 
 # %% tags=["summary"]
-print(f"Permanence ({country.title()}): time to each route, where the delay sits, Cox models. {data_text}")
+print(f"Permanence ({nation.title()}): time to each route, where the delay sits, Cox models. {data_text}")
 
 # %% [markdown]
 # ## Limitations

@@ -20,10 +20,10 @@
 # placements most, and does a child's history of moves predict the next?
 # How many have three or more placements in a year (the Care Matters NI 62
 # and its Scottish counterpart), and how many who leave care come back
-# within a year? One notebook, run once per nation (`country`).
+# within a year? One notebook, run once per nation (`nation`).
 
 # %% tags=["parameters"]
-country = "scotland"
+nation = "scotland"
 processed_dir = "../data/processed/scotland"
 published_figures = "../data/raw/published/published_figures.csv"
 truth_path = "../data/raw/synthetic/scotland/truth.yaml"
@@ -50,10 +50,10 @@ from lac_outcomes.scotland import stability as scotland
 show.configure(tables_dir)
 policy = DisclosurePolicy(threshold=int(disclosure_threshold))
 truth = yaml.safe_load(Path(truth_path).read_text()) if truth_path else None
-stability = scotland if country == "scotland" else england
-names = ["children", "episodes", "pupils"] if country == "scotland" else england.TABLES
+stability = scotland if nation == "scotland" else england
+names = ["children", "episodes", "pupils"] if nation == "scotland" else england.TABLES
 tables = {name: read_parquet(Path(processed_dir) / f"{name}.parquet") for name in names}
-if country == "scotland":
+if nation == "scotland":
     report = scotland.build(tables, policy, first_year=first_year, last_year=last_year, truth=truth)
     data_text = f"Data: {report.area.coverage}, {report.period.text}."
 else:
@@ -126,7 +126,7 @@ if "planted" in report.tables:
     stability.show(report, "planted")
 
 # %% tags=["summary"]
-print(f"Placement stability ({country.title()}): moves, three or more placements, re-entry. {data_text}")
+print(f"Placement stability ({nation.title()}): moves, three or more placements, re-entry. {data_text}")
 
 # %% [markdown]
 # ## Limitations
