@@ -26,7 +26,7 @@ def test_three_or_more_placements_over_two_years_and_ni62s_one_year_count():
     assert two.loc["A", "placements"] == 3 and bool(two.loc["A", "three_or_more"])
     assert two.loc["B", "placements"] == 1 and not bool(two.loc["B", "three_or_more"])
     start, end = pd.Timestamp("2018-04-01"), pd.Timestamp("2019-03-31")
-    one_year = indicators._placements_in_year(history, start, end)
+    one_year = indicators.placements_in_year(history, start, end)
     assert one_year.loc[("E09000001", "A")] == 2
 
 

@@ -157,7 +157,7 @@ class YearData:
 
     def __post_init__(self):
         self.start, self.end = collection_year_bounds(self.year)
-        self.current = _at_31_march(self.history, self.end)
+        self.current = at_31_march(self.history, self.end)
 
 
 # --------------------------------------------------------------------------- helpers
@@ -245,7 +245,7 @@ def episode_history(episodes: pd.DataFrame) -> pd.DataFrame:
     return history
 
 
-def _at_31_march(history: pd.DataFrame, end: pd.Timestamp) -> pd.DataFrame:
+def at_31_march(history: pd.DataFrame, end: pd.Timestamp) -> pd.DataFrame:
     open_at_end = (history["DECOM"] <= end) & (history["DEC"].isna() | (history["DEC"] > end))
     return history.loc[open_at_end].drop_duplicates(["LA", "CHILD"], keep="last")
 
@@ -385,7 +385,7 @@ def ni61(data: YearData) -> pd.DataFrame:
     return _per_la(adopted.loc[timely.to_numpy()].groupby("LA").size(), adopted.groupby("LA").size())
 
 
-def _placements_in_year(history: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp) -> pd.Series:
+def placements_in_year(history: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp) -> pd.Series:
     """Number of placements each child had during the year, indexed by (LA, CHILD)."""
     in_year = (history["DECOM"] <= end) & (history["DEC"].isna() | (history["DEC"] >= start))
     overlapping = history.loc[in_year & ~history["PLACE"].isin(TEMPORARY_PLACEMENTS)]
@@ -409,7 +409,7 @@ def _placements_in_year(history: pd.DataFrame, start: pd.Timestamp, end: pd.Time
 )
 def ni62(data: YearData) -> pd.DataFrame:
     current = data.current
-    placements = _placements_in_year(data.history, data.start, data.end)
+    placements = placements_in_year(data.history, data.start, data.end)
     key = pd.MultiIndex.from_frame(current[["LA", "CHILD"]])
     moved = placements.reindex(key, fill_value=1).to_numpy() >= 3
     return _per_la(current.loc[moved].groupby("LA").size(), current.groupby("LA").size())

@@ -44,8 +44,8 @@ def three_placements_in_two_years(history: pd.DataFrame, year: int) -> pd.DataFr
     """Children looked after at 31 March of ``year`` and whether they had three or more placements in two years."""
     _, end = collection_year_bounds(year)
     window_start = end - pd.DateOffset(years=2) + pd.Timedelta(days=1)
-    current = indicators._at_31_march(history, end)  # noqa: SLF001 (the one definition of "looked after at 31 March")
-    placements = indicators._placements_in_year(history, window_start, end)  # noqa: SLF001 (NI 62's counting rule)
+    current = indicators.at_31_march(history, end)  # the one definition of "looked after at 31 March"
+    placements = indicators.placements_in_year(history, window_start, end)  # NI 62's counting rule
     key = pd.MultiIndex.from_frame(current[["LA", "CHILD"]])
     out = current[["LA", "CHILD"]].copy()
     out["placements"] = placements.reindex(key, fill_value=1).to_numpy()
