@@ -14,7 +14,7 @@ import json
 from pathlib import Path
 
 import pytest
-from attack.identifiers import collection_year_dates, identifiers_of, scan
+from attack.identifiers import collection_year_dates, identifiers_of, public_reference_dates, scan
 from attack.runs import CONFIGS, finished_run
 
 
@@ -120,6 +120,18 @@ def test_clean_outputs_and_the_run_s_own_dates_give_no_finding(tmp_path):
     assert found == set()
 
 
+def test_a_date_of_a_published_source_is_no_finding_but_other_births_still_are(tmp_path):
+    published = {"data/raw/published/unit_costs.csv": "source\nhttps://example.org/2011/05/26/costs\n"}
+    raw = {
+        **RAW,
+        "data/raw/synthetic/scotland/children.csv": RAW["data/raw/synthetic/scotland/children.csv"]
+        + "SC0000009,S12000047,F,2011-05-26\n",
+    }
+    root = write(tmp_path, {**raw, **published, "reports/r.html": "https://example.org/2011/05/26/costs 2011-07-28"})
+    findings, _ = scan(root, identifiers_of(root), public_reference_dates(root))
+    assert {(f.kind, f.value) for f in findings} == {("date of birth", "2011-07-28")}
+
+
 @pytest.mark.pipeline
 @pytest.mark.parametrize("config", CONFIGS)
 def test_no_identifier_of_any_input_row_reaches_any_output(config, tmp_path_factory, request):
@@ -129,7 +141,8 @@ def test_no_identifier_of_any_input_row_reaches_any_output(config, tmp_path_fact
     settings = run.settings
     scotland = range(settings["scotland"]["years"]["first"], settings["scotland"]["years"]["last"] + 1)
     england = range(settings["england"]["years"]["first"], settings["england"]["years"]["last"] + 1)
-    findings, scanned = scan(run.workdir, identifiers, collection_year_dates(scotland, england))
+    allowed = collection_year_dates(scotland, england) | public_reference_dates(run.workdir)
+    findings, scanned = scan(run.workdir, identifiers, allowed)
     assert any(s.startswith("reports/") for s in scanned) and any(s.startswith("logs/") for s in scanned)
     assert any(s.endswith("results.json") for s in scanned)
     assert not findings, "\n".join(f.line() for f in findings[:50])

@@ -249,3 +249,13 @@ def collection_year_dates(scotland_years: range, england_years: range) -> set[dt
     for year in england_years:
         days |= {dt.date(year - 1, 4, 1), dt.date(year, 3, 31)}
     return days
+
+
+def public_reference_dates(project: Path) -> set[dt.date]:
+    """Dates written in the tracked published reference files (a source URL's /2011/05/26/): public, shown on purpose.
+
+    A report that cites its source may show them; one that equals a child's date of birth is no finding.
+    """
+    folder = project / "data" / "raw" / "published"
+    texts = [p.read_text(errors="replace") for p in folder.glob("*.csv")] if folder.is_dir() else []
+    return set().union(*(dates_in(text) for text in texts))
