@@ -99,7 +99,9 @@ display(Markdown(f"**{place}**, episodes from {histories.period_start:%d %B %Y} 
 # %%
 if "backtest_summary" in report.tables:
     show.show_table(report.tables["backtest_summary"], "Back-test: error and interval coverage by years ahead")
-    show.show_table(report.tables["backtest"], "Back-test: projected and observed by cut-off, year and placement")
+    show.show_table(
+        report.tables["backtest"], "Back-test: projected and observed by cut-off, year and placement", index=False
+    )
 else:
     display(Markdown(report.texts["backtest_none"]))
 

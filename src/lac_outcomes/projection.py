@@ -600,7 +600,7 @@ def build(histories: Histories, policy, *, settings: dict, unit_costs, planted=N
         report.tables["backtest_summary"] = summary.drop(columns="projections").rename(
             columns={"mean_abs_pct_error": "mean absolute error (%)", "coverage80": "inside 80% interval (%)",
                      "coverage95": "inside 95% interval (%)"}
-        )  # fmt: skip
+        ).round(1)  # fmt: skip
         detail = test.table.assign(state=test.table["state"].map(_label))
         detail["error_pct"] = (
             100 * (detail["central"] - detail["observed"]) / detail["observed"].where(detail["observed"] > 0)

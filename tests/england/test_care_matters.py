@@ -311,3 +311,15 @@ def test_looked_after_counts_that_follow_from_the_year_before_protect_each_other
     ]
     assert flow["shown"].isna().sum() >= 2
     assert not _recover(cells)
+
+
+def test_key_points_name_a_few_outliers_and_count_the_rest(monkeypatch):
+    report = cm.build(hand_made(), POLICY)
+    many = pd.DataFrame(
+        {"LA": [LAS[i % 3] for i in range(8)], "indicator": ["NI147"] * 8, "position": ["above 99.8%"] * 8}
+    )
+    monkeypatch.setattr(type(report), "outliers", lambda self: many)
+    points = report.key_points("all planted values recovered")
+    line = next(p for p in points.splitlines() if "funnel limits" in p)
+    assert line.startswith("- 8 authority values outside") and line.count("above 99.8%)") == 5
+    assert line.endswith("and 3 more, named in the funnel plots.")

@@ -39,6 +39,8 @@ from lac_outcomes.england.local_authorities import LOCAL_AUTHORITIES
 NATIONAL = "national"  # the LA code of national rows (every LA loaded)
 KEY = ["LA", "YEAR", "indicator"]
 HEADLINE = ("CLA_31MAR", "STARTED", "CEASED", "P1_31MAR")
+# Authority values outside the funnel limits named in the key points; the rest are counted.
+KEY_POINT_OUTLIERS = 5
 # The same count under two indicators: (indicator, column) -> (indicator, column) it equals.
 SAME_COUNT = {
     ("P1_31MAR", "denominator"): ("CLA_31MAR", "numerator"),
@@ -543,9 +545,13 @@ class CareMatters:
         ]
         if len(self.loaded) >= 2:
             outliers = self.outliers()
+            # At national scale hundreds lie outside: name a few, count the rest (the funnel plots show them all).
             named = "; ".join(
-                f"{authority_name(r.LA)} ({describe(r.indicator).short}, {r.position})" for r in outliers.itertuples()
+                f"{authority_name(r.LA)} ({describe(r.indicator).short}, {r.position})"
+                for r in outliers.head(KEY_POINT_OUTLIERS).itertuples()
             )
+            if len(outliers) > KEY_POINT_OUTLIERS:
+                named += f"; and {len(outliers) - KEY_POINT_OUTLIERS} more, named in the funnel plots"
             points.append(
                 f"{len(outliers)} authority values outside the 99.8% funnel limits in {self.year}"
                 + (f": {named}." if named else ".")
