@@ -112,7 +112,9 @@ display(
 # ## Every computed figure beside the published one
 
 # %%
-show.show_table(report.comparison, "Published figures for England beside the returns loaded", name="comparison")
+show.show_table(
+    report.comparison, "Published figures for England beside the returns loaded", name="comparison", index=False
+)
 
 # %% [markdown]
 # ## Published figures not computed
@@ -136,7 +138,7 @@ show.show_table(report.not_computed, "Published figures not computed, and why", 
 # reported here whatever its verdict. Care leaver figures published for 2013
 # and 2014 fall before the years loaded.
 #
-# ## Provenance
+# ## Sources
 #
 # Published figures: `data/raw/published/published_figures.csv`, each with
 # its source address (shown in the downloadable comparison). Figures computed

@@ -89,7 +89,9 @@ display(
 # table shows. Dashed lines: the 2011 targets.
 
 # %%
-show.show_table(report.national_table, "Measures by year: looked after and not looked after", name="national")
+show.show_table(
+    report.national_table, "Measures by year: looked after and not looked after", name="national", index=False
+)
 show.show_figure(*education.series_figure(report))
 show.show_table(report.att8_table, "KS4 Attainment 8: mean score by year", name="attainment8")
 
@@ -101,7 +103,9 @@ show.show_table(report.att8_table, "KS4 Attainment 8: mean score by year", name=
 # whose counts are suppressed are not drawn.
 
 # %%
-show.show_table(report.la_table, "Measures by local authority and year (looked after 12 months+)", name="by_la")
+show.show_table(
+    report.la_table, "Measures by local authority and year (looked after 12 months+)", name="by_la", index=False
+)
 for measure in education.MEASURES:
     years = report.counts.loc[report.counts["measure"] == measure, "YEAR"]
     if len(years):
