@@ -45,7 +45,7 @@ import pyarrow.csv as pa_csv
 
 from lac_outcomes.england.layout import schema_year_for, tables_for_year
 from lac_outcomes.england.local_authorities import LOCAL_AUTHORITIES
-from lac_outcomes.england.simulate_education import simulate_education
+from lac_outcomes.england.simulate_education import LINKED_TABLES, simulate_education
 
 # Years simulated before the first collection year: a child entering care at
 # birth leaves at 18 and appears in OC3 until 21.
@@ -1142,7 +1142,14 @@ def _resolve_scale(n_las: int | str, children_per_la: int | str) -> int:
 def write_synthetic_returns(
     out_dir: Path, *, seed: int, years: list[int], n_las: int | str = "all", children_per_la: int | str = "national"
 ) -> dict:
-    """Write synthetic SSDA903 returns and return the planted truth.
+    """Write synthetic SSDA903 returns and return the planted truth (``_write_returns``, without the text tables)."""
+    return _write_returns(out_dir, seed=seed, years=years, n_las=n_las, children_per_la=children_per_la)[0]
+
+
+def _write_returns(
+    out_dir: Path, *, seed: int, years: list[int], n_las: int | str = "all", children_per_la: int | str = "national"
+) -> tuple[dict, dict[str, pd.DataFrame]]:
+    """Write synthetic SSDA903 returns; return the planted truth and the Header and Episodes text as written.
 
     Layout: ``out_dir/<LA code>/<file per table per year>``; each LA exports
     with one of three naming styles (``SSDA903_2019_Episodes.csv``,
@@ -1157,6 +1164,9 @@ def write_synthetic_returns(
     Returns ``{"generator": {...}, "local_authorities": [...], "indicators": [...], "files": [...]}``:
     ``indicators`` holds one record per LA, year and indicator with the
     planted value and whether it is a target probability/mean or a realised count.
+
+    The text tables (every LA and year, with ``LA`` and ``YEAR`` columns) are
+    what the linked pupil table is drawn from, so the generator needs no reader.
     """
     out_dir = Path(out_dir)
     years = sorted(int(y) for y in dict.fromkeys(years))
@@ -1178,6 +1188,7 @@ def write_synthetic_returns(
     horizon_end = _year_end(years[-1])
 
     la_records, indicator_records, files = [], [], []
+    written = {table: [] for table in LINKED_TABLES}
     for position, (code, name) in enumerate(las, start=1):
         rng = np.random.default_rng([seed, position])
         effects = {
@@ -1197,6 +1208,9 @@ def write_synthetic_returns(
                 path = la_dir / _file_name(style, year, table)
                 _write_csv(path, frame)
                 files.append(path.relative_to(out_dir).as_posix())
+                if table in written:
+                    kept = {column: frame[column] for column in LINKED_TABLES[table]}
+                    written[table].append(pd.DataFrame(kept).assign(LA=code, YEAR=year))
             indicator_records.extend(_truth_records(code, year, children, planted))
         la_records.append(
             {
@@ -1207,7 +1221,7 @@ def write_synthetic_returns(
             }
         )
 
-    return {
+    truth = {
         "generator": {
             "module": __name__,
             "seed": int(seed),
@@ -1220,6 +1234,7 @@ def write_synthetic_returns(
         "indicators": indicator_records,
         "files": sorted(files),
     }
+    return truth, {table: pd.concat(frames, ignore_index=True) for table, frames in written.items()}
 
 
 PLANTED_KINDS = {
@@ -1285,12 +1300,12 @@ def simulate_england(
     previous = out_dir.parent / f".{out_dir.name}.previous"
     for leftover in (staging, previous):
         shutil.rmtree(leftover, ignore_errors=True)
-    truth = write_synthetic_returns(staging, seed=seed, years=years, n_las=n_las, children_per_la=children_per_la)
+    truth, text_tables = _write_returns(staging, seed=seed, years=years, n_las=n_las, children_per_la=children_per_la)
     if out_dir.exists():
         out_dir.rename(previous)
     staging.rename(out_dir)
     shutil.rmtree(previous, ignore_errors=True)
     # The linked pupil table (issue 17), before truth.yaml, which marks the returns complete and lists every file.
-    truth["files"] = sorted(truth["files"] + simulate_education(out_dir, seed=seed, years=years)["files"])
+    truth["files"] = sorted(truth["files"] + simulate_education(out_dir, text_tables, seed=seed, years=years)["files"])
     write_text(out_dir / "truth.yaml", yaml.safe_dump(truth, sort_keys=False, allow_unicode=True, width=100))
     return truth

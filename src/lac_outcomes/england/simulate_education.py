@@ -1,8 +1,9 @@
 """Synthetic linked pupil table for England, with planted effects.
 
-Reads the synthetic 903 returns already written (Header and Episodes, through
-the 903 reader, so it depends only on the published format, not on how the
-903 generator works inside), derives each child's looked-after status and
+Takes the synthetic 903 returns as written (the text of the Header and
+Episodes columns it needs, so it depends only on the published format, not on
+how the 903 generator works inside, and not on the reader, which a rule reruns
+when edited), derives each child's looked-after status and
 covariates for every result year with the analysis's own function
 (``lac_outcomes.england.pupils.child_covariates``), and writes one row per
 pupil of KS2 or KS4 age per result year: every child in that year's return of
@@ -47,6 +48,9 @@ from lac_outcomes.england.layout import (
 from lac_outcomes.england.pupils import KEY_STAGE_AGE, REFERENCE_PLACEMENT, child_covariates
 
 TRUTH_FILE = "pupils_truth.yaml"
+# The columns of the 903 returns the pupil table is drawn from (with LA and YEAR), and which of them are dates.
+LINKED_TABLES = {"Header": ["CHILD", "SEX", "DOB"], "Episodes": ["CHILD", "DECOM", "DEC", "RNE", "LS", "PLACE"]}
+DATE_COLUMNS = {"DOB", "DECOM", "DEC"}
 SOURCE_OUTCOMES_2019 = "https://equal.education/blog/latest-outcomes-data-for-looked-after-children"
 SOURCE_KS2_2011 = "http://webarchive.nationalarchives.gov.uk/20120504203418/http:/education.gov.uk/rsgateway/DB/SFR/s001046/index.shtml"
 
@@ -116,15 +120,12 @@ def _pseudonym(seed: int, *parts) -> str:
     return "P" + hashlib.sha256(text.encode()).hexdigest()[:12].upper()
 
 
-def _read_returns(raw_dir: Path, years: list[int]) -> tuple[pd.DataFrame, pd.DataFrame]:
-    from lac_outcomes.england.reader import find_table_files, read_table, sources_from_tree
-
-    headers, episodes = [], []
-    for source in sources_from_tree(raw_dir, years):
-        files, _ = find_table_files(source)
-        headers.append(read_table(files["Header"], "Header", la=source.la, year=source.year)[0])
-        episodes.append(read_table(files["Episodes"], "Episodes", la=source.la, year=source.year)[0])
-    return pd.concat(headers, ignore_index=True), pd.concat(episodes, ignore_index=True)
+def _typed(text: pd.DataFrame) -> pd.DataFrame:
+    """Text columns as the 903 reader gives them: a blank cell missing, dd/mm/yyyy dates as dates."""
+    typed = text.mask(text.eq(""))
+    for column in DATE_COLUMNS.intersection(typed.columns):
+        typed[column] = pd.to_datetime(typed[column], format="%d/%m/%Y")
+    return typed
 
 
 def _draw(rng, eta: np.ndarray) -> np.ndarray:
@@ -278,8 +279,10 @@ def _write_measures(out: pd.DataFrame, pupils: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def simulate_education(raw_dir: Path, *, seed: int, years: list[int]) -> dict:
+def simulate_education(raw_dir: Path, returns: dict[str, pd.DataFrame], *, seed: int, years: list[int]) -> dict:
     """Write ``pupils.csv`` and ``pupils_truth.yaml`` beside the synthetic 903 returns in ``raw_dir``.
+
+    ``returns``: the Header and Episodes text as written (``LINKED_TABLES`` columns with ``LA`` and ``YEAR``).
 
     Returns the planted truth, whose ``files`` lists the data file written (for the 903 truth's list of files).
     """
@@ -288,7 +291,7 @@ def simulate_education(raw_dir: Path, *, seed: int, years: list[int]) -> dict:
     from lac_outcomes.io import atomic_path, write_text
 
     raw_dir = Path(raw_dir)
-    header, episodes = _read_returns(raw_dir, years)
+    header, episodes = _typed(returns["Header"]), _typed(returns["Episodes"])
     pupils, truth = simulate_pupils(header, episodes, seed=seed, years=years)
     with atomic_path(raw_dir / PUPILS_FILE) as path:
         pupils.to_csv(path, index=False, lineterminator="\n")
