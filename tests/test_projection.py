@@ -226,3 +226,57 @@ def test_turning_18_is_left_to_ageing_not_counted_as_leaving():
     assert panel.month_ends[panel.month].max() == day("2001-04-30")
     assert (panel.next_state != pj.OUT).all()  # the last month is not fitted; no month counts as leaving care
     assert panel.next_state[-1] == -1
+
+
+def test_panel_ages_and_overlaps_match_a_plain_count():
+    """Ages at each month end (a 29 February birthday counts on 1 March) and the latest-starting of two overlapping
+    episodes, against a plain loop over month ends."""
+    day = pd.Timestamp
+    episodes = pd.DataFrame(
+        {"child": ["leap", "leap", "other"], "la": ["A", "A", "B"],
+         "dob": [day("2004-02-29"), day("2004-02-29"), day("1995-03-31")],
+         "start": [day("2007-01-15"), day("2007-06-01"), day("2007-03-31")],
+         "end": [day("2008-01-01"), pd.NaT, day("2008-04-01")],
+         "state": ["foster", "kinship", "home"]}
+    )  # fmt: skip
+    histories = pj.Histories(episodes, day("2007-01-01"), day("2008-12-31"), 12, "test")
+    panel = pj.monthly_panel(histories)
+    expected = []
+    for m, month_end in enumerate(panel.month_ends):
+        for child in ("leap", "other"):
+            rows = episodes[(episodes["child"] == child) & (episodes["start"] <= month_end)]
+            rows = rows[rows["end"].isna() | (rows["end"] > month_end)]
+            if rows.empty:
+                continue
+            row = rows.sort_values("start").iloc[-1]
+            dob = row["dob"]
+            age = month_end.year - dob.year - ((month_end.month, month_end.day) < (dob.month, dob.day))
+            expected.append((child, m, age, row["state"]))
+    codes = sorted({"leap", "other"})
+    got = [
+        (codes[c], int(m), int(a), pj.STATES[s])
+        for c, m, a, s in zip(panel.child, panel.month, panel.age, panel.state, strict=True)
+    ]
+    assert sorted(got) == sorted(expected)
+    # The leap-day child is 2 on 28 February 2007 (the birthday counts on 1 March) and 4 on 29 February 2008.
+    leap = {m: a for c, m, a, _ in got if c == "leap"}
+    month = {d: i for i, d in enumerate(panel.month_ends)}
+    assert [leap[month[day(d)]] for d in ("2007-02-28", "2007-03-31", "2008-02-29")] == [2, 3, 4]
+
+
+def test_weighted_counts_match_a_plain_loop():
+    rng = np.random.default_rng(3)
+    n_rows, n_children, n_cells, n_years, replicates = 400, 30, 7, 3, 5
+    child, year, cell = (
+        rng.integers(n_children, size=n_rows),
+        rng.integers(n_years, size=n_rows),
+        rng.integers(n_cells, size=n_rows),
+    )
+    child_weights = rng.poisson(1.0, (n_children, replicates)).astype(float)
+    year_weights = rng.multinomial(n_years, np.full(n_years, 1 / n_years), replicates).astype(float)
+    expected = np.zeros((replicates, n_cells))
+    for r in range(replicates):
+        for i in range(n_rows):
+            expected[r, cell[i]] += child_weights[child[i], r] * year_weights[r, year[i]]
+    got = pj._weighted_counts(child, year, cell, n_cells, child_weights, year_weights)
+    np.testing.assert_allclose(got, expected)

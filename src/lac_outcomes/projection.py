@@ -105,29 +105,33 @@ def monthly_panel(histories: Histories) -> Panel:
     child_codes, child_index = np.unique(eps["child"].to_numpy(dtype=str), return_inverse=True)
     las = sorted(eps["la"].astype(str).unique())
     la_index = np.searchsorted(las, eps["la"].astype(str).to_numpy())
-    state_index = np.array([STATES.index(s) for s in eps["state"]], dtype=np.int64)
+    state_index = eps["state"].map({s: i for i, s in enumerate(STATES)}).to_numpy(dtype=np.int64)
     start = eps["start"].to_numpy("datetime64[D]")
     end = eps["end"].to_numpy("datetime64[D]")
     end = np.where(np.isnat(end), np.datetime64("2262-01-01"), end)
     dob = eps["dob"].to_numpy("datetime64[D]")
-    parts = []
     days = month_ends.to_numpy("datetime64[D]")
-    for m, day in enumerate(days):
-        on = (start <= day) & (end > day) & ~np.isnat(dob)
-        rows = np.flatnonzero(on)
-        # One episode per child and day: the latest-starting wins where a return overlaps.
-        rows = rows[np.lexsort((-start[rows].astype(np.int64), child_index[rows]))]
-        rows = rows[np.r_[True, child_index[rows][1:] != child_index[rows][:-1]]] if rows.size else rows
-        age = _age_years(dob[rows], day)
-        keep = (age >= 0) & (age < MAX_AGE)
-        rows, age = rows[keep], age[keep]
-        # Turning 18 before the next month end is the ageing step's exit, not a move: such months are not fitted.
-        adult_next = _age_years(dob[rows], days[m + 1]) >= MAX_AGE if m + 1 < len(days) else np.ones(rows.size, bool)
-        parts.append((np.full(rows.size, m), child_index[rows], la_index[rows], age, state_index[rows], adult_next))
-    month, child, la, age, state, adult_next = (np.concatenate([p[i] for p in parts]) for i in range(6))
-    order = np.lexsort((month, child))
-    month, child, la, age, state = month[order], child[order], la[order], age[order], state[order]
-    adult_next = adult_next[order]
+    # Each episode's month ends (start <= day < end), one row per episode and month end.
+    first = np.searchsorted(days, start, side="left")
+    n_months = np.where(np.isnat(dob), 0, np.maximum(np.searchsorted(days, end, side="left") - first, 0))
+    rows = np.repeat(np.arange(len(start)), n_months)
+    month = first[rows] + np.arange(len(rows)) - np.repeat(np.cumsum(n_months) - n_months, n_months)
+    # One episode per child and day: the latest-starting wins where a return overlaps (ties: the first row).
+    days_before_start = (start.max() - start).astype(np.int64)
+    shift = max(int(days_before_start.max()).bit_length(), 1)
+    key = (child_index[rows].astype(np.int64) * len(days) + month) << shift | days_before_start[rows]
+    order = np.argsort(key, kind="stable")
+    rows, month = rows[order], month[order]
+    first_of_child_month = np.r_[True, (child_index[rows][1:] != child_index[rows][:-1]) | (month[1:] != month[:-1])]
+    rows, month = rows[first_of_child_month], month[first_of_child_month]
+    born, on = _year_and_day(dob), _year_and_day(days)  # per episode and per month end, indexed below
+    age = _completed_years(born, rows, on, month)
+    keep = (age >= 0) & (age < MAX_AGE)
+    rows, month, age = rows[keep], month[keep], age[keep]
+    # Turning 18 before the next month end is the ageing step's exit, not a move: such months are not fitted.
+    last = month == len(days) - 1
+    adult_next = last | (_completed_years(born, rows, on, np.minimum(month + 1, len(days) - 1)) >= MAX_AGE)
+    child, la, state = child_index[rows], la_index[rows], state_index[rows]
     same_next = np.r_[(child[1:] == child[:-1]) & (month[1:] == month[:-1] + 1), False]
     next_state = np.where(same_next, np.r_[state[1:], 0], OUT)
     next_state = np.where((month == len(month_ends) - 1) | adult_next, -1, next_state)
@@ -136,12 +140,20 @@ def monthly_panel(histories: Histories) -> Panel:
     return Panel(month_ends, month, child, la, age, state, next_state, entered, las, len(child_codes))
 
 
-def _age_years(dob: np.ndarray, day: np.datetime64) -> np.ndarray:
-    """Completed years on ``day`` (vectorised; a 29 February birthday counts on 1 March)."""
-    d = pd.DatetimeIndex(dob)
-    t = pd.Timestamp(day)
-    before = (t.month * 100 + t.day) < (d.month * 100 + d.day)
-    return (t.year - d.year - before.astype(int)).to_numpy()
+def _completed_years(born, rows, on, month) -> np.ndarray:
+    """Completed years of the ``rows``' births (``born``: year, day) on the ``month``'s days (``on``: year, day).
+
+    A 29 February birthday counts on 1 March.
+    """
+    return on[0][month] - born[0][rows] - (on[1][month] < born[1][rows])
+
+
+def _year_and_day(dates: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Calendar year and month * 100 + day of datetime64[D] dates, in numpy (pandas' fields are slow here)."""
+    months = dates.astype("datetime64[M]")
+    year = months.astype("datetime64[Y]").astype(np.int64) + 1970
+    month = months.astype(np.int64) % 12 + 1
+    return year, month * 100 + (dates - months).astype(np.int64) + 1
 
 
 # --------------------------------------------------------------------------- fit
@@ -175,8 +187,12 @@ def fit(panel: Panel, cutoff: pd.Timestamp, window_years: float, replicates: int
     moving = (panel.month >= first) & (panel.month < cutoff_index) & (panel.next_state >= 0)
     entering = panel.entered & (panel.month > first) & (panel.month <= cutoff_index)
     rng = np.random.default_rng(seed)
-    child_weights = np.ones((replicates + 1, panel.n_children))
-    child_weights[1:] = rng.poisson(1.0, (replicates, panel.n_children))
+    # Bootstrap weights for the children of the window only (numbered afresh), in the sparse products' layout.
+    in_window = np.unique(panel.child[moving | entering])
+    renumber = np.zeros(panel.n_children, dtype=np.int64)
+    renumber[in_window] = np.arange(len(in_window))
+    child_weights = np.ones((len(in_window), replicates + 1))
+    child_weights[:, 1:] = rng.poisson(1.0, (len(in_window), replicates))
     # Years of the window are resampled too (blocks of 12 months back from the cut-off): rates that vary from
     # year to year widen the intervals as they would widen a forecast's errors.
     n_blocks = -(-n_months // 12)
@@ -186,29 +202,16 @@ def fit(panel: Panel, cutoff: pd.Timestamp, window_years: float, replicates: int
     entry_block = (cutoff_index - panel.month[entering]) // 12
     n_s, n_b, n_la = len(STATES), len(AGE_BANDS), len(panel.las)
     cell = (BAND_OF_AGE[panel.age[moving]] * n_s + panel.state[moving]) * (n_s + 1) + panel.next_state[moving]
-    # Most of a child's months repeat one (cell, year): weight each distinct (child, year, cell) once, times its count.
     n_cells = n_b * n_s * (n_s + 1)
-    key = (panel.child[moving].astype(np.int64) * n_blocks + move_block) * n_cells + cell
-    distinct, times = np.unique(key, return_counts=True)
-    d_cell, d_block, d_child = distinct % n_cells, (distinct // n_cells) % n_blocks, distinct // (n_cells * n_blocks)
-    counts = np.stack(
-        [
-            np.bincount(d_cell, weights=w[d_child] * y[d_block] * times, minlength=n_cells)
-            for w, y in zip(child_weights, year_weights, strict=True)
-        ]
-    ).reshape(-1, n_b, n_s, n_s + 1)
+    counts = _weighted_counts(renumber[panel.child[moving]], move_block, cell, n_cells, child_weights, year_weights)
+    counts = counts.reshape(-1, n_b, n_s, n_s + 1)
     pooled = counts.sum(axis=1, keepdims=True)
     pooled = (pooled + 0.5) / (pooled + 0.5).sum(axis=3, keepdims=True)
     probabilities = (counts + prior_months * pooled) / (counts.sum(axis=3, keepdims=True) + prior_months)
     entry_cell = (panel.la[entering] * MAX_AGE + panel.age[entering]) * n_s + panel.state[entering]
     entries = (
-        np.stack(
-            [
-                np.bincount(
-                    entry_cell, weights=w[panel.child[entering]] * y[entry_block], minlength=n_la * MAX_AGE * n_s
-                )
-                for w, y in zip(child_weights, year_weights, strict=True)
-            ]
+        _weighted_counts(
+            renumber[panel.child[entering]], entry_block, entry_cell, n_la * MAX_AGE * n_s, child_weights, year_weights
         ).reshape(-1, n_la, MAX_AGE, n_s)
         / n_months
     )
@@ -218,16 +221,40 @@ def fit(panel: Panel, cutoff: pd.Timestamp, window_years: float, replicates: int
     trend = np.zeros(replicates + 1)
     if full_years >= 2:
         in_full = entry_block < full_years
-        yearly = np.stack(
-            [np.bincount(entry_block[in_full], weights=w[panel.child[entering][in_full]], minlength=full_years)
-             for w in child_weights]
-        )  # fmt: skip
+        no_year_resampling = np.ones((replicates + 1, 1))
+        yearly = _weighted_counts(
+            renumber[panel.child[entering][in_full]],
+            np.zeros(in_full.sum(), dtype=np.int64),
+            entry_block[in_full],
+            full_years,
+            child_weights,
+            no_year_resampling,
+        )
         elapsed = -np.arange(full_years, dtype=float)  # block 0 is the latest year
         centred = elapsed - elapsed.mean()
         logs = np.log(np.maximum(yearly, 0.5))
         trend = (logs - logs.mean(axis=1, keepdims=True)) @ centred / (centred @ centred) / 12
     # Replicate 0 is the unweighted fit (the point estimate); the rest are the bootstrap.
     return Fit(probabilities[1:], entries[1:], counts[0], window, panel.las, trend[1:])
+
+
+def _weighted_counts(child, block, cell, n_cells, child_weights, year_weights) -> np.ndarray:
+    """Rows counted by cell for each replicate, weighted by their child's and year's weights: (replicates, n_cells).
+
+    ``child_weights`` (children, replicates) and ``year_weights`` (replicates, years) are the bootstrap's. One sparse
+    product per year (cells x children times children x replicates) instead of a weighted count per replicate.
+    """
+    from scipy import sparse
+
+    out = np.zeros((child_weights.shape[1], n_cells))
+    for year in range(year_weights.shape[1]):
+        rows = block == year
+        # Repeated (cell, child) pairs are summed when the matrix is built: a child's months in one cell count each.
+        times = sparse.csr_matrix(
+            (np.ones(int(rows.sum())), (cell[rows], child[rows])), shape=(n_cells, child_weights.shape[0])
+        )
+        out += (times @ child_weights).T * year_weights[:, year : year + 1]
+    return out
 
 
 def point_transitions(fit_: Fit) -> np.ndarray:
