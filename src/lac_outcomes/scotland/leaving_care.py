@@ -50,22 +50,14 @@ def care_history(children: pd.DataFrame, episodes: pd.DataFrame, pairs: pd.DataF
     eps = eps.sort_values(["child_id", "episode_start"], kind="stable")
     eps["group"] = eps["placement_type"].map(PLACEMENT_GROUPS)
     eps["days"] = (eps["episode_end"] - eps["episode_start"]).dt.days
+    # Each episode with the end of its spell (NaT while the spell is open).
+    spells = derive.spells(episodes)[["child_id", "spell_start", "spell_end"]]
+    eps = eps.merge(spells, on="child_id")
+    eps = eps[(eps["episode_start"] >= eps["spell_start"]) & (eps["episode_end"] <= eps["spell_end"])]
     merged = pairs[["child_id", "year"]].drop_duplicates().merge(eps, on="child_id", how="inner")
     census = pd.to_datetime(merged["year"].astype(int).astype(str) + "-07-31")
-    ended = merged[merged["episode_end"].notna() & (merged["episode_end"] <= census)]
-    spells = derive.spells(episodes)
-    spells = spells[spells["spell_end"].notna()]
-    last_end = (
-        pairs[["child_id", "year"]]
-        .drop_duplicates()
-        .merge(spells[["child_id", "spell_end"]], on="child_id")
-        .loc[lambda f: f["spell_end"] <= pd.to_datetime(f["year"].astype(int).astype(str) + "-07-31")]
-        .groupby(["child_id", "year"])["spell_end"]
-        .max()
-        .rename("last_end")
-    )
-    ended = ended.join(last_end, on=["child_id", "year"], how="inner")
-    ended = ended[ended["episode_end"] <= ended["last_end"]]
+    # Every episode of every spell ended by 31 July (a spell still open then is not yet a leaving).
+    ended = merged[merged["spell_end"] <= census].sort_values(["child_id", "year", "episode_start"], kind="stable")
     grouped = ended.groupby(["child_id", "year"])
     out = pd.DataFrame(
         {"group": grouped["group"].last(), "years_looked_after": grouped["days"].sum() / derive.DAYS_PER_YEAR}
