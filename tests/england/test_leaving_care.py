@@ -91,8 +91,8 @@ def test_ni148s_rule_on_the_oc3_files_counted_plainly(generated):
             continue
         with open(path, newline="") as handle:
             for row in csv.DictReader(handle):
-                dob = pd.Timestamp(row["DOB"] if "-" in row["DOB"] else pd.to_datetime(row["DOB"], dayfirst=True))
-                years_old = year - dob.year - ((3, 31) < (dob.month, dob.day))
+                dob = pd.to_datetime(row["DOB"], dayfirst="/" in row["DOB"])
+                years_old = year - dob.year - ((dob.month, dob.day) > (3, 31))  # age on 31 March
                 if row["IN_TOUCH"] == "DIED" or years_old != age:
                     continue
                 everyone += 1
