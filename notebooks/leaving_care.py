@@ -142,11 +142,13 @@ print(f"Leaving care ({nation.title()}): in touch, EET, suitable accommodation, 
 # - England: the history reaches back only to the first loaded return, so
 #   the model sees the young people who left care in the loaded years, and
 #   their time looked after is truncated there.
-# - Synthetic data: the Scottish aftercare shares are assumed, not
-#   calibrated (no published Scottish aftercare figure is in the reference
-#   files); the Scottish generator lists only young people whose care
+# - Synthetic data: two Scottish aftercare targets come from published
+#   figures (49% of those eligible receiving aftercare in 2023; 47% of those
+#   receiving with a known activity in EET in 2017), the other shares are
+#   assumed. The Scottish generator lists only young people whose care
 #   history falls in the period, so the number eligible grows over the first
-#   years. The English generator plants the last-placement effect only and
+#   years, and at national scale it makes more eligible young people than
+#   the 8,517 published for 31 July 2023. The English generator plants the last-placement effect only and
 #   no effect of time looked after (its planted value is 0).
 # - An association, not an effect of placement: young people in residential
 #   care differ from those in foster care in ways the returns do not record.
