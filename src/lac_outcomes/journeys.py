@@ -294,6 +294,16 @@ def outcome_rates(frame: pd.DataFrame, by: list[str]) -> Linked:
     )
 
 
+def history_text(frame: pd.DataFrame, policy) -> str:
+    """How many rows have no care history, in words that show no count: the tables hold every count shown."""
+    without = int(frame["group"].isna().sum())
+    if without == 0:
+        return "every young person has a care history in the returns"
+    if without < policy.threshold:
+        return f"fewer than {policy.threshold} young-person-years have no care history in the returns"
+    return f"{100 * without / len(frame):.0f}% of young-person-years have no care history in the returns"
+
+
 def model_data(frame: pd.DataFrame) -> pd.DataFrame:
     """Young people in touch with a known EET status, a last placement group and time looked after."""
     data = frame[frame["contact"].fillna(False).astype(bool)].dropna(subset=["eet", "group", "years_looked_after"])

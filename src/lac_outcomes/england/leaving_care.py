@@ -120,11 +120,10 @@ def build(tables, policy: DisclosurePolicy, *, truth=None) -> journeys.Report:
     """Every table and result of the English leaving care report."""
     frame = leavers(tables)
     report = journeys.Report()
-    without = int(frame["group"].isna().sum())
+    years = f"{frame['year'].min()} to {frame['year'].max()}" if len(frame) else "none"
     report.texts["data"] = (
-        f"{len(frame)} care-leaver-years in OC3 (those who died left out), {frame['person'].nunique()} young "
-        f"people; {without} rows ({100 * without / max(len(frame), 1):.0f}%) without an ended period of care in "
-        "the loaded returns."
+        f"Care leavers in OC3 (those who died left out), collection years {years}; "
+        f"{journeys.history_text(frame, policy)}."
     )
     frame = frame.assign(age=frame["age"].astype("Int64"))
     return journeys.build_leaving_care(

@@ -107,10 +107,9 @@ def build(tables, policy: DisclosurePolicy, *, truth=None) -> journeys.Report:
     """Every table and result of the Scottish leaving care report."""
     frame = leavers(tables)
     report = journeys.Report()
+    years = f"{frame['year'].min()} to {frame['year'].max()}" if len(frame) else "none"
     report.texts["data"] = (
-        f"{len(frame)} young-person-years eligible for aftercare on 31 July, "
-        f"{frame['person'].nunique()} young people; {int(frame['group'].isna().sum())} rows without a care history "
-        "in the returns."
+        f"Young people eligible for aftercare on 31 July, years {years}; {journeys.history_text(frame, policy)}."
     )
     return journeys.build_leaving_care(
         report,
