@@ -326,8 +326,9 @@ ENGLAND_REPORTS = {
     "permanence_england",
     "stability_england",
     "education_england",
+    "leaving_care_england",
 }
-SHARED_NOTEBOOK_REPORTS = {"projection_scotland", "permanence", "stability"}
+SHARED_NOTEBOOK_REPORTS = {"projection_scotland", "permanence", "stability", "leaving_care"}
 
 
 def test_editing_a_package_module_reruns_the_rules_that_use_it(finished):

@@ -1,20 +1,24 @@
 """Journeys through care, machinery shared by both nations: cause-specific Cox models and the figures.
 
 Each nation's ``permanence`` module derives its own periods of care and
-milestones; the survival estimators (Kaplan-Meier with delayed entry,
-Aalen-Johansen) are in :mod:`lac_outcomes.scotland.survival`.  Each nation's
-permanence and stability report is a :class:`Report` with the period it covers.
+milestones, and each nation's ``leaving_care`` module its care leavers (the
+rates, the EET model and the planted check of leaving care are shared here);
+the survival estimators (Kaplan-Meier with delayed entry, Aalen-Johansen) are
+in :mod:`lac_outcomes.scotland.survival`.  Each nation's permanence and
+stability report is a :class:`Report` with the period it covers.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 from statsmodels.duration.hazard_regression import PHReg
 
 from lac_outcomes.disclosure import CONFIDENTIAL, Linked
 from lac_outcomes.scotland import survival
+from lac_outcomes.stats import binned_residuals, binomial_interval
 
 
 @dataclass(kw_only=True)
@@ -189,3 +193,230 @@ def fit_weibull_by_la(data: pd.DataFrame):
     out.attrs["shape"] = float(np.exp(params[0]))
     out.attrs["shape_ci"] = tuple(float(np.exp(params[0] + z * np.sqrt(cov[0, 0]))) for z in (-1.959964, 1.959964))
     return out
+
+
+# --------------------------------------------------------------------------
+# leaving care, both nations: one frame of young people, the same rates, model and planted check
+# --------------------------------------------------------------------------
+# Each nation's ``leaving_care.leavers`` returns one row per young person per year with these columns:
+# person, la_code, year, age (or NA), contact (in touch / receiving aftercare: bool), eet and suitable (bool, NA
+# where the return does not say), group (last placement group, NA without a care history in the data) and
+# years_looked_after (NA likewise).
+LEAVER_COLUMNS = ("person", "la_code", "year", "age", "contact", "eet", "suitable", "group", "years_looked_after")
+# Minimum young people with a known outcome in a last placement group for the group to enter the model.
+MIN_GROUP_ROWS = 30
+MIN_MODEL_ROWS = 100
+
+DEFINITIONS = pd.DataFrame(
+    {
+        "measure": ["in touch", "in education, employment or training", "suitable accommodation", "who is counted"],
+        "Scotland (aftercare return)": [
+            "receiving aftercare on 31 July (Y); continuing care counted as receiving",
+            "economic activity higher or further education, employment or training (voluntary work is not)",
+            "accommodation code marked suitable (homeless and custody are not; other and not known are unknown)",
+            "ceased to be looked after on or after 16th birthday, under 26 on 31 July",
+        ],
+        "England (SSDA903 OC3)": [
+            "IN_TOUCH = YES around the birthday in the year",
+            "ACTIV code beginning F or P (full- or part-time), as NI 148",
+            "ACCOM code ending 1, as NI 147",
+            "former relevant children turning 17 to 21 in the year (19 to 21 for NI 147/148), died excluded",
+        ],
+        "where they differ": [
+            "Scotland asks whether a service is received, England whether the authority is in contact",
+            "Scotland records activity only for those receiving aftercare; England's indicator counts those not "
+            "in touch as not EET",
+            "both are the authority's judgement; Scotland's codes leave 'other' undecided",
+            "a census day (31 July) against the birthday; 16 to 25 against 17 to 21",
+        ],
+    }
+).set_index("measure")
+
+
+EET_OF_ALL = "EET, of all (the indicator's denominator)"
+MEASURES = ("in touch", "EET, of those in touch", EET_OF_ALL, "suitable accommodation, of those in touch")
+
+
+def _measure_rows(frame: pd.DataFrame, by: list[str]) -> pd.DataFrame:
+    """Long table: for each group and measure the young people counted, how many 'yes', percent and 95% CI.
+
+    Among those in touch an unknown activity or accommodation counts as 'no' (as NI 147/148 count those not
+    in touch): so each measure's denominator is everyone or those in touch, numbers shown elsewhere.
+    """
+    everyone = pd.Series(True, index=frame.index)
+    contact = frame["contact"].fillna(False).astype(bool)
+    eet = frame["eet"].fillna(False).astype(bool) & contact
+    suitable = frame["suitable"].fillna(False).astype(bool) & contact
+    pairs = [(everyone, contact), (contact, eet), (everyone, eet), (contact, suitable)]
+    measures = dict(zip(MEASURES, pairs, strict=True))
+    rows = []
+    for label, (counted, yes) in measures.items():
+        grouped = pd.DataFrame({**{b: frame[b] for b in by}, "n": counted.astype(int), "yes": (counted & yes)})
+        for key, part in grouped.groupby(by, sort=True):
+            key = key if isinstance(key, tuple) else (key,)
+            n, k = int(part["n"].sum()), int(part["yes"].sum())
+            low, high = binomial_interval(k, n)
+            rows.append(
+                {
+                    **dict(zip(by, key, strict=True)),
+                    "measure": label,
+                    "counted": n,
+                    "yes": k,
+                    "percent": 100 * k / n if n else np.nan,
+                    "95% CI low": 100 * low,
+                    "95% CI high": 100 * high,
+                }
+            )
+    return pd.DataFrame(rows).set_index([*by, "measure"])
+
+
+# Which population cell each measure's counts are: the same number shown in two rows is one cell.
+_COUNTED_CELL = dict(zip(MEASURES, ["all", "contact", "all", "contact"], strict=True))
+_YES_CELL = dict(zip(MEASURES, ["contact", "eet", "eet", "suitable"], strict=True))
+
+
+def outcome_rates(frame: pd.DataFrame, by: list[str]) -> Linked:
+    """The matched measures by ``by`` with Wilson 95% intervals, as one table to protect."""
+    table = _measure_rows(frame, by)
+    groups = [tuple(key[:-1]) for key in table.index]
+    measure = table.index.get_level_values("measure")
+    return Linked(
+        table,
+        ["counted", "yes"],
+        keys={
+            "counted": [(_COUNTED_CELL[m], g) for g, m in zip(groups, measure, strict=True)],
+            "yes": [(_YES_CELL[m], g) for g, m in zip(groups, measure, strict=True)],
+        },
+        options=dict(
+            rate_columns={c: ("yes", "counted") for c in ("percent", "95% CI low", "95% CI high")},
+            complements={"yes": "counted"},
+        ),
+    )
+
+
+def history_text(frame: pd.DataFrame, policy) -> str:
+    """How many rows have no care history, in words that show no count: the tables hold every count shown."""
+    without = int(frame["group"].isna().sum())
+    if without == 0:
+        return "every young person has a care history in the returns"
+    if without < policy.threshold:
+        return f"fewer than {policy.threshold} young-person-years have no care history in the returns"
+    return f"{100 * without / len(frame):.0f}% of young-person-years have no care history in the returns"
+
+
+def model_data(frame: pd.DataFrame) -> pd.DataFrame:
+    """Young people in touch with a known EET status, a last placement group and time looked after."""
+    data = frame[frame["contact"].fillna(False).astype(bool)].dropna(subset=["eet", "group", "years_looked_after"])
+    data = data.copy()
+    data["eet"] = data["eet"].astype(int)
+    data["years_looked_after"] = data["years_looked_after"].astype(float)
+    data["year"] = data["year"].astype(int)
+    return data
+
+
+def fit_eet_model(data: pd.DataFrame, reference: str):
+    """Logistic model (statsmodels GLM, binomial) of EET by last placement group and years looked after.
+
+    LA and year fixed effects, so the coefficients are within-authority, within-year log-odds ratios (conditional
+    on the authority, not population-averaged); standard errors clustered by young person (one person is
+    counted in several years).
+    """
+    import statsmodels.api as sm
+    import statsmodels.formula.api as smf
+
+    model = smf.glm(
+        f"eet ~ C(group, Treatment('{reference}')) + years_looked_after + C(la_code) + C(year)",
+        data=data,
+        family=sm.families.Binomial(),
+    )
+    return model.fit(cov_type="cluster", cov_kwds={"groups": pd.factorize(data["person"])[0]})
+
+
+def model_table(fitted, labels: dict[str, str], reference: str) -> pd.DataFrame:
+    """The placement and time terms of ``fit_eet_model``: term key, label, log-odds ratio and 95% CI."""
+    ci = fitted.conf_int()
+    rows = []
+    for term in fitted.params.index:
+        if term.startswith("C(group"):
+            key = term.split("[T.")[1].rstrip("]")
+            label = f"last placement: {labels.get(key, key)} (vs {labels.get(reference, reference)})"
+        elif term == "years_looked_after":
+            key, label = term, "years looked after (per year)"
+        else:
+            continue
+        rows.append(
+            {
+                "key": key,
+                "term": label,
+                "estimate": float(fitted.params[term]),
+                "ci_low": float(ci.loc[term, 0]),
+                "ci_high": float(ci.loc[term, 1]),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def add_model(report: Report, frame: pd.DataFrame, labels: dict[str, str], reference: str, planted: dict | None):
+    """Fit the EET model where the data allow; add its table, a binned-residual diagnostic and the planted check."""
+    data = model_data(frame)
+    sizes = data["group"].value_counts()
+    small = sorted(g for g, n in sizes.items() if n < MIN_GROUP_ROWS and g != reference)
+    data = data[~data["group"].isin(small)]
+    if len(data) < MIN_MODEL_ROWS or reference not in set(data["group"]) or data["group"].nunique() < 2:
+        report.texts["model"] = f"Too few young people with a known outcome and care history ({len(data)}) to model."
+        return
+    fitted = fit_eet_model(data, reference)
+    rows = model_table(fitted, labels, reference)
+    shown = rows.set_index("term")[["estimate", "ci_low", "ci_high"]]
+    shown = shown.assign(**{"odds ratio": np.exp(shown["estimate"])}).rename(
+        columns={"estimate": "log-odds ratio", "ci_low": "95% CI low", "ci_high": "95% CI high"}
+    )
+    report.tables["model"] = shown
+    report.captions["model"] = (
+        "Logistic model of EET (log-odds ratios, 95% CI clustered by young person; LA and year fixed effects)"
+    )
+    residuals = binned_residuals(fitted.fittedvalues, data["eet"])
+    outside = int((residuals["residual"].abs() > residuals["band"]).sum())
+    left_out = ", ".join(labels.get(g, g) for g in small)
+    report.texts["model"] = (
+        f"{len(data)} young-person-years in the model"
+        + (f"; groups left out (fewer than {MIN_GROUP_ROWS}): {left_out}" if small else "")
+        + f". Binned residuals: {outside} of {len(residuals)} bins outside two standard errors "
+        f"(about {0.05 * len(residuals):.0f} expected by chance)."
+    )
+    report.results["model"] = rows.drop(columns="key").to_dict(orient="records")
+    if planted:
+        _planted_check(report, rows, planted)
+
+
+def _planted_check(report: Report, rows: pd.DataFrame, planted: dict[str, float]) -> None:
+    checks = rows[rows["key"].isin(list(planted))].copy()
+    checks["planted"] = checks["key"].map(planted)
+    checks["covered"] = (checks["ci_low"] <= checks["planted"]) & (checks["planted"] <= checks["ci_high"])
+    covered = int(checks["covered"].sum())
+    report.tables["planted"] = checks.set_index("term")[["planted", "estimate", "ci_low", "ci_high", "covered"]].assign(
+        covered=lambda f: f["covered"].map({True: "yes", False: "no"})
+    )
+    report.captions["planted"] = "Planted log-odds ratios beside the estimates (95% intervals)"
+    report.texts["planted"] = f"{covered} of {len(checks)} planted values lie inside their 95% intervals."
+    report.results["planted_coverage"] = {"covered": covered, "checked": len(checks)}
+
+
+def build_leaving_care(report: Report, frame: pd.DataFrame, policy, *, by, labels, reference, planted) -> Report:
+    """The report both nations share: definitions, rates with intervals, the EET model, the planted check."""
+    from lac_outcomes.disclosure import SuppressedTable
+
+    report.tables["definitions"] = DEFINITIONS
+    report.captions["definitions"] = "The matched definitions side by side"
+    report.linked["rates"] = outcome_rates(frame, by)
+    report.captions["rates"] = f"Outcomes of young people who have left care, by {' and '.join(by)} (Wilson 95% CI)"
+    report.tables.update(policy.suppress_together(report.linked))
+    add_model(report, frame, labels, reference, planted)
+    report.results.update(
+        {
+            n: t.display.reset_index().to_dict(orient="records")
+            for n, t in report.tables.items()
+            if isinstance(t, SuppressedTable)
+        }
+    )
+    return report

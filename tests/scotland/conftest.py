@@ -31,10 +31,10 @@ def simulate_small(out_dir: Path, seed: int = SMALL_SEED, local_authorities=None
 
 
 def read_tables(directory: Path) -> dict[str, pd.DataFrame]:
-    """The four CSVs as strings, blanks kept as empty strings (as a reader would see them)."""
+    """The CSVs as strings, blanks kept as empty strings (as a reader would see them)."""
     return {
         name: pd.read_csv(directory / f"{name}.csv", dtype=str, keep_default_na=False)
-        for name in ("children", "episodes", "pupils", "leavers", "permanence")
+        for name in ("children", "episodes", "pupils", "leavers", "permanence", "aftercare")
     }
 
 

@@ -31,6 +31,9 @@ GOOD = {
         ["C001", "plan_agreed", "2019-06-03", "permanence_order"],
         ["C002", "plan_agreed", "2019-06-03", "kinship_care_order"],
     ],
+    "aftercare": [
+        ["C002", "2020", "S12000036", "N", "", "", "N"],
+    ],
 }
 
 
@@ -61,6 +64,7 @@ def test_good_tables_keep_every_row(tmp_path):
         "pupils": 3,
         "leavers": 1,
         "permanence": 2,
+        "aftercare": 1,
     }
     episodes = result.tables["episodes"]
     assert str(episodes["episode_start"].dtype).startswith("datetime64")

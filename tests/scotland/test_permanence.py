@@ -220,4 +220,4 @@ def test_a_return_without_the_permanence_table_is_read_as_one_with_no_rows(tmp_p
 
 
 def test_the_permanence_table_in_the_clean_order():
-    assert clean.TABLE_ORDER[-1] == "permanence"
+    assert clean.TABLE_ORDER[-2:] == ["permanence", "aftercare"]

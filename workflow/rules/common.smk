@@ -16,6 +16,7 @@ sys.path.insert(0, str(SRC))
 
 from lac_outcomes.england.layout import CORE_TABLES
 from lac_outcomes.provenance import config_digest, package_sources
+from lac_outcomes.scotland.clean import OPTIONAL_TABLES as SCOTLAND_OPTIONAL
 from lac_outcomes.scotland.layout import TABLES as SCOTLAND_LAYOUT
 
 
@@ -84,7 +85,12 @@ def raw_input(country):
         return [f"{raw_dir(country)}/truth.yaml"]
     folder = Path(raw_dir(country))
     if country == "scotland":
-        return [str(folder / f"{table}.csv") for table in TABLES[country]]
+        # A return may lack an optional table (permanence, aftercare): the cleaner reads it as empty.
+        return [
+            str(folder / f"{table}.csv")
+            for table in TABLES[country]
+            if table not in SCOTLAND_OPTIONAL or (folder / f"{table}.csv").exists()
+        ]
     csvs = sorted(str(p) for p in folder.rglob("*") if p.suffix.lower() == ".csv")
     return [str(folder), *csvs]
 

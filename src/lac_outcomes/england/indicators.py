@@ -525,6 +525,17 @@ def ni66(data: YearData) -> pd.DataFrame:
     return _per_la(settled.loc[on_time].groupby("LA").size(), settled.groupby("LA").size())
 
 
+def suitable_accommodation(accom: pd.Series) -> pd.Series:
+    """NI 147's rule: an OC3 ACCOM code ending 1 is suitable (blank or 0, no information, is not)."""
+    accommodation = accom.fillna("")
+    return accommodation.str.len().eq(2) & accommodation.str.endswith("1")
+
+
+def in_education_employment_training(activ: pd.Series) -> pd.Series:
+    """NI 148's rule: an OC3 ACTIV code beginning F or P (full- or part-time) is EET."""
+    return activ.str[0].isin(OC3_ACTIVITY_EET_PREFIXES)
+
+
 def _care_leavers_19_to_21(data: YearData) -> pd.DataFrame:
     oc3 = data.oc3.loc[data.oc3["IN_TOUCH"] != "DIED"]
     age = age_in_years(oc3["DOB"], data.end)
@@ -544,8 +555,7 @@ def _care_leavers_19_to_21(data: YearData) -> pd.DataFrame:
 )
 def ni147(data: YearData) -> pd.DataFrame:
     leavers = _care_leavers_19_to_21(data)
-    accommodation = leavers["ACCOM"].fillna("")
-    suitable = accommodation.str.len().eq(2) & accommodation.str.endswith("1")
+    suitable = suitable_accommodation(leavers["ACCOM"])
     return _per_la(leavers.loc[suitable].groupby("LA").size(), leavers.groupby("LA").size())
 
 
@@ -561,7 +571,7 @@ def ni147(data: YearData) -> pd.DataFrame:
 )
 def ni148(data: YearData) -> pd.DataFrame:
     leavers = _care_leavers_19_to_21(data)
-    eet = leavers["ACTIV"].str[0].isin(OC3_ACTIVITY_EET_PREFIXES)
+    eet = in_education_employment_training(leavers["ACTIV"])
     return _per_la(leavers.loc[eet].groupby("LA").size(), leavers.groupby("LA").size())
 
 

@@ -842,7 +842,7 @@ def _year_tables(
         },
     )
 
-    oc3, oc3_rows = _oc3(rng, year, c, planted, spec, schema_year)
+    oc3, oc3_rows = _oc3(rng, year, c, planted, spec, schema_year, episodes)
     # The Header lists every child in the return: those looked after in the year and the care leavers in OC3.
     looked_after = np.flatnonzero(in_year)
     rows = np.union1d(looked_after, oc3_rows)
@@ -949,7 +949,38 @@ def _oc2(rng, year, c, planted, spec):
     )
 
 
-def _oc3(rng, year, c, planted, spec, schema_year):
+# Planted log-odds of being in education, employment or training at 19-21 by the last placement before leaving
+# care (issue 15), against foster care; see _eet_with_last_placement.
+OC3_EET_LAST_PLACEMENT_LOG_ODDS = {"foster": 0.0, "residential": -0.6, "independent": -0.3, "other": 0.0}
+
+
+def _last_placement_group(episodes: pd.DataFrame, rows: np.ndarray) -> np.ndarray:
+    """Each child's last placement (temporary moves aside) grouped: foster, residential, independent, other."""
+    lasting = episodes[~episodes["PLACE"].astype(str).str.startswith("T")]
+    last = lasting.sort_values(["child", "DECOM"], kind="stable").groupby("child")["PLACE"].last()
+    place = last.reindex(rows).fillna("").astype(str).to_numpy()
+    first = np.array([p[:1] for p in place])
+    return np.select(
+        [first == "U", np.isin(first, ["K", "R", "S"]) & (place != "R3"), np.isin(place, ["H5", "P2", "P3"])],
+        ["foster", "residential", "independent"],
+        "other",
+    )
+
+
+def _eet_with_last_placement(p: np.ndarray, group: np.ndarray) -> np.ndarray:
+    """The planted EET share shifted on the log-odds scale by last placement, centred on these care leavers.
+
+    Centring keeps the LA-year's share near its NI 148 target; differences between groups are the planted
+    log-odds ratios.
+    """
+    shift = np.array([OC3_EET_LAST_PLACEMENT_LOG_ODDS[g] for g in group])
+    if len(shift):
+        shift = shift - shift.mean()
+    logit = np.log(p) - np.log1p(-p) + shift
+    return 1.0 / (1.0 + np.exp(-logit))
+
+
+def _oc3(rng, year, c, planted, spec, schema_year, episodes):
     _start, end = _year_start(year), _year_end(year)
     fourteenth = _anniversary(c.dob, 14)
     sixteenth = _anniversary(c.dob, 16)
@@ -962,7 +993,9 @@ def _oc3(rng, year, c, planted, spec, schema_year):
     died = rng.random(n) < DIED_SHARE
     in_touch = ~died & (rng.random(n) < planted.at("in_touch", np.full(n, year)))
     suitable = rng.random(n) < planted.at("suitable", np.full(n, year))
-    eet = rng.random(n) < planted.at("eet", np.full(n, year))
+    eet = rng.random(n) < _eet_with_last_placement(
+        planted.at("eet", np.full(n, year)), _last_placement_group(episodes, rows)
+    )
     eet_codes = (
         ("F1", "P1", "F2", "P2", "F3", "P3") if schema_year < 2022 else ("F1", "P1", "F2", "P2", "F4", "P4", "F5", "P5")
     )
@@ -1232,6 +1265,12 @@ def _write_returns(
         },
         "local_authorities": la_records,
         "indicators": indicator_records,
+        "leaving_care": {
+            "eet_log_odds_by_last_placement": dict(OC3_EET_LAST_PLACEMENT_LOG_ODDS),
+            "reference": "foster",
+            "groups": "foster U*; residential K*, R* (not R3), S1; independent H5, P2, P3; other the rest",
+            "per_year_looked_after": 0.0,
+        },
         "files": sorted(files),
     }
     return truth, {table: pd.concat(frames, ignore_index=True) for table, frames in written.items()}

@@ -21,7 +21,11 @@ names appear in the quarantine log and the data-quality report):
 * permanence: ``unknown child``, ``milestone before birth``, ``after period
   end``, ``duplicate milestone`` (the same child, milestone and date twice) --
   all drop the row.  Milestones out of the expected order are kept: real
-  records have them, and the analysis says how many it sets aside.
+  records have them, and the analysis says how many it sets aside;
+* aftercare: ``year outside period``, ``duplicate young person-year`` --
+  both drop the row (a young person not in children.csv is kept: one who
+  left care before the period is not listed there) (a bad code in economic activity,
+  accommodation or the yes/no columns blanks that cell by the column rules).
 
 A table that loses every row stops the run with the likely cause; one that
 loses more than ``flag_share`` of its rows is listed in ``flagged``.
@@ -56,12 +60,12 @@ from lac_outcomes.validation import BLANK, QUARANTINE_COLUMNS, SOURCE_ROW, RowRu
 log = logging.getLogger(__name__)
 
 DOCUMENTED_DATE = "yyyy-mm-dd"
-TABLE_ORDER = ["children", "episodes", "pupils", "leavers", "permanence"]
+TABLE_ORDER = ["children", "episodes", "pupils", "leavers", "permanence", "aftercare"]
 DEFAULT_FLAG_SHARE = 0.02
 # Tables that must hold rows: without children and episodes there is nothing to analyse.
 TABLES_NEEDING_ROWS = ("children", "episodes")
 # Tables a return may lack altogether (added to the layout later): a missing file is a table with no rows.
-OPTIONAL_TABLES = ("permanence",)
+OPTIONAL_TABLES = ("permanence", "aftercare")
 
 
 def period_end(last_year: int) -> pd.Timestamp:
@@ -227,6 +231,13 @@ def clean(raw_dir: Path, *, years: list[int], flag_share: float = DEFAULT_FLAG_S
             warnings.append(_year_label_warning(file, typed["leaver_year"], years, "leaver_year"))
         elif name == "permanence":
             rules += _permanence_rules(tables["children"], max(years))
+        elif name == "aftercare":
+            # A young person who left care before the period is not in children.csv: the row is kept (its
+            # own la_code places it) and the analysis counts it among those without a care history.
+            rules.append(_year_rule("year", years))
+            rules.append(
+                RowRule("duplicate young person-year", "child_id", lambda f: _duplicates(f, ["child_id", "year"]))
+            )
 
         outcome = apply_rules(typed, rules, table=name, file=file, ragged=ragged)
         quarantine, table_counts = outcome.quarantine, outcome.counts

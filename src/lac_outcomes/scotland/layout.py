@@ -137,6 +137,36 @@ ORDER_TYPES: dict[str, str] = {
     "kinship_care_order": "Kinship care order",
 }
 
+# The aftercare return (CLAS, young people eligible for aftercare on 31 July: those who ceased to be looked
+# after on or after their 16th birthday, eligible up to their 26th since Part 10 of the Children and Young
+# People (Scotland) Act 2014). Economic activity and accommodation are asked of those receiving aftercare.
+# Modelled on the categories of Children's Social Work Statistics' aftercare tables; the codes are ours.
+ECONOMIC_ACTIVITY: dict[str, str] = {
+    "higher_education": "Higher education",
+    "further_education": "Further education",
+    "employment": "Employment",
+    "training": "Training or employability programme",
+    "voluntary_work": "Voluntary work",
+    "unemployed": "Unemployed",
+    "economically_inactive": "Economically inactive (illness, disability, caring)",
+    "not_known": "Not known",
+}
+# In education, employment or training (voluntary work is not, as in the published tables).
+ECONOMIC_ACTIVITY_EET = ("higher_education", "further_education", "employment", "training")
+# Accommodation on 31 July; ``True`` = suitable, ``False`` = unsuitable, ``None`` = not known.
+AFTERCARE_ACCOMMODATION: dict[str, tuple[str, bool | None]] = {
+    "home_with_parents": ("Home with parent(s)", True),
+    "with_friends_relatives": ("With friends or relatives", True),
+    "own_tenancy": ("Own tenancy", True),
+    "supported_accommodation": ("Supported accommodation or semi-independent living", True),
+    "former_carers": ("With former foster carers or in continuing care", True),
+    "residential_unit": ("Residential unit", True),
+    "homeless": ("Homeless (bed and breakfast, hostel, sofa surfing)", False),
+    "custody": ("In custody", False),
+    "other": ("Other", None),
+    "not_known": ("Not known", None),
+}
+
 SEXES = {"M": "Male", "F": "Female"}
 YES_NO = {"Y": "Yes", "N": "No"}
 
@@ -288,6 +318,44 @@ TABLES: dict[str, Table] = {
         "One row per child per permanence-planning milestone (a child who re-enters care and is planned for "
         "again has a second set). Milestones are recorded as they happen; records are not always in order.",
     ),
+    "aftercare": Table(
+        "aftercare",
+        (
+            Column("child_id", "id", **_ID, description="A child_id of children.csv"),
+            Column(
+                "year",
+                "int",
+                places_row=True,
+                minimum=2000,
+                maximum=2100,
+                description="Looked-after year labelled by its end; eligibility is on 31 July of it",
+            ),
+            Column("la_code", "code", **_LA, description="Local authority responsible for the aftercare"),
+            Column("receiving_aftercare", "code", codes=_codes(YES_NO)),
+            Column(
+                "economic_activity",
+                "code",
+                codes=_codes(ECONOMIC_ACTIVITY),
+                blankable=True,
+                description="Blank unless receiving aftercare",
+            ),
+            Column(
+                "accommodation",
+                "code",
+                codes=_codes(AFTERCARE_ACCOMMODATION),
+                blankable=True,
+                description="Blank unless receiving aftercare",
+            ),
+            Column(
+                "continuing_care",
+                "code",
+                codes=_codes(YES_NO),
+                description="In continuing care (staying in the last placement past 18)",
+            ),
+        ),
+        "One row per young person eligible for aftercare on 31 July of a year (ceased to be looked after on or "
+        "after their 16th birthday and not yet 26), modelled on the CLAS aftercare return.",
+    ),
 }
 
 
@@ -324,10 +392,14 @@ def to_markdown() -> str:
         ("Reasons an episode ended", REASONS_ENDED),
         ("Permanence milestones", PERMANENCE_MILESTONES),
         ("Orders sought", ORDER_TYPES),
+        ("Economic activity (aftercare)", ECONOMIC_ACTIVITY),
     ]:
         lines += [f"### {title}", "", "| code | meaning |", "| --- | --- |"]
         lines += [f"| `{code}` | {meaning} |" for code, meaning in mapping.items()]
         lines.append("")
     lines += ["### Destinations", "", "| code | positive |", "| --- | --- |"]
     lines += [f"| `{code}` | {'yes' if positive else 'no'} |" for code, positive in DESTINATIONS.items()]
+    lines += ["", "### Aftercare accommodation", "", "| code | meaning | suitable |", "| --- | --- | --- |"]
+    suitable = {True: "yes", False: "no", None: "not known"}
+    lines += [f"| `{c}` | {m} | {suitable[s]} |" for c, (m, s) in AFTERCARE_ACCOMMODATION.items()]
     return "\n".join(lines) + "\n"

@@ -46,6 +46,7 @@ from lac_outcomes.scotland.layout import (
     LOCAL_AUTHORITIES,
     ORDER_TYPES,
     PERMANENCE_MILESTONES,
+    PLACEMENT_GROUPS,
     PLACEMENT_TYPES,
     REASONS_ENDED,
     SCHOOL_STAGES,
@@ -918,6 +919,9 @@ def simulate_scotland(
         education_truth=education_truth,
         children=children, episodes=episodes_out, row_counts=written, first_year=first_year, last_year=last_year,
     )  # fmt: skip
+    # Its own random streams too, drawn last: the other tables and their truth are unchanged by it.
+    aftercare, truth["aftercare"] = _aftercare(seed, children, episodes_out, years)
+    truth["row_counts"]["aftercare"] = _write_table(aftercare, "aftercare", out_dir)
     with open(out_dir / "truth.yaml", "w", encoding="utf-8", newline="\n") as handle:
         yaml.safe_dump(truth, handle, sort_keys=False, allow_unicode=True, width=100)
     return truth
@@ -2022,3 +2026,145 @@ def _truth(
             "permanence": permanence_truth,
         }
     )
+
+
+# ---------------------------------------------------------------------------
+# aftercare (issue 15): young people eligible for aftercare on 31 July
+# ---------------------------------------------------------------------------
+# Two targets from published figures (not in data/raw/published, so not checked by the calibration report):
+# receiving aftercare 49% of those eligible on 31 July 2023 (4,151 of 8,517; Children's Social Work Statistics
+# 2022-23, table 1.10) and 47% in education, training or employment of those receiving aftercare whose activity
+# is known (2016-17, as summarised by CELCIS); the intercept is set to give about that.  The other shares and
+# the effects are assumed.
+AFTERCARE = {
+    "receiving_share": 0.43,  # continuing care adds about six points: about 49% receive
+    "activity_not_known_share": 0.15,
+    "accommodation_not_known_share": 0.10,
+    "accommodation_other_share": 0.03,
+    "suitable_share": 0.85,
+    "continuing_care_share_under_21": 0.30,
+    "la_effect_sd": 0.25,
+    # Log-odds of being in education, employment or training (of those receiving aftercare whose activity is
+    # known): an intercept for a young person whose last placement was with foster carers after no time looked
+    # after, one term per last placement group (against foster carers), one per year looked after (all spells).
+    "eet_log_odds": {
+        "intercept": -0.35,
+        "last_placement": {
+            "at_home_with_parents": -0.6,
+            "with_friends_relatives": -0.2,
+            "with_prospective_adopters": 0.0,
+            "other_community": -0.3,
+            "residential": -0.5,
+        },
+        "per_year_looked_after": 0.08,
+    },
+}
+_EET_CODES = (("higher_education", 0.15), ("further_education", 0.45), ("employment", 0.25), ("training", 0.15))
+_NOT_EET_CODES = (("voluntary_work", 0.05), ("unemployed", 0.65), ("economically_inactive", 0.30))
+_SUITABLE = (
+    ("home_with_parents", 0.12),
+    ("with_friends_relatives", 0.10),
+    ("own_tenancy", 0.45),
+    ("supported_accommodation", 0.25),
+    ("residential_unit", 0.08),
+)
+_UNSUITABLE = (("homeless", 0.8), ("custody", 0.2))
+
+
+def _draw(rng, options, size: int) -> np.ndarray:
+    codes, weights = zip(*options, strict=True)
+    weights = np.asarray(weights) / np.sum(weights)
+    return np.asarray(codes, dtype=object)[rng.choice(len(codes), size=size, p=weights)]
+
+
+def _aftercare(seed: int, children: pd.DataFrame, episodes: pd.DataFrame, years: list[int]):
+    """The aftercare table and its planted truth: one row per young person eligible on 31 July of each year.
+
+    Eligible: the last spell begun by 31 July ended on or after the 16th birthday (not by adoption) and the
+    young person is not looked after on 31 July and is under 26.  Economic activity is drawn from the
+    planted logistic model of last placement group and total years looked after, with an LA effect.
+    """
+    rng, la_rng = _rng(seed, 30), _rng(seed, 31)
+    la_effect = la_rng.normal(0, AFTERCARE["la_effect_sd"], len(LA_CODES))
+    eps = episodes.sort_values(["child_id", "episode_start"], kind="stable").copy()
+    eps["days"] = (eps["episode_end"] - eps["episode_start"]).dt.days
+    eps["group"] = eps["placement_type"].map(PLACEMENT_GROUPS)
+    spells = derive.spells(episodes)
+    last_groups = eps.groupby("child_id")["group"].last()
+    child = children.set_index("child_id")
+    plan = AFTERCARE["eet_log_odds"]
+    frames = []
+    for year in years:
+        day = pd.Timestamp(year, 7, 31)
+        begun = spells[spells["spell_start"] <= day]
+        last = begun.groupby("child_id").tail(1)
+        dob = pd.to_datetime(child["date_of_birth"].reindex(last["child_id"])).to_numpy()
+        left_at = (last["spell_end"].to_numpy() - dob) / np.timedelta64(1, "D") / DPY
+        age_now = (np.datetime64(day) - dob) / np.timedelta64(1, "D") / DPY
+        eligible = (
+            last["spell_end"].notna().to_numpy()
+            & (last["spell_end"].to_numpy() <= np.datetime64(day))
+            & (left_at >= 16)
+            & (age_now < 26)
+            & (last["reason_ended"].to_numpy() != "adopted")
+        )
+        rows = last[eligible]
+        if rows.empty:
+            continue
+        ids = rows["child_id"].to_numpy()
+        # Time looked after and last placement: episodes up to the end of that last spell.
+        before = eps[eps["child_id"].isin(ids)]
+        before = before[before["episode_end"] <= before["child_id"].map(rows.set_index("child_id")["spell_end"])]
+        years_looked_after = (before.groupby("child_id")["days"].sum() / DPY).reindex(ids).to_numpy()
+        group = before.groupby("child_id")["group"].last().reindex(ids).fillna(last_groups.reindex(ids)).to_numpy()
+        la = np.array([LA_CODES.index(c) for c in child["la_code"].reindex(ids)])
+        n = len(ids)
+        receiving = rng.random(n) < AFTERCARE["receiving_share"]
+        eta = (
+            plan["intercept"]
+            + np.array([plan["last_placement"].get(g, 0.0) for g in group])
+            + plan["per_year_looked_after"] * years_looked_after
+            + la_effect[la]
+        )
+        eet = rng.random(n) < _expit(eta)
+        activity = np.where(eet, _draw(rng, _EET_CODES, n), _draw(rng, _NOT_EET_CODES, n))
+        activity = np.where(rng.random(n) < AFTERCARE["activity_not_known_share"], "not_known", activity)
+        continuing = (
+            (age_now[eligible] < 21)
+            & np.isin(group, ["with_foster_carers", "with_friends_relatives", "residential"])
+            & (rng.random(n) < AFTERCARE["continuing_care_share_under_21"])
+        )
+        suitable = rng.random(n) < AFTERCARE["suitable_share"]
+        accommodation = np.where(suitable, _draw(rng, _SUITABLE, n), _draw(rng, _UNSUITABLE, n))
+        u = rng.random(n)
+        accommodation = np.where(u < AFTERCARE["accommodation_not_known_share"], "not_known", accommodation)
+        accommodation = np.where(
+            (u >= AFTERCARE["accommodation_not_known_share"])
+            & (u < AFTERCARE["accommodation_not_known_share"] + AFTERCARE["accommodation_other_share"]),
+            "other",
+            accommodation,
+        )
+        accommodation = np.where(continuing, "former_carers", accommodation)
+        frames.append(
+            pd.DataFrame(
+                {
+                    "child_id": ids,
+                    "year": year,
+                    "la_code": child["la_code"].reindex(ids).to_numpy(),
+                    "receiving_aftercare": np.where(receiving | continuing, "Y", "N"),
+                    "economic_activity": np.where(receiving | continuing, activity, None),
+                    "accommodation": np.where(receiving | continuing, accommodation, None),
+                    "continuing_care": np.where(continuing, "Y", "N"),
+                }
+            )
+        )
+    columns = TABLES["aftercare"].column_names
+    table = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=columns)
+    truth = {
+        "assumed": "receiving share and EET level from published figures (see AFTERCARE); the rest assumed",
+        **{k: v for k, v in AFTERCARE.items() if k != "eet_log_odds"},
+        "eet_log_odds": plan,
+        "la_effect": {code: _r(float(v), 4) for code, v in zip(LA_CODES, la_effect, strict=True)},
+        "rows": int(len(table)),
+    }
+    return table, truth
