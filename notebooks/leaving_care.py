@@ -46,6 +46,7 @@ import yaml
 from IPython.display import Markdown, display
 
 from lac_outcomes import display as show
+from lac_outcomes import journeys
 from lac_outcomes.disclosure import DisclosurePolicy
 from lac_outcomes.england import leaving_care as england
 from lac_outcomes.io import read_parquet, write_json
@@ -130,7 +131,7 @@ if "planted" in report.tables:
     leaving_care.show(report, "planted")
 
 # %% tags=["summary"]
-print(f"Leaving care ({nation.title()}): in touch, EET, suitable accommodation, EET by last placement. {data_text}")
+print(f"Leaving care ({nation.title()}): {journeys.leaving_care_headline(report)}.")
 
 # %% [markdown]
 # ## Limitations

@@ -171,3 +171,23 @@ def test_a_spell_still_open_on_31_july_is_not_the_leaving_the_history_counts():
     row = leaving_care.leavers(tables).iloc[0]
     assert row["group"] == "with_foster_carers"
     assert row["years_looked_after"] == pytest.approx(731 / 365.25)
+
+
+def test_the_index_headline_names_the_widest_placement_gap_without_counts():
+    from lac_outcomes.journeys import Report, leaving_care_headline
+
+    report = Report()
+    report.results["model"] = [
+        {"term": "last placement: residential (vs foster)", "estimate": -0.5, "ci_low": -0.6, "ci_high": -0.4},
+        {"term": "last placement: other (vs foster)", "estimate": -0.1, "ci_low": -0.2, "ci_high": 0.0},
+        {"term": "years looked after (per year)", "estimate": -0.9, "ci_low": -1.0, "ci_high": -0.8},
+    ]
+    report.texts["planted"] = "5 of 5 planted values lie inside their 95% intervals."
+    # exp(-0.5) = 0.61, exp(-0.6) = 0.55, exp(-0.4) = 0.67: the residential term, not the larger time term.
+    assert leaving_care_headline(report) == (
+        "EET, residential (vs foster): odds ratio 0.61 (95% CI 0.55 to 0.67) within authority and year; "
+        "5 of 5 planted values lie inside their 95% intervals."
+    )
+    assert leaving_care_headline(Report(texts={"model": "Too few young people (12) to model."})).startswith(
+        "EET by last placement: Too few"
+    )
