@@ -486,7 +486,7 @@ def _periods(rng, planted: _Planted, sim_years: list[int], entry, dob, group, se
 REENTRY_SHARE = 0.3
 REENTRY_MAX_AGE = 15
 # Re-entries add periods: the first periods are drawn this much fewer so the stock stays on target (measured).
-REENTRY_STOCK_FACTOR = 0.96
+REENTRY_STOCK_FACTOR = 0.91
 
 
 def _with_reentries(rng, c: _Children, planted: _Planted, sim_years: list[int]) -> _Children:
@@ -1091,6 +1091,8 @@ def _with_short_breaks(episodes_out: dict, b: _ShortBreaks, spec, start: int, en
     A child known only for short breaks has no mother field, reviews or care-leaver data (rule 399).
     """
     ep = b.episodes[(b.episodes["DECOM"] <= end) & (b.episodes["DEC"] >= start)]
+    if ep.empty:
+        return episodes_out, {column: np.empty(0, dtype=object) for column in spec["Header"].column_names}
     child = ep["child"].to_numpy()
     breaks = _frame(
         spec["Episodes"].column_names,
