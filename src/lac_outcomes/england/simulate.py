@@ -1031,7 +1031,7 @@ def _year_tables(
     )
 
     if short_breaks is not None:
-        episodes_out, breaks_header = _with_short_breaks(episodes_out, short_breaks, spec, start, end)
+        episodes_out, breaks_rows = _with_short_breaks(episodes_out, short_breaks, spec, start, end)
 
     oc3, oc3_rows = _oc3(rng, year, c, planted, spec, schema_year)
     # The Header lists every child in the return: those looked after in the year and the care leavers in OC3.
@@ -1057,7 +1057,7 @@ def _year_tables(
     )
 
     if short_breaks is not None:
-        header = {column: np.concatenate([header[column], breaks_header[column]]) for column in header}
+        header = {column: np.concatenate([header[column], breaks_rows["Header"][column]]) for column in header}
 
     uasc_rows = looked_after[c.uasc[looked_after]]
     uasc = _frame(
@@ -1082,17 +1082,24 @@ def _year_tables(
         "Missing": _missing(rng, year, c, spec),
         "Reviews": _reviews(rng, year, c, reviews, spec),
     }
+    if short_breaks is not None:
+        tables["PrevPerm"] = {
+            column: np.concatenate([values, breaks_rows["PrevPerm"][column]])
+            for column, values in tables["PrevPerm"].items()
+        }
     return tables
 
 
 def _with_short_breaks(episodes_out: dict, b: _ShortBreaks, spec, start: int, end: int) -> tuple[dict, dict]:
-    """The year's Episodes with the short breaks in it added, and Header rows for the children who had them.
+    """The year's Episodes with the short breaks in it added, and Header and PrevPerm rows for their children.
 
     A child known only for short breaks has no mother field, reviews or care-leaver data (rule 399).
     """
     ep = b.episodes[(b.episodes["DECOM"] <= end) & (b.episodes["DEC"] >= start)]
     if ep.empty:
-        return episodes_out, {column: np.empty(0, dtype=object) for column in spec["Header"].column_names}
+        return episodes_out, {
+            t: {k: np.empty(0, dtype=object) for k in spec[t].column_names} for t in ("Header", "PrevPerm")
+        }
     child = ep["child"].to_numpy()
     breaks = _frame(
         spec["Episodes"].column_names,
@@ -1125,7 +1132,13 @@ def _with_short_breaks(episodes_out: dict, b: _ShortBreaks, spec, start: int, en
             "MC_DOB": np.full(len(rows), "", dtype=object),
         },
     )
-    return {column: np.concatenate([episodes_out[column], breaks[column]]) for column in episodes_out}, header
+    # every child with a new period in the year has a previous-permanence row (rule 630): none before (Z1)
+    prev_perm = _frame(
+        spec["PrevPerm"].column_names,
+        {"CHILD": b.ids[rows], "DOB": _format_dates(b.dob[rows]), "PREV_PERM": np.full(len(rows), "Z1", dtype=object)},
+    )
+    merged = {column: np.concatenate([episodes_out[column], breaks[column]]) for column in episodes_out}
+    return merged, {"Header": header, "PrevPerm": prev_perm}
 
 
 def _home_postcode(ids: np.ndarray) -> np.ndarray:
