@@ -172,6 +172,9 @@ def test_short_breaks_follow_the_903_rules_and_their_count_is_as_planted(small_s
     in_header = header.merge(breaks[key].drop_duplicates(), on=key)
     assert len(in_header) == len(breaks[key].drop_duplicates())
     assert (in_header["MOTHER"] == "").all()
+    # but a previous-permanence row in each year they start a period (rule 630)
+    prev_perm = _written_table(out, "PrevPerm").merge(breaks[key].drop_duplicates(), on=key)
+    assert len(prev_perm) == len(breaks[key].drop_duplicates()) and (prev_perm["PREV_PERM"] == "Z1").all()
     for table in ("Reviews", "OC2", "OC3", "Missing"):
         rows = _written_table(out, table)
         assert rows.merge(breaks[["LA", "CHILD"]].drop_duplicates(), on=["LA", "CHILD"]).empty, table
