@@ -13,8 +13,10 @@ What is planted, per LA and year (returned, for ``truth.yaml``):
   so that P(moves >= 2) is exactly this value for every child.
 * NI 63: long-stay children (the NI 63 cohort at this or next 31 March) make
   no move in a year with probability ``r``; the planted NI 63 is
-  ``r(year-1) * r(year)``.  Adoption spells are kept shorter than 2.5 years,
-  so no child in the cohort is on the adoption route.
+  ``r(year-1) * r(year)``.  Adoption takes 1.8 years or more from entry to
+  the order, with a long tail; a child in the cohort at a 31 March is never
+  then in an adoptive placement (the placement and order of a long-stayer
+  fall in one collection year), so the cohort's moves are all long-stay years.
 * NI 61: the probability that an adopted child was placed within 12 months of
   the decision that they should be placed for adoption (by year adopted).
 * NI 58: the mean SDQ score (beta-binomial on 0-40, so the mean is exact).
@@ -73,6 +75,9 @@ NATIONAL_LOOKED_AFTER = 83_630
 ROUTES = ("ADOPT", "SGO", "CAO", "HOME", "AGE18", "OTHER")
 ADOPT, SGO, CAO, HOME, AGE18, OTHER = range(len(ROUTES))
 
+# Adoption: years from entry to the adoption order, a floor plus an exponential tail.
+ADOPTION_MIN_YEARS = 1.8
+ADOPTION_TAIL_YEARS = 0.45
 # Age at entry: under 1, 1-4, 5-9, 10-15, 16-17 (DfE starters, roughly).
 AGE_GROUP_SHARES = np.array([0.19, 0.17, 0.17, 0.36, 0.11])
 AGE_GROUP_DAYS = np.array([[0, 364], [365, 1825], [1826, 3652], [3653, 5843], [5844, 6540]])
@@ -418,7 +423,8 @@ def _periods(rng, planted: _Planted, sim_years: list[int], entry, dob, group, se
             rng.gamma(0.7, 0.9, n) * year + 1,
             rng.gamma(0.8, 0.7, n) * year + 1,
         ],
-        rng.uniform(1.8, 2.45, n) * year,  # adoption: built backwards from the order below
+        # adoption (entry to order): at least 1.8 years, with an exponential tail (median 2.1, 1% over 3.9 years)
+        (ADOPTION_MIN_YEARS + rng.exponential(ADOPTION_TAIL_YEARS, n)) * year,
     ).astype(np.int64)
     exit_ = np.where(route == AGE18, eighteenth, entry + np.maximum(duration, 1))
     aged_out = exit_ >= eighteenth
@@ -432,6 +438,13 @@ def _periods(rng, planted: _Planted, sim_years: list[int], entry, dob, group, se
     placed = np.full(n, NO_DATE, dtype=np.int64)
     order_lag = rng.uniform(0.25, 0.40, n) * year
     placed_at = exit_ - order_lag.astype(np.int64)
+    # A child in the NI 63 cohort (2.5 years or more in care) at the 31 March between an adoptive placement and
+    # the order would need both the planted NI 62 and NI 63 of the placement year: such a placement is made on or
+    # after 1 April of the order's year instead, the order at least ten weeks later.
+    across = (route == ADOPT) & (_collection_year(placed_at) != _collection_year(exit_))
+    across &= _in_stability_cohort(dob, entry, exit_, _collection_year(placed_at))
+    placed_at = np.where(across, np.maximum(placed_at, _year_starts(_collection_year(exit_))), placed_at)
+    exit_ = np.where(across, np.maximum(exit_, placed_at + rng.integers(70, 147, n)), exit_)
     timely = rng.random(n) < planted.at("ni61", np.clip(_collection_year(exit_), sim_years[0], sim_years[-1]))
     gap = np.where(timely, rng.integers(30, 365, n), rng.integers(366, 451, n))
     placed[adopted] = placed_at[adopted]
