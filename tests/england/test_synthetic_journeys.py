@@ -15,6 +15,7 @@ import pytest
 
 from lac_outcomes.england import indicators, stability
 from lac_outcomes.england.reader import read_returns, sources_from_tree
+from lac_outcomes.england.simulate import write_synthetic_returns
 
 TEMPORARY = ("T0", "T1", "T2", "T3", "T4")
 STANDARD_ERRORS = 4.0
@@ -212,3 +213,28 @@ def test_reentries_are_counted_as_planted_and_the_stability_code_sees_them(small
         & (before["DEC"] >= pd.Timestamp(years[0] - 1, 4, 1))
     ]
     assert int(back["returned"].sum()) == len(plain) > 0
+
+
+def test_adoption_takes_at_least_the_floor_with_the_planted_exponential_tail(tmp_path):
+    years = list(range(2015, 2021))
+    truth = write_synthetic_returns(tmp_path, seed=5, years=years, n_las=2, children_per_la=1500)
+    floor, tail = truth["generator"]["adoption_min_years"], truth["generator"]["adoption_tail_years"]
+    episodes = _written_episodes(tmp_path, years)
+    episodes = episodes.loc[~episodes["LS"].isin(("V3", "V4"))]
+    starts = episodes.loc[episodes["RNE"] == "S", ["LA", "CHILD", "DECOM"]].rename(columns={"DECOM": "START"})
+    adopted = episodes.loc[episodes["REC"].isin(("E11", "E12")), ["LA", "CHILD", "DEC"]].merge(starts)
+    adopted = (
+        adopted.loc[adopted["START"] < adopted["DEC"]].sort_values("START").drop_duplicates(["LA", "CHILD", "DEC"])
+    )
+    # periods starting in the first two years, watched four years or more (the tail beyond that: e^-4.9)
+    watched = adopted.loc[adopted["START"].between(pd.Timestamp(years[0] - 1, 4, 1), pd.Timestamp(years[1], 3, 31))]
+    took = (watched["DEC"] - watched["START"]).dt.days / 365.25
+    assert len(took) >= 100
+    assert (took >= floor - 1 / 365).all()
+    beyond = floor + 0.65
+    share = float((took > beyond).mean())
+    expected = math.exp(-0.65 / tail)
+    assert abs(share - expected) <= STANDARD_ERRORS * math.sqrt(expected * (1 - expected) / len(took)), (
+        share,
+        expected,
+    )

@@ -1516,6 +1516,8 @@ def _write_returns(
             "temporary_placement_min_episode_days": TEMPORARY_MIN_EPISODE_DAYS,
             "short_break_share": SHORT_BREAK_SHARE,
             "reentry_share": REENTRY_SHARE,
+            "adoption_min_years": ADOPTION_MIN_YEARS,
+            "adoption_tail_years": ADOPTION_TAIL_YEARS,
         },
         "local_authorities": la_records,
         "indicators": indicator_records,
