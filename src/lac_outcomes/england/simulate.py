@@ -818,10 +818,11 @@ def _simulate_short_breaks(rng, sim_years: list[int], horizon_end: int, stock_ta
     dob = first - rng.integers(5 * 365, 16 * 365, n)
     last = np.minimum(first + (rng.uniform(low_years, high_years, n) * 365.25).astype(np.int64), _anniversary(dob, 18))
     ids = _child_ids(rng, n)
-    clash = np.isin(ids, taken)
+    taken = pd.Index(taken)  # a hash lookup: np.isin on object arrays compares element by element
+    clash = pd.Index(ids).isin(taken)
     while clash.any():
         ids[clash] = rng.integers(10**9, 10**10, int(clash.sum())).astype(str).astype(object)
-        clash = np.isin(ids, taken) | pd.Series(ids).duplicated().to_numpy()
+        clash = pd.Index(ids).isin(taken) | pd.Series(ids).duplicated().to_numpy()
     sex = np.where(rng.random(n) < 0.65, "1", "2").astype(object)
     ethnic = _draw_codes(rng, ETHNIC_CODES, ETHNIC_SHARES, n)
     cin = np.where(rng.random(n) < 0.85, "N4", "N8").astype(object)  # disability, else absent parenting
@@ -1108,28 +1109,29 @@ def _with_short_breaks(episodes_out: dict, b: _ShortBreaks, spec, start: int, en
 
     A child known only for short breaks has no mother field, reviews or care-leaver data (rule 399).
     """
-    ep = b.episodes[(b.episodes["DECOM"] <= end) & (b.episodes["DEC"] >= start)]
-    if ep.empty:
+    in_year = (b.episodes["DECOM"].to_numpy() <= end) & (b.episodes["DEC"].to_numpy() >= start)
+    if not in_year.any():
         return episodes_out, {
             t: {k: np.empty(0, dtype=object) for k in spec[t].column_names} for t in ("Header", "PrevPerm")
         }
-    child = ep["child"].to_numpy()
+    ep = {column: values.to_numpy()[in_year] for column, values in b.episodes.items()}
+    child = ep["child"]
     breaks = _frame(
         spec["Episodes"].column_names,
         {
             "CHILD": b.ids[child],
-            "DECOM": _format_dates(ep["DECOM"].to_numpy()),
-            "RNE": ep["RNE"].to_numpy(),
-            "LS": ep["LS"].to_numpy(),
+            "DECOM": _format_dates(ep["DECOM"]),
+            "RNE": ep["RNE"],
+            "LS": ep["LS"],
             "CIN": b.cin[child],
-            "PLACE": ep["PLACE"].to_numpy(),
-            "PLACE_PROVIDER": ep["PLACE_PROVIDER"].to_numpy(),
-            "DEC": _format_dates(ep["DEC"].to_numpy()),
-            "REC": ep["REC"].to_numpy(),
-            "REASON_PLACE_CHANGE": ep["REASON_PLACE_CHANGE"].to_numpy(),
-            "HOME_POST": np.full(len(ep), "", dtype=object),
-            "PL_POST": ep["PL_POST"].to_numpy(),
-            "URN": ep["URN"].to_numpy(),
+            "PLACE": ep["PLACE"],
+            "PLACE_PROVIDER": ep["PLACE_PROVIDER"],
+            "DEC": _format_dates(ep["DEC"]),
+            "REC": ep["REC"],
+            "REASON_PLACE_CHANGE": ep["REASON_PLACE_CHANGE"],
+            "HOME_POST": np.full(len(child), "", dtype=object),
+            "PL_POST": ep["PL_POST"],
+            "URN": ep["URN"],
         },
     )
     rows = np.unique(child)
