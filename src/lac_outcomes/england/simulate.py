@@ -803,7 +803,7 @@ class _ShortBreaks:
     sex: np.ndarray
     ethnic: np.ndarray
     cin: np.ndarray
-    episodes: pd.DataFrame  # as _simulate_episodes, ``child`` indexing this group
+    episodes: dict[str, np.ndarray]  # columns as in _simulate_episodes, ``child`` indexing this group
 
 
 def _simulate_short_breaks(rng, sim_years: list[int], horizon_end: int, stock_target: float, taken) -> _ShortBreaks:
@@ -818,11 +818,15 @@ def _simulate_short_breaks(rng, sim_years: list[int], horizon_end: int, stock_ta
     dob = first - rng.integers(5 * 365, 16 * 365, n)
     last = np.minimum(first + (rng.uniform(low_years, high_years, n) * 365.25).astype(np.int64), _anniversary(dob, 18))
     ids = _child_ids(rng, n)
-    taken = pd.Index(taken)  # a hash lookup: np.isin on object arrays compares element by element
-    clash = pd.Index(ids).isin(taken)
+    taken = set(taken)  # a set: np.isin on object arrays compares element by element (seconds at national scale)
+
+    def clashes():
+        return np.fromiter((i in taken for i in ids), bool, n) | pd.Series(ids).duplicated().to_numpy()
+
+    clash = clashes()
     while clash.any():
         ids[clash] = rng.integers(10**9, 10**10, int(clash.sum())).astype(str).astype(object)
-        clash = pd.Index(ids).isin(taken) | pd.Series(ids).duplicated().to_numpy()
+        clash = clashes()
     sex = np.where(rng.random(n) < 0.65, "1", "2").astype(object)
     ethnic = _draw_codes(rng, ETHNIC_CODES, ETHNIC_SHARES, n)
     cin = np.where(rng.random(n) < 0.85, "N4", "N8").astype(object)  # disability, else absent parenting
@@ -841,21 +845,18 @@ def _simulate_short_breaks(rng, sim_years: list[int], horizon_end: int, stock_ta
     # breaks within the series and the years simulated, none across 31 March (each return shows whole breaks)
     keep = (dec <= last[:, None]) & (dec <= horizon_end) & (dec <= _year_ends(_collection_year(decom)))
     place = setting[keep]
-    episodes = pd.DataFrame(
-        {
-            "child": child[keep],
-            "DECOM": decom[keep],
-            "RNE": "S",
-            "LS": np.where(multiple[child[keep]], "V4", "V3"),
-            "PLACE": place,
-            "PLACE_PROVIDER": np.where(place == "R1", _draw_codes(rng, ("PR1", "PR4"), (0.6, 0.4), len(place)), ""),
-            "DEC": dec[keep],
-            "REC": "E4A",
-            "REASON_PLACE_CHANGE": "",
-            "PL_POST": "",
-            "URN": "",
-        }
-    )
+    k = len(place)
+    episodes = {
+        "child": child[keep],
+        "DECOM": decom[keep],
+        "RNE": np.full(k, "S", dtype=object),
+        "LS": np.where(multiple[child[keep]], "V4", "V3").astype(object),
+        "PLACE": place,
+        "PLACE_PROVIDER": np.where(place == "R1", _draw_codes(rng, ("PR1", "PR4"), (0.6, 0.4), k), "").astype(object),
+        "DEC": dec[keep],
+        "REC": np.full(k, "E4A", dtype=object),
+        **{column: np.full(k, "", dtype=object) for column in ("REASON_PLACE_CHANGE", "PL_POST", "URN")},
+    }
     return _ShortBreaks(ids, dob, sex, ethnic, cin, episodes)
 
 
@@ -1109,12 +1110,12 @@ def _with_short_breaks(episodes_out: dict, b: _ShortBreaks, spec, start: int, en
 
     A child known only for short breaks has no mother field, reviews or care-leaver data (rule 399).
     """
-    in_year = (b.episodes["DECOM"].to_numpy() <= end) & (b.episodes["DEC"].to_numpy() >= start)
+    in_year = (b.episodes["DECOM"] <= end) & (b.episodes["DEC"] >= start)
     if not in_year.any():
         return episodes_out, {
             t: {k: np.empty(0, dtype=object) for k in spec[t].column_names} for t in ("Header", "PrevPerm")
         }
-    ep = {column: values.to_numpy()[in_year] for column, values in b.episodes.items()}
+    ep = {column: values[in_year] for column, values in b.episodes.items()}
     child = ep["child"]
     breaks = _frame(
         spec["Episodes"].column_names,
@@ -1485,11 +1486,9 @@ def _write_returns(
                     kept = {column: frame[column] for column in LINKED_TABLES[table]}
                     written[table].append(pd.DataFrame(kept).assign(LA=code, YEAR=year))
             indicator_records.extend(_truth_records(code, year, children, planted))
-            in_year = short_breaks.episodes.loc[
-                (short_breaks.episodes["DECOM"] <= _year_end(year))
-                & (short_breaks.episodes["DEC"] >= _year_start(year))
-            ]
-            short_break_records.append({"LA": code, "YEAR": year, "children": int(in_year["child"].nunique())})
+            breaks = short_breaks.episodes
+            had_break = breaks["child"][(breaks["DECOM"] <= _year_end(year)) & (breaks["DEC"] >= _year_start(year))]
+            short_break_records.append({"LA": code, "YEAR": year, "children": len(np.unique(had_break))})
             # children starting a new period in the year whose earlier period ended within the returns written
             back = (
                 (children.entry >= _year_start(year))
