@@ -443,7 +443,9 @@ def _periods(rng, planted: _Planted, sim_years: list[int], entry, dob, group, se
     # after 1 April of the order's year instead, the order at least ten weeks later.
     across = (route == ADOPT) & (_collection_year(placed_at) != _collection_year(exit_))
     across &= _in_stability_cohort(dob, entry, exit_, _collection_year(placed_at))
-    placed_at = np.where(across, np.maximum(placed_at, _year_starts(_collection_year(exit_))), placed_at)
+    # (spread over the year's first two months, not piled on 1 April)
+    april = _year_starts(_collection_year(exit_)) + rng.integers(0, 61, n)
+    placed_at = np.where(across, np.maximum(placed_at, april), placed_at)
     exit_ = np.where(across, np.maximum(exit_, placed_at + rng.integers(70, 147, n)), exit_)
     timely = rng.random(n) < planted.at("ni61", np.clip(_collection_year(exit_), sim_years[0], sim_years[-1]))
     gap = np.where(timely, rng.integers(30, 365, n), rng.integers(366, 451, n))
