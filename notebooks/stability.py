@@ -137,7 +137,9 @@ print(f"Placement stability ({nation.title()}): moves, three or more placements,
 #   change of carer on the day the legal reason changes is missed.
 # - England: a history merged across returns is used for the two-year
 #   measure and re-entry; NI 62 and NI 63 are as submitted. The synthetic
-#   English returns plant no re-entries, so re-entry shows zero there.
+#   English returns plant re-entries only after a return home under 15, and
+#   always in a later collection year than the one the child left in, so
+#   re-entry within 12 months sits below what real returns show.
 # - Synthetic Scottish data: the generator caps moves at six per spell and
 #   merges a move falling on the day of another change, so at national scale
 #   the foster rate sits a little under its planted 0.35 and the rate after

@@ -13,8 +13,10 @@ What is planted, per LA and year (returned, for ``truth.yaml``):
   so that P(moves >= 2) is exactly this value for every child.
 * NI 63: long-stay children (the NI 63 cohort at this or next 31 March) make
   no move in a year with probability ``r``; the planted NI 63 is
-  ``r(year-1) * r(year)``.  Adoption spells are kept shorter than 2.5 years,
-  so no child in the cohort is on the adoption route.
+  ``r(year-1) * r(year)``.  Adoption takes 1.8 years or more from entry to
+  the order, with a long tail; a child in the cohort at a 31 March is never
+  then in an adoptive placement (the placement and order of a long-stayer
+  fall in one collection year), so the cohort's moves are all long-stay years.
 * NI 61: the probability that an adopted child was placed within 12 months of
   the decision that they should be placed for adoption (by year adopted).
 * NI 58: the mean SDQ score (beta-binomial on 0-40, so the mean is exact).
@@ -24,6 +26,18 @@ What is planted, per LA and year (returned, for ``truth.yaml``):
   i.e. P(in touch) x P(suitable | in touch), and likewise for EET.
 * Placed with parents: the probability that a placement (other than for
   adoption, or of an unaccompanied asylum-seeking child) is P1.
+* Temporary placements (T0-T4): an episode of 120 days or more (not an adoptive
+  placement or with parents) is interrupted, with probability
+  ``TEMPORARY_SHARE``, by a temporary placement followed by a return to the
+  same carer; neither counts as a new placement, so NI 62 and NI 63 are as
+  planted.
+* Short breaks (V3/V4): a separate group of children on an agreed series of
+  short-term breaks, about ``SHORT_BREAK_SHARE`` of the stock at a time, each
+  break its own episode; outside every count and indicator.  ``truth.yaml``
+  holds the realised number of children with a break in each LA-year.
+* Re-entry: a share (``REENTRY_SHARE``) of children under 15 who go home come
+  back for a second period of care in a later collection year; ``truth.yaml``
+  holds the realised number of such second periods starting in each LA-year.
 * Counts (looked after at 31 March, started, ceased) are the realised counts
   of the simulated population, so readers and indicators must match exactly.
 
@@ -35,6 +49,7 @@ by ``(seed, LA position)``: the same arguments give byte-identical files.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -60,6 +75,9 @@ NATIONAL_LOOKED_AFTER = 83_630
 ROUTES = ("ADOPT", "SGO", "CAO", "HOME", "AGE18", "OTHER")
 ADOPT, SGO, CAO, HOME, AGE18, OTHER = range(len(ROUTES))
 
+# Adoption: years from entry to the adoption order, a floor plus an exponential tail.
+ADOPTION_MIN_YEARS = 1.8
+ADOPTION_TAIL_YEARS = 0.45
 # Age at entry: under 1, 1-4, 5-9, 10-15, 16-17 (DfE starters, roughly).
 AGE_GROUP_SHARES = np.array([0.19, 0.17, 0.17, 0.36, 0.11])
 AGE_GROUP_DAYS = np.array([[0, 364], [365, 1825], [1826, 3652], [3653, 5843], [5844, 6540]])
@@ -360,10 +378,11 @@ class _Children:
     adopter_is_carer: np.ndarray
     ids: np.ndarray
     first_child_born: np.ndarray  # a girl's first child's birth (NO_DATE if none while in care)
+    previous_exit: np.ndarray  # end of the child's earlier period of care (NO_DATE for a first period)
 
 
 def _simulate_children(rng, planted: _Planted, sim_years: list[int], stock_target: float) -> _Children:
-    entries_per_year = stock_target / MEAN_YEARS_IN_CARE
+    entries_per_year = stock_target / MEAN_YEARS_IN_CARE * REENTRY_STOCK_FACTOR
     # about 1% growth a year, the target met at the last collection year
     trend = 1.0 + 0.01 * (np.arange(len(sim_years)) - len(sim_years) + 1)
     counts = rng.poisson(entries_per_year * trend)
@@ -382,7 +401,13 @@ def _simulate_children(rng, planted: _Planted, sim_years: list[int], stock_targe
     ethnic[uasc] = _draw_codes(rng, ("BAFR", "AOTH", "OOTH", "MOTH"), (0.35, 0.35, 0.25, 0.05), int(uasc.sum()))
     cin = _draw_codes(rng, CIN_CODES, CIN_SHARES, n)
     cin[uasc] = "N8"
+    return _periods(rng, planted, sim_years, entry, dob, group, sex, ethnic, cin, uasc)
 
+
+def _periods(rng, planted: _Planted, sim_years: list[int], entry, dob, group, sex, ethnic, cin, uasc) -> _Children:
+    """Periods of care starting on ``entry`` for children of these characteristics: route, exit and dates."""
+    n = len(entry)
+    age_entry = _age(dob, entry)
     cumulative = ROUTE_BY_AGE_GROUP.cumsum(axis=1)[group]
     route = (rng.random(n)[:, None] > cumulative).sum(axis=1)
     route = np.minimum(route, len(ROUTES) - 1)
@@ -398,7 +423,8 @@ def _simulate_children(rng, planted: _Planted, sim_years: list[int], stock_targe
             rng.gamma(0.7, 0.9, n) * year + 1,
             rng.gamma(0.8, 0.7, n) * year + 1,
         ],
-        rng.uniform(1.8, 2.45, n) * year,  # adoption: built backwards from the order below
+        # adoption (entry to order): at least 1.8 years, with an exponential tail (median 2.1, 1% over 3.9 years)
+        (ADOPTION_MIN_YEARS + rng.exponential(ADOPTION_TAIL_YEARS, n)) * year,
     ).astype(np.int64)
     exit_ = np.where(route == AGE18, eighteenth, entry + np.maximum(duration, 1))
     aged_out = exit_ >= eighteenth
@@ -412,6 +438,15 @@ def _simulate_children(rng, planted: _Planted, sim_years: list[int], stock_targe
     placed = np.full(n, NO_DATE, dtype=np.int64)
     order_lag = rng.uniform(0.25, 0.40, n) * year
     placed_at = exit_ - order_lag.astype(np.int64)
+    # A child in the NI 63 cohort (2.5 years or more in care) at the 31 March between an adoptive placement and
+    # the order would need both the planted NI 62 and NI 63 of the placement year: such a placement is made on or
+    # after 1 April of the order's year instead, the order at least ten weeks later.
+    across = (route == ADOPT) & (_collection_year(placed_at) != _collection_year(exit_))
+    across &= _in_stability_cohort(dob, entry, exit_, _collection_year(placed_at))
+    # (spread over the year's first two months, not piled on 1 April)
+    april = _year_starts(_collection_year(exit_)) + rng.integers(0, 61, n)
+    placed_at = np.where(across, np.maximum(placed_at, april), placed_at)
+    exit_ = np.where(across, np.maximum(exit_, placed_at + rng.integers(70, 147, n)), exit_)
     timely = rng.random(n) < planted.at("ni61", np.clip(_collection_year(exit_), sim_years[0], sim_years[-1]))
     gap = np.where(timely, rng.integers(30, 365, n), rng.integers(366, 451, n))
     placed[adopted] = placed_at[adopted]
@@ -456,6 +491,37 @@ def _simulate_children(rng, planted: _Planted, sim_years: list[int], stock_targe
         adopter_is_carer,
         ids,
         first_child_born,
+        np.full(n, NO_DATE, dtype=np.int64),
+    )
+
+
+# Re-entry: a child under 15 who went home (E4A, E4B, E13) comes back into care, once, with this probability; the
+# new period starts a gamma-distributed time (mean about a year) after the next 1 April, so the two periods never
+# share a collection year (each year's counts of children starting and ceasing stay counts of periods).
+REENTRY_SHARE = 0.3
+REENTRY_MAX_AGE = 15
+# Re-entries add periods: the first periods are drawn this much fewer so the stock stays on target (measured).
+REENTRY_STOCK_FACTOR = 0.91
+
+
+def _with_reentries(rng, c: _Children, planted: _Planted, sim_years: list[int]) -> _Children:
+    """The periods of ``c`` and, for some children who went home, a later period of the same child."""
+    went_home = (c.route == HOME) & ~c.uasc & (c.first_child_born == NO_DATE)
+    went_home &= _age(c.dob, c.exit) < REENTRY_MAX_AGE
+    again = np.flatnonzero(went_home & (rng.random(len(c.entry)) < REENTRY_SHARE))
+    entry = _year_starts(_collection_year(c.exit[again]) + 1) + rng.gamma(1.5, 250.0, len(again)).astype(np.int64)
+    seen = (entry <= _year_end(sim_years[-1])) & (entry < _anniversary(c.dob[again], 17))
+    again, entry = again[seen], entry[seen]
+    dob = c.dob[again]
+    group = np.searchsorted(AGE_GROUP_DAYS[:, 0], entry - dob, side="right") - 1
+    uasc = np.zeros(len(again), bool)
+    cin = _draw_codes(rng, CIN_CODES[:-1], CIN_SHARES[:-1], len(again))  # N8 (absent parenting) is for UASC mostly
+    later = _periods(rng, planted, sim_years, entry, dob, group, c.sex[again], c.ethnic[again], cin, uasc)
+    later.ids = c.ids[again]
+    later.previous_exit = c.exit[again]
+    later.first_child_born[:] = NO_DATE  # a mother in the first period would be one in the second (rule 207)
+    return _Children(
+        *(np.concatenate([getattr(c, f.name), getattr(later, f.name)]) for f in dataclasses.fields(_Children))
     )
 
 
@@ -664,6 +730,138 @@ def _simulate_episodes(rng, c: _Children, planted: _Planted, horizon_end: int, l
     ]
 
 
+# Temporary placements (T0-T4): an episode of 120 days or more, other than an adoptive placement or a
+# placement with parents, is interrupted once with this probability by a temporary placement (hospital, holiday,
+# respite while the carer is away), after which the child returns to the same carer (same PLACE, URN and PL_POST),
+# as the 903 guidance records it: the temporary placement begins with RNE P and ends with REC X1, no reason for
+# the change on it or the episode before it (rules 226, 380, 381), and the return is RNE P to the placement before
+# (rule 383).  Neither the temporary placement nor the return counts as a new placement (NI 62, NI 63).
+TEMPORARY_SHARE = 0.05
+TEMPORARY_MIN_EPISODE_DAYS = 120
+TEMPORARY_CODES = ("T0", "T1", "T2", "T3", "T4")
+TEMPORARY_CODE_SHARES = np.array([0.10, 0.20, 0.10, 0.25, 0.35])
+# Longest stay by code: hospital at most six weeks (rule 375), T4 seven days or less (rule 379).
+TEMPORARY_MAX_DAYS = np.array([28, 42, 21, 14, 7])
+TEMPORARY_MARGIN_DAYS = 15  # from the episode's start and end, so no other event falls inside
+
+
+def _temporary_placements(rng, episodes: pd.DataFrame, horizon_end: int, la_prefix: str) -> pd.DataFrame:
+    """Split chosen episodes into the placement, a temporary placement and the return to the same carer.
+
+    The temporary placement lies within one collection year (it never straddles 31 March), so every return
+    that holds it holds the placement before it too.
+    """
+    decom = episodes["DECOM"].to_numpy()
+    dec = episodes["DEC"].to_numpy()
+    end = np.where(dec == NO_DATE, horizon_end, dec)
+    place = episodes["PLACE"].to_numpy(dtype=object)
+    eligible = (end - decom >= TEMPORARY_MIN_EPISODE_DAYS) & ~np.isin(place, ("A3", "A4", "A5", "A6", "P1"))
+    eligible &= ~np.isin(episodes["LS"].to_numpy(dtype=object), ("V3", "V4"))
+    chosen = np.flatnonzero(eligible & (rng.random(len(episodes)) < TEMPORARY_SHARE))
+    code = rng.choice(len(TEMPORARY_CODES), size=len(chosen), p=TEMPORARY_CODE_SHARES)
+    days = rng.integers(1, TEMPORARY_MAX_DAYS[code] + 1)
+    low = decom[chosen] + TEMPORARY_MARGIN_DAYS
+    high = end[chosen] - TEMPORARY_MARGIN_DAYS - days
+    start = low + (rng.random(len(chosen)) * (high - low + 1)).astype(np.int64)
+    # one that would straddle 31 March ends on it instead, or starts on 1 April (the episode is long enough
+    # for one of the two: 120 days > 2 x 42 + 2 x 15 + 1)
+    march = _year_ends(_collection_year(start))
+    straddles = start + days > march
+    start = np.where(straddles, np.where(march - days >= low, march - days, march + 1), start)
+    back = start + days
+
+    before = episodes.iloc[chosen].copy()
+    before["DEC"], before["REC"], before["REASON_PLACE_CHANGE"] = start, "X1", ""
+    temporary = episodes.iloc[chosen].copy()
+    temporary["DECOM"], temporary["DEC"], temporary["REC"], temporary["REASON_PLACE_CHANGE"] = start, back, "X1", ""
+    temporary["RNE"] = "P"
+    temporary["PLACE"] = np.asarray(TEMPORARY_CODES, dtype=object)[code]
+    temporary["PLACE_PROVIDER"], temporary["URN"] = "", "XXXXXXX"
+    temporary["PL_POST"] = _postcodes(rng, la_prefix, len(chosen))
+    returned = episodes.iloc[chosen].copy()
+    returned["DECOM"], returned["RNE"] = back, "P"
+    kept = np.ones(len(episodes), bool)
+    kept[chosen] = False
+    out = pd.concat([episodes[kept], before, temporary, returned], ignore_index=True)
+    return out.sort_values(["child", "DECOM"], kind="stable", ignore_index=True)
+
+
+# Short breaks (legal status V3/V4): disabled children accommodated under an agreed series of short-term breaks,
+# outside the looked-after counts and every indicator.  New series a year are sized so that about this share of the
+# looked-after stock is on a series at a time.  Each break is its own episode (RNE S, rule 366) of 1-4 nights
+# (at most 17, rule 365; at most 75 nights a year, rule 367), ending with a return home (E4A); a child is V3 (one
+# setting) or V4 (two settings) for the whole series (rule 426).  No placement postcode, URN or home postcode
+# (rules 214, 398): the settings are those with no Ofsted URN to give (R1 care homes, Z1 other), since the rules
+# ask an Ofsted setting for a URN (218) that a V3/V4 episode must leave blank.
+SHORT_BREAK_SHARE = 0.04
+SHORT_BREAK_SERIES_YEARS = (1.0, 4.0)
+SHORT_BREAK_V4_SHARE = 0.2
+
+
+@dataclass
+class _ShortBreaks:
+    ids: np.ndarray
+    dob: np.ndarray
+    sex: np.ndarray
+    ethnic: np.ndarray
+    cin: np.ndarray
+    episodes: dict[str, np.ndarray]  # columns as in _simulate_episodes, ``child`` indexing this group
+
+
+def _simulate_short_breaks(rng, sim_years: list[int], horizon_end: int, stock_target: float, taken) -> _ShortBreaks:
+    """Children on a series of short breaks and their breaks; ``taken``: the LA's other child identifiers."""
+    low_years, high_years = SHORT_BREAK_SERIES_YEARS
+    starts_per_year = SHORT_BREAK_SHARE * stock_target / ((low_years + high_years) / 2)
+    counts = rng.poisson(starts_per_year, len(sim_years))
+    first = np.concatenate(
+        [rng.integers(_year_start(y), _year_end(y) + 1, size=k) for y, k in zip(sim_years, counts, strict=True)]
+    ).astype(np.int64)
+    n = len(first)
+    dob = first - rng.integers(5 * 365, 16 * 365, n)
+    last = np.minimum(first + (rng.uniform(low_years, high_years, n) * 365.25).astype(np.int64), _anniversary(dob, 18))
+    ids = _child_ids(rng, n)
+    taken = set(taken)  # a set: np.isin on object arrays compares element by element (seconds at national scale)
+
+    def clashes():
+        return np.fromiter((i in taken for i in ids), bool, n) | pd.Series(ids).duplicated().to_numpy()
+
+    clash = clashes()
+    while clash.any():
+        ids[clash] = rng.integers(10**9, 10**10, int(clash.sum())).astype(str).astype(object)
+        clash = clashes()
+    sex = np.where(rng.random(n) < 0.65, "1", "2").astype(object)
+    ethnic = _draw_codes(rng, ETHNIC_CODES, ETHNIC_SHARES, n)
+    cin = np.where(rng.random(n) < 0.85, "N4", "N8").astype(object)  # disability, else absent parenting
+    multiple = rng.random(n) < SHORT_BREAK_V4_SHARE
+    settings = np.array([["R1", "Z1"], ["Z1", "R1"]], dtype=object)[rng.integers(0, 2, n)]
+
+    # breaks every 3-8 weeks from the first; at most 17 breaks of 4 nights in a year, so never over 75 nights
+    most = int(np.ceil((last - first).max() / 21)) + 1 if n else 1
+    gaps = rng.integers(21, 57, (n, most))
+    gaps[:, 0] = 0
+    decom = first[:, None] + gaps.cumsum(axis=1)
+    nights = rng.integers(1, 5, (n, most))
+    child = np.broadcast_to(np.arange(n)[:, None], decom.shape)
+    setting = np.where(multiple[:, None] & (np.arange(most)[None, :] % 2 == 1), settings[:, 1:2], settings[:, 0:1])
+    dec = decom + nights
+    # breaks within the series and the years simulated, none across 31 March (each return shows whole breaks)
+    keep = (dec <= last[:, None]) & (dec <= horizon_end) & (dec <= _year_ends(_collection_year(decom)))
+    place = setting[keep]
+    k = len(place)
+    episodes = {
+        "child": child[keep],
+        "DECOM": decom[keep],
+        "RNE": np.full(k, "S", dtype=object),
+        "LS": np.where(multiple[child[keep]], "V4", "V3").astype(object),
+        "PLACE": place,
+        "PLACE_PROVIDER": np.where(place == "R1", _draw_codes(rng, ("PR1", "PR4"), (0.6, 0.4), k), "").astype(object),
+        "DEC": dec[keep],
+        "REC": np.full(k, "E4A", dtype=object),
+        **{column: np.full(k, "", dtype=object) for column in ("REASON_PLACE_CHANGE", "PL_POST", "URN")},
+    }
+    return _ShortBreaks(ids, dob, sex, ethnic, cin, episodes)
+
+
 # Event kinds as bits, in the order events of one day are taken (the legal status of the first one with it).
 EVENT_ADOPTIVE, EVENT_LEGAL, EVENT_MOVE, EVENT_START = 1, 2, 4, 8
 
@@ -810,7 +1008,14 @@ def _write_csv(path: Path, table: dict[str, np.ndarray]) -> None:
 
 
 def _year_tables(
-    rng, year: int, c: _Children, episodes: pd.DataFrame, reviews: tuple, planted: _Planted, other_las: list[str]
+    rng,
+    year: int,
+    c: _Children,
+    episodes: pd.DataFrame,
+    reviews: tuple,
+    planted: _Planted,
+    other_las: list[str],
+    short_breaks: _ShortBreaks | None = None,
 ) -> dict[str, dict[str, np.ndarray]]:
     """Every table of one LA's return for one collection year, as text columns ready to write."""
     spec = tables_for_year(year)
@@ -842,6 +1047,9 @@ def _year_tables(
         },
     )
 
+    if short_breaks is not None:
+        episodes_out, breaks_rows = _with_short_breaks(episodes_out, short_breaks, spec, start, end)
+
     oc3, oc3_rows = _oc3(rng, year, c, planted, spec, schema_year, episodes)
     # The Header lists every child in the return: those looked after in the year and the care leavers in OC3.
     looked_after = np.flatnonzero(in_year)
@@ -864,6 +1072,9 @@ def _year_tables(
             "MC_DOB": _format_dates(np.where(mother == "1", born, NO_DATE)),
         },
     )
+
+    if short_breaks is not None:
+        header = {column: np.concatenate([header[column], breaks_rows["Header"][column]]) for column in header}
 
     uasc_rows = looked_after[c.uasc[looked_after]]
     uasc = _frame(
@@ -888,7 +1099,64 @@ def _year_tables(
         "Missing": _missing(rng, year, c, spec),
         "Reviews": _reviews(rng, year, c, reviews, spec),
     }
+    if short_breaks is not None:
+        tables["PrevPerm"] = {
+            column: np.concatenate([values, breaks_rows["PrevPerm"][column]])
+            for column, values in tables["PrevPerm"].items()
+        }
     return tables
+
+
+def _with_short_breaks(episodes_out: dict, b: _ShortBreaks, spec, start: int, end: int) -> tuple[dict, dict]:
+    """The year's Episodes with the short breaks in it added, and Header and PrevPerm rows for their children.
+
+    A child known only for short breaks has no mother field, reviews or care-leaver data (rule 399).
+    """
+    in_year = (b.episodes["DECOM"] <= end) & (b.episodes["DEC"] >= start)
+    if not in_year.any():
+        return episodes_out, {
+            t: {k: np.empty(0, dtype=object) for k in spec[t].column_names} for t in ("Header", "PrevPerm")
+        }
+    ep = {column: values[in_year] for column, values in b.episodes.items()}
+    child = ep["child"]
+    breaks = _frame(
+        spec["Episodes"].column_names,
+        {
+            "CHILD": b.ids[child],
+            "DECOM": _format_dates(ep["DECOM"]),
+            "RNE": ep["RNE"],
+            "LS": ep["LS"],
+            "CIN": b.cin[child],
+            "PLACE": ep["PLACE"],
+            "PLACE_PROVIDER": ep["PLACE_PROVIDER"],
+            "DEC": _format_dates(ep["DEC"]),
+            "REC": ep["REC"],
+            "REASON_PLACE_CHANGE": ep["REASON_PLACE_CHANGE"],
+            "HOME_POST": np.full(len(child), "", dtype=object),
+            "PL_POST": ep["PL_POST"],
+            "URN": ep["URN"],
+        },
+    )
+    rows = np.unique(child)
+    header = _frame(
+        spec["Header"].column_names,
+        {
+            "CHILD": b.ids[rows],
+            "SEX": b.sex[rows],
+            "DOB": _format_dates(b.dob[rows]),
+            "ETHNIC": b.ethnic[rows],
+            "UPN": np.where(_age(b.dob[rows], end) < 5, "UN1", _upn(b.ids[rows])),
+            "MOTHER": np.full(len(rows), "", dtype=object),
+            "MC_DOB": np.full(len(rows), "", dtype=object),
+        },
+    )
+    # every child with a new period in the year has a previous-permanence row (rule 630): none before (Z1)
+    prev_perm = _frame(
+        spec["PrevPerm"].column_names,
+        {"CHILD": b.ids[rows], "DOB": _format_dates(b.dob[rows]), "PREV_PERM": np.full(len(rows), "Z1", dtype=object)},
+    )
+    merged = {column: np.concatenate([episodes_out[column], breaks[column]]) for column in episodes_out}
+    return merged, {"Header": header, "PrevPerm": prev_perm}
 
 
 def _home_postcode(ids: np.ndarray) -> np.ndarray:
@@ -1220,7 +1488,7 @@ def _write_returns(
     sim_years = list(range(years[0] - BURN_IN_YEARS, years[-1] + 1))
     horizon_end = _year_end(years[-1])
 
-    la_records, indicator_records, files = [], [], []
+    la_records, indicator_records, short_break_records, reentry_records, files = [], [], [], [], []
     written = {table: [] for table in LINKED_TABLES}
     for position, (code, name) in enumerate(las, start=1):
         rng = np.random.default_rng([seed, position])
@@ -1230,14 +1498,22 @@ def _write_returns(
         planted = _plant(rng, sim_years, effects)
         stock_target = float(stock_targets[position - 1])
         children = _simulate_children(rng, planted, sim_years, stock_target)
+        children = _with_reentries(np.random.default_rng([seed, position, 3]), children, planted, sim_years)
         episodes = _simulate_episodes(rng, children, planted, horizon_end, _postcode_prefix(name))
+        # a stream of their own, so adding temporary placements leaves every other draw as it was
+        temporary_rng = np.random.default_rng([seed, position, 1])
+        episodes = _temporary_placements(temporary_rng, episodes, horizon_end, _postcode_prefix(name))
+        short_breaks = _simulate_short_breaks(
+            np.random.default_rng([seed, position, 2]), sim_years, horizon_end, stock_target, children.ids
+        )
         reviews = _review_days(rng, children, planted, horizon_end)
         other_las = [c for c, _ in LOCAL_AUTHORITIES if c != code]
         style = (position - 1) % len(FILE_NAME_STYLES)
         la_dir = out_dir / code
         la_dir.mkdir(parents=True, exist_ok=True)
         for year in years:
-            for table, frame in _year_tables(rng, year, children, episodes, reviews, planted, other_las).items():
+            tables = _year_tables(rng, year, children, episodes, reviews, planted, other_las, short_breaks)
+            for table, frame in tables.items():
                 path = la_dir / _file_name(style, year, table)
                 _write_csv(path, frame)
                 files.append(path.relative_to(out_dir).as_posix())
@@ -1245,6 +1521,16 @@ def _write_returns(
                     kept = {column: frame[column] for column in LINKED_TABLES[table]}
                     written[table].append(pd.DataFrame(kept).assign(LA=code, YEAR=year))
             indicator_records.extend(_truth_records(code, year, children, planted))
+            breaks = short_breaks.episodes
+            had_break = breaks["child"][(breaks["DECOM"] <= _year_end(year)) & (breaks["DEC"] >= _year_start(year))]
+            short_break_records.append({"LA": code, "YEAR": year, "children": len(np.unique(had_break))})
+            # children starting a new period in the year whose earlier period ended within the returns written
+            back = (
+                (children.entry >= _year_start(year))
+                & (children.entry <= _year_end(year))
+                & (children.previous_exit >= _year_start(years[0]))
+            )
+            reentry_records.append({"LA": code, "YEAR": year, "children": int(back.sum())})
         la_records.append(
             {
                 "code": code,
@@ -1262,6 +1548,12 @@ def _write_returns(
             "n_las": int(n_las),
             "children_per_la": children_per_la if children_per_la == "national" else int(children_per_la),
             "burn_in_years": BURN_IN_YEARS,
+            "temporary_placement_share": TEMPORARY_SHARE,
+            "temporary_placement_min_episode_days": TEMPORARY_MIN_EPISODE_DAYS,
+            "short_break_share": SHORT_BREAK_SHARE,
+            "reentry_share": REENTRY_SHARE,
+            "adoption_min_years": ADOPTION_MIN_YEARS,
+            "adoption_tail_years": ADOPTION_TAIL_YEARS,
         },
         "local_authorities": la_records,
         "indicators": indicator_records,
@@ -1271,6 +1563,10 @@ def _write_returns(
             "groups": "foster U*; residential K*, R* (not R3), S1; independent H5, P2, P3; other the rest",
             "per_year_looked_after": 0.0,
         },
+        # children with at least one short break (V3/V4) in the year: realised, outside every indicator
+        "short_breaks": short_break_records,
+        # children starting a second period of care in the year, the first having ended within the returns: realised
+        "reentries": reentry_records,
         "files": sorted(files),
     }
     return truth, {table: pd.concat(frames, ignore_index=True) for table, frames in written.items()}
