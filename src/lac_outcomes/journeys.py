@@ -406,13 +406,13 @@ def leaving_care_headline(report: Report) -> str:
     """The sentence the index shows: the placement gap in EET the model finds (no counts), and the planted check."""
     terms = [row for row in report.results.get("model", []) if row["term"].startswith("last placement")]
     if not terms:
-        return "EET by last placement: " + report.texts.get("model", "no model.")
+        return "EET by last placement: " + report.texts.get("model", "no model").rstrip(".")
     widest = min(terms, key=lambda row: row["estimate"])
     text = (
         f"EET, {widest['term'].removeprefix('last placement: ')}: odds ratio {np.exp(widest['estimate']):.2f} "
         f"(95% CI {np.exp(widest['ci_low']):.2f} to {np.exp(widest['ci_high']):.2f}) within authority and year"
     )
-    return text + (f"; {report.texts['planted']}" if "planted" in report.texts else "")
+    return text + (f"; {report.texts['planted'].rstrip('.')}" if "planted" in report.texts else "")
 
 
 def build_leaving_care(report: Report, frame: pd.DataFrame, policy, *, by, labels, reference, planted) -> Report:

@@ -186,7 +186,7 @@ def test_the_index_headline_names_the_widest_placement_gap_without_counts():
     # exp(-0.5) = 0.61, exp(-0.6) = 0.55, exp(-0.4) = 0.67: the residential term, not the larger time term.
     assert leaving_care_headline(report) == (
         "EET, residential (vs foster): odds ratio 0.61 (95% CI 0.55 to 0.67) within authority and year; "
-        "5 of 5 planted values lie inside their 95% intervals."
+        "5 of 5 planted values lie inside their 95% intervals"
     )
     assert leaving_care_headline(Report(texts={"model": "Too few young people (12) to model."})).startswith(
         "EET by last placement: Too few"
