@@ -70,7 +70,7 @@ display(
         + ("year" if nation == "scotland" else "year and age")
         + ", with Wilson 95% intervals, on definitions matched across the two nations.\n"
         "- A logistic model of EET by last placement group and years looked after, within authority and year.\n"
-        f"- Planted-truth check: {report.texts.get('planted', 'not available for these data')}"
+        f"- {journeys.leaving_care_headline(report)}."
     )
 )
 
