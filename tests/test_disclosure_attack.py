@@ -205,6 +205,35 @@ def test_a_cohort_withheld_for_one_indicator_is_the_count_shown_for_another(tmp_
     assert "same children counted by CLA_31MAR and P1_31MAR" in result.recovered[0].method
 
 
+def test_two_indicators_agreeing_by_coincidence_on_two_values_are_not_taken_for_the_same_children(tmp_path):
+    """Every care leaver suitably housed in two small authorities, each shown in two tables: NI 147's count equals
+    NI 148's cohort there by coincidence, not by definition, so a withheld NI 147 count elsewhere stays withheld."""
+    rows = [
+        ("NI 147 Care leavers in suitable accommodation", "Stoke (E06000021)", 2021, 5, 5),
+        ("NI 148 Care leavers in education, employment or training", "Stoke (E06000021)", 2021, 5, 2),
+        ("NI 147 Care leavers in suitable accommodation", "Lewisham (E09000023)", 2021, 8, 8),
+        ("NI 148 Care leavers in education, employment or training", "Lewisham (E09000023)", 2021, 8, 3),
+        ("NI 147 Care leavers in suitable accommodation", "Telford (E06000020)", 2021, 17, "c"),
+        ("NI 148 Care leavers in education, employment or training", "Telford (E06000020)", 2021, 17, 9),
+    ]
+    by_year = sdc_table(
+        "Indicators by local authority and year",
+        ["Indicator", "Local authority", "Year"],
+        ["cohort (children)", "meeting it (children)"],
+        rows,
+        ["cohort (children)", "meeting it (children)"],
+    )
+    latest = sdc_table(
+        "Indicators by local authority, 2021",
+        ["Indicator", "Local authority"],
+        ["cohort (children)", "meeting it (children)"],
+        [(indicator, la, cohort, meeting) for indicator, la, _, cohort, meeting in rows],
+        ["cohort (children)", "meeting it (children)"],
+    )
+    result = attack(write_run(tmp_path, {"by_year": by_year, "latest": latest}))
+    assert recovered(result) == {}
+
+
 def test_a_rate_beside_its_denominator_gives_back_the_numerator(tmp_path):
     table = sdc_table(
         "Leavers with a qualification",

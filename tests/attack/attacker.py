@@ -840,7 +840,8 @@ class Attack:
         """One indicator's cohort that is another's count (placed with parents out of all looked after), wherever shown.
 
         Series are keyed by (indicator, measure); two series that agree on every local authority and year where both
-        are shown (at least three, not all zero) count the same children, so a cell withheld in one is the other's.
+        are shown (at least three distinct values, not all zero) count the same children, so a cell withheld in one
+        is the other's.
         """
         series: dict[tuple, dict[frozenset, list[Fact]]] = defaultdict(lambda: defaultdict(list))
         for f in self.facts:
@@ -859,7 +860,11 @@ class Attack:
                 values = {f.value for f in left[key] + right[key] if f.known}
                 if any(f.known for f in left[key]) and any(f.known for f in right[key]):
                     shown.append(values)
-            if len(shown) < 3 or any(len(v) != 1 for v in shown) or not any(v != {0.0} for v in shown):
+            # Three distinct values agreeing, not three cells: the same number printed in two outputs, or two
+            # groups that happen to share a value (every care leaver in two small LAs suitably housed), is
+            # coincidence, not the same children.
+            distinct = {value for v in shown for value in v}
+            if len(distinct) < 3 or any(len(v) != 1 for v in shown) or not any(v != {0.0} for v in shown):
                 continue
             for key in common:
                 cells = left[key] + right[key]
