@@ -521,26 +521,25 @@ def check_transitions(counts: np.ndarray, planted: dict[tuple[str, str], float])
         s = STATES.index(source)
         d = OUT if destination == "out" else STATES.index(destination)
         n, k = int(round(pooled[s].sum())), int(round(pooled[s, d]))
-        lo, hi = _interval(k, n)
-        rows.append(
-            {
-                "quantity": f"P({STATE_LABELS[source]} to {STATE_LABELS[destination]} in a month)",
-                "planted": value,
-                "estimate": k / n if n else np.nan,
-                "lo95": lo,
-                "hi95": hi,
-                "covered": bool(n) and lo <= value <= hi,
-                "events": k,
-                "exposure": n,
-            }
-        )
+        rows.append(_planted_row(f"P({STATE_LABELS[source]} to {STATE_LABELS[destination]} in a month)", value, k, n))
     return pd.DataFrame(rows)
 
 
-def _interval(k: int, n: int) -> tuple[float, float]:
-    """Wilson 95% interval clipped to [0, 1] (at 0 or n events the formula's end is 0 or 1 up to rounding)."""
+def _planted_row(quantity: str, planted: float, k: int, n: int) -> dict:
+    """A planted share beside its estimate k / n, with the Wilson 95% interval and whether it covers the share."""
     lo, hi = binomial_interval(k, n)
-    return (max(0.0, float(lo)), min(1.0, float(hi)))
+    # Clipped to [0, 1]: at 0 or n events the formula's end is 0 or 1 up to rounding.
+    lo, hi = max(0.0, float(lo)), min(1.0, float(hi))
+    return {
+        "quantity": quantity,
+        "planted": planted,
+        "estimate": k / n if n else np.nan,
+        "lo95": lo,
+        "hi95": hi,
+        "covered": bool(n) and lo <= planted <= hi,
+        "events": k,
+        "exposure": n,
+    }
 
 
 def entry_counts(panel: Panel, window: tuple[pd.Timestamp, pd.Timestamp]) -> np.ndarray:
@@ -561,19 +560,7 @@ def check_entry_shares(counts: np.ndarray, planted: dict[str, dict[str, float]])
         n = int(counts[b].sum())
         for state, value in shares.items():
             k = int(counts[b, STATES.index(state)])
-            lo, hi = _interval(k, n)
-            rows.append(
-                {
-                    "quantity": f"entries aged {band} starting in {STATE_LABELS[state].lower()}",
-                    "planted": value,
-                    "estimate": k / n if n else np.nan,
-                    "lo95": lo,
-                    "hi95": hi,
-                    "covered": bool(n) and lo <= value <= hi,
-                    "events": k,
-                    "exposure": n,
-                }
-            )
+            rows.append(_planted_row(f"entries aged {band} starting in {STATE_LABELS[state].lower()}", value, k, n))
     return pd.DataFrame(rows)
 
 
