@@ -93,17 +93,23 @@ def draw_incidence(report):
     return fig, alt
 
 
+def _step_chart(data, by: str, xlabel: str, ylabel: str, xlim: tuple[float, float]):
+    """Kaplan-Meier curves of ``data`` (time, survival), one step line per value of ``by``, as percentages."""
+    plt = _plotting()
+    fig, ax = plt.subplots(figsize=(9, 4.5))
+    for label, curve in data.groupby(by, sort=False):
+        ax.step(curve["time"], 100 * curve["survival"], where="post", label=label)
+    ax.set(xlabel=xlabel, ylabel=ylabel, xlim=xlim, ylim=(0, 100))
+    ax.legend(fontsize="small")
+    return fig
+
+
 def draw_stages(report):
     """Kaplan-Meier curves of each stage: share still waiting by years since the stage began."""
     data = report.figures.get("stage_curves")
     if data is None or data.empty:
         return None
-    plt = _plotting()
-    fig, ax = plt.subplots(figsize=(9, 4.5))
-    for label, curve in data.groupby("stage", sort=False):
-        ax.step(curve["time"], 100 * curve["survival"], where="post", label=label)
-    ax.set(xlabel="Years since the stage began", ylabel="Percent still waiting", xlim=(0, 4), ylim=(0, 100))
-    ax.legend(fontsize="small")
+    fig = _step_chart(data, "stage", "Years since the stage began", "Percent still waiting", (0, 4))
     alt = "Step chart of the percentage still waiting at each stage of permanence planning by years since it began."
     return fig, alt
 
@@ -113,12 +119,7 @@ def draw_any_order(report):
     data = report.figures.get("any_order")
     if data is None or data.empty:
         return None
-    plt = _plotting()
-    fig, ax = plt.subplots(figsize=(9, 4.5))
-    for label, curve in data.groupby("method", sort=False):
-        ax.step(curve["time"], 100 * curve["survival"], where="post", label=label)
-    ax.set(xlabel="Years since entering care", ylabel="Percent without an order", xlim=(0, 10), ylim=(0, 100))
-    ax.legend(fontsize="small")
+    fig = _step_chart(data, "method", "Years since entering care", "Percent without an order", (0, 10))
     alt = (
         "Step chart of the percentage of children without a permanence order by years since entering care, "
         "estimated with and without delayed entry for those already in care when the data begin."
