@@ -1,5 +1,6 @@
 import json
 import re
+from pathlib import Path
 
 import nbformat
 import pandas as pd
@@ -85,13 +86,19 @@ def test_render_executes_with_parameters_hides_code_and_adds_provenance(tmp_path
     assert not list(tmp_path.joinpath("out").glob(".*"))  # no temporary files left behind
 
 
+TABLES_JS = (Path(render.__file__).parent / "templates" / "tables.js").read_text(encoding="utf-8")
+
+
 def test_page_loads_nothing_and_has_one_title_a_back_link_and_contents(tmp_path):
     (tmp_path / "notebooks").mkdir()
     make_notebook(tmp_path / "notebooks" / "trivial.ipynb")
     render_into(tmp_path, tmp_path / "notebooks" / "trivial.ipynb", title="Trivial: the <second> outcome")
     html = (tmp_path / "reports" / "trivial.html").read_text()
     assert not re.search(r"""(src|href)=["']?(https?:)?//""", html)  # no CDN, no fonts, nothing fetched
-    assert "<script" not in html and "require.js" not in html and "jp-Cell" not in html
+    # the one script is the template's own table controls, inline; no JupyterLab scripts
+    scripts = re.findall(r"<script\b[^>]*>(.*?)</script>", html, flags=re.S)
+    assert [script.strip() for script in scripts] == [TABLES_JS.strip()]
+    assert "require.js" not in html and "jp-Cell" not in html
     assert len(html.encode()) < 40_000  # our stylesheet, not 263 KB of JupyterLab's
     assert re.findall(r"<h1[ >].*?</h1>", html, flags=re.S) == ["<h1>Trivial: the &lt;second&gt; outcome</h1>"]
     assert "<title>Trivial: the &lt;second&gt; outcome</title>" in html

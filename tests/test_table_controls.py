@@ -10,10 +10,9 @@ import json
 import re
 from html import unescape
 
+import chromium_support
 import pandas as pd
 import pytest
-
-from tests import chromium_support
 
 pytestmark = pytest.mark.skipif(chromium_support.CHROMIUM is None, reason="chromium is not installed")
 
