@@ -1403,6 +1403,77 @@ def _reviews(rng, year, c, reviews, spec):
     )
 
 
+# Social workers (the SocialWorker table, from the 2023-24 collection): one allocation at the start
+# of each period of care, then changes as a Poisson process.  The rate and the reasons are assumed
+# (the DfE publishes no national figure for children looked after); a caseload sizes each LA's pool.
+SOCIAL_WORKER_CHANGES_PER_YEAR = 0.9
+SOCIAL_WORKER_CASELOAD = 15
+SOCIAL_WORKER_REASONS = ("LEFTRL", "MANAGE", "TSPROC", "ORGRST", "ABSENC", "CHCHAN", "FCONTA", "PCCHAN", "OTHERS")
+SOCIAL_WORKER_REASON_SHARES = (0.36, 0.2, 0.2, 0.06, 0.06, 0.06, 0.02, 0.02, 0.02)
+
+
+@dataclass
+class _SocialWorkers:
+    """Every allocation of a social worker to a period of care (rows of ``_Children``), in time order."""
+
+    period: np.ndarray
+    start: np.ndarray
+    end: np.ndarray  # the next allocation's start, or the end of the period (may lie beyond the returns)
+    worker: np.ndarray
+    reason: np.ndarray  # why the worker changed; blank for the first allocation of a period
+
+
+def _social_workers(rng, c: _Children, first_year: int, horizon_end: int, la_number: int, stock_target: float):
+    """Allocations for the periods of care open on or after 1 April of ``first_year``, over the whole period.
+
+    Drawn once per LA so that a child's worker and start date agree from one year's return to the next.
+    """
+    periods = np.flatnonzero((c.exit >= _year_start(first_year)) & (c.entry <= horizon_end))
+    stop = np.minimum(c.exit[periods], horizon_end)
+    days = stop - c.entry[periods]
+    changes = rng.poisson(SOCIAL_WORKER_CHANGES_PER_YEAR * np.maximum(days, 0) / 365.25)
+    changes = np.minimum(changes, np.maximum(days - 1, 0))  # at most one change a day
+    change_days = _distinct_days(rng, c.entry[periods] + 1, np.maximum(days - 1, 0), int(changes.max(initial=0)))
+    starts = np.column_stack([c.entry[periods], change_days])
+    starts = np.where(np.arange(starts.shape[1]) <= changes[:, None], starts, NO_DATE)
+    starts.sort(axis=1)  # NO_DATE (most negative) first, then the days in order
+    keep = starts != NO_DATE
+    period = np.repeat(periods, keep.sum(axis=1))
+    start = starts[keep]
+    first = np.r_[True, period[1:] != period[:-1]]
+    last = np.r_[period[1:] != period[:-1], True]
+    end = np.where(last, c.exit[period], np.r_[start[1:], NO_DATE])
+    pool = max(3, int(round(stock_target / SOCIAL_WORKER_CASELOAD)))
+    # the first worker is any in the pool; each change moves 1 to pool-1 places on, so to another worker
+    step = np.where(first, rng.integers(0, pool, len(start)), rng.integers(1, pool, len(start)))
+    total = np.cumsum(step)
+    first_rows = np.flatnonzero(first)
+    before = np.repeat(total[first_rows] - step[first_rows], np.diff(np.r_[first_rows, len(start)]))
+    worker = (total - before) % pool
+    ids = np.array([f"SW{la_number:03d}{k:04d}" for k in range(pool)], dtype=object)
+    reason = np.where(first, "", _draw_codes(rng, SOCIAL_WORKER_REASONS, SOCIAL_WORKER_REASON_SHARES, len(start)))
+    return _SocialWorkers(period, start, end, ids[worker], reason)
+
+
+def _social_worker_table(year: int, c: _Children, workers: _SocialWorkers, spec) -> dict[str, np.ndarray]:
+    """The allocations open at any time in the year; an end after 31 March is not yet known."""
+    start, end = _year_start(year), _year_end(year)
+    rows = np.flatnonzero((workers.start <= end) & (workers.end >= start))
+    child = workers.period[rows]
+    ended = workers.end[rows] <= end
+    return _frame(
+        spec["SocialWorker"].column_names,
+        {
+            "CHILD": c.ids[child],
+            "DOB": _format_dates(c.dob[child]),
+            "SW_ID": workers.worker[rows],
+            "SW_DECOM": _format_dates(workers.start[rows]),
+            "SW_DEC": _format_dates(np.where(ended, workers.end[rows], NO_DATE)),
+            "SW_REASON": workers.reason[rows],
+        },
+    )
+
+
 # --------------------------------------------------------------------------- public
 
 
@@ -1511,8 +1582,16 @@ def _write_returns(
         style = (position - 1) % len(FILE_NAME_STYLES)
         la_dir = out_dir / code
         la_dir.mkdir(parents=True, exist_ok=True)
+        social_years = [year for year in years if "SocialWorker" in tables_for_year(year)]
+        if social_years:  # a stream of their own: the other tables are drawn as before
+            workers_rng = np.random.default_rng([seed, position, 4])
+            workers = _social_workers(
+                workers_rng, children, social_years[0], horizon_end, int(chosen[position - 1]) + 1, stock_target
+            )
         for year in years:
             tables = _year_tables(rng, year, children, episodes, reviews, planted, other_las, short_breaks)
+            if year in social_years:
+                tables["SocialWorker"] = _social_worker_table(year, children, workers, tables_for_year(year))
             for table, frame in tables.items():
                 path = la_dir / _file_name(style, year, table)
                 _write_csv(path, frame)
@@ -1554,6 +1633,7 @@ def _write_returns(
             "reentry_share": REENTRY_SHARE,
             "adoption_min_years": ADOPTION_MIN_YEARS,
             "adoption_tail_years": ADOPTION_TAIL_YEARS,
+            "social_worker_changes_per_year": SOCIAL_WORKER_CHANGES_PER_YEAR,
         },
         "local_authorities": la_records,
         "indicators": indicator_records,

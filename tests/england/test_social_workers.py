@@ -1,0 +1,103 @@
+"""The synthetic SocialWorker table (2023-24 collection onwards): valid, and consistent with the episodes.
+
+Checked on the files as written, with plain pandas over the CSVs, and through the reader.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from lac_outcomes.england.layout import SOCIAL_WORKER_CHANGE
+from lac_outcomes.england.reader import read_returns, sources_from_tree
+from lac_outcomes.england.simulate import write_synthetic_returns
+
+YEARS = [2023, 2024, 2025]
+
+
+@pytest.fixture(scope="module")
+def returns(tmp_path_factory):
+    out = tmp_path_factory.mktemp("social_workers")
+    truth = write_synthetic_returns(out, seed=5, years=YEARS, n_las=2, children_per_la=250)
+    return out, truth
+
+
+def _table(la_dir, year: int, word: str) -> pd.DataFrame:
+    (path,) = [p for p in la_dir.iterdir() if word in p.name.lower() and str(year) in p.name]
+    return pd.read_csv(path, dtype=str, keep_default_na=False)
+
+
+def _dates(column: pd.Series) -> pd.Series:
+    return pd.to_datetime(column.replace("", None), format="%d/%m/%Y")
+
+
+def test_the_table_is_written_from_its_first_specification_year_only(returns):
+    out, truth = returns
+    written = [f for f in truth["files"] if "socialworker" in f.lower()]
+    assert len(written) == 2 * 2  # two LAs, 2024 and 2025
+    assert not any("2023" in f for f in written)
+
+
+def test_the_reader_keeps_every_row(returns):
+    out, _ = returns
+    result = read_returns(sources_from_tree(out, YEARS))
+    assert result.quarantine.empty, result.quarantine.groupby(["table", "column", "rule"]).size()
+    assert len(result.kept()["SocialWorker"]) > 0
+
+
+@pytest.mark.parametrize("year", [2024, 2025])
+def test_every_child_looked_after_at_31_march_has_one_open_allocation(returns, year):
+    out, _ = returns
+    for la_dir in sorted(out.iterdir()):
+        episodes = _table(la_dir, year, "episodes")
+        workers = _table(la_dir, year, "socialworker")
+        # looked after at 31 March: an open episode that is not a short break (as the DfE counts them)
+        in_care = set(episodes.loc[(episodes["DEC"] == "") & ~episodes["LS"].isin(["V3", "V4"]), "CHILD"])
+        open_allocations = workers.loc[workers["SW_DEC"] == "", "CHILD"]
+        assert open_allocations.is_unique
+        assert set(open_allocations) == in_care
+        # and every child in the table was looked after in the year (short breaks aside)
+        looked_after = set(episodes.loc[~episodes["LS"].isin(["V3", "V4"]), "CHILD"])
+        assert set(workers["CHILD"]) <= looked_after
+
+
+@pytest.mark.parametrize("year", [2024, 2025])
+def test_allocations_follow_one_another_and_changes_give_a_reason(returns, year):
+    out, _ = returns
+    start, end = pd.Timestamp(year - 1, 4, 1), pd.Timestamp(year, 3, 31)
+    for la_dir in sorted(out.iterdir()):
+        workers = _table(la_dir, year, "socialworker")
+        begins, ends = _dates(workers["SW_DECOM"]), _dates(workers["SW_DEC"])
+        assert (begins <= end).all() and (ends.isna() | (ends >= start)).all()
+        assert (ends.isna() | (begins <= ends)).all()
+        assert set(workers["SW_REASON"]) <= {"", *SOCIAL_WORKER_CHANGE}
+        for _, child in workers.assign(begins=begins, ends=ends).groupby("CHILD", sort=False):
+            child = child.sort_values("begins")
+            # one allocation ends the day the next begins, and the new worker is another person
+            assert (child["ends"].iloc[:-1].to_numpy() == child["begins"].iloc[1:].to_numpy()).all()
+            assert (child["SW_ID"].iloc[:-1].to_numpy() != child["SW_ID"].iloc[1:].to_numpy()).all()
+            assert (child["SW_REASON"].iloc[1:] != "").all()
+
+
+def test_a_childs_worker_carries_over_from_one_return_to_the_next(returns):
+    out, _ = returns
+    for la_dir in sorted(out.iterdir()):
+        before, after = _table(la_dir, 2024, "socialworker"), _table(la_dir, 2025, "socialworker")
+        still_open = before[before["SW_DEC"] == ""]
+        carried = still_open.merge(after, on=["CHILD", "SW_ID", "SW_DECOM"], how="left", indicator=True)
+        assert (carried["_merge"] == "both").all()
+
+
+def test_about_the_planted_rate_of_changes(returns):
+    out, truth = returns
+    rate = truth["generator"]["social_worker_changes_per_year"]
+    changes = days = 0
+    for la_dir in sorted(out.iterdir()):
+        workers = _table(la_dir, 2025, "socialworker")
+        begins, ends = _dates(workers["SW_DECOM"]), _dates(workers["SW_DEC"])
+        start, end = pd.Timestamp(2024, 4, 1), pd.Timestamp(2025, 3, 31)
+        changes += int(((begins >= start) & (workers["SW_REASON"] != "")).sum())
+        days += int((ends.fillna(end).clip(upper=end) - begins.clip(lower=start)).dt.days.sum())
+    observed = changes / (days / 365.25)
+    # Poisson: four standard errors of the count
+    assert abs(observed - rate) <= 4 * (rate / (days / 365.25)) ** 0.5, (observed, rate, changes)
