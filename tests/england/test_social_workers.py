@@ -77,6 +77,8 @@ def test_allocations_follow_one_another_and_changes_give_a_reason(returns, year)
             assert (child["ends"].iloc[:-1].to_numpy() == child["begins"].iloc[1:].to_numpy()).all()
             assert (child["SW_ID"].iloc[:-1].to_numpy() != child["SW_ID"].iloc[1:].to_numpy()).all()
             assert (child["SW_REASON"].iloc[1:] != "").all()
+        # a reason on every allocation from 1 April 2023, when the table began (the DfE's rules SW01b, SW15)
+        assert (workers.loc[begins >= pd.Timestamp(2023, 4, 1), "SW_REASON"] != "").all()
 
 
 def test_a_childs_worker_carries_over_from_one_return_to_the_next(returns):
@@ -91,13 +93,16 @@ def test_a_childs_worker_carries_over_from_one_return_to_the_next(returns):
 def test_about_the_planted_rate_of_changes(returns):
     out, truth = returns
     rate = truth["generator"]["social_worker_changes_per_year"]
+    start, end = pd.Timestamp(2024, 4, 1), pd.Timestamp(2025, 3, 31)
     changes = days = 0
     for la_dir in sorted(out.iterdir()):
         workers = _table(la_dir, 2025, "socialworker")
-        begins, ends = _dates(workers["SW_DECOM"]), _dates(workers["SW_DEC"])
-        start, end = pd.Timestamp(2024, 4, 1), pd.Timestamp(2025, 3, 31)
-        changes += int(((begins >= start) & (workers["SW_REASON"] != "")).sum())
-        days += int((ends.fillna(end).clip(upper=end) - begins.clip(lower=start)).dt.days.sum())
-    observed = changes / (days / 365.25)
-    # Poisson: four standard errors of the count
-    assert abs(observed - rate) <= 4 * (rate / (days / 365.25)) ** 0.5, (observed, rate, changes)
+        workers = workers.assign(begins=_dates(workers["SW_DECOM"]), ends=_dates(workers["SW_DEC"]))
+        workers = workers.sort_values(["CHILD", "begins"])
+        # a change: an allocation that begins the day the child's previous one ended
+        follows = (workers["CHILD"] == workers["CHILD"].shift()) & (workers["begins"] == workers["ends"].shift())
+        changes += int((follows & (workers["begins"] >= start)).sum())
+        days += int((workers["ends"].fillna(end).clip(upper=end) - workers["begins"].clip(lower=start)).dt.days.sum())
+    years = days / 365.25
+    # Poisson: within four standard errors of the count
+    assert abs(changes / years - rate) <= 4 * (rate / years) ** 0.5, (changes / years, rate, changes)
