@@ -6,6 +6,7 @@ runs every rule of the ruleset and writes one JSON line per LA-year to stdout:
 Kept free of project imports: it runs with another pandas.
 """
 
+import contextlib
 import importlib
 import io
 import json
@@ -19,8 +20,12 @@ logging.disable(logging.CRITICAL)
 from lac_validator import lac_validator  # noqa: E402
 from lac_validator.config import column_names  # noqa: E402
 
+# Our table names where the validator's differ (the specification's SocialWorker is its SWEpisodes).
+VALIDATOR_TABLES = {"SocialWorker": "SWEpisodes"}
+
 
 def as_upload(path: str, table: str, description: str) -> dict:
+    table = VALIDATOR_TABLES.get(table, table)
     # The validator recognises a table by its exact columns: an older year's file gets the current
     # columns (absent ones blank), as an LA's software would export it for this validator.
     frame = pd.read_csv(path, dtype=str, keep_default_na=False)
@@ -56,8 +61,9 @@ def flagged_children(validator) -> dict:
 
 
 def run(job: dict) -> dict:
-    this = [as_upload(p, t, "This year") for t, p in job["this"].items() if t in column_names]
-    last = [as_upload(p, t, "Prev year") for t, p in job["last"].items() if t in column_names]
+    known = [t for t in (*job["this"], *job["last"]) if VALIDATOR_TABLES.get(t, t) in column_names]
+    this = [as_upload(p, t, "This year") for t, p in job["this"].items() if t in known]
+    last = [as_upload(p, t, "Prev year") for t, p in job["last"].items() if t in known]
     registry = importlib.import_module(f"lac_validator.rules.{job['ruleset']}").registry
     metadata = {"collectionYear": str(job["year"]), "localAuthority": job["la"]}
     ordinary = [code for code in registry if code not in HISTORY_RULES]
@@ -101,4 +107,7 @@ def run(job: dict) -> dict:
 
 if __name__ == "__main__":
     for job in json.load(sys.stdin):
-        print(json.dumps(run(job)), flush=True)
+        # some rules print as they run (SW10 prints a column): keep stdout for the results alone
+        with contextlib.redirect_stdout(io.StringIO()):
+            result = run(job)
+        print(json.dumps(result), flush=True)

@@ -1410,7 +1410,6 @@ SOCIAL_WORKER_CHANGES_PER_YEAR = 0.9
 SOCIAL_WORKER_CASELOAD = 15
 SOCIAL_WORKER_REASONS = ("LEFTRL", "MANAGE", "TSPROC", "ORGRST", "ABSENC", "CHCHAN", "FCONTA", "PCCHAN", "OTHERS")
 SOCIAL_WORKER_REASON_SHARES = (0.36, 0.2, 0.2, 0.06, 0.06, 0.06, 0.02, 0.02, 0.02)
-SOCIAL_WORKER_REASONS_FROM = _day(2023, 4, 1)
 
 
 @dataclass
@@ -1421,7 +1420,7 @@ class _SocialWorkers:
     start: np.ndarray
     end: np.ndarray  # the next allocation's start, or the end of the period (may lie beyond the returns)
     worker: np.ndarray
-    reason: np.ndarray  # why the worker changed (for a first allocation: TSPROC, or blank before April 2023)
+    reason: np.ndarray  # why the worker changed (TSPROC for a period's first allocation)
 
 
 def _social_workers(rng, c: _Children, first_year: int, horizon_end: int, la_number: int, stock_target: float):
@@ -1452,10 +1451,10 @@ def _social_workers(rng, c: _Children, first_year: int, horizon_end: int, la_num
     before = np.repeat(total[first_rows] - step[first_rows], np.diff(np.r_[first_rows, len(start)]))
     worker = (total - before) % pool
     ids = np.array([f"SW{la_number:03d}{k:04d}" for k in range(pool)], dtype=object)
-    # The DfE's rules want a reason on every allocation from 1 April 2023 (SW01b, SW15): a child's first
-    # worker in care comes by transfer from the assessment team (TSPROC); earlier first allocations stay blank.
+    # The DfE's 2023-24 rules want a reason on every allocation reported (SW03, SW13): a child's first
+    # worker in care comes by transfer from the assessment team (TSPROC).
     changed = _draw_codes(rng, SOCIAL_WORKER_REASONS, SOCIAL_WORKER_REASON_SHARES, len(start))
-    reason = np.where(first, np.where(start >= SOCIAL_WORKER_REASONS_FROM, "TSPROC", ""), changed)
+    reason = np.where(first, "TSPROC", changed)
     return _SocialWorkers(period, start, end, ids[worker], reason)
 
 
