@@ -9,6 +9,7 @@ its intervals, and the scenario, cost and disclosure rules must do what they say
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -280,3 +281,52 @@ def test_weighted_counts_match_a_plain_loop():
             expected[r, cell[i]] += child_weights[child[i], r] * year_weights[r, year[i]]
     got = pj._weighted_counts(child, year, cell, n_cells, child_weights, year_weights)
     np.testing.assert_allclose(got, expected)
+
+
+def test_children_who_come_in_near_18_age_out_as_fast_as_the_data_show():
+    """Children entering care at 17 and a half leave at 18, within six months: the fitted ageing says so, where a
+    twelfth of each year of age a month would keep half of them past their 18th birthday."""
+    rng = np.random.default_rng(11)
+    rows = []
+    for i in range(600):
+        dob = pd.Timestamp("1982-01-01") + pd.Timedelta(days=int(rng.integers(0, 3 * 365)))
+        start = dob + pd.DateOffset(years=17, months=6)
+        rows.append({"child": f"K{i}", "la": "A", "dob": dob, "start": start, "end": dob + pd.DateOffset(years=18),
+                     "state": "other"})  # fmt: skip
+    histories = pj.Histories(pd.DataFrame(rows), pd.Timestamp("1999-01-01"), pd.Timestamp("2002-12-31"), 12, "test")
+    panel = pj.monthly_panel(histories)
+    fitted = pj.fit(panel, pd.Timestamp("2002-12-31"), window_years=3, replicates=5, seed=1)
+    other = pj.STATES.index("other")
+    # At 17, in care only the last six months before 18: about one in six turns 18 before the next month end.
+    assert fitted.ageing[17, other] == pytest.approx(1 / 6, abs=0.02)
+    start = np.zeros((1, pj.MAX_AGE, len(pj.STATES)), dtype=np.int64)
+    start[0, 17, other] = 1000
+    whole = pj.national_fit(fitted)
+    no_entries = replace(whole, entries=np.zeros_like(whole.entries))
+    left = pj.simulate(no_entries, start, months=6, seed=2, expected=True)[:, 6].sum(axis=(1, 2, 3))
+    assert left.mean() < 1000 * (1 - 1 / 12) ** 6 * 0.75
+
+
+def _entry_panel(yearly: np.ndarray) -> pj.Panel:
+    """A panel holding only entries (state 0): ``yearly[y]`` entries spread over the 12 months of year y."""
+    months = np.concatenate([np.repeat(12 * y + 1 + np.arange(12), np.diff(np.linspace(0, n, 13).astype(int)))
+                             for y, n in enumerate(yearly)])  # fmt: skip
+    n = len(months)
+    month_ends = pd.date_range("1980-01-31", periods=12 * len(yearly) + 1, freq="ME")
+    zeros = np.zeros(n, dtype=np.int64)
+    return pj.Panel(month_ends, months, np.arange(n), zeros, zeros, zeros, np.full(n, -1), np.ones(n, bool),
+                    np.zeros(n, bool), ["A"], n)  # fmt: skip
+
+
+def test_year_to_year_variation_of_entries_is_recovered_beyond_chance():
+    """Yearly entries drawn here as Poisson around a level that wanders as a random walk on its log with sd 0.15 a
+    year: the estimate finds about 0.15; with a fixed level (Poisson chance only) it finds about 0."""
+    rng = np.random.default_rng(8)
+    level = 2000 * np.exp(np.cumsum(rng.normal(0, 0.15, 40)))
+    wandering = _entry_panel(rng.poisson(level))
+    common, own = pj._entry_year_to_year_sd(wandering, 12 * 40)
+    assert common == pytest.approx(0.15, abs=0.05)
+    assert own[0] == 0.0
+    steady = _entry_panel(rng.poisson(np.full(40, 2000.0)))
+    assert pj._entry_year_to_year_sd(steady, 12 * 40)[0] < 0.02
+    assert pj._entry_year_to_year_sd(steady, 12 * 2) is None  # two years: one change, too few
