@@ -176,7 +176,9 @@ class Fit:
     next month end (None: a twelfth).
     ``entry_sd``: the year-to-year variation of entries beyond chance (common sd,
     (states,) own sds) of a random walk on log entries (None: no such variation);
-    ``trend_years``: the year-on-year changes the trend rests on (its uncertainty).
+    ``trend_years``: the year-on-year changes the trend rests on (its uncertainty);
+    ``window_middle``: months from the middle of the window to the cut-off
+    (the entry rates are the window's averages, so a trend starts there).
     """
 
     transitions: np.ndarray
@@ -188,6 +190,7 @@ class Fit:
     ageing: np.ndarray | None = None
     entry_sd: tuple[float, np.ndarray] | None = None
     trend_years: int = 2
+    window_middle: float = 0.0
 
 
 def fit(panel: Panel, cutoff: pd.Timestamp, window_years: float, replicates: int, seed: int, prior_months=12.0) -> Fit:
@@ -256,7 +259,16 @@ def fit(panel: Panel, cutoff: pd.Timestamp, window_years: float, replicates: int
     ageing = (ageing_up + 1.0) / (at_risk + 12.0)
     # Replicate 0 is the unweighted fit (the point estimate); the rest are the bootstrap.
     return Fit(
-        probabilities[1:], entries[1:], counts[0], window, panel.las, trend[1:], ageing, entry_sd, window_years_full - 1
+        probabilities[1:],
+        entries[1:],
+        counts[0],
+        window,
+        panel.las,
+        trend[1:],
+        ageing,
+        entry_sd,
+        window_years_full - 1,
+        (n_months - 1) / 2,
     )
 
 
@@ -455,7 +467,8 @@ def simulate(
         stock[:, :, 1:] += ageing[:, :, :-1]
         growth = log_level[month]
         if trend and fit_.entry_trend is not None:
-            growth = growth + fit_.entry_trend * month
+            # The rates are the window's averages, which sit at its middle: the trend runs from there.
+            growth = growth + fit_.entry_trend * (month + fit_.window_middle)
         arriving = entries * np.exp(growth)[:, None, None, :]
         stock += arriving if expected else rng.poisson(arriving)
         if month % record_every == 0:
