@@ -330,3 +330,17 @@ def test_year_to_year_variation_of_entries_is_recovered_beyond_chance():
     steady = _entry_panel(rng.poisson(np.full(40, 2000.0)))
     assert pj._entry_year_to_year_sd(steady, 12 * 40)[0] < 0.02
     assert pj._entry_year_to_year_sd(steady, 12 * 2) is None  # two years: one change, too few
+
+
+def test_a_falling_trend_of_entries_is_projected_from_where_it_has_reached():
+    """Entries planted here falling 10% a year (exactly, no chance): the next year's projected entries are the
+    planted next year's, not the window's average carried forward on the trend (16% too many)."""
+    yearly = np.round(6000 * np.exp(-0.1 * np.arange(10))).astype(int)
+    panel = _entry_panel(yearly)
+    fitted = pj.fit(panel, panel.month_ends[-1], window_years=3, replicates=20, seed=1)
+    leave_at_once = np.zeros_like(fitted.transitions)
+    leave_at_once[..., pj.OUT] = 1.0
+    start = np.zeros((1, pj.MAX_AGE, len(pj.STATES)), dtype=np.int64)
+    paths = pj.simulate(replace(fitted, transitions=leave_at_once), start, 12, seed=2, expected=True, trend=True)
+    next_year = np.median(paths[:, 1:].sum(axis=(1, 2, 3, 4)))  # everyone leaves within the month: stock = arrivals
+    assert next_year == pytest.approx(6000 * np.exp(-0.1 * 10), rel=0.02)
