@@ -202,7 +202,9 @@ def fit(panel: Panel, cutoff: pd.Timestamp, window_years: float, replicates: int
     entering = panel.entered & (panel.month > first) & (panel.month <= cutoff_index)
     rng = np.random.default_rng(seed)
     # Bootstrap weights for the children of the window only (numbered afresh), in the sparse products' layout.
-    in_window = np.unique(panel.child[moving | entering])
+    seen = np.zeros(panel.n_children, dtype=bool)
+    seen[panel.child[moving | entering]] = True
+    in_window = np.flatnonzero(seen)  # the children of the window, in order (np.unique without the sort)
     renumber = np.zeros(panel.n_children, dtype=np.int64)
     renumber[in_window] = np.arange(len(in_window))
     child_weights = np.ones((len(in_window), replicates + 1))
@@ -506,7 +508,7 @@ def back_test(
     dates = histories.count_dates()
     earliest = panel.month_ends[0] + pd.DateOffset(months=12)
     cutoffs = [d for d in dates[:-1] if d >= earliest][-n_cutoffs:]
-    rows = []
+    rows, observed_on = [], {}  # the observed stock of each later count date, counted once
     for k, cutoff in enumerate(cutoffs):
         fitted = fit(panel, cutoff, window_years, replicates, seed + k)
         later = [d for d in dates if d > cutoff][:horizon_years]
@@ -516,7 +518,9 @@ def back_test(
         for h, day in enumerate(later, start=1):
             by_state = paths[:, 12 * h, 0].sum(axis=1)  # (rep, states)
             q = quantiles(by_state)
-            observed = stock_at(panel, day).sum(axis=(0, 1))
+            if day not in observed_on:
+                observed_on[day] = stock_at(panel, day).sum(axis=(0, 1))
+            observed = observed_on[day]
             for s, state in enumerate(STATES):
                 rows.append(
                     {
