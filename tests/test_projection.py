@@ -344,3 +344,15 @@ def test_a_falling_trend_of_entries_is_projected_from_where_it_has_reached():
     paths = pj.simulate(replace(fitted, transitions=leave_at_once), start, 12, seed=2, expected=True, trend=True)
     next_year = np.median(paths[:, 1:].sum(axis=(1, 2, 3, 4)))  # everyone leaves within the month: stock = arrivals
     assert next_year == pytest.approx(6000 * np.exp(-0.1 * 10), rel=0.02)
+
+
+def test_a_state_keeps_its_own_entry_trend_only_where_chance_cannot_make_it():
+    """Bootstrap replicates drawn here: a large state whose entries fall 1% a month against a flat common trend, with
+    little chance in its slope, keeps its trend; a small state whose slope is mostly chance takes the common one."""
+    rng = np.random.default_rng(3)
+    own = np.stack([rng.normal(-0.01, 0.0005, 201), rng.normal(0.02, 0.03, 201)], axis=1)
+    common = rng.normal(0.0, 0.0005, 201)
+    own[0], common[0] = (-0.01, 0.02), 0.0  # replicate 0: the point estimates
+    shrunk = pj._shrunk_trends(own, common)
+    assert np.median(shrunk[:, 0]) == pytest.approx(-0.01, abs=0.001)
+    assert abs(np.median(shrunk[:, 1])) < 0.002

@@ -249,7 +249,8 @@ def fit(panel: Panel, cutoff: pd.Timestamp, window_years: float, replicates: int
         elapsed = -np.arange(full_years, dtype=float)  # block 0 is the latest year
         centred = elapsed - elapsed.mean()
         logs = np.log(np.maximum(yearly, 0.5))
-        trend = np.einsum("rys,y->rs", logs - logs.mean(axis=1, keepdims=True), centred) / (centred @ centred) / 12
+        total = np.log(np.maximum(yearly.sum(axis=2), 0.5))
+        trend = _shrunk_trends(_slopes(logs, centred), _slopes(total, centred))
     entry_sd, window_years_full = _entry_year_to_year_sd(panel, cutoff_index), max(full_years, 2)
     # Ageing: the share of a month's children at each age and state who are a year older at the next month end.
     # Not a twelfth: babies in care are mostly in the later months of their first year, and older children
@@ -272,6 +273,27 @@ def fit(panel: Panel, cutoff: pd.Timestamp, window_years: float, replicates: int
         window_years_full - 1,
         (n_months - 1) / 2,
     )
+
+
+def _slopes(logs: np.ndarray, centred: np.ndarray) -> np.ndarray:
+    """Least-squares slopes per month of yearly logs (replicates, years, ...) against the centred years."""
+    deviations = np.moveaxis(logs - logs.mean(axis=1, keepdims=True), 1, -1)
+    return deviations @ centred / (centred @ centred) / 12
+
+
+def _shrunk_trends(own: np.ndarray, common: np.ndarray) -> np.ndarray:
+    """Each state's entry trend (replicates, states) pulled towards the trend of all entries (replicates,).
+
+    A state with few entries has a trend made mostly of chance.  Each state keeps the share
+    max(d^2 - v, 0) / d^2 of its departure d from the common trend (replicate 0, the point estimate), v being the
+    departure's chance variance over the bootstrap replicates (a positive-part James-Stein weight, state by state):
+    Scotland's home-supervision entries, falling faster than the rest, keep their own trend; the few dozen entries
+    a year to secure care take the common one.
+    """
+    chance = own[1:].var(axis=0)
+    departure2 = (own[0] - common[0]) ** 2
+    weight = np.divide(np.maximum(departure2 - chance, 0), departure2, out=np.zeros_like(chance), where=departure2 > 0)
+    return common[:, None] + weight * (own - common[:, None])
 
 
 def _entry_year_to_year_sd(panel: Panel, cutoff_index: int) -> tuple[float, np.ndarray] | None:
