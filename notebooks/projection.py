@@ -121,12 +121,23 @@ else:
 # A discrete-time model with monthly steps, fitted over the reference window
 # below: the probability of each move (or leaving care) in a month from each
 # state and age band, and entries into care by authority, age and first
-# placement as monthly Poisson rates, on the trend of the window's yearly
-# entries when `entry_trend` is set. Monthly steps rather than continuous
-# time: the projection is reported at month ends and year ends, and a month
-# is short enough that two moves in one are rare. Parameter uncertainty: a
-# Poisson bootstrap over children; each replicate is also simulated with its
-# own randomness (moves, ageing, entries), so the intervals carry both.
+# placement as monthly Poisson rates, on each placement's own trend of the
+# window's yearly entries when `entry_trend` is set (the trend runs from the
+# middle of the window, where the averaged rates sit). Ageing is the observed
+# share of a month's children at each age and placement who are a year older
+# at the next month end (not a twelfth: babies in care are mostly in the later
+# months of their first year, and older children move to semi-independent
+# living near 18). Monthly steps rather than continuous time: the projection
+# is reported at month ends and year ends, and a month is short enough that
+# two moves in one are rare.
+#
+# Uncertainty: a Poisson bootstrap over children crossed with a bootstrap over
+# the years of the window (the rates); entries that wander from year to year
+# more than chance allows, as a random walk on their log whose spread is
+# measured on every year of entries before the cut-off (a part common to all
+# placements and each placement's own), and the trend uncertain by as much;
+# and each replicate simulated with its own randomness (moves, ageing,
+# entries). The intervals carry all three.
 
 # %%
 display(Markdown(f"Reference window of the projection: {report.texts['window']}; {replicates} replicates."))
@@ -203,12 +214,14 @@ print(report.texts["summary"])
 # - Rates are those of the reference window, held constant: a trend in
 #   entries or practice after it is not projected (the back-test shows what
 #   that costs). Placements shorter than a month between month ends are not seen.
-# - The intervals carry the uncertainty of the rates (children and years of
-#   the window resampled) and chance, not a change of practice or policy after
-#   the window; where the back-test's coverage falls short of 80% and 95%, read
-#   the intervals as too narrow by that much.
+# - The intervals carry the uncertainty of the rates, entries that wander from
+#   year to year as much as they did before the cut-off, and chance; not a
+#   break in practice or policy larger than the past ones. The back-test shows
+#   how well they have covered: where its coverage falls short of 80% and 95%,
+#   read the intervals as too narrow by that much.
 # - Moves depend on state and age band only, not on time already spent in the
 #   placement; real durations are not geometric, so the model mixes short and
 #   long stays.
 # - Unit costs come from different years and price bases, not uprated; some
-#   placements have no published figure and are not costed.
+#   are lower bounds (Scotland's kinship figure is the carer's allowance only)
+#   and some placements have no published figure and are not costed.

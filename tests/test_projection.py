@@ -9,6 +9,7 @@ its intervals, and the scenario, cost and disclosure rules must do what they say
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -280,3 +281,78 @@ def test_weighted_counts_match_a_plain_loop():
             expected[r, cell[i]] += child_weights[child[i], r] * year_weights[r, year[i]]
     got = pj._weighted_counts(child, year, cell, n_cells, child_weights, year_weights)
     np.testing.assert_allclose(got, expected)
+
+
+def test_children_who_come_in_near_18_age_out_as_fast_as_the_data_show():
+    """Children entering care at 17 and a half leave at 18, within six months: the fitted ageing says so, where a
+    twelfth of each year of age a month would keep half of them past their 18th birthday."""
+    rng = np.random.default_rng(11)
+    rows = []
+    for i in range(600):
+        dob = pd.Timestamp("1982-01-01") + pd.Timedelta(days=int(rng.integers(0, 3 * 365)))
+        start = dob + pd.DateOffset(years=17, months=6)
+        rows.append({"child": f"K{i}", "la": "A", "dob": dob, "start": start, "end": dob + pd.DateOffset(years=18),
+                     "state": "other"})  # fmt: skip
+    histories = pj.Histories(pd.DataFrame(rows), pd.Timestamp("1999-01-01"), pd.Timestamp("2002-12-31"), 12, "test")
+    panel = pj.monthly_panel(histories)
+    fitted = pj.fit(panel, pd.Timestamp("2002-12-31"), window_years=3, replicates=5, seed=1)
+    other = pj.STATES.index("other")
+    # At 17, in care only the last six months before 18: about one in six turns 18 before the next month end.
+    assert fitted.ageing[17, other] == pytest.approx(1 / 6, abs=0.02)
+    start = np.zeros((1, pj.MAX_AGE, len(pj.STATES)), dtype=np.int64)
+    start[0, 17, other] = 1000
+    whole = pj.national_fit(fitted)
+    no_entries = replace(whole, entries=np.zeros_like(whole.entries))
+    left = pj.simulate(no_entries, start, months=6, seed=2, expected=True)[:, 6].sum(axis=(1, 2, 3))
+    assert left.mean() < 1000 * (1 - 1 / 12) ** 6 * 0.75
+
+
+def _entry_panel(yearly: np.ndarray) -> pj.Panel:
+    """A panel holding only entries (state 0): ``yearly[y]`` entries spread over the 12 months of year y."""
+    months = np.concatenate([np.repeat(12 * y + 1 + np.arange(12), np.diff(np.linspace(0, n, 13).astype(int)))
+                             for y, n in enumerate(yearly)])  # fmt: skip
+    n = len(months)
+    month_ends = pd.date_range("1980-01-31", periods=12 * len(yearly) + 1, freq="ME")
+    zeros = np.zeros(n, dtype=np.int64)
+    return pj.Panel(month_ends, months, np.arange(n), zeros, zeros, zeros, np.full(n, -1), np.ones(n, bool),
+                    np.zeros(n, bool), ["A"], n)  # fmt: skip
+
+
+def test_year_to_year_variation_of_entries_is_recovered_beyond_chance():
+    """Yearly entries drawn here as Poisson around a level that wanders as a random walk on its log with sd 0.15 a
+    year: the estimate finds about 0.15; with a fixed level (Poisson chance only) it finds about 0."""
+    rng = np.random.default_rng(8)
+    level = 2000 * np.exp(np.cumsum(rng.normal(0, 0.15, 40)))
+    wandering = _entry_panel(rng.poisson(level))
+    common, own = pj._entry_year_to_year_sd(wandering, 12 * 40)
+    assert common == pytest.approx(0.15, abs=0.05)
+    assert own[0] == 0.0
+    steady = _entry_panel(rng.poisson(np.full(40, 2000.0)))
+    assert pj._entry_year_to_year_sd(steady, 12 * 40)[0] < 0.02
+    assert pj._entry_year_to_year_sd(steady, 12 * 2) is None  # two years: one change, too few
+
+
+def test_a_falling_trend_of_entries_is_projected_from_where_it_has_reached():
+    """Entries planted here falling 10% a year (exactly, no chance): the next year's projected entries are the
+    planted next year's, not the window's average carried forward on the trend (16% too many)."""
+    yearly = np.round(6000 * np.exp(-0.1 * np.arange(10))).astype(int)
+    panel = _entry_panel(yearly)
+    fitted = pj.fit(panel, panel.month_ends[-1], window_years=3, replicates=20, seed=1)
+    leave_at_once = np.zeros_like(fitted.transitions)
+    leave_at_once[..., pj.OUT] = 1.0
+    start = np.zeros((1, pj.MAX_AGE, len(pj.STATES)), dtype=np.int64)
+    paths = pj.simulate(replace(fitted, transitions=leave_at_once), start, 12, seed=2, expected=True, trend=True)
+    next_year = np.median(paths[:, 1:].sum(axis=(1, 2, 3, 4)))  # everyone leaves within the month: stock = arrivals
+    assert next_year == pytest.approx(6000 * np.exp(-0.1 * 10), rel=0.02)
+
+
+def test_a_state_keeps_its_own_entry_trend_only_where_chance_cannot_make_it():
+    """Bootstrap replicates drawn here: a large state whose entries fall 1% a month against a flat common trend, with
+    little chance in its slope, keeps its trend; a small state whose slope is mostly chance takes the common one."""
+    rng = np.random.default_rng(3)
+    own = np.stack([rng.normal(-0.01, 0.0005, 201), rng.normal(0.02, 0.03, 201)], axis=1)
+    common = rng.normal(0.0, 0.0005, 201)
+    own[0], common[0] = (-0.01, 0.02), 0.0  # replicate 0: the point estimates
+    shrunk = pj._shrunk_trends(own, common)
+    assert np.median(shrunk[:, 0]) == pytest.approx(-0.01, abs=0.001)
+    assert abs(np.median(shrunk[:, 1])) < 0.002

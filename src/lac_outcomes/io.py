@@ -72,8 +72,8 @@ def write_parquet(frame: pd.DataFrame, path) -> None:
         pq.write_table(table, tmp, compression="zstd", write_statistics=True, store_schema=False)
 
 
-def read_parquet(path) -> pd.DataFrame:
-    """Read a processed parquet file, saying which file when it is unreadable."""
+def read_parquet(path, columns: list[str] | None = None) -> pd.DataFrame:
+    """Read a processed parquet file (all columns, or ``columns``), saying which file when it is unreadable."""
     import pandas as pd
     import pyarrow as pa
 
@@ -85,7 +85,7 @@ def read_parquet(path) -> pd.DataFrame:
     if path.stat().st_size == 0:
         raise InputError(path, "file is empty (0 bytes), probably left by an interrupted run; delete it and rerun")
     try:
-        return pd.read_parquet(path)
+        return pd.read_parquet(path, columns=columns)
     except (OSError, pa.ArrowException) as error:
         raise InputError(path, f"not a readable parquet file ({error}); delete it and rerun") from None
 

@@ -34,7 +34,7 @@ individual children: ageing moves a twelfth of each year of age up each month.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
@@ -93,6 +93,7 @@ class Panel:
     state: np.ndarray
     next_state: np.ndarray  # at the next month end: a state, OUT; -1 after the last month or on turning 18
     entered: np.ndarray  # not looked after at the previous month end (False in the first month)
+    ages_up: np.ndarray  # a year older (or 18) at the next month end (False in the last month)
     las: list[str]
     n_children: int
 
@@ -130,14 +131,16 @@ def monthly_panel(histories: Histories) -> Panel:
     rows, month, age = rows[keep], month[keep], age[keep]
     # Turning 18 before the next month end is the ageing step's exit, not a move: such months are not fitted.
     last = month == len(days) - 1
-    adult_next = last | (_completed_years(born, rows, on, np.minimum(month + 1, len(days) - 1)) >= MAX_AGE)
+    age_next = _completed_years(born, rows, on, np.minimum(month + 1, len(days) - 1))
+    adult_next = last | (age_next >= MAX_AGE)
+    ages_up = ~last & (age_next > age)
     child, la, state = child_index[rows], la_index[rows], state_index[rows]
     same_next = np.r_[(child[1:] == child[:-1]) & (month[1:] == month[:-1] + 1), False]
     next_state = np.where(same_next, np.r_[state[1:], 0], OUT)
     next_state = np.where((month == len(month_ends) - 1) | adult_next, -1, next_state)
     same_previous = np.r_[False, same_next[:-1]]
     entered = ~same_previous & (month > 0)
-    return Panel(month_ends, month, child, la, age, state, next_state, entered, las, len(child_codes))
+    return Panel(month_ends, month, child, la, age, state, next_state, entered, ages_up, las, len(child_codes))
 
 
 def _completed_years(born, rows, on, month) -> np.ndarray:
@@ -166,9 +169,16 @@ class Fit:
     ``transitions``: (replicates, age bands, states, states + 1) probabilities;
     ``entries``: (replicates, LAs, ages, states) expected entries per month.
     ``counts``: the unweighted transition counts (age bands, states, states + 1).
-    ``entry_trend``: (replicates,) log growth of entries per month over the
-    window (a least-squares line through the log of each year's entries), used
-    only when a projection asks for a trend.
+    ``entry_trend``: (replicates, states) log growth per month of the entries
+    into each state over the window (a least-squares line through the log of
+    each year's entries), used only when a projection asks for a trend.
+    ``ageing``: (ages, states) monthly probability of being a year older at the
+    next month end (None: a twelfth).
+    ``entry_sd``: the year-to-year variation of entries beyond chance (common sd,
+    (states,) own sds) of a random walk on log entries (None: no such variation);
+    ``trend_years``: the year-on-year changes the trend rests on (its uncertainty);
+    ``window_middle``: months from the middle of the window to the cut-off
+    (the entry rates are the window's averages, so a trend starts there).
     """
 
     transitions: np.ndarray
@@ -177,6 +187,10 @@ class Fit:
     window: tuple[pd.Timestamp, pd.Timestamp]
     las: list[str]
     entry_trend: np.ndarray | None = None
+    ageing: np.ndarray | None = None
+    entry_sd: tuple[float, np.ndarray] | None = None
+    trend_years: int = 2
+    window_middle: float = 0.0
 
 
 def fit(panel: Panel, cutoff: pd.Timestamp, window_years: float, replicates: int, seed: int, prior_months=12.0) -> Fit:
@@ -188,7 +202,9 @@ def fit(panel: Panel, cutoff: pd.Timestamp, window_years: float, replicates: int
     entering = panel.entered & (panel.month > first) & (panel.month <= cutoff_index)
     rng = np.random.default_rng(seed)
     # Bootstrap weights for the children of the window only (numbered afresh), in the sparse products' layout.
-    in_window = np.unique(panel.child[moving | entering])
+    seen = np.zeros(panel.n_children, dtype=bool)
+    seen[panel.child[moving | entering]] = True
+    in_window = np.flatnonzero(seen)  # the children of the window, in order (np.unique without the sort)
     renumber = np.zeros(panel.n_children, dtype=np.int64)
     renumber[in_window] = np.arange(len(in_window))
     child_weights = np.ones((len(in_window), replicates + 1))
@@ -216,26 +232,96 @@ def fit(panel: Panel, cutoff: pd.Timestamp, window_years: float, replicates: int
         / n_months
     )
     window = (panel.month_ends[first], panel.month_ends[cutoff_index])
-    # The trend of entries: years in order (not resampled), children bootstrapped.
+    # The trend of entries into each state: years in order (not resampled), children bootstrapped.
     full_years = n_months // 12
-    trend = np.zeros(replicates + 1)
+    trend = np.zeros((replicates + 1, n_s))
     if full_years >= 2:
         in_full = entry_block < full_years
         no_year_resampling = np.ones((replicates + 1, 1))
         yearly = _weighted_counts(
             renumber[panel.child[entering][in_full]],
             np.zeros(in_full.sum(), dtype=np.int64),
-            entry_block[in_full],
-            full_years,
+            entry_block[in_full] * n_s + panel.state[entering][in_full],
+            full_years * n_s,
             child_weights,
             no_year_resampling,
-        )
+        ).reshape(-1, full_years, n_s)
         elapsed = -np.arange(full_years, dtype=float)  # block 0 is the latest year
         centred = elapsed - elapsed.mean()
         logs = np.log(np.maximum(yearly, 0.5))
-        trend = (logs - logs.mean(axis=1, keepdims=True)) @ centred / (centred @ centred) / 12
+        total = np.log(np.maximum(yearly.sum(axis=2), 0.5))
+        trend = _shrunk_trends(_slopes(logs, centred), _slopes(total, centred))
+    entry_sd, window_years_full = _entry_year_to_year_sd(panel, cutoff_index), max(full_years, 2)
+    # Ageing: the share of a month's children at each age and state who are a year older at the next month end.
+    # Not a twelfth: babies in care are mostly in the later months of their first year, and older children
+    # move to semi-independent living near 18.  A prior of 12 child-months at a twelfth steadies sparse cells.
+    months_in = (panel.month >= first) & (panel.month < cutoff_index)
+    cells = panel.age[months_in] * n_s + panel.state[months_in]
+    at_risk = np.bincount(cells, minlength=MAX_AGE * n_s).reshape(MAX_AGE, n_s)
+    ageing_up = np.bincount(cells, weights=panel.ages_up[months_in], minlength=MAX_AGE * n_s).reshape(MAX_AGE, n_s)
+    ageing = (ageing_up + 1.0) / (at_risk + 12.0)
     # Replicate 0 is the unweighted fit (the point estimate); the rest are the bootstrap.
-    return Fit(probabilities[1:], entries[1:], counts[0], window, panel.las, trend[1:])
+    return Fit(
+        probabilities[1:],
+        entries[1:],
+        counts[0],
+        window,
+        panel.las,
+        trend[1:],
+        ageing,
+        entry_sd,
+        window_years_full - 1,
+        (n_months - 1) / 2,
+    )
+
+
+def _slopes(logs: np.ndarray, centred: np.ndarray) -> np.ndarray:
+    """Least-squares slopes per month of yearly logs (replicates, years, ...) against the centred years."""
+    deviations = np.moveaxis(logs - logs.mean(axis=1, keepdims=True), 1, -1)
+    return deviations @ centred / (centred @ centred) / 12
+
+
+def _shrunk_trends(own: np.ndarray, common: np.ndarray) -> np.ndarray:
+    """Each state's entry trend (replicates, states) pulled towards the trend of all entries (replicates,).
+
+    A state with few entries has a trend made mostly of chance.  Each state keeps the share
+    max(d^2 - v, 0) / d^2 of its departure d from the common trend (replicate 0, the point estimate), v being the
+    departure's chance variance over the bootstrap replicates (a positive-part James-Stein weight, state by state):
+    Scotland's home-supervision entries, falling faster than the rest, keep their own trend; the few dozen entries
+    a year to secure care take the common one.
+    """
+    chance = own[1:].var(axis=0)
+    departure2 = (own[0] - common[0]) ** 2
+    weight = np.divide(np.maximum(departure2 - chance, 0), departure2, out=np.zeros_like(chance), where=departure2 > 0)
+    return common[:, None] + weight * (own - common[:, None])
+
+
+def _entry_year_to_year_sd(panel: Panel, cutoff_index: int) -> tuple[float, np.ndarray] | None:
+    """Year-to-year variation of entries beyond chance: (common sd, (states,) sd of each state's own part).
+
+    From every full year of entries before the cut-off (12-month blocks back
+    from it), as a random walk on the log of each year's entries: the variance
+    of the year-on-year log changes less what Poisson chance alone gives
+    (1/n + 1/n' for counts n, n'), floored at 0.  The common part is that of
+    all entries; a state's own part is what its variance has beyond it.  None
+    with fewer than three full years (two changes).
+    """
+    n_years = cutoff_index // 12
+    if n_years < 3:
+        return None
+    n_s = len(STATES)
+    rows = panel.entered & (panel.month <= cutoff_index) & (panel.month > cutoff_index - 12 * n_years)
+    block = (cutoff_index - panel.month[rows]) // 12
+    yearly = np.bincount(block * n_s + panel.state[rows], minlength=n_years * n_s).reshape(n_years, n_s)
+
+    def beyond_chance(counts: np.ndarray) -> np.ndarray:
+        counts = np.maximum(counts, 0.5)
+        changes = np.diff(np.log(counts), axis=0)
+        chance = (1 / counts[1:] + 1 / counts[:-1]).mean(axis=0)
+        return np.maximum(changes.var(axis=0, ddof=1) - chance, 0.0)
+
+    common = float(beyond_chance(yearly.sum(axis=1)))
+    return float(np.sqrt(common)), np.sqrt(np.maximum(beyond_chance(yearly) - common, 0.0))
 
 
 def _weighted_counts(child, block, cell, n_cells, child_weights, year_weights) -> np.ndarray:
@@ -355,8 +441,11 @@ def simulate(
     scenario: Scenario | None = None,
     expected: bool = False,
     trend: bool = False,
+    record_every: int = 1,
 ) -> np.ndarray:
     """Monthly paths of the stock: (replicates, months + 1, LAs, ages, states), month 0 = ``start``.
+
+    With ``record_every`` k only every k-th month is kept: (replicates, months // k + 1, ...).
 
     ``start`` is (LAs, ages, states).  Each month: moves (multinomial, by age
     band), then ageing (a binomial twelfth of each year of age moves up; 18 leave),
@@ -373,32 +462,48 @@ def simulate(
     n_rep = transitions.shape[0]
     p_by_age = np.clip(transitions[:, BAND_OF_AGE], 0, None)  # (rep, ages, states, dest)
     p_by_age /= p_by_age.sum(axis=-1, keepdims=True)
-    p_cells = np.broadcast_to(p_by_age[:, None], (n_rep, start.shape[0], *p_by_age.shape[1:]))
+    p_cells = np.broadcast_to(p_by_age[:, None], (n_rep, start.shape[0], *p_by_age.shape[1:]))  # per authority
     kind = float if expected else np.int64
+    ageing_p = np.full((MAX_AGE, start.shape[-1]), 1 / 12) if fit_.ageing is None else fit_.ageing
+    # Entries' level wanders from year to year beyond chance (a random walk on its log, in monthly steps, a
+    # common part and each state's own), and with a trend the trend itself is uncertain by as much as the window's
+    # year-on-year changes allow.  Drawn first, so a scenario run with the same seed shares them.
+    n_s = start.shape[-1]
+    log_level = np.zeros((months + 1, n_rep, n_s))
+    if fit_.entry_sd is not None:
+        common_sd, own_sd = fit_.entry_sd
+        steps = rng.standard_normal((months, n_rep, 1)) * common_sd + rng.standard_normal((months, n_rep, n_s)) * own_sd
+        log_level[1:] = np.cumsum(steps, axis=0) / np.sqrt(12)
+        if trend:
+            slope = rng.standard_normal((n_rep, 1)) * common_sd + rng.standard_normal((n_rep, n_s)) * own_sd
+            log_level += np.arange(months + 1)[:, None, None] * slope / np.sqrt(fit_.trend_years) / 12
     stock = np.broadcast_to(start, (n_rep, *start.shape)).astype(kind).copy()
-    paths = np.empty((n_rep, months + 1, *start.shape), dtype=kind)
+    paths = np.empty((n_rep, months // record_every + 1, *start.shape), dtype=kind)
     paths[:, 0] = stock
     for month in range(1, months + 1):
         if expected:
-            stock = np.einsum("rlas,rlasd->rlad", stock, p_cells[..., :OUT])
-            ageing = stock / 12
+            stock = np.einsum("rlas,rasd->rlad", stock, p_by_age[..., :OUT], optimize=True)
+            ageing = stock * ageing_p
         else:
             stock = rng.multinomial(stock, p_cells)[..., :OUT].sum(axis=-2)
-            ageing = rng.binomial(stock, 1 / 12)
+            ageing = rng.binomial(stock, ageing_p)
         stock -= ageing
         stock[:, :, 1:] += ageing[:, :, :-1]
-        arriving = entries
+        growth = log_level[month]
         if trend and fit_.entry_trend is not None:
-            arriving = entries * np.exp(fit_.entry_trend * month).reshape(-1, *([1] * (entries.ndim - 1)))
+            # The rates are the window's averages, which sit at its middle: the trend runs from there.
+            growth = growth + fit_.entry_trend * (month + fit_.window_middle)
+        arriving = entries * np.exp(growth)[:, None, None, :]
         stock += arriving if expected else rng.poisson(arriving)
-        paths[:, month] = stock
+        if month % record_every == 0:
+            paths[:, month // record_every] = stock
     return paths
 
 
 def national_fit(fitted: Fit) -> Fit:
     """The same fit with entries summed over authorities (transitions are national already)."""
     entries = fitted.entries.sum(axis=1, keepdims=True)
-    return Fit(fitted.transitions, entries, fitted.counts, fitted.window, ["all"], fitted.entry_trend)
+    return replace(fitted, entries=entries, las=["all"])
 
 
 def quantiles(values: np.ndarray, axis: int = 0) -> dict[str, np.ndarray]:
@@ -425,7 +530,7 @@ def back_test(
     dates = histories.count_dates()
     earliest = panel.month_ends[0] + pd.DateOffset(months=12)
     cutoffs = [d for d in dates[:-1] if d >= earliest][-n_cutoffs:]
-    rows = []
+    rows, observed_on = [], {}  # the observed stock of each later count date, counted once
     for k, cutoff in enumerate(cutoffs):
         fitted = fit(panel, cutoff, window_years, replicates, seed + k)
         later = [d for d in dates if d > cutoff][:horizon_years]
@@ -435,7 +540,9 @@ def back_test(
         for h, day in enumerate(later, start=1):
             by_state = paths[:, 12 * h, 0].sum(axis=1)  # (rep, states)
             q = quantiles(by_state)
-            observed = stock_at(panel, day).sum(axis=(0, 1))
+            if day not in observed_on:
+                observed_on[day] = stock_at(panel, day).sum(axis=(0, 1))
+            observed = observed_on[day]
             for s, state in enumerate(STATES):
                 rows.append(
                     {
@@ -641,7 +748,11 @@ def build(histories: Histories, policy, *, settings: dict, unit_costs, planted=N
     fitted = fit(panel, histories.data_end, settings["window_years"], replicates, seed + 7)
     start = stock_at(panel, histories.data_end)
     months = 12 * horizon
-    paths = simulate(fitted, start, months, seed + 11, trend=trend)
+    # Nationally, simulated with chance (moves are national, and a sum of authorities' Poisson entries is Poisson:
+    # the same distribution as simulating each authority and adding up, at a hundredth of the work).
+    whole = national_fit(fitted)
+    national_start = start.sum(axis=0, keepdims=True)
+    paths = simulate(whole, national_start, months, seed + 11, trend=trend)
     years = [histories.data_end.year + h for h in range(1, horizon + 1)]
     yearly = paths[:, 12::12]  # (rep, years, la, age, state)
     national = yearly.sum(axis=(2, 3))
@@ -669,21 +780,21 @@ def build(histories: Histories, policy, *, settings: dict, unit_costs, planted=N
     report.tables["age"] = _interval_columns(q, pd.Index(AGE_BANDS, name=f"age at 31 {_month(histories)} {years[-1]}"))
 
     # By authority: projected children looked after in the last year, small ones shown as "low".
-    la_central = np.median(yearly[:, -1].sum(axis=2), axis=0)  # (la, state)
+    # An authority's central projection: the median over replicates of its expected path (no chance drawn).
+    by_la = simulate(fitted, start, months, seed + 11, expected=True, trend=trend, record_every=months)
+    la_central = np.median(by_la[:, -1].sum(axis=2), axis=0)  # (la, state)
     la_table = pd.DataFrame(
         round_projection(la_central),
         index=pd.Index(panel.las, name="local authority"),
         columns=[_label(s) for s in STATES],
     ).astype(object)
     la_table[(la_central < policy.threshold) & (la_central > 0)] = "low"
-    la_total = np.median(yearly[:, -1].sum(axis=(2, 3)), axis=0)
+    la_total = np.median(by_la[:, -1].sum(axis=(2, 3)), axis=0)
     la_table["All looked after"] = [int(v) if v >= policy.threshold else "low" for v in round_projection(la_total)]
     report.tables["authorities"] = la_table
 
     # 3. Scenarios beside the baseline (national): expected paths under each replicate's rates, so the difference
     # is the scenario's effect with the uncertainty of the rates (not two independent draws of chance).
-    whole = national_fit(fitted)
-    national_start = start.sum(axis=0, keepdims=True)
     costs = unit_costs.reindex(list(STATES))
     weekly = costs["weekly_cost_gbp"].to_numpy(dtype=float)
     base_paths = simulate(whole, national_start, months, seed + 13, expected=True, trend=trend)

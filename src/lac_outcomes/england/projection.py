@@ -111,7 +111,12 @@ PLANTED_NOTE = (
 
 def load(processed_dir, first_year=None, last_year=None) -> Histories:
     """The processed SSDA903 tables as projection histories (the years are those of the returns loaded)."""
-    tables = {name: read_parquet(Path(processed_dir) / f"{name}.parquet") for name in ("Episodes", "Header")}
+    # Only the columns the histories use: the returns' other columns are most of the reading time.
+    columns = {
+        "Episodes": ["LA", "CHILD", "DECOM", "DEC", "PLACE", "LS", "YEAR"],
+        "Header": ["LA", "CHILD", "YEAR", "DOB"],
+    }
+    tables = {name: read_parquet(Path(processed_dir) / f"{name}.parquet", columns) for name, columns in columns.items()}
     return histories(tables)
 
 
