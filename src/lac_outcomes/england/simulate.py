@@ -22,8 +22,10 @@ What is planted, per LA and year (returned, for ``truth.yaml``):
   own; entering care to the order takes about 2.3 years on average, with a long
   tail (about 5% over 4 years).
 * NI 61: the probability that an adopted child was placed within 12 months of
-  the decision that they should be placed for adoption: P(match + moving-in
-  stages <= 12 months), the same every year for an LA.
+  the decision that they should be placed for adoption, P(match + moving-in
+  stages <= 12 months), averaged over the children adopted in the year, each
+  given when they entered care and that they were adopted that year
+  (``_timely_given_journey``).
 * NI 58: the mean SDQ score (beta-binomial on 0-40, so the mean is exact).
 * NI 66: the probability that every review due in the year was on time.
 * NI 147 / NI 148: the share of care leavers aged 19-21 (excluding those who
@@ -335,16 +337,16 @@ def _plant_adoption(rng: np.random.Generator, planted: _Planted, adoption_effect
     planted.ni61[:] = _placed_within_a_year(planted.adoption_la_effect)
 
 
-def _stage_day_pmf(stage: str, la_effect: float, days: np.ndarray) -> np.ndarray:
-    """P(a stage takes ``days`` whole days) as the generator rounds it (nearest day, at least one) for one LA.
+def _stage_day_pmf(stage: str, eta: float, days: np.ndarray) -> np.ndarray:
+    """P(a stage takes ``days`` whole days) as the generator rounds it (nearest day, at least one), at ``eta``.
 
-    The matched and placed stages carry no age or sex effect, so this is the same for every child of the LA.
+    ``eta``: the log hazard ratio of the child (LA effect, plus age and sex terms where the stage has them).
     """
     spec = ADOPTION_STAGES[stage]
 
     def cdf(t_days):
         years = np.maximum(t_days, 0.0) / 365.25
-        return 1.0 - np.exp(-np.log(2) * (years / spec["median_years"]) ** spec["shape"] * np.exp(la_effect))
+        return 1.0 - np.exp(-np.log(2) * (years / spec["median_years"]) ** spec["shape"] * np.exp(eta))
 
     upper = cdf(days + 0.5)
     return upper - np.where(days <= 1, 0.0, cdf(days - 0.5))
@@ -364,6 +366,65 @@ def _placed_within_a_year(la_effect: dict[str, float]) -> float:
         return float((matched * np.where(rest >= 1, placed_cdf[np.clip(rest - 1, 0, len(days) - 1)], 0.0)).sum())
 
     return 0.75 * within(365) + 0.25 * within(366)
+
+
+def _mass_between(pmf: np.ndarray, low: np.ndarray, high: np.ndarray) -> np.ndarray:
+    """Sum of ``pmf`` over each index range [low, high] (inclusive)."""
+    cumulative = np.cumsum(pmf)
+    return cumulative[high] - np.where(low > 0, cumulative[np.maximum(low - 1, 0)], 0.0)
+
+
+def _timely_given_journey(c: _Children, planted: _Planted, rows: np.ndarray) -> np.ndarray:
+    """P(placed within 12 months of the decision | entered care when they did, adopted in the year they were).
+
+    NI 61 is counted over the children adopted in a year.  Which journeys end in a year depends on how many
+    children entered care in each earlier year (a random number, growing), and a long journey tends to hold a
+    long match, so NI 61's planted value is this probability averaged over the year's adopted children: the
+    stages' day distributions convolved (the decision and order stages at the child's age, in quarter years,
+    and sex), P(matched + placed <= 12 months and the journey ends in the year) / P(it ends in the year).
+    """
+    if not len(rows):
+        return np.zeros(0)
+    adopted_year = _collection_year(c.exit[rows])
+    # the journey (entering care to the order) lasted between these many days
+    shortest = (_year_starts(adopted_year) - c.entry[rows]).astype(np.int64)
+    longest = (_year_ends(adopted_year) - c.entry[rows]).astype(np.int64)
+    days = np.arange(1, int(longest.max()) + 1)
+    size = 1 << int(np.ceil(np.log2(4 * len(days))))  # room for four stages summed, no wrap-around
+
+    def spectrum(pmf):
+        return np.fft.rfft(pmf, size)
+
+    effect = planted.adoption_la_effect
+    gap = spectrum(_stage_day_pmf("matched", effect["matched"], days)) * spectrum(
+        _stage_day_pmf("placed", effect["placed"], days)
+    )
+    two = np.fft.irfft(gap, size)  # index k: P(matched + placed = k + 2 days)
+    within = [spectrum(np.where(np.arange(size) + 2 <= limit, two, 0.0)) for limit in (365, 366)]
+    age_bin = np.round((c.entry[rows] - c.dob[rows]) / 365.25 * 4) / 4
+    male = (c.sex[rows] == "1").astype(float)
+    etas = {}
+    for stage in ("decision", "order"):
+        spec = ADOPTION_STAGES[stage]
+        etas[stage] = (
+            spec["log_hr_age_per_year"] * (age_bin - ADOPTION_AGE_CENTRE) + spec["log_hr_male"] * male + effect[stage]
+        )
+    pairs, pair_of_row = np.unique(
+        np.round(np.column_stack([etas["decision"], etas["order"]]), 9), axis=0, return_inverse=True
+    )
+    out = np.empty(len(rows))
+    for j, (eta_decision, eta_order) in enumerate(pairs):
+        same = pair_of_row.ravel() == j
+        ends = spectrum(_stage_day_pmf("decision", eta_decision, days)) * spectrum(
+            _stage_day_pmf("order", eta_order, days)
+        )
+        # index k of a four-stage sum holds P(k + 4 days)
+        low, high = np.maximum(shortest[same] - 4, 0), longest[same] - 4
+        total = _mass_between(np.fft.irfft(gap * ends, size), low, high)
+        timely = 0.75 * _mass_between(np.fft.irfft(within[0] * ends, size), low, high)
+        timely += 0.25 * _mass_between(np.fft.irfft(within[1] * ends, size), low, high)
+        out[same] = timely / total
+    return out
 
 
 def _plant(rng: np.random.Generator, sim_years: list[int], effects: dict[str, float]) -> _Planted:
@@ -1619,6 +1680,11 @@ def _write_returns(
             np.random.default_rng([seed, position, 2]), sim_years, horizon_end, stock_target, children.ids
         )
         reviews = _review_days(rng, children, planted, horizon_end)
+        # NI 61's planted value for the children adopted in each collection year written
+        adopted_in_returns = np.flatnonzero(
+            (children.route == ADOPT) & (children.exit >= _year_start(years[0])) & (children.exit <= horizon_end)
+        )
+        timely = pd.Series(_timely_given_journey(children, planted, adopted_in_returns), index=adopted_in_returns)
         other_las = [c for c, _ in LOCAL_AUTHORITIES if c != code]
         style = (position - 1) % len(FILE_NAME_STYLES)
         la_dir = out_dir / code
@@ -1632,7 +1698,7 @@ def _write_returns(
                 if table in written:
                     kept = {column: frame[column] for column in LINKED_TABLES[table]}
                     written[table].append(pd.DataFrame(kept).assign(LA=code, YEAR=year))
-            indicator_records.extend(_truth_records(code, year, children, planted))
+            indicator_records.extend(_truth_records(code, year, children, planted, timely))
             breaks = short_breaks.episodes
             had_break = breaks["child"][(breaks["DECOM"] <= _year_end(year)) & (breaks["DEC"] >= _year_start(year))]
             short_break_records.append({"LA": code, "YEAR": year, "children": len(np.unique(had_break))})
@@ -1710,7 +1776,10 @@ def _adoption_truth(la_effects: dict[str, dict[str, float]]) -> dict:
             "the cohort) is stable with probability stay_put(y - 1) * (1 - NI62(y)), not the planted "
             "stay_put(y - 1) * stay_put(y): NI 63 is off the planted value by about 0.0003"
         ),
-        "ni61": "NI 61's planted value is P(matched + placed stages <= 12 months), the same every year for an LA",
+        "ni61": (
+            "NI 61's planted value for an LA-year is the mean over the children adopted in it of P(matched + placed "
+            "stages <= 12 months | the child's entry date and that the order fell in that collection year)"
+        ),
     }
 
 
@@ -1729,15 +1798,18 @@ PLANTED_KINDS = {
 }
 
 
-def _truth_records(la: str, year: int, c: _Children, planted: _Planted) -> list[dict]:
+def _truth_records(la: str, year: int, c: _Children, planted: _Planted, timely: pd.Series) -> list[dict]:
+    """The LA-year's planted indicator values; ``timely``: each adopted child's NI 61 probability, by row."""
     start, end = _year_start(year), _year_end(year)
+    adopted = timely[(c.exit[timely.index] >= start) & (c.exit[timely.index] <= end)]
     values = {
         "CLA_31MAR": int(((c.entry <= end) & (c.exit > end)).sum()),
         "STARTED": int(((c.entry >= start) & (c.entry <= end)).sum()),
         "CEASED": int(((c.exit >= start) & (c.exit <= end)).sum()),
         "P1_31MAR": planted.at("with_parents", year),
         "NI58": planted.at("ni58", year),
-        "NI61": planted.at("ni61", year),
+        # the mean over the children adopted in the year (the LA's own probability when there are none)
+        "NI61": adopted.mean() if len(adopted) else planted.at("ni61", year),
         "NI62": planted.at("ni62", year),
         "NI63": planted.at("stay_put", year - 1) * planted.at("stay_put", year),
         "NI66": planted.at("ni66", year),
