@@ -135,10 +135,10 @@ permanence.show(report, "counts")
 #   match, the match to moving in, moving in to the order) as a Weibull
 #   proportional-hazards duration, with a median for each authority and a
 #   hazard ratio for age at entry. The check fits the same model to the
-#   completed stages of adopted children: a Cox model with authority strata
-#   for the hazard ratios, and a Weibull model with one scale per authority
-#   (maximum likelihood) for the shape and each authority's median at the
-#   reference child (age 5 at entry, a girl). Only stages that began at
+#   completed stages of adopted children (maximum likelihood, one scale per
+#   authority): the hazard ratios for age and sex, the shape and each
+#   authority's median at the reference child (age 5 at entry, a girl).
+#   Only stages that began at
 #   least five years before the end of the data are used: nearly all of
 #   those have finished, so the end of the data does not cut the long ones
 #   off. NI 61 (placed within 12 months of the decision) is checked by

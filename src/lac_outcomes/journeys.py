@@ -152,7 +152,8 @@ def fit_weibull_by_la(data: pd.DataFrame):
     works on the profile likelihood of (log k, b) alone, and the covariance of every parameter is the inverse
     of the analytic information matrix (fast with a hundred and more authorities).
     Returns a frame: la_code, events, median (years, age 5 at entry, female) and its delta-method 95% CI
-    (NaN for an LA with no event: its scale has no estimate); ``attrs`` holds the shape k and its 95% CI.
+    (NaN for an LA with no event: its scale has no estimate); ``attrs`` holds the shape k and its 95% CI, and
+    ``coefficients``: the log hazard ratios b (term, estimate, ci_low, ci_high).
     """
     from scipy.optimize import minimize
 
@@ -230,6 +231,10 @@ def fit_weibull_by_la(data: pd.DataFrame):
     out = pd.DataFrame(rows)
     out.attrs["shape"] = float(k)
     out.attrs["shape_ci"] = tuple(float(np.exp(log_k + z * np.sqrt(cov[0, 0]))) for z in (-1.959964, 1.959964))
+    se = np.sqrt(np.diag(cov)[1:p])
+    out.attrs["coefficients"] = pd.DataFrame(
+        {"term": list(COX_TERMS), "estimate": beta, "ci_low": beta - 1.959964 * se, "ci_high": beta + 1.959964 * se}
+    )
     return out
 
 

@@ -429,23 +429,21 @@ def _planted_stages(report, periods, truth, data_start, censor) -> pd.DataFrame 
         if len(data) < MIN_EVENTS_PER_TERM * 4:
             continue
         try:
-            cox = journeys.fit_cox(data)
             fit = journeys.fit_weibull_by_la(data)
         except (np.linalg.LinAlgError, ValueError):
             continue
         spec, key = stages[stage], ("stage sample", stage)
         truth_of_term = {"age_at_entry_minus_5": spec["log_hr_age_per_year"], "male": spec["log_hr_male"]}
-        for term in COX_TERMS:
-            row = cox[cox["term"] == term].iloc[0]
+        for row in fit.attrs["coefficients"].itertuples():
             parts.append(
                 {
-                    "what": f"{label}: hazard ratio, {TERM_LABELS[term]}",
+                    "what": f"{label}: hazard ratio, {TERM_LABELS[row.term]}",
                     "key": key,
                     "children": len(data),
-                    "planted": float(np.exp(truth_of_term[term])),
-                    "estimate": row["hazard_ratio"],
-                    "ci_low": row["hr_low"],
-                    "ci_high": row["hr_high"],
+                    "planted": float(np.exp(truth_of_term[row.term])),
+                    "estimate": float(np.exp(row.estimate)),
+                    "ci_low": float(np.exp(row.ci_low)),
+                    "ci_high": float(np.exp(row.ci_high)),
                 }
             )
         low, high = fit.attrs["shape_ci"]
@@ -489,9 +487,9 @@ def _planted_stages(report, periods, truth, data_start, censor) -> pd.DataFrame 
         options=dict(rate_columns={c: "children" for c in values}, decimals=3),
     )
     report.captions["planted_stages"] = (
-        "Planted adoption stages beside the estimates (Cox hazard ratios with LA strata; Weibull shape and each "
-        f"authority's median by maximum likelihood; 95% intervals): stages that began {SETTLED_YEARS} years or more "
-        "before the end of the data"
+        "Planted adoption stages beside the estimates (Weibull proportional hazards with one scale per authority, "
+        "maximum likelihood: hazard ratios, shape and each authority's median; 95% intervals): stages that began "
+        f"{SETTLED_YEARS} years or more before the end of the data"
     )
     return rows
 
