@@ -14,7 +14,7 @@ What is planted, per LA and year (returned, for ``truth.yaml``):
 * NI 63: long-stay children (the NI 63 cohort at this or next 31 March) make
   no move in a year with probability ``r``; the planted NI 63 is
   ``r(year-1) * r(year)``, exactly but for the few adopted children in the
-  cohort between moving in and the order (about 0.0003; ``_adoption_milestones``).
+  cohort between moving in and the order (about 0.0004; ``_adoption_milestones``).
 * Adoption: four stages in turn from entering care (the agency decision, the
   match, moving in, the order), each a Weibull proportional-hazards duration
   with a median per LA and a hazard ratio for age at entry
@@ -636,9 +636,9 @@ def _adoption_milestones(rng, planted: _Planted, entry, dob, sex, adopted) -> di
 
     Each stage is drawn as planted, whatever the calendar.  (An earlier version moved a child's adoptive placement
     past a 31 March at which they were in the NI 63 cohort, to keep NI 63 exact; with planted stages that would
-    lengthen one stage for about one adopted child in ten, while the NI 63 it protects moves by about 0.0003:
+    lengthen one stage for about one adopted child in ten, while the NI 63 it protects moves by about 0.0004:
     such a child is stable with probability stay_put(y - 1) * (1 - NI 62(y)), not stay_put(y - 1) * stay_put(y),
-    and they are about 1 in 150 of the cohort.)
+    and they are about 1 in 120 of the cohort, measured at national scale.)
     """
     rows = np.flatnonzero(adopted)
     age = (entry[rows] - dob[rows]) / 365.25
@@ -1772,9 +1772,9 @@ def _adoption_truth(la_effects: dict[str, dict[str, float]]) -> dict:
             for s, spec in ADOPTION_STAGES.items()
         },
         "ni63": (
-            "an adopted child in the NI 63 cohort at a 31 March between moving in and the order (about 1 in 150 of "
+            "an adopted child in the NI 63 cohort at a 31 March between moving in and the order (about 1 in 120 of "
             "the cohort) is stable with probability stay_put(y - 1) * (1 - NI62(y)), not the planted "
-            "stay_put(y - 1) * stay_put(y): NI 63 is off the planted value by about 0.0003"
+            "stay_put(y - 1) * stay_put(y): NI 63 is off the planted value by about 0.0004"
         ),
         "ni61": (
             "NI 61's planted value for an LA-year is the mean over the children adopted in it of P(matched + placed "
