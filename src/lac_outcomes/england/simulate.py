@@ -1066,7 +1066,9 @@ def _legal_status_events(rng, c: _Children):
     add(current == "C1", care_order_day, "C2")
     # placement order between the decision and the match (the scorecard's A2 runs from the order to the match)
     placement_order_day = c.decision + ((c.matched - c.decision) * rng.uniform(0.2, 0.8, n)).astype(np.int64)
-    add(adopted & (current == "C2"), placement_order_day, "E1")
+    # (from an interim order too: a decision soon after entry leaves no room for the full order before it, and a
+    # child placed with adopters without consent needs the placement order, rule 408)
+    add(adopted & np.isin(current, ("C1", "C2")), placement_order_day, "E1")
     return np.concatenate(events_child), np.concatenate(events_day), np.concatenate(events_code), first
 
 
