@@ -35,3 +35,7 @@ def test_weibull_by_la_recovers_shape_and_medians_with_delayed_entry_and_censori
     for code, value in medians.items():
         assert fit.loc[code, "ci_low"] <= value <= fit.loc[code, "ci_high"]
         assert fit.loc[code, "events"] == int(data.loc[data["la_code"] == code, "event"].sum())
+    coefficients = fit.attrs["coefficients"].set_index("term")
+    for term, value in (("age_at_entry_minus_5", beta_age), ("male", 0.0)):
+        assert coefficients.loc[term, "ci_low"] <= value <= coefficients.loc[term, "ci_high"]
+    assert coefficients.loc["age_at_entry_minus_5", "ci_high"] < 0  # the planted age effect is found

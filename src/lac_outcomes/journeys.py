@@ -148,51 +148,93 @@ def fit_weibull_by_la(data: pd.DataFrame):
 
     Cumulative hazard H(t) = lambda_LA * t ** k * exp(b_age * (age - 5) + b_male * male); log-likelihood
     sum of d_i (log(lambda k) + (k - 1) log t_i + x_i b) - lambda e^{x_i b} (t_i^k - e_i^k), fitted by
-    maximum likelihood (statsmodels ``GenericLikelihoodModel``, numerical Hessian for the covariance).
-    Returns a frame: la_code, events, median (years, age 5 at entry, female) and its delta-method 95% CI;
-    ``attrs`` holds the shape k and its 95% CI.
+    maximum likelihood: each LA's log lambda has a closed form given k and b, so the optimiser (scipy BFGS)
+    works on the profile likelihood of (log k, b) alone, and the covariance of every parameter is the inverse
+    of the analytic information matrix (fast with a hundred and more authorities).
+    Returns a frame: la_code, events, median (years, age 5 at entry, female) and its delta-method 95% CI
+    (NaN for an LA with no event: its scale has no estimate); ``attrs`` holds the shape k and its 95% CI, and
+    ``coefficients``: the log hazard ratios b (term, estimate, ci_low, ci_high).
     """
-    import numpy as np
-    from statsmodels.base.model import GenericLikelihoodModel
+    from scipy.optimize import minimize
 
     codes, las = pd.factorize(data["la_code"], sort=True)
     time = data["time"].to_numpy(float)
     entry = data["entry"].to_numpy(float)
     status = data["event"].to_numpy(float)
     x = data[list(COX_TERMS)].to_numpy(float)
+    events = np.bincount(codes, weights=status, minlength=len(las))
+    # An LA with no event has no finite scale estimate: its rows add nothing to (k, b) at lambda = 0.
+    fitted = events[codes] > 0
+    time, entry, status, x, codes = time[fitted], entry[fitted], status[fitted], x[fitted], codes[fitted]
+    log_time = np.log(time)
+    log_entry = np.log(np.where(entry > 0, entry, 1.0))  # 0 ** k log 0 terms are 0
 
-    class Weibull(GenericLikelihoodModel):
-        def loglikeobs(self, params):
-            log_k, beta, log_lambda = params[0], params[1:3], params[3:]
-            k = np.exp(log_k)
-            eta = x @ beta + log_lambda[codes]
-            cumulative = np.exp(eta) * (time**k - entry**k)
-            return status * (log_k + eta + (k - 1) * np.log(time)) - cumulative
+    def exposure(k):
+        """A_i = t^k - e^k and its first two derivatives in k (B, C)."""
+        tk, ek = time**k, np.where(entry > 0, entry**k, 0.0)
+        return tk - ek, tk * log_time - ek * log_entry, tk * log_time**2 - ek * log_entry**2
 
-    start = np.concatenate([[0.0, 0.0, 0.0], np.full(len(las), np.log(max(status.sum(), 1) / time.sum()))])
-    model = Weibull(status, np.ones((len(time), 1)), extra_params_names=[f"p{i}" for i in range(len(start) - 1)])
-    result = model.fit(start_params=start, method="bfgs", maxiter=2000, disp=False)
-    params, cov = np.asarray(result.params), np.asarray(result.cov_params())
+    def profile(params):
+        log_k, beta = params[0], params[1:]
+        k = np.exp(log_k)
+        weight = np.exp(x @ beta) * exposure(k)[0]
+        scale = np.bincount(codes, weights=weight, minlength=len(las))[events > 0]
+        return -(
+            status @ (log_k + x @ beta + (k - 1) * log_time)
+            + events[events > 0] @ (np.log(events[events > 0]) - np.log(scale))
+            - events.sum()
+        )
+
+    start = np.zeros(1 + x.shape[1])
+    optimum = minimize(profile, start, method="BFGS", options={"gtol": 1e-8, "maxiter": 2000})
+    log_k, beta = optimum.x[0], optimum.x[1:]
+    k = np.exp(log_k)
+    a, b, c = exposure(k)
+    linear = np.exp(x @ beta)
+    log_lambda = np.full(len(las), np.nan)
+    observed = events > 0
+    log_lambda[observed] = np.log(events[observed]) - np.log(
+        np.bincount(codes, weights=linear * a, minlength=len(las))[observed]
+    )
+    mu = linear * np.exp(log_lambda[codes])
+    # Information matrix (minus the Hessian) in (log k, b, log lambda of each LA with an event).
+    la_index = np.cumsum(observed) - 1
+    p = 1 + x.shape[1]
+    info = np.zeros((p + int(observed.sum()),) * 2)
+    d_log_k = mu * k * b  # d(mu A)/d log k
+    info[0, 0] = -(status @ (k * log_time)) + mu @ (k * b + k**2 * c)
+    info[0, 1:p] = info[1:p, 0] = d_log_k @ x
+    info[1:p, 1:p] = (x * (mu * a)[:, None]).T @ x
+    cells = p + la_index[codes]
+    np.add.at(info, (0, cells), d_log_k)
+    np.add.at(info, (cells, 0), d_log_k)
+    for j in range(x.shape[1]):
+        np.add.at(info, (1 + j, cells), mu * a * x[:, j])
+        np.add.at(info, (cells, 1 + j), mu * a * x[:, j])
+    np.add.at(info, (cells, cells), mu * a)
+    cov = np.linalg.inv(info)
     rows = []
     for j, la in enumerate(las):
-        k, log_lambda = np.exp(params[0]), params[3 + j]
-        log_median = (np.log(np.log(2)) - log_lambda) / k
-        # d log_median / d log_k = -log_median; d / d log_lambda = -1 / k
-        gradient = np.zeros(len(params))
-        gradient[0], gradient[3 + j] = -log_median, -1 / k
-        se = float(np.sqrt(gradient @ cov @ gradient))
-        rows.append(
-            {
-                "la_code": la,
-                "events": int(status[codes == j].sum()),
-                "median": float(np.exp(log_median)),
-                "ci_low": float(np.exp(log_median - 1.959964 * se)),
-                "ci_high": float(np.exp(log_median + 1.959964 * se)),
-            }
-        )
+        row = {"la_code": la, "events": int(events[j]), "median": np.nan, "ci_low": np.nan, "ci_high": np.nan}
+        if observed[j]:
+            log_median = (np.log(np.log(2)) - log_lambda[j]) / k
+            # d log_median / d log_k = -log_median; d / d log_lambda = -1 / k
+            gradient = np.zeros(len(cov))
+            gradient[0], gradient[p + la_index[j]] = -log_median, -1 / k
+            se = float(np.sqrt(gradient @ cov @ gradient))
+            row.update(
+                median=float(np.exp(log_median)),
+                ci_low=float(np.exp(log_median - 1.959964 * se)),
+                ci_high=float(np.exp(log_median + 1.959964 * se)),
+            )
+        rows.append(row)
     out = pd.DataFrame(rows)
-    out.attrs["shape"] = float(np.exp(params[0]))
-    out.attrs["shape_ci"] = tuple(float(np.exp(params[0] + z * np.sqrt(cov[0, 0]))) for z in (-1.959964, 1.959964))
+    out.attrs["shape"] = float(k)
+    out.attrs["shape_ci"] = tuple(float(np.exp(log_k + z * np.sqrt(cov[0, 0]))) for z in (-1.959964, 1.959964))
+    se = np.sqrt(np.diag(cov)[1:p])
+    out.attrs["coefficients"] = pd.DataFrame(
+        {"term": list(COX_TERMS), "estimate": beta, "ci_low": beta - 1.959964 * se, "ci_high": beta + 1.959964 * se}
+    )
     return out
 
 

@@ -1,5 +1,7 @@
 """England permanence: routes, milestones and durations on hand-made 903 histories."""
 
+import math
+
 import pandas as pd
 import pytest
 
@@ -128,3 +130,61 @@ def test_report_builds_on_a_small_synthetic_run_with_counts_through_the_policy(t
     assert {"counts", "incidence", "stages"} <= set(report.tables)
     for value in report.tables["counts"].display["count"]:
         assert value == "c" or value == "0" or int(value.replace(",", "")) >= 5
+
+
+def test_stage_sample_takes_stages_that_began_in_the_window_and_ended_in_order(tables):
+    tables["Episodes"] = pd.concat(
+        [
+            tables["Episodes"],
+            # E: the period's start is in no loaded return; placed with adopters 1 June 2016, adopted 1 Dec 2016.
+            episodes(
+                ("E", "2015-06-01", "P", "C2", "U1", "2016-06-01", "X1", "P6", "U6"),
+                ("E", "2016-06-01", "P", "E1", "A5", "2016-12-01", "E12", "P7", "A5"),
+            ),
+        ],
+        ignore_index=True,
+    )
+    tables["Header"] = pd.concat([tables["Header"], header(("E", "2", "2014-01-01"))], ignore_index=True)
+    tables["AD1"] = dated(
+        ["CHILD", "DATE_INT", "DATE_MATCH"], ("A", "2015-11-01", "2016-08-01"), ("E", "2015-07-01", "2016-05-01")
+    )
+    periods = permanence.periods_of_care(tables)
+
+    def days(stage, settled_years):
+        data = permanence.stage_sample(periods, stage, DATA_START, CENSOR, settled_years=settled_years)
+        assert (data["event"] == 1).all() and (data["entry"] == 0).all()
+        assert (data["time"] == data["days"] / 365.25).all()
+        return dict(zip(data["CHILD"], data["days"], strict=True))
+
+    # one year settled: stages begun by 31 March 2017. E's start is unknown, so it has no first stage;
+    # C is adopted after the data end.
+    assert days("decision", 1) == {"A": 184}
+    assert days("matched", 1) == {"A": 274, "E": 305}
+    assert days("placed", 1) == {"A": 31, "E": 31}
+    assert days("order", 1) == {"A": 181, "E": 183}
+    # two years settled: stages begun by 31 March 2016 only (both matches came later)
+    assert days("matched", 2) == {"A": 274, "E": 305}
+    assert days("placed", 2) == {} and days("order", 2) == {}
+    # a match keyed before the decision is no duration
+    tables["AD1"] = dated(["CHILD", "DATE_INT", "DATE_MATCH"], ("A", "2016-10-01", "2016-08-01"))
+    periods = permanence.periods_of_care(tables)
+    assert "A" not in days("matched", 1) and days("placed", 1)["A"] == 31
+
+
+def test_report_recovers_the_planted_adoption_stages_on_a_generated_sample(tmp_path):
+    from lac_outcomes.england.clean import clean
+    from lac_outcomes.england.simulate import simulate_england
+
+    years = list(range(2015, 2025))  # ten years: five of stages that began five years before the end
+    truth = simulate_england(tmp_path / "raw", seed=21, years=years, n_las=3, children_per_la=1500)
+    report = permanence.build(clean(tmp_path / "raw", years=years).tables, DisclosurePolicy(5), truth=truth)
+    shown = report.tables["planted_stages"].display
+    stages = truth["adoption"]["stages"]
+    # every planted stage is checked: two hazard ratios, the shape and a median for each of the three LAs
+    assert len(shown) == len(stages) * (3 + 3)
+    age = shown.loc["entering care to agency decision: hazard ratio, age at entry (per year)"]
+    low, high = float(age["95% CI low"]), float(age["95% CI high"])
+    # the planted effect of age on the decision is found (the interval excludes no effect) and covered
+    assert high < 1 and low <= math.exp(stages["decision"]["log_hr_age_per_year"]) <= high
+    covered = report.results["planted_coverage"]
+    assert covered["checked"] >= len(shown) and covered["covered"] >= 0.85 * covered["checked"], covered

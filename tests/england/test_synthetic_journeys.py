@@ -215,26 +215,61 @@ def test_reentries_are_counted_as_planted_and_the_stability_code_sees_them(small
     assert int(back["returned"].sum()) == len(plain) > 0
 
 
-def test_adoption_takes_at_least_the_floor_with_the_planted_exponential_tail(tmp_path):
-    years = list(range(2015, 2021))
-    truth = write_synthetic_returns(tmp_path, seed=5, years=years, n_las=2, children_per_la=1500)
-    floor, tail = truth["generator"]["adoption_min_years"], truth["generator"]["adoption_tail_years"]
+def _planted_stage_share(truth: dict, stage: str, days: pd.Series, age: pd.Series, male: pd.Series, la: pd.Series):
+    """The planted Weibull distribution function at each duration: uniform on (0, 1) if the stage is as planted."""
+    planted = truth["adoption"]
+    spec = planted["stages"][stage]
+    eta = spec["log_hr_age_per_year"] * (age - planted["age_centre"]) + spec["log_hr_male"] * male
+    eta = eta + la.map(planted["la_effect"][stage]).astype(float)
+    years = days / 365.25
+    return 1 - np.exp(-math.log(2) * (years / spec["median_years"]) ** spec["shape"] * np.exp(eta))
+
+
+def test_adoption_stages_are_in_order_with_the_planted_durations_and_a_long_tail(tmp_path):
+    years = list(range(2015, 2025))
+    truth = write_synthetic_returns(tmp_path, seed=5, years=years, n_las=2, children_per_la=2000)
     episodes = _written_episodes(tmp_path, years)
     episodes = episodes.loc[~episodes["LS"].isin(("V3", "V4"))]
-    starts = episodes.loc[episodes["RNE"] == "S", ["LA", "CHILD", "DECOM"]].rename(columns={"DECOM": "START"})
-    adopted = episodes.loc[episodes["REC"].isin(("E11", "E12")), ["LA", "CHILD", "DEC"]].merge(starts)
-    adopted = (
-        adopted.loc[adopted["START"] < adopted["DEC"]].sort_values("START").drop_duplicates(["LA", "CHILD", "DEC"])
+    starts = episodes.loc[episodes["RNE"] == "S", ["LA", "CHILD", "DECOM"]].rename(columns={"DECOM": "entered"})
+    adopted = episodes.loc[episodes["REC"].isin(("E11", "E12")), ["LA", "CHILD", "DEC"]].rename(
+        columns={"DEC": "order"}
     )
-    # periods starting in the first two years, watched four years or more (the tail beyond that: e^-4.9)
-    watched = adopted.loc[adopted["START"].between(pd.Timestamp(years[0] - 1, 4, 1), pd.Timestamp(years[1], 3, 31))]
-    took = (watched["DEC"] - watched["START"]).dt.days / 365.25
-    assert len(took) >= 100
-    assert (took >= floor - 1 / 365).all()
-    beyond = floor + 0.65
-    share = float((took > beyond).mean())
-    expected = math.exp(-0.65 / tail)
-    assert abs(share - expected) <= STANDARD_ERRORS * math.sqrt(expected * (1 - expected) / len(took)), (
-        share,
-        expected,
-    )
+    # the period adopted from began at the child's latest start before the order
+    adopted = adopted.merge(starts).query("entered < order").sort_values("entered")
+    adopted = adopted.drop_duplicates(["LA", "CHILD"], keep="last")
+    adoptive = episodes.loc[episodes["PLACE"].isin(("A3", "A4", "A5", "A6"))].groupby(["LA", "CHILD"])["DECOM"].min()
+    ad1 = _written_table(tmp_path, "AD1").sort_values("YEAR").drop_duplicates(["LA", "CHILD"], keep="last")
+    header = _written_table(tmp_path, "Header").sort_values("YEAR").drop_duplicates(["LA", "CHILD"], keep="last")
+    frame = adopted.join(adoptive.rename("placed"), on=["LA", "CHILD"])
+    frame = frame.merge(ad1[["LA", "CHILD", "DATE_INT", "DATE_MATCH"]]).merge(header[["LA", "CHILD", "DOB", "SEX"]])
+    for column in ("DATE_INT", "DATE_MATCH", "DOB"):
+        frame[column] = pd.to_datetime(frame[column], format="%d/%m/%Y")
+    # AD1 is written for every adopted child: decision < match < moving in < order, every one
+    assert len(frame) == len(adopted)
+    assert (
+        (frame["entered"] < frame["DATE_INT"])
+        & (frame["DATE_INT"] < frame["DATE_MATCH"])
+        & (frame["DATE_MATCH"] < frame["placed"])
+        & (frame["placed"] < frame["order"])
+    ).all()
+
+    # periods that began in the first three collection years, watched seven years or more (nearly all adopted)
+    watched = frame.loc[frame["entered"].between(pd.Timestamp(years[0] - 1, 4, 1), pd.Timestamp(years[2], 3, 31))]
+    assert len(watched) >= 300
+    age = (watched["entered"] - watched["DOB"]).dt.days / 365.25
+    male = (watched["SEX"] == "1").astype(float)
+    spans = {
+        "decision": ("entered", "DATE_INT"),
+        "matched": ("DATE_INT", "DATE_MATCH"),
+        "placed": ("DATE_MATCH", "placed"),
+        "order": ("placed", "order"),
+    }
+    for stage, (begin, end) in spans.items():
+        share = _planted_stage_share(truth, stage, (watched[end] - watched[begin]).dt.days, age, male, watched["LA"])
+        # the planted distribution function of a duration drawn from it is uniform: mean 1/2, sd 1/sqrt(12)
+        for la, values in share.groupby(watched["LA"]):
+            allowed = STANDARD_ERRORS * math.sqrt(1 / 12 / len(values))
+            assert abs(values.mean() - 0.5) <= allowed, (stage, la, values.mean(), len(values))
+    took = (watched["order"] - watched["entered"]).dt.days / 365.25
+    # the long tail issue 12 asked for: a good share beyond 2.45 years, some beyond 4
+    assert (took > 2.45).mean() >= 0.2 and (took > 4).sum() >= 5, took.describe()

@@ -13,12 +13,19 @@ What is planted, per LA and year (returned, for ``truth.yaml``):
   so that P(moves >= 2) is exactly this value for every child.
 * NI 63: long-stay children (the NI 63 cohort at this or next 31 March) make
   no move in a year with probability ``r``; the planted NI 63 is
-  ``r(year-1) * r(year)``.  Adoption takes 1.8 years or more from entry to
-  the order, with a long tail; a child in the cohort at a 31 March is never
-  then in an adoptive placement (the placement and order of a long-stayer
-  fall in one collection year), so the cohort's moves are all long-stay years.
+  ``r(year-1) * r(year)``, exactly but for the few adopted children in the
+  cohort between moving in and the order (about 0.0004; ``_adoption_milestones``).
+* Adoption: four stages in turn from entering care (the agency decision, the
+  match, moving in, the order), each a Weibull proportional-hazards duration
+  with a median per LA and a hazard ratio for age at entry
+  (``ADOPTION_STAGES``; ``truth.yaml`` ``adoption``), drawn on streams of their
+  own; entering care to the order takes about 2.3 years on average, with a long
+  tail (about 5% over 4 years).
 * NI 61: the probability that an adopted child was placed within 12 months of
-  the decision that they should be placed for adoption (by year adopted).
+  the decision that they should be placed for adoption, P(match + moving-in
+  stages <= 12 months), averaged over the children adopted in the year, each
+  given when they entered care and that they were adopted that year
+  (``_timely_given_journey``).
 * NI 58: the mean SDQ score (beta-binomial on 0-40, so the mean is exact).
 * NI 66: the probability that every review due in the year was on time.
 * NI 147 / NI 148: the share of care leavers aged 19-21 (excluding those who
@@ -75,9 +82,29 @@ NATIONAL_LOOKED_AFTER = 83_630
 ROUTES = ("ADOPT", "SGO", "CAO", "HOME", "AGE18", "OTHER")
 ADOPT, SGO, CAO, HOME, AGE18, OTHER = range(len(ROUTES))
 
-# Adoption: years from entry to the adoption order, a floor plus an exponential tail.
-ADOPTION_MIN_YEARS = 1.8
-ADOPTION_TAIL_YEARS = 0.45
+# Adoption: four stages in turn from entering care to the adoption order, each a Weibull proportional-hazards
+# duration in years, H(t | x) = log(2) * (t / median_years) ** shape * exp(eta),
+# eta = log_hr_age_per_year * (age at entry - 5) + log_hr_male * male + la_effect[stage][LA].
+# Assumed, in the order of the adoption scorecard's figures (entering care to moving in about 15 to 20 months,
+# the match the most variable wait); a median is at the reference child (age 5 at entry, a girl), so younger
+# children (nearly all adopted children) wait less for the decision and the order.
+ADOPTION_STAGES = {
+    "decision": {"median_years": 1.25, "shape": 2.0, "log_hr_age_per_year": -0.12, "log_hr_male": 0.0},
+    "matched": {"median_years": 0.5, "shape": 1.3, "log_hr_age_per_year": 0.0, "log_hr_male": 0.0},
+    "placed": {"median_years": 0.08, "shape": 1.5, "log_hr_age_per_year": 0.0, "log_hr_male": 0.0},
+    "order": {"median_years": 0.45, "shape": 2.5, "log_hr_age_per_year": -0.08, "log_hr_male": 0.0},
+}  # fmt: skip
+ADOPTION_STAGE_SPANS = {
+    "decision": "entering care to the agency decision that the child should be placed for adoption (AD1 DATE_INT)",
+    "matched": "the decision to the match with adopters (AD1 DATE_MATCH)",
+    "placed": "the match to moving in with the adopters (first A3-A6 placement)",
+    "order": "moving in to the adoption order (the period of care ends E11/E12)",
+}
+ADOPTION_AGE_CENTRE = 5.0
+# LA effects (log hazard ratio) per stage: the match follows the LA's adoption effect (so NI 61 differs by LA, as
+# before); the other stages draw their own, normal with this sd, on a stream of their own.
+ADOPTION_MATCH_LA_SCALE = 0.3
+ADOPTION_LA_EFFECT_SD = 0.2
 # Age at entry: under 1, 1-4, 5-9, 10-15, 16-17 (DfE starters, roughly).
 AGE_GROUP_SHARES = np.array([0.19, 0.17, 0.17, 0.36, 0.11])
 AGE_GROUP_DAYS = np.array([[0, 364], [365, 1825], [1826, 3652], [3653, 5843], [5844, 6540]])
@@ -292,9 +319,112 @@ class _Planted:
     suitable: np.ndarray
     eet: np.ndarray
     with_parents: np.ndarray
+    # log hazard ratio of each adoption stage (ADOPTION_STAGES) for this LA
+    adoption_la_effect: dict[str, float] = dataclasses.field(default_factory=dict)
 
     def at(self, name: str, years: np.ndarray) -> np.ndarray:
         return getattr(self, name)[np.asarray(years) - self.first_year]
+
+
+def _plant_adoption(rng: np.random.Generator, planted: _Planted, adoption_effect: float) -> None:
+    """Set the LA's adoption stage effects (``rng``: the LA's own stream) and the NI 61 they imply, every year."""
+    planted.adoption_la_effect = {
+        stage: float(
+            ADOPTION_MATCH_LA_SCALE * adoption_effect if stage == "matched" else rng.normal(0.0, ADOPTION_LA_EFFECT_SD)
+        )
+        for stage in ADOPTION_STAGES
+    }
+    planted.ni61[:] = _placed_within_a_year(planted.adoption_la_effect)
+
+
+def _stage_day_pmf(stage: str, eta: float, days: np.ndarray) -> np.ndarray:
+    """P(a stage takes ``days`` whole days) as the generator rounds it (nearest day, at least one), at ``eta``.
+
+    ``eta``: the log hazard ratio of the child (LA effect, plus age and sex terms where the stage has them).
+    """
+    spec = ADOPTION_STAGES[stage]
+
+    def cdf(t_days):
+        years = np.maximum(t_days, 0.0) / 365.25
+        return 1.0 - np.exp(-np.log(2) * (years / spec["median_years"]) ** spec["shape"] * np.exp(eta))
+
+    upper = cdf(days + 0.5)
+    return upper - np.where(days <= 1, 0.0, cdf(days - 0.5))
+
+
+def _placed_within_a_year(la_effect: dict[str, float]) -> float:
+    """NI 61's planted probability: P(decision to moving in within 12 months) = P(matched + placed days <= 12 months).
+
+    Twelve months are 366 days when they hold a 29 February (a quarter of the time), else 365.
+    """
+    days = np.arange(1, 800)
+    matched = _stage_day_pmf("matched", la_effect["matched"], days)
+    placed_cdf = np.cumsum(_stage_day_pmf("placed", la_effect["placed"], days))
+
+    def within(limit):
+        rest = limit - days  # days left for the placed stage after each matched duration
+        return float((matched * np.where(rest >= 1, placed_cdf[np.clip(rest - 1, 0, len(days) - 1)], 0.0)).sum())
+
+    return 0.75 * within(365) + 0.25 * within(366)
+
+
+def _mass_between(pmf: np.ndarray, low: np.ndarray, high: np.ndarray) -> np.ndarray:
+    """Sum of ``pmf`` over each index range [low, high] (inclusive)."""
+    cumulative = np.cumsum(pmf)
+    return cumulative[high] - np.where(low > 0, cumulative[np.maximum(low - 1, 0)], 0.0)
+
+
+def _timely_given_journey(c: _Children, planted: _Planted, rows: np.ndarray) -> np.ndarray:
+    """P(placed within 12 months of the decision | entered care when they did, adopted in the year they were).
+
+    NI 61 is counted over the children adopted in a year.  Which journeys end in a year depends on how many
+    children entered care in each earlier year (a random number, growing), and a long journey tends to hold a
+    long match, so NI 61's planted value is this probability averaged over the year's adopted children: the
+    stages' day distributions convolved (the decision and order stages at the child's age, in quarter years,
+    and sex), P(matched + placed <= 12 months and the journey ends in the year) / P(it ends in the year).
+    """
+    if not len(rows):
+        return np.zeros(0)
+    adopted_year = _collection_year(c.exit[rows])
+    # the journey (entering care to the order) lasted between these many days
+    shortest = (_year_starts(adopted_year) - c.entry[rows]).astype(np.int64)
+    longest = (_year_ends(adopted_year) - c.entry[rows]).astype(np.int64)
+    days = np.arange(1, int(longest.max()) + 1)
+    size = 1 << int(np.ceil(np.log2(4 * len(days))))  # room for four stages summed, no wrap-around
+
+    def spectrum(pmf):
+        return np.fft.rfft(pmf, size)
+
+    effect = planted.adoption_la_effect
+    gap = spectrum(_stage_day_pmf("matched", effect["matched"], days)) * spectrum(
+        _stage_day_pmf("placed", effect["placed"], days)
+    )
+    two = np.fft.irfft(gap, size)  # index k: P(matched + placed = k + 2 days)
+    within = [spectrum(np.where(np.arange(size) + 2 <= limit, two, 0.0)) for limit in (365, 366)]
+    age_bin = np.round((c.entry[rows] - c.dob[rows]) / 365.25 * 4) / 4
+    male = (c.sex[rows] == "1").astype(float)
+    etas = {}
+    for stage in ("decision", "order"):
+        spec = ADOPTION_STAGES[stage]
+        etas[stage] = (
+            spec["log_hr_age_per_year"] * (age_bin - ADOPTION_AGE_CENTRE) + spec["log_hr_male"] * male + effect[stage]
+        )
+    pairs, pair_of_row = np.unique(
+        np.round(np.column_stack([etas["decision"], etas["order"]]), 9), axis=0, return_inverse=True
+    )
+    out = np.empty(len(rows))
+    for j, (eta_decision, eta_order) in enumerate(pairs):
+        same = pair_of_row.ravel() == j
+        ends = spectrum(_stage_day_pmf("decision", eta_decision, days)) * spectrum(
+            _stage_day_pmf("order", eta_order, days)
+        )
+        # index k of a four-stage sum holds P(k + 4 days)
+        low, high = np.maximum(shortest[same] - 4, 0), longest[same] - 4
+        total = _mass_between(np.fft.irfft(gap * ends, size), low, high)
+        timely = 0.75 * _mass_between(np.fft.irfft(within[0] * ends, size), low, high)
+        timely += 0.25 * _mass_between(np.fft.irfft(within[1] * ends, size), low, high)
+        out[same] = timely / total
+    return out
 
 
 def _plant(rng: np.random.Generator, sim_years: list[int], effects: dict[str, float]) -> _Planted:
@@ -372,6 +502,7 @@ class _Children:
     cin: np.ndarray
     uasc: np.ndarray
     decision: np.ndarray  # adoption decision (NO_DATE if none)
+    matched: np.ndarray  # matched with adopters (NO_DATE if none)
     placed: np.ndarray  # placed for adoption (NO_DATE if none)
     decision_ceased: np.ndarray
     decision_ceased_reason: np.ndarray
@@ -381,7 +512,7 @@ class _Children:
     previous_exit: np.ndarray  # end of the child's earlier period of care (NO_DATE for a first period)
 
 
-def _simulate_children(rng, planted: _Planted, sim_years: list[int], stock_target: float) -> _Children:
+def _simulate_children(rng, timing_rng, planted: _Planted, sim_years: list[int], stock_target: float) -> _Children:
     entries_per_year = stock_target / MEAN_YEARS_IN_CARE * REENTRY_STOCK_FACTOR
     # about 1% growth a year, the target met at the last collection year
     trend = 1.0 + 0.01 * (np.arange(len(sim_years)) - len(sim_years) + 1)
@@ -401,11 +532,16 @@ def _simulate_children(rng, planted: _Planted, sim_years: list[int], stock_targe
     ethnic[uasc] = _draw_codes(rng, ("BAFR", "AOTH", "OOTH", "MOTH"), (0.35, 0.35, 0.25, 0.05), int(uasc.sum()))
     cin = _draw_codes(rng, CIN_CODES, CIN_SHARES, n)
     cin[uasc] = "N8"
-    return _periods(rng, planted, sim_years, entry, dob, group, sex, ethnic, cin, uasc)
+    return _periods(rng, timing_rng, planted, sim_years, entry, dob, group, sex, ethnic, cin, uasc)
 
 
-def _periods(rng, planted: _Planted, sim_years: list[int], entry, dob, group, sex, ethnic, cin, uasc) -> _Children:
-    """Periods of care starting on ``entry`` for children of these characteristics: route, exit and dates."""
+def _periods(
+    rng, timing_rng, planted: _Planted, sim_years: list[int], entry, dob, group, sex, ethnic, cin, uasc
+) -> _Children:
+    """Periods of care starting on ``entry`` for children of these characteristics: route, exit and dates.
+
+    ``timing_rng`` draws the adoption stages (a stream of its own, so they leave every other draw as it was).
+    """
     n = len(entry)
     age_entry = _age(dob, entry)
     cumulative = ROUTE_BY_AGE_GROUP.cumsum(axis=1)[group]
@@ -423,34 +559,19 @@ def _periods(rng, planted: _Planted, sim_years: list[int], entry, dob, group, se
             rng.gamma(0.7, 0.9, n) * year + 1,
             rng.gamma(0.8, 0.7, n) * year + 1,
         ],
-        # adoption (entry to order): at least 1.8 years, with an exponential tail (median 2.1, 1% over 3.9 years)
-        (ADOPTION_MIN_YEARS + rng.exponential(ADOPTION_TAIL_YEARS, n)) * year,
+        0.0,  # adoption: the stages below
     ).astype(np.int64)
+    _spend_former_adoption_draws(rng, n)
+    milestones = _adoption_milestones(timing_rng, planted, entry, dob, sex, route == ADOPT)
+    duration = np.where(route == ADOPT, milestones["order"] - entry, duration)
     exit_ = np.where(route == AGE18, eighteenth, entry + np.maximum(duration, 1))
     aged_out = exit_ >= eighteenth
     route = np.where(aged_out, AGE18, route)
     exit_ = np.minimum(exit_, eighteenth)
-
-    # Adoption: order date fixed, then placement and decision worked backwards so
-    # timeliness can follow the planted rate of the year the child is adopted.
     adopted = route == ADOPT
-    decision = np.full(n, NO_DATE, dtype=np.int64)
-    placed = np.full(n, NO_DATE, dtype=np.int64)
-    order_lag = rng.uniform(0.25, 0.40, n) * year
-    placed_at = exit_ - order_lag.astype(np.int64)
-    # A child in the NI 63 cohort (2.5 years or more in care) at the 31 March between an adoptive placement and
-    # the order would need both the planted NI 62 and NI 63 of the placement year: such a placement is made on or
-    # after 1 April of the order's year instead, the order at least ten weeks later.
-    across = (route == ADOPT) & (_collection_year(placed_at) != _collection_year(exit_))
-    across &= _in_stability_cohort(dob, entry, exit_, _collection_year(placed_at))
-    # (spread over the year's first two months, not piled on 1 April)
-    april = _year_starts(_collection_year(exit_)) + rng.integers(0, 61, n)
-    placed_at = np.where(across, np.maximum(placed_at, april), placed_at)
-    exit_ = np.where(across, np.maximum(exit_, placed_at + rng.integers(70, 147, n)), exit_)
-    timely = rng.random(n) < planted.at("ni61", np.clip(_collection_year(exit_), sim_years[0], sim_years[-1]))
-    gap = np.where(timely, rng.integers(30, 365, n), rng.integers(366, 451, n))
-    placed[adopted] = placed_at[adopted]
-    decision[adopted] = placed_at[adopted] - gap[adopted]
+    decision = np.where(adopted, milestones["decision"], NO_DATE)
+    matched = np.where(adopted, milestones["matched"], NO_DATE)
+    placed = np.where(adopted, milestones["placed"], NO_DATE)
     adopter_is_carer = adopted & (rng.random(n) < 0.15)
 
     # Young children on other permanence routes sometimes had an adoption decision reversed (drift).
@@ -485,6 +606,7 @@ def _periods(rng, planted: _Planted, sim_years: list[int], entry, dob, group, se
         cin,
         uasc,
         decision,
+        matched,
         placed,
         decision_ceased,
         decision_ceased_reason,
@@ -493,6 +615,45 @@ def _periods(rng, planted: _Planted, sim_years: list[int], entry, dob, group, se
         first_child_born,
         np.full(n, NO_DATE, dtype=np.int64),
     )
+
+
+def _spend_former_adoption_draws(rng, n: int) -> None:
+    """Make the main-stream draws the adoption timing once made, unused, so every later draw is as it was.
+
+    (The reasons ceased, identifiers and mothers of every child then stay those of earlier versions.)
+    """
+    rng.exponential(0.45, n)
+    rng.uniform(0.25, 0.40, n)
+    rng.integers(0, 61, n)
+    rng.integers(70, 147, n)
+    rng.random(n)
+    rng.integers(30, 365, n)
+    rng.integers(366, 451, n)
+
+
+def _adoption_milestones(rng, planted: _Planted, entry, dob, sex, adopted) -> dict[str, np.ndarray]:
+    """Day of each adoption milestone (ADOPTION_STAGES, in turn from ``entry``) for the ``adopted`` rows, else NO_DATE.
+
+    Each stage is drawn as planted, whatever the calendar.  (An earlier version moved a child's adoptive placement
+    past a 31 March at which they were in the NI 63 cohort, to keep NI 63 exact; with planted stages that would
+    lengthen one stage for about one adopted child in ten, while the NI 63 it protects moves by about 0.0004:
+    such a child is stable with probability stay_put(y - 1) * (1 - NI 62(y)), not stay_put(y - 1) * stay_put(y),
+    and they are about 1 in 120 of the cohort, measured at national scale.)
+    """
+    rows = np.flatnonzero(adopted)
+    age = (entry[rows] - dob[rows]) / 365.25
+    male = (sex[rows] == "1").astype(float)
+    day = entry[rows].astype(np.int64)
+    out = {}
+    for stage, spec in ADOPTION_STAGES.items():
+        eta = spec["log_hr_age_per_year"] * (age - ADOPTION_AGE_CENTRE) + spec["log_hr_male"] * male
+        eta = eta + planted.adoption_la_effect[stage]
+        exposure = rng.exponential(1.0, len(rows))
+        years = spec["median_years"] * (exposure / (np.log(2) * np.exp(eta))) ** (1 / spec["shape"])
+        day = day + np.maximum(np.round(years * 365.25), 1).astype(np.int64)
+        out[stage] = np.full(len(entry), NO_DATE, dtype=np.int64)
+        out[stage][rows] = day
+    return out
 
 
 # Re-entry: a child under 15 who went home (E4A, E4B, E13) comes back into care, once, with this probability; the
@@ -504,8 +665,11 @@ REENTRY_MAX_AGE = 15
 REENTRY_STOCK_FACTOR = 0.91
 
 
-def _with_reentries(rng, c: _Children, planted: _Planted, sim_years: list[int]) -> _Children:
-    """The periods of ``c`` and, for some children who went home, a later period of the same child."""
+def _with_reentries(rng, timing_rng, c: _Children, planted: _Planted, sim_years: list[int]) -> _Children:
+    """The periods of ``c`` and, for some children who went home, a later period of the same child.
+
+    ``timing_rng`` draws the adoption stages of the later periods.
+    """
     went_home = (c.route == HOME) & ~c.uasc & (c.first_child_born == NO_DATE)
     went_home &= _age(c.dob, c.exit) < REENTRY_MAX_AGE
     again = np.flatnonzero(went_home & (rng.random(len(c.entry)) < REENTRY_SHARE))
@@ -516,7 +680,7 @@ def _with_reentries(rng, c: _Children, planted: _Planted, sim_years: list[int]) 
     group = np.searchsorted(AGE_GROUP_DAYS[:, 0], entry - dob, side="right") - 1
     uasc = np.zeros(len(again), bool)
     cin = _draw_codes(rng, CIN_CODES[:-1], CIN_SHARES[:-1], len(again))  # N8 (absent parenting) is for UASC mostly
-    later = _periods(rng, planted, sim_years, entry, dob, group, c.sex[again], c.ethnic[again], cin, uasc)
+    later = _periods(rng, timing_rng, planted, sim_years, entry, dob, group, c.sex[again], c.ethnic[again], cin, uasc)
     later.ids = c.ids[again]
     later.previous_exit = c.exit[again]
     later.first_child_born[:] = NO_DATE  # a mother in the first period would be one in the second (rule 207)
@@ -900,9 +1064,11 @@ def _legal_status_events(rng, c: _Children):
     # interim to full care order; for adoption, around the adoption decision
     care_order_day = np.where(adopted, c.decision - rng.integers(10, 61, n), current_day + rng.integers(120, 331, n))
     add(current == "C1", care_order_day, "C2")
-    # placement order between the decision and the adoptive placement
-    placement_order_day = c.decision + ((c.placed - c.decision) * rng.uniform(0.2, 0.8, n)).astype(np.int64)
-    add(adopted & (current == "C2"), placement_order_day, "E1")
+    # placement order between the decision and the match (the scorecard's A2 runs from the order to the match)
+    placement_order_day = c.decision + ((c.matched - c.decision) * rng.uniform(0.2, 0.8, n)).astype(np.int64)
+    # (from an interim order too: a decision soon after entry leaves no room for the full order before it, and a
+    # child placed with adopters without consent needs the placement order, rule 408)
+    add(adopted & np.isin(current, ("C1", "C2")), placement_order_day, "E1")
     return np.concatenate(events_child), np.concatenate(events_day), np.concatenate(events_code), first
 
 
@@ -1309,8 +1475,7 @@ def _ad1(rng, year, c, spec):
         ),
         "L0",
     )
-    decision, placed = c.decision[rows], c.placed[rows]
-    match = decision + ((placed - decision) * rng.uniform(0.4, 0.95, n)).astype(np.int64)
+    decision, match = c.decision[rows], c.matched[rows]
     return _frame(
         spec["AD1"].column_names,
         {
@@ -1563,6 +1728,7 @@ def _write_returns(
     horizon_end = _year_end(years[-1])
 
     la_records, indicator_records, short_break_records, reentry_records, files = [], [], [], [], []
+    adoption_effects = {}
     written = {table: [] for table in LINKED_TABLES}
     for position, (code, name) in enumerate(las, start=1):
         rng = np.random.default_rng([seed, position])
@@ -1570,9 +1736,18 @@ def _write_returns(
             key: float(rng.normal()) for key in ("stability", "adoption", "sdq", "reviews", "leavers", "with_parents")
         }
         planted = _plant(rng, sim_years, effects)
+        # the adoption stages on streams of their own: LA effects and first periods, then re-entries
+        timing_rng = np.random.default_rng([seed, position, 4])
+        _plant_adoption(timing_rng, planted, effects["adoption"])
         stock_target = float(stock_targets[position - 1])
-        children = _simulate_children(rng, planted, sim_years, stock_target)
-        children = _with_reentries(np.random.default_rng([seed, position, 3]), children, planted, sim_years)
+        children = _simulate_children(rng, timing_rng, planted, sim_years, stock_target)
+        children = _with_reentries(
+            np.random.default_rng([seed, position, 3]),
+            np.random.default_rng([seed, position, 5]),
+            children,
+            planted,
+            sim_years,
+        )
         episodes = _simulate_episodes(rng, children, planted, horizon_end, _postcode_prefix(name))
         # a stream of their own, so adding temporary placements leaves every other draw as it was
         temporary_rng = np.random.default_rng([seed, position, 1])
@@ -1581,6 +1756,11 @@ def _write_returns(
             np.random.default_rng([seed, position, 2]), sim_years, horizon_end, stock_target, children.ids
         )
         reviews = _review_days(rng, children, planted, horizon_end)
+        # NI 61's planted value for the children adopted in each collection year written
+        adopted_in_returns = np.flatnonzero(
+            (children.route == ADOPT) & (children.exit >= _year_start(years[0])) & (children.exit <= horizon_end)
+        )
+        timely = pd.Series(_timely_given_journey(children, planted, adopted_in_returns), index=adopted_in_returns)
         other_las = [c for c, _ in LOCAL_AUTHORITIES if c != code]
         style = (position - 1) % len(FILE_NAME_STYLES)
         la_dir = out_dir / code
@@ -1602,7 +1782,7 @@ def _write_returns(
                 if table in written:
                     kept = {column: frame[column] for column in LINKED_TABLES[table]}
                     written[table].append(pd.DataFrame(kept).assign(LA=code, YEAR=year))
-            indicator_records.extend(_truth_records(code, year, children, planted))
+            indicator_records.extend(_truth_records(code, year, children, planted, timely))
             breaks = short_breaks.episodes
             had_break = breaks["child"][(breaks["DECOM"] <= _year_end(year)) & (breaks["DEC"] >= _year_start(year))]
             short_break_records.append({"LA": code, "YEAR": year, "children": len(np.unique(had_break))})
@@ -1621,6 +1801,7 @@ def _write_returns(
                 **{f"effect_{k}": round(v, 6) for k, v in effects.items()},
             }
         )
+        adoption_effects[code] = planted.adoption_la_effect
 
     truth = {
         "generator": {
@@ -1634,10 +1815,9 @@ def _write_returns(
             "temporary_placement_min_episode_days": TEMPORARY_MIN_EPISODE_DAYS,
             "short_break_share": SHORT_BREAK_SHARE,
             "reentry_share": REENTRY_SHARE,
-            "adoption_min_years": ADOPTION_MIN_YEARS,
-            "adoption_tail_years": ADOPTION_TAIL_YEARS,
             "social_worker_changes_per_year": SOCIAL_WORKER_CHANGES_PER_YEAR,
         },
+        "adoption": _adoption_truth(adoption_effects),
         "local_authorities": la_records,
         "indicators": indicator_records,
         "leaving_care": {
@@ -1655,6 +1835,39 @@ def _write_returns(
     return truth, {table: pd.concat(frames, ignore_index=True) for table, frames in written.items()}
 
 
+def _adoption_truth(la_effects: dict[str, dict[str, float]]) -> dict:
+    """The planted adoption stages for truth.yaml: the model, its parameters and each LA's reference median."""
+    return {
+        "model": (
+            "stage k runs from the previous milestone (decision: from entering care) to milestone k; its duration "
+            "T_k in years has cumulative hazard log(2) * (t / median_years) ** shape * exp(eta_k), eta_k = "
+            "log_hr_age_per_year * (age_at_entry - age_centre) + log_hr_male * male + la_effect[k][LA]; "
+            "durations are rounded to whole days, at least one"
+        ),
+        "stages": {stage: {"span": ADOPTION_STAGE_SPANS[stage], **spec} for stage, spec in ADOPTION_STAGES.items()},
+        "age_centre": ADOPTION_AGE_CENTRE,
+        "age_at_entry": "exact years at the start of the period of care (days / 365.25)",
+        "reference": "age at entry 5, female",
+        "la_effect": {s: {la: round(e[s], 6) for la, e in la_effects.items()} for s in ADOPTION_STAGES},
+        "reference_median_years_by_la": {
+            s: {
+                la: round(spec["median_years"] * float(np.exp(-e[s] / spec["shape"])), 6)
+                for la, e in la_effects.items()
+            }
+            for s, spec in ADOPTION_STAGES.items()
+        },
+        "ni63": (
+            "an adopted child in the NI 63 cohort at a 31 March between moving in and the order (about 1 in 120 of "
+            "the cohort) is stable with probability stay_put(y - 1) * (1 - NI62(y)), not the planted "
+            "stay_put(y - 1) * stay_put(y): NI 63 is off the planted value by about 0.0004"
+        ),
+        "ni61": (
+            "NI 61's planted value for an LA-year is the mean over the children adopted in it of P(matched + placed "
+            "stages <= 12 months | the child's entry date and that the order fell in that collection year)"
+        ),
+    }
+
+
 PLANTED_KINDS = {
     "CLA_31MAR": "realised",
     "STARTED": "realised",
@@ -1670,15 +1883,18 @@ PLANTED_KINDS = {
 }
 
 
-def _truth_records(la: str, year: int, c: _Children, planted: _Planted) -> list[dict]:
+def _truth_records(la: str, year: int, c: _Children, planted: _Planted, timely: pd.Series) -> list[dict]:
+    """The LA-year's planted indicator values; ``timely``: each adopted child's NI 61 probability, by row."""
     start, end = _year_start(year), _year_end(year)
+    adopted = timely[(c.exit[timely.index] >= start) & (c.exit[timely.index] <= end)]
     values = {
         "CLA_31MAR": int(((c.entry <= end) & (c.exit > end)).sum()),
         "STARTED": int(((c.entry >= start) & (c.entry <= end)).sum()),
         "CEASED": int(((c.exit >= start) & (c.exit <= end)).sum()),
         "P1_31MAR": planted.at("with_parents", year),
         "NI58": planted.at("ni58", year),
-        "NI61": planted.at("ni61", year),
+        # the mean over the children adopted in the year (the LA's own probability when there are none)
+        "NI61": adopted.mean() if len(adopted) else planted.at("ni61", year),
         "NI62": planted.at("ni62", year),
         "NI63": planted.at("stay_put", year - 1) * planted.at("stay_put", year),
         "NI66": planted.at("ni66", year),
