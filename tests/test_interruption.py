@@ -9,7 +9,7 @@ import time
 from pathlib import Path
 
 import pytest
-from pipeline_support import SNAKEMAKE, copy_project, processed_bytes, raw_bytes, report_content, snakemake
+from pipeline_support import LOCAL_ENV, SNAKEMAKE, copy_project, processed_bytes, raw_bytes, report_content, snakemake
 
 pytestmark = pytest.mark.pipeline
 
@@ -18,6 +18,7 @@ def start(workdir: Path) -> subprocess.Popen:
     return subprocess.Popen(
         [str(SNAKEMAKE), "--configfile", "tests/config/small.yaml"],
         cwd=workdir,
+        env=LOCAL_ENV,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
         start_new_session=True,  # its own process group: the kill reaches the jobs too
