@@ -1,9 +1,11 @@
 """Cost of reading SSDA903 returns per file: the reader as it runs, file by file, and the CSV parse alone.
 
 Prints, for every LA folder under --raw read as one read_england job reads its LAs:
-  * the reader (lac_outcomes.england.reader.read_returns: clean files checked many at a time);
+  * the reader (lac_outcomes.england.reader.read_returns: plain files parsed together in one pyarrow
+    pass, clean files checked many at a time);
+  * the reader with every file parsed line by line in Python (readers.read_rows), as before plain files;
   * the reader file by file (every file through the per-file path, as before issue 13);
-  * the floor: parsing each file with lac_outcomes.readers.read_rows and nothing else;
+  * parsing each file with lac_outcomes.readers.read_rows and nothing else (the old floor);
 as total seconds and milliseconds per file.  Without --raw, a small synthetic set is made first.
 Run: .venv/bin/python benchmarks/england_read.py [--raw data/raw/synthetic/england --years 2015-2024]
      [--las 5] [--las-per-job 15]
@@ -73,6 +75,8 @@ def main() -> None:
         print(f"{n} files, {len(las)} LAs, {len(years)} years, {len(jobs)} read job(s) of {args.las_per_job} LAs")
         report("CSV parse only (read_rows)", timed(lambda: [read_rows(p, c, allow_extra=True) for p, c in files]))
         report("reader (files checked together)", timed(lambda: [reader.read_returns(job) for job in jobs]))
+        with mock.patch.object(reader, "plain_csv", lambda path, columns: None):
+            report("reader, every file parsed by line", timed(lambda: [reader.read_returns(job) for job in jobs]))
         if not args.skip_file_by_file:
             with mock.patch.object(reader, "_batchable", lambda raw: False):
                 report("reader, file by file", timed(lambda: [reader.read_returns(job) for job in jobs]))

@@ -8,6 +8,7 @@ import hashlib
 import json
 import platform
 import subprocess
+from functools import cache
 from html import escape
 from importlib import metadata
 from pathlib import Path
@@ -45,6 +46,15 @@ def _module_file(module: str, src: Path) -> Path | None:
 
 def _imported_names(path: Path, module: str) -> list[str]:
     """Absolute names of what ``path`` imports (``from x import y`` gives both ``x`` and ``x.y``)."""
+    # Snakemake asks for the sources of every job when it starts: each file is parsed once per
+    # process (and again only if it changes), not once per job.
+    stat = Path(path).stat()
+    return list(_parsed_imports(str(path), module, stat.st_mtime_ns, stat.st_size))
+
+
+@cache
+def _parsed_imports(path: str, module: str, mtime_ns: int, size: int) -> tuple[str, ...]:
+    path = Path(path)
     is_package = path.name == "__init__.py"
     names = []
     for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), filename=str(path))):
@@ -56,7 +66,7 @@ def _imported_names(path: Path, module: str) -> list[str]:
                 package = module.split(".")[: len(module.split(".")) - node.level + is_package]
                 base = ".".join([*package, *([base] if base else [])])
             names += [base, *(f"{base}.{alias.name}" for alias in node.names)]
-    return names
+    return tuple(names)
 
 
 def package_sources(modules, src: Path, *, notebooks=()) -> list[str]:

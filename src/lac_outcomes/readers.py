@@ -10,13 +10,18 @@ header-only file is a table with no rows.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import difflib
 import io
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pa_csv
 
 from lac_outcomes.validation import SOURCE_ROW, InputError
 
@@ -29,6 +34,10 @@ _BLANK_SPELLINGS = {
     for word in BLANK_WORDS
     for mask in range(2 ** len(word))
 }
+
+
+# What Python's str.strip() takes off an ASCII value, so the plain-file parse strips exactly as read_rows does.
+_ASCII_WHITESPACE = " \t\n\r\x0b\x0c\x1c\x1d\x1e\x1f"
 
 
 def normalise_header(name: str) -> str:
@@ -194,3 +203,77 @@ def _no_records(expected_columns, notes, ragged, extra=()) -> tuple[pd.DataFrame
 def no_records(expected_columns) -> tuple[pd.DataFrame, pd.DataFrame]:
     """A table with no rows, as :func:`read_records` returns it for a header-only file (for an optional table)."""
     return _no_records(expected_columns, [], [])
+
+
+# --------------------------------------------------------------------------- many plain files at once
+
+
+@dataclass(frozen=True)
+class PlainCsv:
+    """A file simple enough to parse together with others of the same header, with no per-line Python.
+
+    ASCII, no quotes, carriage returns, NUL bytes or blank lines, a header naming exactly the
+    expected columns (any order, case or spacing) and at least one line under it.  Its records are
+    then its lines, so line numbers follow from positions.  ``header`` is its first line, ``body``
+    the rest (ending in a newline), ``n_rows`` the lines of the body.
+    """
+
+    header: bytes
+    body: bytes
+    n_rows: int
+
+
+def plain_csv(path: Path, expected_columns: list[str]) -> PlainCsv | None:
+    """The file as a :class:`PlainCsv`, or None when it needs :func:`read_rows` (which also names any fault)."""
+    try:
+        data = Path(path).read_bytes()
+    except OSError:
+        return None  # read_rows says what is wrong with the path
+    if data.startswith(codecs.BOM_UTF8):
+        data = data[len(codecs.BOM_UTF8) :]
+    if not data.isascii() or b'"' in data or b"\r" in data or b"\x00" in data:
+        return None
+    if not data.endswith(b"\n"):
+        data += b"\n"
+    header, _, body = data.partition(b"\n")
+    if not body or b"\n\n" in data:
+        return None
+    names = sorted(normalise_header(h) for h in header.decode("ascii").split(","))
+    if names != sorted(normalise_header(c) for c in expected_columns):
+        return None  # extra, missing, repeated or empty names: read_rows reads past them or stops, saying so
+    return PlainCsv(header, body, body.count(b"\n"))
+
+
+def parse_plain(files: list[PlainCsv], expected_columns: list[str]) -> pd.DataFrame | None:
+    """The records of plain files with one header, stacked in order, as :func:`read_rows` gives them.
+
+    One parse of the files' bodies joined (pyarrow's CSV reader): strings stripped, blank
+    words as "", ``SOURCE_ROW`` the line in each file.  None when a line is not a record
+    of the header's width, or is blank in every field: read_rows then reads each file,
+    which quarantines or skips that line and says so.
+    """
+    names = [normalise_header(h) for h in files[0].header.decode("ascii").split(",")]
+    wanted = [normalise_header(c) for c in expected_columns]
+    try:
+        table = pa_csv.read_csv(
+            io.BytesIO(b"".join(f.body for f in files)),
+            read_options=pa_csv.ReadOptions(column_names=names, use_threads=False),
+            parse_options=pa_csv.ParseOptions(newlines_in_values=False, ignore_empty_lines=False),
+            convert_options=pa_csv.ConvertOptions(
+                column_types=dict.fromkeys(names, pa.string()),
+                strings_can_be_null=False,
+                quoted_strings_can_be_null=False,
+                include_columns=wanted,
+            ),
+        )
+    except pa.ArrowInvalid:
+        return None
+    columns = [pc.utf8_trim(table.column(name), characters=_ASCII_WHITESPACE) for name in wanted]
+    blank = np.logical_and.reduce([pc.equal(c, "").to_numpy(zero_copy_only=False) for c in columns])
+    if blank.any():
+        return None
+    blank_words = pa.array(sorted(_BLANK_SPELLINGS))
+    columns = [pc.if_else(pc.is_in(c, value_set=blank_words), "", c) for c in columns]
+    records = pa.table(columns, names=list(expected_columns)).to_pandas()
+    records[SOURCE_ROW] = np.concatenate([np.arange(2, f.n_rows + 2, dtype="int64") for f in files])
+    return records

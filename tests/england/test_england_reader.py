@@ -29,7 +29,7 @@ from lac_outcomes.england.reader import (
     table_from_file_name,
 )
 from lac_outcomes.readers import FIELD_COUNT_RULE
-from lac_outcomes.validation import InputError
+from lac_outcomes.validation import SOURCE_ROW, InputError
 
 from .returns import episode, header, write_return
 
@@ -386,7 +386,37 @@ def _plant_faults(root):
     _edit_line(one(third, 2019, "Header"), 2, lambda line: "a" + line)
 
 
-@pytest.mark.parametrize("faults", [False, True], ids=["clean", "with faults"])
+def _plant_export_quirks(root):
+    """What exporters do that the plain-file parse must hand to the line-by-line reader, or read the same."""
+    las = sorted(p for p in root.iterdir() if p.is_dir())
+
+    def one(folder, year, table):
+        return next(p for p in folder.iterdir() if str(year) in p.name and table.lower() in p.name.lower())
+
+    def rewrite(path, edit):
+        path.write_bytes(edit(path.read_bytes()))
+
+    # Plain still: a BOM and a shouting, padded header; columns in another order; padded values and NULLs.
+    rewrite(
+        one(las[0], 2015, "Header"),
+        lambda d: b"\xef\xbb\xbf" + d.split(b"\n", 1)[0].upper() + b"\n" + d.split(b"\n", 1)[1],
+    )
+    lines = one(las[1], 2015, "Header").read_text(encoding="utf-8").splitlines()
+    reordered = [",".join(reversed(line.split(","))) for line in lines]
+    one(las[1], 2015, "Header").write_text("\n".join(reordered) + "\n", encoding="utf-8")
+    _edit_line(one(las[0], 2016, "Episodes"), 2, lambda line: _set_field(6)(line, " NULL "))
+    _edit_line(one(las[0], 2016, "Episodes"), 3, lambda line: _set_field(7)(line, "  " + line.split(",")[7] + "\t"))
+    # Not plain: CRLF line ends, quoted values, no newline at the end.
+    rewrite(one(las[1], 2016, "Episodes"), lambda d: d.replace(b"\n", b"\r\n"))
+    _edit_line(one(las[2], 2016, "Header"), 2, lambda line: _set_field(0)(line, '"' + line.split(",")[0] + '"'))
+    rewrite(one(las[2], 2017, "Header"), lambda d: d.rstrip(b"\n"))
+    # Plain to look at, but the joint parse finds a line it cannot take: the group goes line by line.
+    _edit_line(one(las[0], 2017, "Episodes"), 2, lambda line: line + ",")  # a trailing comma on one row
+    _edit_line(one(las[1], 2017, "Episodes"), 3, lambda line: ",".join("" for _ in line.split(",")))  # all blank
+    _edit_line(one(las[2], 2018, "Episodes"), 4, lambda line: line.rsplit(",", 1)[0])  # a field short
+
+
+@pytest.mark.parametrize("faults", ["clean", "with faults", "export quirks"])
 def test_files_checked_together_give_exactly_what_files_checked_one_by_one_give(
     small_synthetic, tmp_path, monkeypatch, faults
 ):
@@ -395,8 +425,10 @@ def test_files_checked_together_give_exactly_what_files_checked_one_by_one_give(
     out, years, _ = small_synthetic
     root = tmp_path / "returns"
     shutil.copytree(out, root)
-    if faults:
+    if faults == "with faults":
         _plant_faults(root)
+    if faults == "export quirks":
+        _plant_export_quirks(root)
     sources = sources_from_tree(root, years)
     together = read_returns(sources)
     monkeypatch.setattr(reader, "_batchable", lambda raw: False)  # every file on its own, as the reader did
@@ -412,8 +444,75 @@ def test_files_checked_together_give_exactly_what_files_checked_one_by_one_give(
     pd.testing.assert_frame_equal(together.absent, one_by_one.absent)
     assert together.flagged == one_by_one.flagged
     rules = set(one_by_one.quarantine["rule"])
-    if faults:
+    if faults == "export quirks":
+        assert rules == {FIELD_COUNT_RULE}  # the short row; the trailing comma is read past, the blank line skipped
+        assert together.warnings["message"].str.contains("trailing comma ends 1 data row").any()
+    elif faults == "with faults":
         assert {RULE_CODE, RULE_DATE, RULE_OVERLAP, RULE_DUPLICATE_CHILD} <= rules
         assert together.warnings["message"].str.contains("lower or mixed case").any()
     else:
         assert not rules
+
+
+# --- plain files parsed together give what the line-by-line reader gives ------------------------------
+
+
+def test_plain_files_parsed_together_give_the_line_by_line_records(tmp_path):
+    from lac_outcomes.readers import parse_plain, plain_csv, read_rows
+
+    columns = ["CHILD", "SEX", "DOB"]
+    texts = {
+        "a.csv": "CHILD,SEX,DOB\n1001,1,01/02/2010\n1002, 2 ,NULL\n",
+        "c.csv": "CHILD,SEX,DOB\n1005,,05/06/2013\n1006,n/a,\t03/04/2011\n",
+        # A BOM, a padded header in another order, no newline at the end: a group of its own.
+        "b.csv": "\ufeff dob , Sex,CHILD\n01/02/2010,1,1003\n04/05/2012,1,1004",
+    }
+    for name, text in texts.items():
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    paths = [tmp_path / name for name in texts]
+    plain = [plain_csv(p, columns) for p in paths]
+    assert all(plain), "every file here is plain"
+    assert plain[0].header == plain[1].header != plain[2].header
+
+    together = parse_plain(plain[:2], columns)
+    one_by_one = pd.concat([read_rows(p, columns).records() for p in paths[:2]], ignore_index=True)
+    pd.testing.assert_frame_equal(together, one_by_one)
+    assert together["SEX"].tolist() == ["1", "2", "", ""]  # stripped; NULL and n/a are blank
+    assert together["DOB"].tolist() == ["01/02/2010", "", "05/06/2013", "03/04/2011"]
+    assert together[SOURCE_ROW].tolist() == [2, 3, 2, 3]
+    pd.testing.assert_frame_equal(parse_plain(plain[2:], columns), read_rows(paths[2], columns).records())
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        'CHILD,SEX,DOB\n"1001",1,01/02/2010\n',  # quoted
+        "CHILD,SEX,DOB\r\n1001,1,01/02/2010\r\n",  # CRLF
+        "CHILD,SEX,DOB\n\n1001,1,01/02/2010\n",  # a blank line
+        "CHILD,SEX,DOB,LOCAL\n1001,1,01/02/2010,x\n",  # an extra column, to be named in a warning
+        "CHILD,SEX\n1001,1\n",  # a missing column, to stop the run
+        "CHILD,SEX,DOB\n",  # header only: a table with no rows
+        "CHILD,SEX,DOB\n1001,1,01/02/2010\u00a0\n",  # not ASCII
+    ],
+    ids=["quoted", "crlf", "blank line", "extra column", "missing column", "header only", "not ascii"],
+)
+def test_files_that_need_the_line_by_line_reader_are_not_plain(tmp_path, text):
+    from lac_outcomes.readers import plain_csv
+
+    path = tmp_path / "f.csv"
+    path.write_text(text, encoding="utf-8", newline="")
+    assert plain_csv(path, ["CHILD", "SEX", "DOB"]) is None
+
+
+@pytest.mark.parametrize(
+    "body", ["1001,1,01/02/2010,\n", "1001,1\n", ",,\n", " , ,\n"], ids=["trailing comma", "short", "blank", "spaces"]
+)
+def test_a_line_the_joint_parse_cannot_take_sends_the_files_line_by_line(tmp_path, body):
+    from lac_outcomes.readers import parse_plain, plain_csv
+
+    good, odd = tmp_path / "good.csv", tmp_path / "odd.csv"
+    good.write_text("CHILD,SEX,DOB\n1001,1,01/02/2010\n", encoding="utf-8")
+    odd.write_text("CHILD,SEX,DOB\n1002,2,02/02/2010\n" + body, encoding="utf-8")
+    files = [plain_csv(good, ["CHILD", "SEX", "DOB"]), plain_csv(odd, ["CHILD", "SEX", "DOB"])]
+    assert all(files)
+    assert parse_plain(files, ["CHILD", "SEX", "DOB"]) is None

@@ -47,8 +47,9 @@ rule read_england:
         "../../environment.yml"
     threads: 1
     resources:
-        # 15 LAs a job at national scale peaked at 643 MB (one LA: 192 MB); 1.5 times that, doubled on each retry.
-        mem_mb=lambda wildcards, attempt: 1000 * attempt,
+        # 15 LAs a job at national scale peaked at 491 MB with plain files parsed together (643 MB line by line);
+        # 1.5 times that, doubled on each retry.
+        mem_mb=lambda wildcards, attempt: 750 * attempt,
         runtime=10,
     params:
         raw_dir=raw_dir("england"),

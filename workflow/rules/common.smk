@@ -3,6 +3,11 @@ import sys
 
 from pathlib import Path
 
+# With rfc3987-syntax installed (a Jupyter dependency) jsonschema builds some 40 IRI parsers when
+# imported: about 1 s of CPU at every snakemake start, a third of a no-op rerun. The config schema
+# checks no string format, so this process goes without that optional module.
+sys.modules.setdefault("rfc3987_syntax", None)
+
 import jsonschema
 import yaml
 

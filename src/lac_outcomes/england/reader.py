@@ -68,7 +68,7 @@ from lac_outcomes.england.layout import (
     tables_for_year,
 )
 from lac_outcomes.england.xml_return import xml_tables
-from lac_outcomes.readers import Rows, normalise_header, read_rows, read_text
+from lac_outcomes.readers import PlainCsv, Rows, normalise_header, parse_plain, plain_csv, read_rows, read_text
 from lac_outcomes.validation import BLANK, QUARANTINE_COLUMNS, SOURCE_ROW, InputError, RowRule
 
 COUNT_COLUMNS = [
@@ -414,18 +414,27 @@ class _Raw:
     source: Source
     table: str
     path: Path
-    parsed: Rows | None  # a CSV file's rows as plain lists
+    parsed: Rows | None  # a CSV file's rows as plain lists (parsed when first needed for a plain file)
     xml_records: pd.DataFrame | None = None  # a table of an XML return
+    plain: PlainCsv | None = None  # a CSV file parsed with others of its header (see _check_files)
 
     @property
     def size(self) -> int:
-        return len(self.parsed.rows)
+        return self.plain.n_rows if self.plain is not None else len(self.parsed.rows)
+
+    def parse(self) -> _Raw:
+        """Parsed line by line (read_rows), no longer a plain file: for the per-file path."""
+        if self.parsed is None and self.xml_records is None:
+            columns = tables_for_year(self.source.year)[self.table].column_names
+            self.parsed = read_rows(self.path, columns, allow_extra=True)
+            self.plain = None
+        return self
 
     def records(self) -> tuple[pd.DataFrame, pd.DataFrame, list[str], list[str], bool]:
         """The file as a frame: records, ragged lines, columns read past, notes and whether it had no header."""
-        if self.parsed is None:
+        if self.xml_records is not None:
             return self.xml_records.copy(), pd.DataFrame({"row": pd.Series(dtype="int64")}), [], [], False
-        records = self.parsed.records()
+        records = self.parse().parsed.records()
         # Taken off the frame at once: pandas deep-copies attrs into every frame derived from it.
         ignored = records.attrs.pop("ignored_columns", [])
         notes = records.attrs.pop("notes", [])
@@ -451,6 +460,10 @@ def _raw_records(order: int, source: Source, table_name: str, path: Path) -> _Ra
     if path.suffix.lower() == ".xml":
         return _Raw(order, source, table_name, path, None, _xml_records(path, source.year)[table_name])
     table = tables_for_year(source.year)[table_name]
+    # Most exports are plain (one header, one record a line): those are parsed many at a time.
+    plain = plain_csv(path, table.column_names)
+    if plain is not None:
+        return _Raw(order, source, table_name, path, None, plain=plain)
     # Exports often carry local extra columns: read past them, and say so.
     return _Raw(order, source, table_name, path, read_rows(path, table.column_names, allow_extra=True))
 
@@ -480,7 +493,9 @@ def _read_table(path: Path, table_name: str, *, la: str, year: int) -> _FileRead
 
 
 # Per-file work in pandas costs tens of milliseconds whatever the file's size (a 903 file holds tens
-# to hundreds of rows), so files that read cleanly are checked many at a time: the same column and row
+# to hundreds of rows), and parsing line by line in Python costs more than the rules, so plain files
+# (readers.plain_csv) of one table, specification and header are parsed in one go (readers.parse_plain),
+# and files that read cleanly are checked many at a time: the same column and row
 # rules on the files stacked, with the collection year's bounds per row and the rules across rows
 # (duplicates, overlaps) grouped by file.  A batch in which any file breaks a rule, or the reader has
 # anything to say, is not used for that file: it goes through _check_file, which reports the fault at
@@ -492,6 +507,8 @@ _ORDER = "_order"
 
 def _batchable(raw: _Raw) -> bool:
     """A CSV file with rows, in which the reader found nothing to say (ragged lines, extra columns, notes)."""
+    if raw.plain is not None:
+        return True
     parsed = raw.parsed
     return parsed is not None and bool(parsed.rows) and not (parsed.ragged or parsed.extra or parsed.notes)
 
@@ -502,17 +519,19 @@ class _Batch:
     kept: pd.DataFrame  # kept rows of every file, in file order, with _ORDER (the source's position)
 
 
-def _check_batch(raws: list[_Raw]) -> _Batch | set[int]:
+def _check_batch(raws: list[_Raw], stacked: pd.DataFrame | None = None) -> _Batch | set[int]:
     """Check files of one table and specification together; or the positions of those that break a rule.
 
+    ``stacked``: the files' records already parsed together (plain files); otherwise built from their rows.
     An empty set: something was found that cannot be put down to one file (a note, a warning).
     """
     first = raws[0]
     table = tables_for_year(first.source.year)[first.table]
     sizes = np.array([r.size for r in raws])
-    # One frame built from every file's rows (a frame per file costs more than the file's parse).
-    stacked = pd.DataFrame([row for r in raws for row in r.parsed.rows], columns=table.column_names, dtype="str")
-    stacked[SOURCE_ROW] = pd.Series([line for r in raws for line in r.parsed.lines], dtype="int64")
+    if stacked is None:
+        # One frame built from every file's rows (a frame per file costs more than the file's parse).
+        stacked = pd.DataFrame([row for r in raws for row in r.parsed.rows], columns=table.column_names, dtype="str")
+        stacked[SOURCE_ROW] = pd.Series([line for r in raws for line in r.parsed.lines], dtype="int64")
     file_key = pd.Series(np.repeat(np.arange(len(raws)), sizes), index=stacked.index)
     bounds = [collection_year_bounds(r.source.year) for r in raws]
     starts = pd.Series(np.repeat(pd.DatetimeIndex([b[0] for b in bounds]).to_numpy(), sizes), index=stacked.index)
@@ -559,19 +578,32 @@ def _check_files(raws: list[_Raw]) -> tuple[dict[tuple[int, str], _FileRead], li
     """Every file through the rules: clean ones in batches, the rest (and any that break a rule) one by one."""
     reads: dict[tuple[int, str], _FileRead] = {}
     batch_kept: list[tuple[str, pd.DataFrame]] = []
-    groups: dict[tuple[str, int], list[_Raw]] = {}
+    groups: dict[tuple[str, int, bytes | None], list[_Raw]] = {}
     for raw in raws:
         if _batchable(raw):
-            groups.setdefault((raw.table, schema_year_for(raw.source.year)), []).append(raw)
+            header = raw.plain.header if raw.plain is not None else None
+            groups.setdefault((raw.table, schema_year_for(raw.source.year), header), []).append(raw)
         else:
-            reads[raw.order, raw.table] = _check_file(raw)
-    for members in groups.values():
-        outcome = _check_batch(members)
+            reads[raw.order, raw.table] = _check_file(raw.parse())
+    for (_, _, header), members in groups.items():
+        stacked = None
+        if header is not None:
+            columns = tables_for_year(members[0].source.year)[members[0].table].column_names
+            stacked = parse_plain([m.plain for m in members], columns)
+            if stacked is None:  # a ragged or blank line somewhere: every file parsed line by line, as it comes
+                more_reads, more_kept = _check_files([m.parse() for m in members])
+                reads.update(more_reads)
+                batch_kept += more_kept
+                continue
+        outcome = _check_batch(members, stacked)
         if isinstance(outcome, set) and outcome:  # once more without the files that break a rule
             for position in sorted(outcome):
                 reads[members[position].order, members[position].table] = _check_file(members[position])
+            if stacked is not None:  # the parse of the files that remain, without parsing again
+                file_of_row = np.repeat(np.arange(len(members)), [m.size for m in members])
+                stacked = stacked.loc[~np.isin(file_of_row, sorted(outcome))].reset_index(drop=True)
             members = [m for position, m in enumerate(members) if position not in outcome]
-            outcome = _check_batch(members) if members else set()
+            outcome = _check_batch(members, stacked) if members else set()
         if isinstance(outcome, set):
             for raw in members:
                 reads[raw.order, raw.table] = _check_file(raw)
