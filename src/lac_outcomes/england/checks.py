@@ -140,5 +140,5 @@ def verdict(check: pd.DataFrame, *, standard_errors: float = STANDARD_ERRORS) ->
     held = int(targets["within"].fillna(False).astype(bool).sum())
     return (
         f"realised counts {'all equal' if exact else 'NOT all equal'} to those planted; "
-        f"{held} of {len(targets)} planted targets within {standard_errors:g} standard errors"
+        f"{held:,} of {len(targets):,} planted targets within {standard_errors:g} standard errors"
     )
