@@ -15,15 +15,22 @@ from __future__ import annotations
 import logging
 import os
 import re
+import sys
 from dataclasses import dataclass, field
 from html import escape, unescape
 from html.parser import HTMLParser
 from pathlib import Path
 
-import nbformat
+# nbformat imports jsonschema, which imports rfc3987_syntax (when installed, as jupyter-events'
+# jsonschema[format-nongpl] installs it) for its "iri" string format and builds a grammar doing so:
+# a second of CPU in every render, a third of the render's fixed cost.  Notebook validation checks no
+# string formats, so jsonschema is told the module is absent (it then leaves that one format unchecked).
+sys.modules.setdefault("rfc3987_syntax", None)
 
-from lac_outcomes import provenance
-from lac_outcomes.io import atomic_path, write_json, write_text
+import nbformat  # noqa: E402
+
+from lac_outcomes import provenance  # noqa: E402
+from lac_outcomes.io import atomic_path, write_json, write_text  # noqa: E402
 
 log = logging.getLogger(__name__)
 
