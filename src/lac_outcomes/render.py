@@ -21,10 +21,11 @@ from html import escape, unescape
 from html.parser import HTMLParser
 from pathlib import Path
 
-# nbformat imports jsonschema, which imports rfc3987_syntax (when installed, as jupyter-events'
-# jsonschema[format-nongpl] installs it) for its "iri" string format and builds a grammar doing so:
-# a second of CPU in every render, a third of the render's fixed cost.  Notebook validation checks no
-# string formats, so jsonschema is told the module is absent (it then leaves that one format unchecked).
+# nbformat imports jsonschema, which imports rfc3987_syntax when it is installed (jupyterlab's
+# dependencies pull it in) and builds ~40 grammars doing so: about 1 s of CPU in every render.
+# Notebook validation checks no IRI formats, so jsonschema is told the module is absent.  It is
+# done here, where nbformat is imported, so every way into rendering (the rule's script imports
+# this module before lac_outcomes.cli) goes without it; notebook kernels do not import jsonschema.
 sys.modules.setdefault("rfc3987_syntax", None)
 
 import nbformat  # noqa: E402
