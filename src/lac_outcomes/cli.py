@@ -21,6 +21,7 @@ from lac_outcomes.errors import ConfigError, InputError
 
 log = logging.getLogger("lac_outcomes")
 
+
 def check_parameter_names(parameters: dict, where: str) -> None:
     """Refuse parameter names that are not plain Python identifiers.
 
