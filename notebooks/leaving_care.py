@@ -42,19 +42,18 @@ tables_dir = "../.scratch/leaving_care/tables"
 # %%
 from pathlib import Path
 
-import yaml
 from IPython.display import Markdown, display
 
 from lac_outcomes import display as show
 from lac_outcomes import journeys
 from lac_outcomes.disclosure import DisclosurePolicy
 from lac_outcomes.england import leaving_care as england
-from lac_outcomes.io import read_parquet, write_json
+from lac_outcomes.io import read_parquet, read_yaml, write_json
 from lac_outcomes.scotland import leaving_care as scotland
 
 show.configure(tables_dir)
 policy = DisclosurePolicy(threshold=int(disclosure_threshold))
-truth = yaml.safe_load(Path(truth_path).read_text()) if truth_path else None
+truth = read_yaml(truth_path) if truth_path else None
 leaving_care = scotland if nation == "scotland" else england
 tables = {name: read_parquet(Path(processed_dir) / f"{name}.parquet") for name in leaving_care.TABLES}
 report = leaving_care.build(tables, policy, truth=truth)

@@ -1,5 +1,7 @@
 import json
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import nbformat
@@ -229,3 +231,14 @@ def test_columns_are_matched_from_the_right_when_row_labels_span_rows():
     aligned = render.align_numbers(table)
     assert re.findall(r'<th class="num">([^<]*)<', aligned) == ["Children"]
     assert re.findall(r'<td class="num">([^<]*)<', aligned) == ["66", "c"]
+
+
+def test_rendering_as_the_rule_imports_it_skips_rfc3987_syntax_grammars():
+    """The rule's script imports render first: jsonschema (via nbformat) must not build rfc3987_syntax's grammars."""
+    probe = (
+        "import sys\n"
+        "from lac_outcomes import render\n"
+        "print('jsonschema' in sys.modules, sys.modules.get('rfc3987_syntax', 'absent'))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert result.stdout.split() == ["True", "None"]

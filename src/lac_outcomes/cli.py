@@ -21,12 +21,6 @@ from lac_outcomes.errors import ConfigError, InputError
 
 log = logging.getLogger("lac_outcomes")
 
-# jsonschema imports rfc3987_syntax when it is installed (jupyterlab's
-# dependencies pull it in), which builds ~40 grammars on import: about 1 s of
-# the fixed cost of every report. Nothing these commands run checks IRI
-# formats, so the process goes without it; notebook kernels are separate.
-sys.modules.setdefault("rfc3987_syntax", None)
-
 
 def check_parameter_names(parameters: dict, where: str) -> None:
     """Refuse parameter names that are not plain Python identifiers.

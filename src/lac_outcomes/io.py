@@ -96,3 +96,17 @@ def sha256_file(path, chunk: int = 1 << 20) -> str:
         while block := handle.read(chunk):
             digest.update(block)
     return digest.hexdigest()
+
+
+def read_yaml(path):
+    """A YAML file (a generator's truth.yaml, say) parsed safely, with libyaml's C parser when PyYAML has it.
+
+    The same documents as ``yaml.safe_load``, about four times faster: England's
+    national truth.yaml (2 MB of planted values) took 10 s in pure Python in each
+    report that checks against it (issue 13).
+    """
+    import yaml
+
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    with open(path, encoding="utf-8") as handle:
+        return yaml.load(handle, Loader=loader)  # noqa: S506 (a safe loader)

@@ -15,15 +15,23 @@ from __future__ import annotations
 import logging
 import os
 import re
+import sys
 from dataclasses import dataclass, field
 from html import escape, unescape
 from html.parser import HTMLParser
 from pathlib import Path
 
-import nbformat
+# nbformat imports jsonschema, which imports rfc3987_syntax when it is installed (jupyterlab's
+# dependencies pull it in) and builds ~40 grammars doing so: about 1 s of CPU in every render.
+# Notebook validation checks no IRI formats, so jsonschema is told the module is absent.  It is
+# done here, where nbformat is imported, so every way into rendering (the rule's script imports
+# this module before lac_outcomes.cli) goes without it; notebook kernels do not import jsonschema.
+sys.modules.setdefault("rfc3987_syntax", None)
 
-from lac_outcomes import provenance
-from lac_outcomes.io import atomic_path, write_json, write_text
+import nbformat  # noqa: E402
+
+from lac_outcomes import provenance  # noqa: E402
+from lac_outcomes.io import atomic_path, write_json, write_text  # noqa: E402
 
 log = logging.getLogger(__name__)
 
@@ -73,6 +81,9 @@ def execute(notebook: Path, executed: Path, parameters: dict) -> nbformat.Notebo
                         cwd=str(notebook.parent.resolve()),  # as when an analyst opens it in JupyterLab
                         progress_bar=False,
                         log_output=False,
+                        # Not rewritten to disk after every cell: with a report's tables and figures in
+                        # it, those rewrites cost more than the rest of the render (issue 13).
+                        request_save_on_cell_execute=False,
                     )
                     break
                 except RuntimeError as error:
@@ -146,13 +157,47 @@ def cells_html(nb: nbformat.NotebookNode) -> str:
     ``basic`` writes only the cells: no require.js or MathJax from a CDN and no
     JupyterLab stylesheet; the page around them is ours (templates/report.html.j2).
     """
-    from nbconvert import HTMLExporter
-
-    exporter = HTMLExporter(
-        template_name="basic", exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True
-    )
-    body, _ = exporter.from_notebook_node(nb)
+    body, _ = _cells_exporter().from_notebook_node(nb)
     return body
+
+
+_EXPORTER = None
+
+
+def _cells_exporter():
+    """One exporter per process (its templates are loaded once), without HTMLExporter's BeautifulSoup pass.
+
+    HTMLExporter.from_notebook_node parses the finished HTML again with BeautifulSoup
+    only to put nbconvert's placeholder alt text on images that lack it and
+    ``tabindex`` on JupyterLab cell wrappers, which the ``basic`` template does not
+    write; add_missing_alt gives images alt text here.  On a report with large
+    tables that pass cost more than the whole notebook (issue 13).
+    """
+    global _EXPORTER
+    if _EXPORTER is None:
+        from nbconvert import HTMLExporter
+        from nbconvert.exporters.templateexporter import TemplateExporter
+        from nbconvert.filters.highlight import Highlight2HTML
+        from nbconvert.filters.widgetsdatatypefilter import WidgetsDataTypeFilter
+
+        class CellsExporter(HTMLExporter):
+            def from_notebook_node(self, nb, resources=None, **kw):
+                # HTMLExporter's own filter set-up, then the template, and no re-parse.
+                language = nb.metadata.get("language_info", {})
+                lexer = language.get("pygments_lexer", language.get("name", None))
+                highlight = self.filters.get("highlight_code", Highlight2HTML(pygments_lexer=lexer, parent=self))
+                self.register_filter("highlight_code", highlight)
+                resources = self._init_resources(resources)
+                self.register_filter(
+                    "filter_data_type",
+                    WidgetsDataTypeFilter(notebook_metadata=self._nb_metadata, parent=self, resources=resources),
+                )
+                return TemplateExporter.from_notebook_node(self, nb, resources, **kw)
+
+        _EXPORTER = CellsExporter(
+            template_name="basic", exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True
+        )
+    return _EXPORTER
 
 
 _H1 = re.compile(r"<h1\b[^>]*>.*?</h1>", flags=re.DOTALL)
@@ -266,10 +311,14 @@ class _Outline(HTMLParser):
             self._text.append(data)
 
 
+_HEADING = re.compile(r"<(h[23])\b.*?</\1\s*>", flags=re.DOTALL | re.IGNORECASE)
+
+
 def headings_of(body: str) -> list[dict]:
     """H2 and H3 headings that carry an id, for the table of contents."""
     outline = _Outline()
-    outline.feed(body)
+    # Only the headings go through the parser: a report's tables can hold 100,000 tags.
+    outline.feed("".join(m.group(0) for m in _HEADING.finditer(body)))
     return [h for h in outline.headings if h["id"] and h["text"]]
 
 

@@ -36,6 +36,18 @@ def test_a_leaver_with_two_periods_has_the_last_periods_last_placement_and_both_
     assert row["age"] == 19 and bool(row["eet"]) and bool(row["suitable"])
 
 
+def test_census_dates_are_31_march_of_each_rows_collection_year_in_the_rows_order():
+    years = pd.Series([2019, 2024, 2019], index=[7, 3, 5])
+    census = leaving_care.census_dates(years)
+    assert list(census.index) == [7, 3, 5]
+    assert list(census) == [pd.Timestamp("2019-03-31"), pd.Timestamp("2024-03-31"), pd.Timestamp("2019-03-31")]
+
+
+def test_a_leaver_turning_19_on_census_day_is_19():
+    tables = {"Episodes": EPISODES, "OC3": oc3(("A", "2000-03-31", "YES", "F2", "B1"))}
+    assert leaving_care.leavers(tables).iloc[0]["age"] == 19
+
+
 def test_a_temporary_placement_before_leaving_is_not_the_last_placement():
     tables = {"Episodes": EPISODES, "OC3": oc3(("B", "1999-12-01", "YES", "G4", "X2"))}
     row = leaving_care.leavers(tables).iloc[0]

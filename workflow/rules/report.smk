@@ -23,6 +23,8 @@ rule render_report:
         tables=directory("reports/{report}/tables"),
     log:
         "logs/render_report/{report}.log",
+    benchmark:
+        "logs/render_report/{report}.benchmark.tsv"
     wildcard_constraints:
         # Only configured reports: reports/index.html belongs to rule index.
         report="|".join(map(re.escape, config["reports"])),

@@ -36,6 +36,7 @@ import pandas as pd
 from lac_outcomes.columns import write as write_clean
 from lac_outcomes.disclosure import DisclosurePolicy
 from lac_outcomes.england.pupils import PLACEMENT_ORDER, REFERENCE_PLACEMENT, clean_pupils, link
+from lac_outcomes.io import read_yaml
 
 log = logging.getLogger(__name__)
 
@@ -394,11 +395,9 @@ def load(processed_dir: str | Path) -> pd.DataFrame:
 
 
 def read_truth(path: str | Path | None) -> dict | None:
-    import yaml
-
     if not path or not Path(path).is_file():
         return None
-    return yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    return read_yaml(path)
 
 
 # --------------------------------------------------------------------------------------------- figures

@@ -57,12 +57,18 @@ def placement_group(place: pd.Series) -> pd.Series:
     return group.where(text.notna().to_numpy())
 
 
+def census_dates(years: pd.Series) -> pd.Series:
+    """31 March of each collection year, as collection_year_bounds gives it, looked up once per distinct year."""
+    census = {year: collection_year_bounds(int(year))[1] for year in years.unique()}
+    return years.map(census).astype("datetime64[us]")
+
+
 def care_history(episodes: pd.DataFrame, pairs: pd.DataFrame) -> pd.DataFrame:
     """For each (LA, CHILD, YEAR) in ``pairs``: last placement group and years looked after (see the module)."""
     history = indicators.episode_history(indicators.without_short_breaks(episodes)).drop(columns="YEAR")
     keys_cols = ["LA", "CHILD", "YEAR"]
     keys = pairs[keys_cols].drop_duplicates()
-    keys["census"] = [collection_year_bounds(int(y))[1] for y in keys["YEAR"]]
+    keys["census"] = census_dates(keys["YEAR"])
     merged = keys.merge(history, on=["LA", "CHILD"], how="inner")
     merged = merged[merged["spell_end"].notna() & (merged["spell_end"] <= merged["census"])]
     merged["last_end"] = merged.groupby(keys_cols)["spell_end"].transform("max")
@@ -83,7 +89,7 @@ def leavers(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
     """One row per care leaver in OC3 per year (died left out), in the shape both nations share."""
     oc3 = tables["OC3"]
     oc3 = oc3[oc3["IN_TOUCH"] != "DIED"].reset_index(drop=True)
-    census = pd.Series([collection_year_bounds(int(y))[1] for y in oc3["YEAR"]], index=oc3.index)
+    census = census_dates(oc3["YEAR"])
     contact = oc3["IN_TOUCH"].eq("YES").fillna(False).astype(bool)
     eet = indicators.in_education_employment_training(oc3["ACTIV"].fillna("")).where(contact & oc3["ACTIV"].notna())
     suitable = indicators.suitable_accommodation(oc3["ACCOM"]).where(contact & oc3["ACCOM"].notna())

@@ -27,7 +27,7 @@ import yaml
 from statsmodels.tools.sm_exceptions import PerfectSeparationError
 
 from lac_outcomes.disclosure import CONFIDENTIAL, DisclosurePolicy, SuppressedTable
-from lac_outcomes.io import read_parquet
+from lac_outcomes.io import read_parquet, read_yaml
 from lac_outcomes.scotland import models
 from lac_outcomes.scotland.areas import Area, la_name
 from lac_outcomes.scotland.layout import LOCAL_AUTHORITIES
@@ -65,7 +65,7 @@ def read_truth(truth_path: str | Path | None) -> dict | None:
     if not path.is_file():
         raise ValueError(f"{path}: truth file not found (truth_path names a YAML file of planted values)")
     try:
-        truth = yaml.safe_load(path.read_text(encoding="utf-8"))
+        truth = read_yaml(path)
     except yaml.YAMLError as error:
         raise ValueError(f"{path}: not valid YAML ({str(error).splitlines()[0]})") from None
     if not isinstance(truth, dict) or not isinstance(truth.get("education"), dict):
