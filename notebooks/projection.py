@@ -59,21 +59,18 @@ scenarios = {
 }  # fmt: skip
 
 # %%
-from pathlib import Path
-
-import yaml
 from IPython.display import Markdown, display
 
 from lac_outcomes import display as show
 from lac_outcomes import projection
 from lac_outcomes.disclosure import DisclosurePolicy
 from lac_outcomes.england import projection as england_projection
-from lac_outcomes.io import write_json
+from lac_outcomes.io import read_yaml, write_json
 from lac_outcomes.scotland import projection as scotland_projection
 
 show.configure(tables_dir)
 policy = DisclosurePolicy(threshold=int(disclosure_threshold))
-truth = yaml.safe_load(Path(truth_path).read_text()) if truth_path else None
+truth = read_yaml(truth_path) if truth_path else None
 adapter = {"scotland": scotland_projection, "england": england_projection}[nation]
 histories = adapter.load(processed_dir, first_year, last_year)
 planted = adapter.planted_check(truth)
