@@ -32,8 +32,9 @@ rule render_report:
         "../../environment.yml"
     threads: 1
     resources:
-        # Peaked at 1.9 GB at national scale (issue 13); 1.5 times that, doubled on each retry.
-        mem_mb=lambda wildcards, attempt: 3000 * attempt,
+        # The largest, leaving_care_england, peaked at 3.6 GB at national scale (its model's LA effects,
+        # 195,000 rows); the others at 1.9 GB or less. Doubled on each retry.
+        mem_mb=lambda wildcards, attempt: 4000 * attempt,
         runtime=30,
     params:
         # Only this report's slice of the config: editing another report's entry leaves this one alone.
