@@ -1007,17 +1007,30 @@ def _write_csv(path: Path, table: dict[str, np.ndarray]) -> None:
     pa_csv.write_csv(arrow, path, pa_csv.WriteOptions(quoting_style="none", quoting_header="none"))
 
 
+def _episode_arrays(episodes: pd.DataFrame) -> dict[str, np.ndarray]:
+    """The LA's episodes as one NumPy array per column: each year's return picks its rows from these.
+
+    Filtering the frame itself once a year copied every text column (Arrow-backed strings) each time.
+    """
+    return {column: episodes[column].to_numpy() for column in episodes.columns}
+
+
 def _year_tables(
     rng,
     year: int,
     c: _Children,
-    episodes: pd.DataFrame,
+    episodes: dict[str, np.ndarray],
     reviews: tuple,
     planted: _Planted,
     other_las: list[str],
+    last_groups: np.ndarray,
     short_breaks: _ShortBreaks | None = None,
 ) -> dict[str, dict[str, np.ndarray]]:
-    """Every table of one LA's return for one collection year, as text columns ready to write."""
+    """Every table of one LA's return for one collection year, as text columns ready to write.
+
+    ``episodes``: the LA's episodes as arrays (``_episode_arrays``); ``last_groups``: each child's last placement
+    group (``_last_placement_groups``). Both are worked out once per LA, not once per year.
+    """
     spec = tables_for_year(year)
     start, end = _year_start(year), _year_end(year)
     in_year = (c.entry <= end) & (c.exit >= start)
@@ -1025,32 +1038,33 @@ def _year_tables(
     schema_year = schema_year_for(year)
 
     # Episodes open at any time in the year; ends after 31 March are not yet known.
-    ep = episodes[(episodes["DECOM"] <= end) & ((episodes["DEC"] >= start) | (episodes["DEC"] == NO_DATE))]
+    open_in_year = (episodes["DECOM"] <= end) & ((episodes["DEC"] >= start) | (episodes["DEC"] == NO_DATE))
+    ep = {column: values[open_in_year] for column, values in episodes.items()}
     ended = (ep["DEC"] <= end) & (ep["DEC"] != NO_DATE)
-    children_ep = ep["child"].to_numpy()
+    children_ep = ep["child"]
     episodes_out = _frame(
         spec["Episodes"].column_names,
         {
             "CHILD": c.ids[children_ep],
-            "DECOM": _format_dates(ep["DECOM"].to_numpy()),
-            "RNE": ep["RNE"].to_numpy(),
-            "LS": ep["LS"].to_numpy(),
+            "DECOM": _format_dates(ep["DECOM"]),
+            "RNE": ep["RNE"],
+            "LS": ep["LS"],
             "CIN": c.cin[children_ep],
-            "PLACE": ep["PLACE"].to_numpy(),
-            "PLACE_PROVIDER": ep["PLACE_PROVIDER"].to_numpy(),
+            "PLACE": ep["PLACE"],
+            "PLACE_PROVIDER": ep["PLACE_PROVIDER"],
             "DEC": _format_dates(np.where(ended, ep["DEC"], NO_DATE)),
             "REC": np.where(ended, ep["REC"], ""),
             "REASON_PLACE_CHANGE": np.where(ended, ep["REASON_PLACE_CHANGE"], ""),
             "HOME_POST": _home_postcode(c.ids[children_ep]),
-            "PL_POST": ep["PL_POST"].to_numpy(),
-            "URN": ep["URN"].to_numpy(),
+            "PL_POST": ep["PL_POST"],
+            "URN": ep["URN"],
         },
     )
 
     if short_breaks is not None:
         episodes_out, breaks_rows = _with_short_breaks(episodes_out, short_breaks, spec, start, end)
 
-    oc3, oc3_rows = _oc3(rng, year, c, planted, spec, schema_year, episodes)
+    oc3, oc3_rows = _oc3(rng, year, c, planted, spec, schema_year, last_groups)
     # The Header lists every child in the return: those looked after in the year and the care leavers in OC3.
     looked_after = np.flatnonzero(in_year)
     rows = np.union1d(looked_after, oc3_rows)
@@ -1222,11 +1236,14 @@ def _oc2(rng, year, c, planted, spec):
 OC3_EET_LAST_PLACEMENT_LOG_ODDS = {"foster": 0.0, "residential": -0.6, "independent": -0.3, "other": 0.0}
 
 
-def _last_placement_group(episodes: pd.DataFrame, rows: np.ndarray) -> np.ndarray:
-    """Each child's last placement (temporary moves aside) grouped: foster, residential, independent, other."""
+def _last_placement_groups(episodes: pd.DataFrame, n_children: int) -> np.ndarray:
+    """Each child's last placement (temporary moves aside) grouped: foster, residential, independent, other.
+
+    One array over the LA's children (index = child), worked out once per LA: every OC3 year reads from it.
+    """
     lasting = episodes[~episodes["PLACE"].astype(str).str.startswith("T")]
     last = lasting.sort_values(["child", "DECOM"], kind="stable").groupby("child")["PLACE"].last()
-    place = last.reindex(rows).fillna("").astype(str).to_numpy()
+    place = last.reindex(np.arange(n_children)).fillna("").astype(str).to_numpy()
     first = np.array([p[:1] for p in place])
     return np.select(
         [first == "U", np.isin(first, ["K", "R", "S"]) & (place != "R3"), np.isin(place, ["H5", "P2", "P3"])],
@@ -1248,7 +1265,7 @@ def _eet_with_last_placement(p: np.ndarray, group: np.ndarray) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(-logit))
 
 
-def _oc3(rng, year, c, planted, spec, schema_year, episodes):
+def _oc3(rng, year, c, planted, spec, schema_year, last_groups):
     _start, end = _year_start(year), _year_end(year)
     fourteenth = _anniversary(c.dob, 14)
     sixteenth = _anniversary(c.dob, 16)
@@ -1262,7 +1279,7 @@ def _oc3(rng, year, c, planted, spec, schema_year, episodes):
     in_touch = ~died & (rng.random(n) < planted.at("in_touch", np.full(n, year)))
     suitable = rng.random(n) < planted.at("suitable", np.full(n, year))
     eet = rng.random(n) < _eet_with_last_placement(
-        planted.at("eet", np.full(n, year)), _last_placement_group(episodes, rows)
+        planted.at("eet", np.full(n, year)), last_groups[rows]
     )
     eet_codes = (
         ("F1", "P1", "F2", "P2", "F3", "P3") if schema_year < 2022 else ("F1", "P1", "F2", "P2", "F4", "P4", "F5", "P5")
@@ -1507,19 +1524,22 @@ def _write_returns(
             np.random.default_rng([seed, position, 2]), sim_years, horizon_end, stock_target, children.ids
         )
         reviews = _review_days(rng, children, planted, horizon_end)
+        last_groups = _last_placement_groups(episodes, len(children.entry))
+        episode_arrays = _episode_arrays(episodes)
         other_las = [c for c, _ in LOCAL_AUTHORITIES if c != code]
         style = (position - 1) % len(FILE_NAME_STYLES)
         la_dir = out_dir / code
         la_dir.mkdir(parents=True, exist_ok=True)
         for year in years:
-            tables = _year_tables(rng, year, children, episodes, reviews, planted, other_las, short_breaks)
+            tables = _year_tables(
+                rng, year, children, episode_arrays, reviews, planted, other_las, last_groups, short_breaks
+            )
             for table, frame in tables.items():
                 path = la_dir / _file_name(style, year, table)
                 _write_csv(path, frame)
                 files.append(path.relative_to(out_dir).as_posix())
                 if table in written:
-                    kept = {column: frame[column] for column in LINKED_TABLES[table]}
-                    written[table].append(pd.DataFrame(kept).assign(LA=code, YEAR=year))
+                    written[table].append(({column: frame[column] for column in LINKED_TABLES[table]}, code, year))
             indicator_records.extend(_truth_records(code, year, children, planted))
             breaks = short_breaks.episodes
             had_break = breaks["child"][(breaks["DECOM"] <= _year_end(year)) & (breaks["DEC"] >= _year_start(year))]
@@ -1569,7 +1589,16 @@ def _write_returns(
         "reentries": reentry_records,
         "files": sorted(files),
     }
-    return truth, {table: pd.concat(frames, ignore_index=True) for table, frames in written.items()}
+    return truth, {table: _stacked(parts, LINKED_TABLES[table]) for table, parts in written.items()}
+
+
+def _stacked(parts: list[tuple[dict, str, int]], columns: list[str]) -> pd.DataFrame:
+    """One frame of the text columns written for every LA and year, with ``LA`` and ``YEAR``: built once."""
+    lengths = [len(next(iter(columns_written.values()))) for columns_written, _, _ in parts]
+    frame = {column: np.concatenate([part[column] for part, _, _ in parts]) for column in columns}
+    frame["LA"] = np.repeat(np.array([code for _, code, _ in parts], dtype=object), lengths)
+    frame["YEAR"] = np.repeat(np.array([year for _, _, year in parts], dtype=np.int64), lengths)
+    return pd.DataFrame(frame)
 
 
 PLANTED_KINDS = {
@@ -1642,5 +1671,9 @@ def simulate_england(
     shutil.rmtree(previous, ignore_errors=True)
     # The linked pupil table (issue 17), before truth.yaml, which marks the returns complete and lists every file.
     truth["files"] = sorted(truth["files"] + simulate_education(out_dir, text_tables, seed=seed, years=years)["files"])
-    write_text(out_dir / "truth.yaml", yaml.safe_dump(truth, sort_keys=False, allow_unicode=True, width=100))
+    # libyaml's emitter (the same text as safe_dump's, half the time on the 30,000 records of a national run)
+    dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+    write_text(
+        out_dir / "truth.yaml", yaml.dump(truth, Dumper=dumper, sort_keys=False, allow_unicode=True, width=100)
+    )
     return truth
