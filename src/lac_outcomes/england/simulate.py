@@ -1278,9 +1278,7 @@ def _oc3(rng, year, c, planted, spec, schema_year, last_groups):
     died = rng.random(n) < DIED_SHARE
     in_touch = ~died & (rng.random(n) < planted.at("in_touch", np.full(n, year)))
     suitable = rng.random(n) < planted.at("suitable", np.full(n, year))
-    eet = rng.random(n) < _eet_with_last_placement(
-        planted.at("eet", np.full(n, year)), last_groups[rows]
-    )
+    eet = rng.random(n) < _eet_with_last_placement(planted.at("eet", np.full(n, year)), last_groups[rows])
     eet_codes = (
         ("F1", "P1", "F2", "P2", "F3", "P3") if schema_year < 2022 else ("F1", "P1", "F2", "P2", "F4", "P4", "F5", "P5")
     )
@@ -1673,7 +1671,5 @@ def simulate_england(
     truth["files"] = sorted(truth["files"] + simulate_education(out_dir, text_tables, seed=seed, years=years)["files"])
     # libyaml's emitter (the same text as safe_dump's, half the time on the 30,000 records of a national run)
     dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
-    write_text(
-        out_dir / "truth.yaml", yaml.dump(truth, Dumper=dumper, sort_keys=False, allow_unicode=True, width=100)
-    )
+    write_text(out_dir / "truth.yaml", yaml.dump(truth, Dumper=dumper, sort_keys=False, allow_unicode=True, width=100))
     return truth
