@@ -5,7 +5,7 @@ Episodes columns it needs, so it depends only on the published format, not on
 how the 903 generator works inside, and not on the reader, which a rule reruns
 when edited), derives each child's looked-after status and
 covariates for every result year with the analysis's own function
-(``lac_outcomes.england.pupils.child_covariates``), and writes one row per
+(``lac_outcomes.england.pupils.yearly_child_covariates``), and writes one row per
 pupil of KS2 or KS4 age per result year: every child in that year's return of
 that age, and a comparison sample of pupils never looked after.
 
@@ -45,7 +45,7 @@ from lac_outcomes.england.layout import (
     PUPILS,
     PUPILS_FILE,
 )
-from lac_outcomes.england.pupils import KEY_STAGE_AGE, REFERENCE_PLACEMENT, child_covariates
+from lac_outcomes.england.pupils import KEY_STAGE_AGE, REFERENCE_PLACEMENT, yearly_child_covariates
 
 TRUTH_FILE = "pupils_truth.yaml"
 # The columns of the 903 returns the pupil table is drawn from (with LA and YEAR), and which of them are dates.
@@ -140,8 +140,9 @@ def simulate_pupils(
     las = sorted(header["LA"].unique())
     la_effect = dict(zip(las, rng.normal(0.0, LA_SD, size=len(las)).round(6), strict=True))
     frames, intercepts = [], []
+    covariates = yearly_child_covariates(header, episodes, sorted(years))
     for year in sorted(years):
-        cov = child_covariates(header, episodes, year)
+        cov = covariates[year]
         for key_stage, age in KEY_STAGE_AGE.items():
             linked = cov.loc[cov["age_31_august"] == age].copy()
             if linked.empty or not _measures(key_stage, year):  # no results that year (KS2 2020, 2021)
