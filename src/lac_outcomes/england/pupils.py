@@ -89,8 +89,7 @@ class _Histories:
     end: np.ndarray
     return_year: np.ndarray
     is_move: np.ndarray  # a placement change: a move (the start of a period is not)
-    place: np.ndarray
-    legal_status: np.ndarray
+    row: np.ndarray  # the row of ``episodes`` (PLACE and LS are taken from there for the few rows needed)
 
     @classmethod
     def of(cls, episodes: pd.DataFrame, episode_key: np.ndarray) -> _Histories:
@@ -98,15 +97,14 @@ class _Histories:
         start, return_year = episodes["DECOM"].to_numpy(), episodes["YEAR"].to_numpy()
         # a stable sort, so a return's own order breaks ties, as sort_values on the three columns does
         order = dated[np.lexsort((return_year[dated], start[dated].view(np.int64), episode_key[dated]))]
-        rne = episodes["RNE"].to_numpy(dtype=object)[order]
+        rne = episodes["RNE"]
         return cls(
             key=episode_key[order],
             start=start[order],
             end=episodes["DEC"].to_numpy()[order],
             return_year=return_year[order],
-            is_move=np.isin(rne, RNE_NEW_PLACEMENT) & (rne != "S"),
-            place=episodes["PLACE"].to_numpy(dtype=object)[order],
-            legal_status=episodes["LS"].to_numpy(dtype=object)[order],
+            is_move=(rne.isin(RNE_NEW_PLACEMENT) & (rne != "S")).to_numpy(dtype=bool)[order],
+            row=order,
         )
 
 
@@ -159,9 +157,9 @@ def _covariates_for_year(
     first_day = np.full(len(children), np.datetime64("NaT"), dtype=start.dtype)
     first_day[has] = period_start[chosen]
     out["period_start"] = pd.Series(first_day, dtype=episodes["DECOM"].dtype)
-    for column, values in (("PLACE", h.place), ("LS", h.legal_status)):
+    for column in ("PLACE", "LS"):
         shown = np.full(len(children), np.nan, dtype=object)
-        shown[has] = values[rows[chosen]]
+        shown[has] = episodes[column].take(h.row[rows[chosen]]).to_numpy(dtype=object)
         out[column] = pd.Series(shown, dtype=episodes[column].dtype)
     moves = np.zeros(len(children), dtype=np.int64)
     moves[counted >= 0] = move_counts[counted[counted >= 0]]

@@ -115,9 +115,10 @@ def _intercept(eta: np.ndarray, target: float) -> float:
     return float(brentq(lambda a: expit(eta + a).mean() - target, -15, 15))
 
 
-def _pseudonym(seed: int, *parts) -> str:
-    text = "|".join(str(p) for p in (seed, *parts))
-    return "P" + hashlib.sha256(text.encode()).hexdigest()[:12].upper()
+def _pseudonyms(prefix: str, suffixes) -> list[str]:
+    """Pupil IDs from a hash of ``prefix|suffix`` (prefix: the seed and what places the pupil), one per suffix."""
+    sha256 = hashlib.sha256
+    return ["P" + sha256(f"{prefix}|{suffix}".encode()).hexdigest()[:12].upper() for suffix in suffixes]
 
 
 def _typed(text: pd.DataFrame) -> pd.DataFrame:
@@ -164,28 +165,31 @@ def simulate_pupils(
             )
             linked["SCHOOL_LA"] = linked["LA"]
             linked["LA_903"] = linked["LA"]
-            linked["PUPIL_ID"] = [
-                _pseudonym(seed, la, child) for la, child in zip(linked["LA"], linked["CHILD"], strict=True)
-            ]
-            comparison = []
+            linked["PUPIL_ID"] = _pseudonyms(
+                str(seed), (f"{la}|{child}" for la, child in zip(linked["LA"], linked["CHILD"], strict=True))
+            )
+            # a comparison sample per LA (its draws in LA order), made into one frame
+            ids, school_la, sex, sen, eta = [], [], [], [], []
             for la, members in linked.groupby("LA"):
                 n = COMPARISON_PER_LINKED * len(members) + COMPARISON_FLOOR
-                sen = rng.choice(list(SEN_SHARES["all"]), size=n, p=list(SEN_SHARES["all"].values()))
-                comparison.append(
-                    pd.DataFrame(
-                        {
-                            "PUPIL_ID": [_pseudonym(seed, "npd", year, key_stage, la, i) for i in range(n)],
-                            "SCHOOL_LA": la,
-                            "LA_903": "",
-                            "CHILD": "",
-                            "SEX": rng.choice(["1", "2"], size=n),
-                            "SEN": sen,
-                            "group": "not_looked_after",
-                            "eta": pd.Series(sen).map(SEN_EFFECTS_ALL).to_numpy() + rng.normal(0.0, 0.5, size=n),
-                        }
-                    )
-                )
-            rows = pd.concat([linked, *comparison], ignore_index=True)
+                sen.append(rng.choice(list(SEN_SHARES["all"]), size=n, p=list(SEN_SHARES["all"].values())))
+                ids += _pseudonyms(f"{seed}|npd|{year}|{key_stage}|{la}", range(n))
+                school_la.append(np.full(n, la, dtype=object))
+                sex.append(rng.choice(["1", "2"], size=n))
+                eta.append(pd.Series(sen[-1]).map(SEN_EFFECTS_ALL).to_numpy() + rng.normal(0.0, 0.5, size=n))
+            comparison = pd.DataFrame(
+                {
+                    "PUPIL_ID": ids,
+                    "SCHOOL_LA": np.concatenate(school_la),
+                    "LA_903": "",
+                    "CHILD": "",
+                    "SEX": np.concatenate(sex),
+                    "SEN": np.concatenate(sen),
+                    "group": "not_looked_after",
+                    "eta": np.concatenate(eta),
+                }
+            )
+            rows = pd.concat([linked, comparison], ignore_index=True)
             rows["KEY_STAGE"], rows["RESULT_YEAR"] = key_stage, year
             for measure in _measures(key_stage, year):
                 target = CALIBRATION[(key_stage, measure)]
