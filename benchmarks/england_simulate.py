@@ -6,7 +6,7 @@ so imports count as they do in the pipeline.  Prints every run's wall time, CPU 
 the steadier figure on a shared machine) and peak memory, then the medians.
 Default scale: the pipeline's default, national (all 153 LAs sized to England's 83,630), 2015-2024.
 Run: .venv/bin/python benchmarks/england_simulate.py [--runs 3] [--n-las 10] [--children-per-la 120]
-     [--years 2015-2024] [--pupils-from data/processed/england]
+     [--years 2015-2024] [--keep DIR] [--pupils-from data/processed/england]
 """
 
 from __future__ import annotations
@@ -71,6 +71,7 @@ def main() -> None:
     parser.add_argument("--n-las", default="all", help='"all" or a number of LAs')
     parser.add_argument("--children-per-la", default="national", help='"national" or looked after in an average LA')
     parser.add_argument("--years", default="2015-2024")
+    parser.add_argument("--keep", type=Path, help="write the returns here and keep them (default: a temporary folder)")
     parser.add_argument(
         "--pupils-from",
         type=Path,
@@ -82,7 +83,7 @@ def main() -> None:
     years = years_of(args.years)
     print(f"scale: n_las {n_las}, children_per_la {per_la}, years {years[0]}-{years[-1]}, seed 20240331")
     with tempfile.TemporaryDirectory() as scratch:
-        out = Path(scratch) / "england"
+        out = args.keep or Path(scratch) / "england"
         settings = {"out": str(out), "years": years, "n_las": n_las, "children_per_la": per_la}
         report("simulate_england", [run(SIMULATE, settings) for _ in range(args.runs)])
         files = sum(1 for path in out.rglob("*") if path.is_file())
