@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import argparse
 import json
-import resource
+import os
 import statistics
 import subprocess
 import sys
@@ -46,16 +46,15 @@ def years_of(text: str) -> list[int]:
 
 def run(code: str, arguments: dict) -> tuple[float, float, float]:
     """Wall seconds, CPU seconds and peak resident memory (GB) of one fresh process."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    wall = time.perf_counter()
-    process = subprocess.run([sys.executable, "-c", code, json.dumps(arguments)], capture_output=True, text=True)
-    wall = time.perf_counter() - wall
-    if process.returncode:
-        sys.exit(process.stderr)
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    # ru_maxrss of children is the largest of any child so far (kB): the runs are alike, so it is this one's
-    return wall, cpu, after.ru_maxrss / 1024**2
+    with tempfile.TemporaryFile(mode="w+") as errors:
+        wall = time.perf_counter()
+        process = subprocess.Popen([sys.executable, "-c", code, json.dumps(arguments)], stderr=errors)
+        _, status, usage = os.wait4(process.pid, 0)  # this process's own CPU time and peak memory
+        wall = time.perf_counter() - wall
+        if os.waitstatus_to_exitcode(status):
+            errors.seek(0)
+            sys.exit(errors.read())
+    return wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024**2
 
 
 def report(label: str, figures: list[tuple[float, float, float]]) -> None:
