@@ -11,12 +11,14 @@ import pytest
 from lac_outcomes.disclosure import DisclosurePolicy
 from lac_outcomes.england import clean, education
 from lac_outcomes.england.layout import PUPILS, pupils_markdown
-from lac_outcomes.england.pupils import child_covariates, clean_pupils
+from lac_outcomes.england.pupils import PLACEMENT_GROUPS, child_covariates, clean_pupils, yearly_child_covariates
 from lac_outcomes.england.simulate import simulate_england
 from lac_outcomes.errors import InputError
+from lac_outcomes.io import read_parquet
 
 ROOT = Path(__file__).resolve().parents[2]
 T = pd.Timestamp
+PLACEMENT_GROUP_OF = {code: group for group, codes in PLACEMENT_GROUPS.items() for code in codes}
 
 
 def test_layout_document_is_generated_from_the_layout():
@@ -164,6 +166,57 @@ def synthetic_run(tmp_path_factory):
     education.clean_education(root / "raw" / "pupils.csv", root / "england", root / "england_education")
     truth = education.read_truth(root / "raw" / "pupils_truth.yaml")
     return root, education.load(root / "england_education"), truth
+
+
+def _covariates_the_plain_way(header, episodes, year):
+    """The DfE's definition in plain pandas (sort, group and merge on the text keys), one year at a time."""
+    march, year_start = T(year, 3, 31), T(year - 1, 4, 1)
+    heads = header.loc[header["YEAR"] == year, ["LA", "CHILD", "SEX", "DOB"]].drop_duplicates(["LA", "CHILD"])
+    eps = episodes.loc[episodes["YEAR"] <= year, ["LA", "CHILD", "DECOM", "DEC", "RNE", "LS", "PLACE", "YEAR"]]
+    eps = eps.dropna(subset=["DECOM"]).sort_values(["LA", "CHILD", "DECOM", "YEAR"])
+    eps = eps.drop_duplicates(["LA", "CHILD", "DECOM"], keep="last").merge(heads[["LA", "CHILD"]], on=["LA", "CHILD"])
+    previous_end = eps.groupby(["LA", "CHILD"])["DEC"].shift()
+    eps["period"] = (previous_end.isna() | (eps["DECOM"] > previous_end)).cumsum()
+    eps["period_start"] = eps.groupby("period")["DECOM"].transform("min")
+    at_march = eps.loc[(eps["DECOM"] <= march) & (eps["DEC"].isna() | (eps["DEC"] > march))]
+    at_march = at_march.drop_duplicates(["LA", "CHILD"], keep="last")
+    in_year = eps.loc[(eps["DECOM"] > year_start) & (eps["DECOM"] <= march)]
+    moves = in_year.loc[in_year["RNE"].isin(["P", "T", "B", "U"])].groupby(["LA", "CHILD"]).size().rename("moves")
+    out = heads.merge(at_march[["LA", "CHILD", "period_start", "PLACE", "LS"]], on=["LA", "CHILD"], how="left")
+    out = out.merge(moves, on=["LA", "CHILD"], how="left").reset_index(drop=True)
+    start = out["period_start"]
+    return pd.DataFrame(
+        {
+            "LA": out["LA"],
+            "CHILD": out["CHILD"],
+            "moves": out["moves"].fillna(0).astype(int),
+            "cla_12m": start.notna() & (start <= year_start) & ~out["LS"].isin(["V3", "V4"]),
+            "PLACE": out["PLACE"],
+            "years_in_care": ((march - start).dt.days / 365.25).round(3),
+            "age_at_entry": ((start - out["DOB"]).dt.days / 365.25).clip(lower=0).round(3),
+        }
+    )
+
+
+def test_covariates_of_every_year_match_the_plain_pandas_definition(synthetic_run):
+    """Ten result years of five LAs' returns (children in several returns, episodes repeated across them)."""
+    root, _, _ = synthetic_run
+    header, episodes = (
+        read_parquet(root / "england" / "Header.parquet"),
+        read_parquet(root / "england" / "Episodes.parquet"),
+    )
+    years = sorted(header["YEAR"].unique())
+    got = yearly_child_covariates(header, episodes, years)
+    for year in years:
+        want = _covariates_the_plain_way(header, episodes, year)
+        assert len(want) > 100
+        mine = got[year]
+        assert mine["LA"].tolist() == want["LA"].tolist() and mine["CHILD"].tolist() == want["CHILD"].tolist()
+        for column in ("moves", "cla_12m", "years_in_care", "age_at_entry"):
+            pd.testing.assert_series_equal(mine[column], want[column], check_names=False, check_dtype=False)
+        groups = want["PLACE"].map(lambda code: code if pd.isna(code) else PLACEMENT_GROUP_OF[code])
+        assert mine["placement_type"].fillna("none").tolist() == groups.fillna("none").tolist()
+    assert got[years[-1]]["cla_12m"].sum() > 100 and got[years[-1]]["moves"].max() >= 2
 
 
 def test_indicators_match_a_plain_count_of_the_file(synthetic_run):

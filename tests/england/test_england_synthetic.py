@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import csv
 import hashlib
 import math
 
+import numpy as np
 import pandas as pd
 import pytest
 
 from lac_outcomes.england.indicators import compute_indicators
 from lac_outcomes.england.local_authorities import LOCAL_AUTHORITIES
 from lac_outcomes.england.reader import read_returns, sources_from_tree
-from lac_outcomes.england.simulate import PLANTED_KINDS, _la_sizes, write_synthetic_returns
+from lac_outcomes.england.simulate import PLANTED_KINDS, _la_sizes, _write_csv, write_synthetic_returns
 
 # Allowed distance between a computed indicator and its planted target: four standard
 # errors of the sample (so a correct implementation fails about once in 15,000 checks),
@@ -31,6 +33,25 @@ def _digest(folder) -> dict[str, str]:
         p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
         for p in sorted(folder.rglob("*.csv"))
     }
+
+
+def test_returns_are_written_as_the_csv_module_writes_them_and_a_comma_in_a_value_stops(tmp_path):
+    table = {
+        "CHILD": np.array(["101", "102", "103"], dtype=object),
+        "DEC": np.array(["01/04/2019", "", "31/03/2020"], dtype=object),
+        "PLACE": np.array([np.str_("U4"), "K2", ""], dtype=object),
+    }
+    _write_csv(tmp_path / "mine.csv", table)
+    with open(tmp_path / "plain.csv", "w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle, lineterminator="\n")
+        writer.writerow(table)
+        writer.writerows(zip(*table.values(), strict=True))
+    assert (tmp_path / "mine.csv").read_bytes() == (tmp_path / "plain.csv").read_bytes()
+    _write_csv(tmp_path / "empty.csv", {name: values[:0] for name, values in table.items()})
+    assert (tmp_path / "empty.csv").read_bytes() == b"CHILD,DEC,PLACE\n"
+    for bad in ("Flat 1, Hill Road", 'the "old" home', "two\nlines"):
+        with pytest.raises(ValueError, match="comma, quote or line end"):
+            _write_csv(tmp_path / "bad.csv", {**table, "PLACE": np.array(["U4", bad, ""], dtype=object)})
 
 
 def test_same_arguments_give_byte_identical_files(tmp_path):

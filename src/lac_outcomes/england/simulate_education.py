@@ -5,7 +5,7 @@ Episodes columns it needs, so it depends only on the published format, not on
 how the 903 generator works inside, and not on the reader, which a rule reruns
 when edited), derives each child's looked-after status and
 covariates for every result year with the analysis's own function
-(``lac_outcomes.england.pupils.child_covariates``), and writes one row per
+(``lac_outcomes.england.pupils.yearly_child_covariates``), and writes one row per
 pupil of KS2 or KS4 age per result year: every child in that year's return of
 that age, and a comparison sample of pupils never looked after.
 
@@ -45,7 +45,7 @@ from lac_outcomes.england.layout import (
     PUPILS,
     PUPILS_FILE,
 )
-from lac_outcomes.england.pupils import KEY_STAGE_AGE, REFERENCE_PLACEMENT, child_covariates
+from lac_outcomes.england.pupils import KEY_STAGE_AGE, REFERENCE_PLACEMENT, yearly_child_covariates
 
 TRUTH_FILE = "pupils_truth.yaml"
 # The columns of the 903 returns the pupil table is drawn from (with LA and YEAR), and which of them are dates.
@@ -115,16 +115,20 @@ def _intercept(eta: np.ndarray, target: float) -> float:
     return float(brentq(lambda a: expit(eta + a).mean() - target, -15, 15))
 
 
-def _pseudonym(seed: int, *parts) -> str:
-    text = "|".join(str(p) for p in (seed, *parts))
-    return "P" + hashlib.sha256(text.encode()).hexdigest()[:12].upper()
+def _pseudonyms(prefix: str, suffixes) -> list[str]:
+    """Pupil IDs from a hash of ``prefix|suffix`` (prefix: the seed and what places the pupil), one per suffix."""
+    sha256 = hashlib.sha256
+    return ["P" + sha256(f"{prefix}|{suffix}".encode()).hexdigest()[:12].upper() for suffix in suffixes]
 
 
 def _typed(text: pd.DataFrame) -> pd.DataFrame:
     """Text columns as the 903 reader gives them: a blank cell missing, dd/mm/yyyy dates as dates."""
     typed = text.mask(text.eq(""))
     for column in DATE_COLUMNS.intersection(typed.columns):
-        typed[column] = pd.to_datetime(typed[column], format="%d/%m/%Y")
+        # each distinct date parsed once: a national run writes millions of dates but only some 30,000 days
+        codes, days = pd.factorize(typed[column])
+        parsed = pd.to_datetime(pd.Series(days, dtype=object), format="%d/%m/%Y").to_numpy()
+        typed[column] = np.where(codes >= 0, parsed[codes], np.datetime64("NaT")).astype(parsed.dtype)
     return typed
 
 
@@ -140,8 +144,9 @@ def simulate_pupils(
     las = sorted(header["LA"].unique())
     la_effect = dict(zip(las, rng.normal(0.0, LA_SD, size=len(las)).round(6), strict=True))
     frames, intercepts = [], []
+    covariates = yearly_child_covariates(header, episodes, sorted(years))
     for year in sorted(years):
-        cov = child_covariates(header, episodes, year)
+        cov = covariates[year]
         for key_stage, age in KEY_STAGE_AGE.items():
             linked = cov.loc[cov["age_31_august"] == age].copy()
             if linked.empty or not _measures(key_stage, year):  # no results that year (KS2 2020, 2021)
@@ -160,28 +165,31 @@ def simulate_pupils(
             )
             linked["SCHOOL_LA"] = linked["LA"]
             linked["LA_903"] = linked["LA"]
-            linked["PUPIL_ID"] = [
-                _pseudonym(seed, la, child) for la, child in zip(linked["LA"], linked["CHILD"], strict=True)
-            ]
-            comparison = []
+            linked["PUPIL_ID"] = _pseudonyms(
+                str(seed), (f"{la}|{child}" for la, child in zip(linked["LA"], linked["CHILD"], strict=True))
+            )
+            # a comparison sample per LA (its draws in LA order), made into one frame
+            ids, school_la, sex, sen, eta = [], [], [], [], []
             for la, members in linked.groupby("LA"):
                 n = COMPARISON_PER_LINKED * len(members) + COMPARISON_FLOOR
-                sen = rng.choice(list(SEN_SHARES["all"]), size=n, p=list(SEN_SHARES["all"].values()))
-                comparison.append(
-                    pd.DataFrame(
-                        {
-                            "PUPIL_ID": [_pseudonym(seed, "npd", year, key_stage, la, i) for i in range(n)],
-                            "SCHOOL_LA": la,
-                            "LA_903": "",
-                            "CHILD": "",
-                            "SEX": rng.choice(["1", "2"], size=n),
-                            "SEN": sen,
-                            "group": "not_looked_after",
-                            "eta": pd.Series(sen).map(SEN_EFFECTS_ALL).to_numpy() + rng.normal(0.0, 0.5, size=n),
-                        }
-                    )
-                )
-            rows = pd.concat([linked, *comparison], ignore_index=True)
+                sen.append(rng.choice(list(SEN_SHARES["all"]), size=n, p=list(SEN_SHARES["all"].values())))
+                ids += _pseudonyms(f"{seed}|npd|{year}|{key_stage}|{la}", range(n))
+                school_la.append(np.full(n, la, dtype=object))
+                sex.append(rng.choice(["1", "2"], size=n))
+                eta.append(pd.Series(sen[-1]).map(SEN_EFFECTS_ALL).to_numpy() + rng.normal(0.0, 0.5, size=n))
+            comparison = pd.DataFrame(
+                {
+                    "PUPIL_ID": ids,
+                    "SCHOOL_LA": np.concatenate(school_la),
+                    "LA_903": "",
+                    "CHILD": "",
+                    "SEX": np.concatenate(sex),
+                    "SEN": np.concatenate(sen),
+                    "group": "not_looked_after",
+                    "eta": np.concatenate(eta),
+                }
+            )
+            rows = pd.concat([linked, comparison], ignore_index=True)
             rows["KEY_STAGE"], rows["RESULT_YEAR"] = key_stage, year
             for measure in _measures(key_stage, year):
                 target = CALIBRATION[(key_stage, measure)]
