@@ -89,7 +89,10 @@ def generated(tmp_path_factory):
 def test_the_model_recovers_the_planted_last_placement_effects(generated):
     planted = generated[2].tables["planted"]
     assert len(planted) == 4
-    assert (planted["covered"] == "yes").all(), planted
+    # each planted value within 3 standard errors (from the report's 95% interval): a correct model fails this
+    # about 1 time in 90 over the four terms, where requiring all four 95% intervals to cover fails 1 in 5
+    se = (planted["ci_high"] - planted["ci_low"]) / (2 * 1.959964)
+    assert ((planted["estimate"] - planted["planted"]).abs() <= 3 * se).all(), planted
     residential = planted.loc["last placement: Residential (vs Foster care)"]
     assert residential["ci_high"] < 0  # found, not merely covered by a wide interval
 
