@@ -30,6 +30,8 @@ import venv
 from collections import Counter
 from pathlib import Path
 
+from lac_outcomes.england.layout import CORE_TABLES, OPTIONAL_TABLES
+
 ROOT = Path(__file__).resolve().parents[1]
 VALIDATOR = "csc-validator-be-903==0.1.17"
 VENV_DIR = ROOT / ".scratch" / "dfe-venv"
@@ -38,19 +40,7 @@ RULESETS = {2023: "lac2022_23", 2024: "lac2023_24", 2025: "lac2024_25", 2026: "l
 POSTCODE_RULES = {"169", "179", "392a", "392c", "1015"}
 # Flags the rule's own logic means not to raise (see the runner): shown, not counted against the returns.
 OUT_OF_SCOPE = {"1001*"}
-TABLES = (
-    "Header",
-    "Episodes",
-    "Reviews",
-    "UASC",
-    "OC2",
-    "OC3",
-    "AD1",
-    "PlacedAdoption",
-    "PrevPerm",
-    "Missing",
-    "SocialWorker",
-)
+TABLES = (*CORE_TABLES, *OPTIONAL_TABLES)
 # The three file-name styles the synthetic exporters use (and common real ones): year and table in the name.
 FILE_NAME = re.compile(
     r"(?:SSDA903_(?P<y1>\d{4})_(?P<t1>\w+)|(?P<y2>\d{4})-(?P<t2>\w+)|(?P<t3>[a-z0-9]+)_(?P<y3>\d{4}))\.csv$"
