@@ -309,7 +309,7 @@ def _build(tables, policy, truth) -> Report:
             shown.append(rows[visible & rows["estimate"].notna().to_numpy()])
         checked = pd.concat(shown, ignore_index=True)
         report.texts["planted"] = (
-            f"{int(checked['covered'].sum())} of {len(checked)} planted values shown lie inside their 95% "
+            f"{int(checked['covered'].sum()):,} of {len(checked):,} planted values shown lie inside their 95% "
             f"intervals ({checked['covered'].mean():.0%}; about 95% is expected)."
             if len(checked)
             else "No planted value can be shown at this size."

@@ -500,7 +500,7 @@ def _planted_text(report, rows):
     visible = ~report.tables["planted"].suppressed["estimate"].to_numpy()
     checked = rows[visible & rows["estimate"].notna().to_numpy()]
     report.texts["planted"] = (
-        f"{int(checked['covered'].sum())} of {len(checked)} planted values shown lie inside their 95% intervals "
+        f"{int(checked['covered'].sum()):,} of {len(checked):,} planted values shown lie inside their 95% intervals "
         f"({checked['covered'].mean():.0%}; about 95% is expected)."
         if len(checked)
         else "No planted value can be shown at this size."
