@@ -43,6 +43,9 @@ rule read_england:
         "logs/read_england/{part}.log",
     benchmark:
         "logs/read_england/{part}.benchmark.tsv"
+    # England is the pipeline's longest chain (simulate, read, clean, then its reports): its steps go
+    # ahead of Scottish reports that are ready at the same time, so the two cores end together.
+    priority: 1
     conda:
         "../../environment.yml"
     threads: 1
@@ -81,6 +84,8 @@ rule clean_england:
         "logs/clean_england/clean_england.log",
     benchmark:
         "logs/clean_england/clean_england.benchmark.tsv"
+    # ahead of ready Scottish reports: the longest chain (see read_england)
+    priority: 1
     conda:
         "../../environment.yml"
     threads: 1

@@ -17,6 +17,8 @@ rule clean_england_pupils:
         quality=f"{PUPILS_DIR}/quality.json",
     log:
         "logs/clean_england_pupils/clean_england_pupils.log",
+    # ahead of ready Scottish reports: the longest chain (see read_england)
+    priority: 1
     conda:
         "../../environment.yml"
     threads: 1
