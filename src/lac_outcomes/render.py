@@ -15,18 +15,15 @@ from __future__ import annotations
 import logging
 import os
 import re
-import sys
 from dataclasses import dataclass, field
 from html import escape, unescape
 from html.parser import HTMLParser
 from pathlib import Path
 
-# nbformat imports jsonschema, which imports rfc3987_syntax when it is installed (jupyterlab's
-# dependencies pull it in) and builds ~40 grammars doing so: about 1 s of CPU in every render.
-# Notebook validation checks no IRI formats, so jsonschema is told the module is absent.  It is
-# done here, where nbformat is imported, so every way into rendering (the rule's script imports
-# this module before lac_outcomes.cli) goes without it; notebook kernels do not import jsonschema.
-sys.modules.setdefault("rfc3987_syntax", None)
+from lac_outcomes import skip_unused_iri_grammars
+
+# Here, where nbformat is imported: every way into rendering goes through this module first.
+skip_unused_iri_grammars()
 
 import nbformat  # noqa: E402
 

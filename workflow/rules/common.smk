@@ -3,14 +3,6 @@ import sys
 
 from pathlib import Path
 
-# With rfc3987-syntax installed (a Jupyter dependency) jsonschema builds some 40 IRI parsers when
-# imported: about 1 s of CPU at every snakemake start, a third of a no-op rerun. The config schema
-# checks no string format, so this process goes without that optional module.
-sys.modules.setdefault("rfc3987_syntax", None)
-
-import jsonschema
-import yaml
-
 from snakemake.exceptions import WorkflowError
 from snakemake.utils import validate
 
@@ -18,6 +10,13 @@ from snakemake.utils import validate
 # (a conda env built from environment.yml does not install it).
 SRC = Path(workflow.basedir) / "src"
 sys.path.insert(0, str(SRC))
+
+from lac_outcomes import skip_unused_iri_grammars
+
+skip_unused_iri_grammars()  # before jsonschema is first imported: about 1 s of every snakemake start
+
+import jsonschema
+import yaml
 
 from lac_outcomes.england.layout import CORE_TABLES
 from lac_outcomes.provenance import config_digest, package_sources

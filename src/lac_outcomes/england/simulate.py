@@ -1762,6 +1762,7 @@ def _write_returns(
     horizon_end = _year_end(years[-1])
 
     la_records, indicator_records, short_break_records, reentry_records, files = [], [], [], [], []
+    social_years = [year for year in years if "SocialWorker" in tables_for_year(year)]
     adoption_effects = {}
     written = {table: [] for table in LINKED_TABLES}
     for position, (code, name) in enumerate(las, start=1):
@@ -1800,7 +1801,6 @@ def _write_returns(
         style = (position - 1) % len(FILE_NAME_STYLES)
         la_dir = out_dir / code
         la_dir.mkdir(parents=True, exist_ok=True)
-        social_years = [year for year in years if "SocialWorker" in tables_for_year(year)]
         if social_years:  # a stream of their own: the other tables are drawn as before
             workers_rng = np.random.default_rng([seed, position, 6])
             workers = _social_workers(
