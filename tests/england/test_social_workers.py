@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from lac_outcomes.england.layout import SOCIAL_WORKER_CHANGE
-from lac_outcomes.england.reader import read_returns, sources_from_tree
+from lac_outcomes.england.reader import Source, read_returns, sources_from_tree
 from lac_outcomes.england.simulate import write_synthetic_returns
 
 YEARS = [2023, 2024, 2025]
@@ -104,3 +104,44 @@ def test_about_the_planted_rate_of_changes(returns):
     years = days / 365.25
     # Poisson: within four standard errors of the count
     assert abs(changes / years - rate) <= 4 * (rate / years) ** 0.5, (changes / years, rate, changes)
+
+
+def test_a_social_worker_export_as_a_council_writes_it(tmp_path):
+    """A hand-made 2023-24 SocialWorker file with export habits and faults: read cell by cell, nothing lost."""
+    from .returns import episode, header, write_return
+
+    la = tmp_path / "E09000001"
+    write_return(
+        la,
+        2024,
+        {
+            "Header": [header("A1", "01/06/2010"), header("B2", "03/02/2012")],
+            "Episodes": [episode("A1", "01/05/2023", "S", "U1"), episode("B2", "10/09/2023", "S", "U3")],
+        },
+    )
+    lines = [
+        "child , dob,Sw_Id,SW_DECOM ,sw_dec,SW_REASON,",  # trailing comma, cased and padded names
+        "A1,01/06/2010,SW1001,2023-05-01 00:00:00.000,2023-11-20 00:00:00.000,tsproc,",  # SQL date-times
+        "A1,01/06/2010,SW1002,2023-11-20 00:00:00.000,NULL,LEFTRL,",
+        "B2,03/02/2012,SW1003,2023-09-10 00:00:00.000,NULL,BADCODE,",  # a reason not in the list
+        "B2,03/02/2012,SW1004,not a date,NULL,MANAGE,",  # an unplaceable start
+    ]
+    (la / "SSDA903_2024_SocialWorker.csv").write_bytes(b"\xef\xbb\xbf" + "\r\n".join(lines).encode() + b"\r\n")
+
+    result = read_returns([Source("E09000001", 2024, la)])
+    kept = result.kept()["SocialWorker"]
+    quarantine = result.quarantine[result.quarantine["table"] == "SocialWorker"]
+    counts = result.counts.set_index("table").loc["SocialWorker"]
+    # nothing silently lost: rows in = rows kept + rows dropped
+    assert counts["rows_in"] == 4 and counts["rows_kept"] + counts["rows_dropped"] == 4
+    assert sorted(kept["SW_ID"]) == ["SW1001", "SW1002", "SW1003"]
+    assert kept.set_index("SW_ID").loc["SW1001", "SW_REASON"] == "TSPROC"  # codes compare case-insensitively
+    assert pd.isna(kept.set_index("SW_ID").loc["SW1003", "SW_REASON"])  # the bad code blanked, the row kept
+    assert kept.set_index("SW_ID").loc["SW1002", "SW_DECOM"] == pd.Timestamp(2023, 11, 20)  # date-time to date
+    # one line per fault naming file, row, column and rule: the bad code blanks its cell, the bad start drops the row
+    faults = quarantine.set_index("column")[["row", "rule", "action"]].astype(str).to_dict("index")
+    assert faults == {
+        "SW_REASON": {"row": "4", "rule": "code not in the code list", "action": "blanked"},
+        "SW_DECOM": {"row": "5", "rule": "not a valid date", "action": "dropped"},
+    }
+    assert (quarantine["file"].str.endswith("SSDA903_2024_SocialWorker.csv")).all()
