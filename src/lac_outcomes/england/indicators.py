@@ -176,10 +176,32 @@ def without_short_breaks(episodes: pd.DataFrame) -> pd.DataFrame:
     return episodes.loc[~episodes["LS"].isin(SHORT_BREAK_LEGAL_STATUS)]
 
 
+def _child_codes(frame: pd.DataFrame) -> np.ndarray:
+    """An integer per (LA, CHILD), numbered in the order of LA then CHILD (as a sort by the two would put them)."""
+    la = pd.factorize(frame["LA"], sort=True)[0].astype(np.int64)
+    child = pd.factorize(frame["CHILD"], sort=True)[0].astype(np.int64)
+    return la * (int(child.max(initial=0)) + 1) + child
+
+
+def _sortable_days(dates: pd.Series) -> np.ndarray:
+    """Dates as integers that sort as ``sort_values`` sorts them (a blank date last)."""
+    values = dates.to_numpy(dtype="datetime64[ns]").view(np.int64)
+    return np.where(pd.isna(dates).to_numpy(), np.iinfo(np.int64).max, values)
+
+
 def latest_copies(episodes: pd.DataFrame) -> pd.DataFrame:
-    """One row per LA, child and start date: the copy from the latest return that holds it."""
-    ordered = episodes.sort_values(["LA", "CHILD", "DECOM", "YEAR"], kind="stable")
-    return ordered.drop_duplicates(["LA", "CHILD", "DECOM"], keep="last").reset_index(drop=True)
+    """One row per LA, child and start date: the copy from the latest return that holds it.
+
+    In the order of LA, child and start (sorted on integer codes: half the time of a sort by the text
+    columns, measured on a national year).
+    """
+    child = _child_codes(episodes)
+    start = _sortable_days(episodes["DECOM"])
+    order = np.lexsort((episodes["YEAR"].to_numpy(dtype=np.int64), start, child))
+    child, start = child[order], start[order]
+    last_copy = np.ones(len(order), bool)
+    last_copy[:-1] = (child[1:] != child[:-1]) | (start[1:] != start[:-1])
+    return episodes.take(order[last_copy]).reset_index(drop=True)
 
 
 def episodes_as_submitted(episodes: pd.DataFrame, year: int) -> pd.DataFrame:
@@ -209,8 +231,7 @@ def episode_history(episodes: pd.DataFrame) -> pd.DataFrame:
     episode belongs to).
     """
     history = latest_copies(episodes)
-    child_key = history["LA"] + "\x1f" + history["CHILD"]
-    by_child = history.groupby(child_key)
+    by_child = history.groupby(_child_codes(history))
     previous_reason = by_child["REC"].shift(1)
     continues = (previous_reason == CONTINUING_REASON) | previous_reason.isna()
     follows_on = (by_child["DEC"].shift(1) == history["DECOM"]) & continues
@@ -585,8 +606,12 @@ HISTORY_YEARS_NEEDED = {name: entry.look_back for name, entry in REGISTRY.items(
 
 
 def _dates_by_child(frame: pd.DataFrame, column: str) -> pd.Series:
-    """Latest return's ``column`` per (LA, CHILD) among the rows given."""
-    latest = frame.sort_values("YEAR", kind="stable").drop_duplicates(["LA", "CHILD"], keep="last")
+    """Latest return's ``column`` per (LA, CHILD) among the rows given (the later row of one return)."""
+    child = _child_codes(frame)
+    order = np.lexsort((frame["YEAR"].to_numpy(dtype=np.int64), child))
+    last_of_child = np.ones(len(order), bool)
+    last_of_child[:-1] = child[order][1:] != child[order][:-1]
+    latest = frame[["LA", "CHILD", column]].take(order[last_of_child])
     return pd.Series(latest[column].to_numpy(), index=pd.MultiIndex.from_frame(latest[["LA", "CHILD"]]))
 
 
@@ -645,9 +670,20 @@ def year_data(
 
 
 # Columns the functions read, with their types: a table not given at all is an empty frame of them, and a
-# table given with no rows (absent from every return) may come untyped.
+# table given with no rows (absent from every return) may come untyped.  Only these are kept (with LA and
+# YEAR): every filter and sort then moves 11 columns of the episodes, not 15.
 _READ_COLUMNS = {
-    "Episodes": {"CHILD": "str", "DECOM": "datetime64[ns]", "DEC": "datetime64[ns]"},
+    "Episodes": {
+        "CHILD": "str",
+        "DECOM": "datetime64[ns]",
+        "DEC": "datetime64[ns]",
+        "RNE": "str",
+        "LS": "str",
+        "PLACE": "str",
+        "REC": "str",
+        "URN": "str",
+        "PL_POST": "str",
+    },
     "Header": {"CHILD": "str", "DOB": "datetime64[ns]"},
     "AD1": {"CHILD": "str", "DATE_INT": "datetime64[ns]"},
     "PlacedAdoption": {"CHILD": "str", "DATE_PLACED": "datetime64[ns]", "DATE_PLACED_CEASED": "datetime64[ns]"},
@@ -658,13 +694,34 @@ _READ_COLUMNS = {
 
 
 def _with_every_table(tables: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
+    """The tables the indicators read, with the columns they read, typed, and LA and CHILD as categories.
+
+    LA and CHILD are categoricals with one set of (sorted) categories across the tables, so that sorts,
+    merges, de-duplications and groupings by child work on integers: at national scale the indicators
+    took 19.5 s of CPU with the keys as text, 16.5 s as categories.
+    """
     out = dict(tables)
+    read = [name for name in _READ_COLUMNS if name in tables]
+    bounds = np.cumsum([0, *(len(tables[name]) for name in read)])
+    keys = {}  # key -> {table: Categorical}, from one factorization of the key over every table
+    for key in ("LA", "CHILD"):
+        values = pd.concat([tables[name][key] for name in read], ignore_index=True) if read else pd.Series([])
+        codes, categories = pd.factorize(values, sort=True)
+        dtype = pd.CategoricalDtype(categories)
+        keys[key] = {
+            name: pd.Categorical.from_codes(codes[bounds[i] : bounds[i + 1]], dtype=dtype)
+            for i, name in enumerate(read)
+        }
     for name, columns in _READ_COLUMNS.items():
         if name not in out:
             dtypes = {"LA": "str", "YEAR": "int64", **columns}
             out[name] = pd.DataFrame({c: pd.Series(dtype=t) for c, t in dtypes.items()})
             continue
         frame = out[name]
+        wanted = {"LA", "YEAR", *columns}
+        frame = frame[[c for c in frame.columns if c in wanted]].copy()
+        for key, by_table in keys.items():
+            frame[key] = by_table[name]
         dates = [
             c
             for c, t in columns.items()
@@ -672,12 +729,11 @@ def _with_every_table(tables: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame
         ]
         numbers = [c for c, t in columns.items() if t == "Int64" and not pd.api.types.is_numeric_dtype(frame[c])]
         if dates or numbers:
-            frame = frame.copy()
             for column in dates:
                 frame[column] = pd.to_datetime(frame[column], errors="coerce")
             for column in numbers:
                 frame[column] = pd.to_numeric(frame[column], errors="coerce").astype("Int64")
-            out[name] = frame
+        out[name] = frame
     return out
 
 
