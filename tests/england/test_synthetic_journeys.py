@@ -273,3 +273,33 @@ def test_adoption_stages_are_in_order_with_the_planted_durations_and_a_long_tail
     took = (watched["order"] - watched["entered"]).dt.days / 365.25
     # the long tail issue 12 asked for: a good share beyond 2.45 years, some beyond 4
     assert (took > 2.45).mean() >= 0.2 and (took > 4).sum() >= 5, took.describe()
+
+
+def test_missing_periods_sit_inside_placements_and_carry_over_31_march(small_synthetic, written):
+    """Missing/away periods as the DfE's rules 574-577 and 580 want them, read plainly from the CSVs."""
+    out, years, _ = small_synthetic
+    episodes = written[0]
+    missing = _written_table(out, "Missing")
+    for column in ("MIS_START", "MIS_END"):
+        missing[column] = pd.to_datetime(missing[column], format="%d/%m/%Y", errors="coerce")
+    assert len(missing) >= 50, "too few missing periods to check"
+    # each period starts after the first day of one of the child's placements and ends before it does
+    placed = missing.merge(episodes[["LA", "CHILD", "DECOM", "DEC"]], on=["LA", "CHILD"])
+    inside = (placed["MIS_START"] > placed["DECOM"]) & (placed["DEC"].isna() | (placed["MIS_START"] < placed["DEC"]))
+    placed = placed.loc[inside]
+    assert len(placed) == len(missing), "a period outside every placement of its child"
+    ended = placed["MIS_END"].notna() & placed["DEC"].notna()
+    assert (placed.loc[ended, "MIS_END"] < placed.loc[ended, "DEC"]).all()
+    # a placement that ended in the year leaves no period open (575, 577)
+    year_end = pd.to_datetime(placed["YEAR"].astype(str) + "-03-31")
+    closed_in_year = placed["DEC"].notna() & (placed["DEC"] <= year_end)
+    assert placed.loc[closed_in_year, "MIS_END"].notna().all()
+    # a child's periods never overlap within a return (574)
+    ordered = missing.sort_values(["LA", "YEAR", "CHILD", "MIS_START"])
+    same = ordered[["LA", "YEAR", "CHILD"]].eq(ordered[["LA", "YEAR", "CHILD"]].shift(1)).all(axis=1)
+    assert not (same & (ordered["MIS_START"] <= ordered["MIS_END"].shift(1))).any()
+    # a period open at 31 March is in the next return with the same start (576)
+    open_at_end = missing.loc[missing["MIS_END"].isna() & (missing["YEAR"] < max(years))]
+    assert len(open_at_end) >= 1, "no period open at a 31 March to follow"
+    following = open_at_end.assign(YEAR=open_at_end["YEAR"] + 1)[["LA", "YEAR", "CHILD", "MIS_START"]]
+    assert len(following.merge(missing, on=["LA", "YEAR", "CHILD", "MIS_START"])) == len(following)

@@ -1194,14 +1194,17 @@ class _LaArrays:
     last_groups: np.ndarray
     home_postcode: np.ndarray
     upn: np.ndarray
+    missing: _MissingPeriods
 
     @classmethod
-    def of(cls, episodes: pd.DataFrame, c: _Children) -> _LaArrays:
+    def of(cls, episodes: pd.DataFrame, c: _Children, missing_rng, horizon_end: int) -> _LaArrays:
+        columns = {column: episodes[column].to_numpy() for column in episodes.columns}
         return cls(
-            episodes={column: episodes[column].to_numpy() for column in episodes.columns},
+            episodes=columns,
             last_groups=_last_placement_groups(episodes, len(c.entry)),
             home_postcode=_home_postcode(c.ids),
             upn=_upn(c.ids),
+            missing=_missing_periods(missing_rng, columns, c, horizon_end),
         )
 
 
@@ -1295,7 +1298,7 @@ def _year_tables(
         "AD1": _ad1(rng, year, c, spec),
         "PlacedAdoption": _placed_adoption(year, c, spec),
         "PrevPerm": _prev_perm(rng, year, c, spec, other_las),
-        "Missing": _missing(rng, year, c, spec),
+        "Missing": _missing(year, c, la.missing, spec),
         "Reviews": _reviews(rng, year, c, reviews, spec),
     }
     if short_breaks is not None:
@@ -1563,28 +1566,65 @@ def _prev_perm(rng, year, c, spec, other_las):
     )
 
 
-def _missing(rng, year, c, spec):
+# Missing or away from placement: periods a year by age at the period's start (13+, 10-12, younger);
+# each lasts a geometric number of days (mean 2); 70% missing (M), the rest away without authorisation (A).
+MISSING_RATE_BY_AGE = ((13, 0.6), (10, 0.15), (0, 0.02))
+MISSING_SHARE_MISSING = 0.7
+
+
+@dataclass
+class _MissingPeriods:
+    """Every missing or away period of one LA's children, in order of child and start."""
+
+    child: np.ndarray
+    begin: np.ndarray
+    finish: np.ndarray  # may lie beyond the returns: open at the last 31 March
+    kind: np.ndarray  # M or A
+
+
+def _missing_periods(rng, episodes: dict[str, np.ndarray], c: _Children, horizon_end: int) -> _MissingPeriods:
+    """Periods drawn once per LA within the episodes, so that each year's return agrees with the last.
+
+    A period starts after the first day of a placement and ends before the placement does (rules 575,
+    577, 580: no period is left open when the placement or the care ends), periods of a child never
+    overlap (574), and one open at 31 March is the same period, same start, in the next return (576).
+    """
+    decom, dec, child = episodes["DECOM"], episodes["DEC"], episodes["child"]
+    stop = np.where(dec == NO_DATE, horizon_end + 366, dec)  # an open placement runs on past the returns
+    days = np.maximum(stop - decom - 1, 0)  # the days after the first and before the last
+    top_rate = MISSING_RATE_BY_AGE[0][1]
+    # a Poisson process at the highest rate, each period then kept with its age's share of that rate
+    count = rng.poisson(top_rate * days / 365.25)
+    row = np.repeat(np.arange(len(decom)), count)
+    begin = decom[row] + 1 + (rng.random(len(row)) * days[row]).astype(np.int64)
+    age = _age(c.dob[child[row]], begin)
+    rate = np.select([age >= low for low, _ in MISSING_RATE_BY_AGE], [r for _, r in MISSING_RATE_BY_AGE], 0.0)
+    kept = rng.random(len(row)) < rate / top_rate
+    row, begin = row[kept], begin[kept]
+    finish = np.minimum(begin + rng.geometric(0.5, len(row)) - 1, stop[row] - 1)
+    who = child[row]
+    order = np.lexsort((begin, who))
+    who, begin, finish = who[order], begin[order], finish[order]
+    # a period starting before an earlier one of the child has ended is not drawn
+    latest_end = pd.Series(finish).groupby(who).cummax().groupby(who).shift(1).to_numpy()
+    apart = ~(begin <= latest_end)  # NaN (the child's first period) compares False
+    kind = np.where(rng.random(len(who)) < MISSING_SHARE_MISSING, "M", "A").astype(object)
+    return _MissingPeriods(who[apart], begin[apart], finish[apart], kind[apart])
+
+
+def _missing(year: int, c: _Children, periods: _MissingPeriods, spec):
+    """The periods under way at any time in the year; an end after 31 March is not yet known."""
     start, end = _year_start(year), _year_end(year)
-    rows = np.flatnonzero((c.entry <= end) & (c.exit > start))
-    age = _age(c.dob[rows], end)
-    rate = np.select([age >= 13, age >= 10], [0.6, 0.15], 0.02)
-    count = rng.poisson(rate)
-    child = np.repeat(rows, count)
-    low = np.maximum(c.entry[child], start)
-    high = np.minimum(c.exit[child] - 1, end)
-    begin = low + (rng.random(len(child)) * (high - low + 1)).astype(np.int64)
-    # a missing or away period ends by the day the child leaves care (rule 577)
-    finish = np.minimum(begin + rng.geometric(0.5, len(child)) - 1, c.exit[child])
-    order = np.lexsort((begin, child))
-    child, begin, finish = child[order], begin[order], finish[order]
+    rows = np.flatnonzero((periods.begin <= end) & (periods.finish >= start))
+    child = periods.child[rows]
     return _frame(
         spec["Missing"].column_names,
         {
             "CHILD": c.ids[child],
             "DOB": _format_dates(c.dob[child]),
-            "MISSING": np.where(rng.random(len(child)) < 0.7, "M", "A"),
-            "MIS_START": _format_dates(begin),
-            "MIS_END": _format_dates(np.where(finish <= end, finish, NO_DATE)),
+            "MISSING": periods.kind[rows],
+            "MIS_START": _format_dates(periods.begin[rows]),
+            "MIS_END": _format_dates(np.where(periods.finish[rows] <= end, periods.finish[rows], NO_DATE)),
         },
     )
 
@@ -1796,7 +1836,8 @@ def _write_returns(
             (children.route == ADOPT) & (children.exit >= _year_start(years[0])) & (children.exit <= horizon_end)
         )
         timely = pd.Series(_timely_given_journey(children, planted, adopted_in_returns), index=adopted_in_returns)
-        la_arrays = _LaArrays.of(episodes, children)
+        # the missing periods on a stream of their own
+        la_arrays = _LaArrays.of(episodes, children, np.random.default_rng([seed, position, 7]), horizon_end)
         other_las = [c for c, _ in LOCAL_AUTHORITIES if c != code]
         style = (position - 1) % len(FILE_NAME_STYLES)
         la_dir = out_dir / code
