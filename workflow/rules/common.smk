@@ -11,9 +11,10 @@ from snakemake.utils import validate
 SRC = Path(workflow.basedir) / "src"
 sys.path.insert(0, str(SRC))
 
-from lac_outcomes import skip_unused_iri_grammars
+from lac_outcomes import one_thread_per_job, skip_unused_iri_grammars
 
 skip_unused_iri_grammars()  # before jsonschema is first imported: about 1 s of every snakemake start
+one_thread_per_job()  # every rule asks for one core; the jobs inherit this process's environment
 
 import jsonschema
 import yaml
