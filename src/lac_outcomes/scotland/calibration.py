@@ -39,8 +39,8 @@ def looked_after_figures(episodes: pd.DataFrame, years: list[int]) -> pd.DataFra
     """Totals, placement counts and shares at 31 July; spells starting and ceasing in the year."""
     rows = []
     spells = derive.spells(episodes)
-    for year in years:
-        on_day = derive.looked_after_on(episodes, census_date(year))
+    on_each = derive.looked_after_on_each(episodes, [census_date(year) for year in years])
+    for year, on_day in zip(years, on_each, strict=True):
         total = len(on_day)
         rows.append((year, "looked_after_total", "all", total, "children", total, 0.0))
         groups = on_day["placement_type"].map(PLACEMENT_GROUPS).value_counts()

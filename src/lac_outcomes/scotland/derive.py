@@ -98,7 +98,16 @@ def looked_after_on(episodes: pd.DataFrame, date) -> pd.DataFrame:
     placement_type, legal_reason and episode_start of that episode, sorted by
     child_id.  (Episodes of a child do not overlap, so there is at most one.)
     """
+    return _looked_after_on(_episodes(episodes), date)
+
+
+def looked_after_on_each(episodes: pd.DataFrame, dates) -> list[pd.DataFrame]:
+    """:func:`looked_after_on` for each of ``dates``, the episodes parsed and sorted once (not once a date)."""
     frame = _episodes(episodes)
+    return [_looked_after_on(frame, date) for date in dates]
+
+
+def _looked_after_on(frame: pd.DataFrame, date) -> pd.DataFrame:
     day = pd.Timestamp(date)
     current = (frame["episode_start"] <= day) & (frame["episode_end"].isna() | (frame["episode_end"] > day))
     columns = ["child_id", "placement_type", "legal_reason", "episode_start"]

@@ -43,8 +43,8 @@ def stock_by_year(episodes: pd.DataFrame, children: pd.DataFrame, years) -> pd.D
     """
     la = children.set_index("child_id")["la_code"]
     parts = []
-    for year in years:
-        on = derive.looked_after_on(episodes, pd.Timestamp(int(year), 7, 31))
+    on_each = derive.looked_after_on_each(episodes, [pd.Timestamp(int(year), 7, 31) for year in years])
+    for year, on in zip(years, on_each, strict=True):
         on["la_code"] = la.reindex(on["child_id"]).to_numpy()
         on["home"] = (on["legal_reason"] == HOME_LEGAL) & (on["placement_type"] == HOME_PLACEMENT)
         grouped = (
