@@ -487,3 +487,30 @@ def test_snakemake_lint_and_snakefmt_are_clean():
     rule_files = ["Snakefile", *sorted(str(p.relative_to(ROOT)) for p in (ROOT / "workflow/rules").glob("*.smk"))]
     fmt = subprocess.run([str(BIN / "snakefmt"), "--check", *rule_files], cwd=ROOT, capture_output=True, text=True)
     assert fmt.returncode == 0, fmt.stderr
+
+
+def test_a_notebook_declares_the_names_its_parameters_cell_assigns(tmp_path):
+    notebook = tmp_path / "n.ipynb"
+    cells = [
+        {"cell_type": "code", "metadata": {}, "source": "ignored = 1\n"},
+        {
+            "cell_type": "code",
+            "metadata": {"tags": ["parameters"]},
+            "source": ["a = 1\n", "b, c = 2, 3\n", "d: int = 4"],
+        },
+        {"cell_type": "markdown", "metadata": {"tags": ["parameters"]}, "source": "not code"},
+    ]
+    notebook.write_text(json.dumps({"cells": cells, "metadata": {}, "nbformat": 4, "nbformat_minor": 5}))
+    assert cli.notebook_parameters(notebook) == {"a", "b", "c", "d"}
+
+
+@pytest.mark.pipeline
+def test_no_report_is_passed_a_parameter_its_notebook_does_not_declare(reference_run):
+    """Papermill warns of a parameter the notebook does not declare: the nation's paths went to every report."""
+    workdir, _ = reference_run
+    logs = sorted((workdir / "logs" / "render_report").glob("*.log"))
+    assert logs
+    warned = [
+        f"{log.name}: {line}" for log in logs for line in log.read_text().splitlines() if "unknown parameter" in line
+    ]
+    assert not warned, "\n".join(warned)

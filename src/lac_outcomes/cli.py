@@ -34,6 +34,21 @@ def check_parameter_names(parameters: dict, where: str) -> None:
         raise ConfigError(f"{where}: parameter name(s) {names} are not Python identifiers (letters, digits, _)")
 
 
+def notebook_parameters(notebook) -> set[str]:
+    """Names the notebook's cell tagged ``parameters`` assigns: the parameters papermill may set."""
+    import ast
+
+    cells = json.loads(Path(notebook).read_text(encoding="utf-8"))["cells"]
+    names = set()
+    for cell in cells:
+        if cell["cell_type"] == "code" and "parameters" in cell.get("metadata", {}).get("tags", []):
+            source = cell["source"] if isinstance(cell["source"], str) else "".join(cell["source"])
+            for node in ast.walk(ast.parse(source)):
+                if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+                    names.add(node.id)
+    return names
+
+
 def supported_options(function, options: dict[str, tuple[str, object, object]]) -> dict:
     """The options ``function`` accepts, from ``{argument: (config key, value, default)}``.
 

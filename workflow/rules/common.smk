@@ -19,6 +19,7 @@ one_thread_per_job()  # every rule asks for one core; the jobs inherit this proc
 import jsonschema
 import yaml
 
+from lac_outcomes.cli import notebook_parameters
 from lac_outcomes.england.layout import CORE_TABLES
 from lac_outcomes.provenance import config_digest, package_sources
 from lac_outcomes.scotland.clean import OPTIONAL_TABLES as SCOTLAND_OPTIONAL
@@ -234,7 +235,11 @@ def report_config(name):
 
 
 def report_parameters(name, results_path):
-    """Papermill parameters of one report: its data paths, its own parameters from config, nothing else."""
+    """Papermill parameters of one report: the data paths its notebook declares, its own parameters from config.
+
+    The paths and settings every report of a nation may take go only to a notebook that declares them
+    (papermill warns of any other); a parameter set in the report's own config entry always goes.
+    """
     country = report_country(name)
     parameters = {
         "disclosure_threshold": config["disclosure"]["threshold"],
@@ -255,5 +260,7 @@ def report_parameters(name, results_path):
         parameters["scotland_dir"] = from_notebook_dir(
             processed("scotland", "").rstrip("/")
         )
+    declared = notebook_parameters(config["reports"][name]["notebook"])
+    parameters = {key: value for key, value in parameters.items() if key in declared}
     parameters.update(config["reports"][name].get("parameters", {}))
     return parameters
