@@ -46,14 +46,14 @@ from IPython.display import Markdown, display
 
 from lac_outcomes import display as show
 from lac_outcomes.disclosure import DisclosurePolicy
-from lac_outcomes.io import read_parquet, read_yaml, write_json
+from lac_outcomes.io import read_parquet, read_truth, write_json
 from lac_outcomes.scotland import calibration
 
 show.configure(tables_dir)
 policy = DisclosurePolicy(threshold=int(disclosure_threshold))
 names = ["children", "episodes", "pupils", "leavers"]
 tables = {name: read_parquet(Path(processed_dir) / f"{name}.parquet") for name in names}
-truth = read_yaml(truth_path) if truth_path else None
+truth = read_truth(truth_path) if truth_path else None
 report = calibration.build(
     tables,
     pd.read_csv(published_figures),

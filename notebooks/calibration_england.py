@@ -47,7 +47,7 @@ from IPython.display import Markdown, display
 from lac_outcomes import display as show
 from lac_outcomes.disclosure import DisclosurePolicy
 from lac_outcomes.england import calibration
-from lac_outcomes.io import read_parquet, read_yaml, write_json
+from lac_outcomes.io import read_parquet, read_truth, write_json
 
 show.configure(tables_dir)
 policy = DisclosurePolicy(threshold=int(disclosure_threshold))
@@ -55,7 +55,7 @@ processed = Path(processed_dir)
 indicators = read_parquet(processed / "indicators.parquet")
 episodes = read_parquet(processed / "Episodes.parquet")
 header = read_parquet(processed / "Header.parquet")
-truth = read_yaml(truth_path) if truth_path and Path(truth_path).exists() else None
+truth = read_truth(truth_path) if truth_path and Path(truth_path).exists() else None
 years = sorted(int(y) for y in indicators["YEAR"].unique())
 report = calibration.build(
     indicators,

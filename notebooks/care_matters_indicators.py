@@ -49,13 +49,13 @@ from IPython.display import Markdown, display
 from lac_outcomes import display as show
 from lac_outcomes.disclosure import DisclosurePolicy
 from lac_outcomes.england import care_matters, checks
-from lac_outcomes.io import read_parquet, read_yaml, write_json
+from lac_outcomes.io import read_parquet, read_truth, write_json
 
 sns.set_theme(style="whitegrid", context="notebook")
 show.configure(tables_dir)
 policy = DisclosurePolicy(threshold=int(disclosure_threshold))
 indicators = read_parquet(Path(processed_dir) / "indicators.parquet")
-truth = read_yaml(truth_path) if truth_path else None
+truth = read_truth(truth_path) if truth_path else None
 report = care_matters.build(indicators, policy, year=year, local_authorities=local_authorities)
 
 

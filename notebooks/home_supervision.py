@@ -47,13 +47,13 @@ from IPython.display import Markdown, display
 
 from lac_outcomes import display as show
 from lac_outcomes.disclosure import DisclosurePolicy
-from lac_outcomes.io import read_parquet, read_yaml, write_json
+from lac_outcomes.io import read_parquet, read_truth, write_json
 from lac_outcomes.scotland import home_supervision
 
 show.configure(tables_dir)
 policy = DisclosurePolicy(threshold=int(disclosure_threshold))
 tables = {name: read_parquet(Path(processed_dir) / f"{name}.parquet") for name in ["children", "episodes", "pupils"]}
-truth = read_yaml(truth_path) if truth_path else None
+truth = read_truth(truth_path) if truth_path else None
 report = home_supervision.build(
     tables, policy, first_year=first_year, last_year=last_year, truth=truth, synthetic=synthetic, long_years=long_years
 )

@@ -48,12 +48,12 @@ from lac_outcomes import display as show
 from lac_outcomes import journeys
 from lac_outcomes.disclosure import DisclosurePolicy
 from lac_outcomes.england import leaving_care as england
-from lac_outcomes.io import read_parquet, read_yaml, write_json
+from lac_outcomes.io import read_parquet, read_truth, write_json
 from lac_outcomes.scotland import leaving_care as scotland
 
 show.configure(tables_dir)
 policy = DisclosurePolicy(threshold=int(disclosure_threshold))
-truth = read_yaml(truth_path) if truth_path else None
+truth = read_truth(truth_path) if truth_path else None
 leaving_care = scotland if nation == "scotland" else england
 tables = {name: read_parquet(Path(processed_dir) / f"{name}.parquet") for name in leaving_care.TABLES}
 report = leaving_care.build(tables, policy, truth=truth)

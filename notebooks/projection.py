@@ -65,12 +65,12 @@ from lac_outcomes import display as show
 from lac_outcomes import projection
 from lac_outcomes.disclosure import DisclosurePolicy
 from lac_outcomes.england import projection as england_projection
-from lac_outcomes.io import read_yaml, write_json
+from lac_outcomes.io import read_truth, write_json
 from lac_outcomes.scotland import projection as scotland_projection
 
 show.configure(tables_dir)
 policy = DisclosurePolicy(threshold=int(disclosure_threshold))
-truth = read_yaml(truth_path) if truth_path else None
+truth = read_truth(truth_path) if truth_path else None
 adapter = {"scotland": scotland_projection, "england": england_projection}[nation]
 histories = adapter.load(processed_dir, first_year, last_year)
 planted = adapter.planted_check(truth)

@@ -43,12 +43,12 @@ from IPython.display import Markdown, display
 from lac_outcomes import display as show
 from lac_outcomes.disclosure import DisclosurePolicy
 from lac_outcomes.england import stability as england
-from lac_outcomes.io import read_parquet, read_yaml, write_json
+from lac_outcomes.io import read_parquet, read_truth, write_json
 from lac_outcomes.scotland import stability as scotland
 
 show.configure(tables_dir)
 policy = DisclosurePolicy(threshold=int(disclosure_threshold))
-truth = read_yaml(truth_path) if truth_path else None
+truth = read_truth(truth_path) if truth_path else None
 stability = scotland if nation == "scotland" else england
 names = ["children", "episodes", "pupils"] if nation == "scotland" else england.TABLES
 tables = {name: read_parquet(Path(processed_dir) / f"{name}.parquet") for name in names}

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-import yaml
 
 from lac_outcomes.england.reader import table_from_file_name
+from lac_outcomes.io import read_truth
 
 pytestmark = pytest.mark.pipeline
 
@@ -30,7 +30,7 @@ POSTCODE = re.compile(r"(?<![A-Za-z0-9])[A-Z]{1,2}[0-9][0-9A-Z]? [0-9](?![0-9A-Z
 def run(reference_run):
     workdir, _ = reference_run
     results = json.loads((workdir / "results" / REPORT / "results.json").read_text())
-    truth = yaml.safe_load((workdir / RAW / "truth.yaml").read_text())
+    truth = read_truth(workdir / RAW / "truth.yaml")
     processed = pd.read_parquet(workdir / "data/processed/england/indicators.parquet")
     return workdir, results, truth, processed
 

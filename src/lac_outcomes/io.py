@@ -110,3 +110,57 @@ def read_yaml(path):
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     with open(path, encoding="utf-8") as handle:
         return yaml.load(handle, Loader=loader)  # noqa: S506 (a safe loader)
+
+
+# A long list of records in a truth file is written as CSV text in a literal block under "<name>_csv": one
+# YAML node for the list instead of one for every field of every record.  England's national truth.yaml
+# (16,830 planted indicator values) then parses in about 0.25 s instead of 1.6 s of CPU, in each of the six
+# reports that check against it.
+TRUTH_TABLE_SUFFIX = "_csv"
+
+
+def truth_yaml(truth: dict, tables: tuple[str, ...]) -> str:
+    """``truth`` as YAML text, the lists of records named in ``tables`` as CSV blocks (see :func:`read_truth`)."""
+    import io
+
+    import pandas as pd
+    import yaml
+
+    class Block(str):
+        """Text written as a YAML literal block (``|``), one line of the file per line of text."""
+
+    class Dumper(getattr(yaml, "CSafeDumper", yaml.SafeDumper)):  # libyaml's emitter where PyYAML has it
+        pass
+
+    Dumper.add_representer(Block, lambda dumper, text: dumper.represent_scalar("tag:yaml.org,2002:str", str(text), "|"))
+    written = {}
+    for key, value in truth.items():
+        if key in tables:
+            buffer = io.StringIO()
+            pd.DataFrame(value).to_csv(buffer, index=False, lineterminator="\n")
+            written[key + TRUTH_TABLE_SUFFIX] = Block(buffer.getvalue())
+        else:
+            written[key] = value
+    return yaml.dump(written, Dumper=Dumper, sort_keys=False, allow_unicode=True, width=100)
+
+
+def read_truth(path) -> dict:
+    """A truth file (:func:`read_yaml`) with each ``<name>_csv`` block read back as the list of records ``<name>``.
+
+    A hand-written truth file with plain lists of records reads the same.  Numbers in a block come back
+    as numbers (a column holding any decimal as floats), a blank cell as NaN.
+    """
+    import io
+
+    import pandas as pd
+
+    truth = read_yaml(path)
+    if not isinstance(truth, dict):
+        return truth
+    out = {}
+    for key, value in truth.items():
+        if key.endswith(TRUTH_TABLE_SUFFIX) and isinstance(value, str):
+            out[key.removesuffix(TRUTH_TABLE_SUFFIX)] = pd.read_csv(io.StringIO(value)).to_dict("records")
+        else:
+            out[key] = value
+    return out

@@ -121,9 +121,8 @@ def test_local_authorities_differ(small_synthetic):
 
 
 def test_pipeline_step_replaces_an_earlier_run_whole_and_writes_truth_last(tmp_path):
-    import yaml
-
     from lac_outcomes.england.simulate import simulate_england
+    from lac_outcomes.io import read_truth
 
     out = tmp_path / "england"
     first = simulate_england(out, seed=3, years=[2020], n_las=3, children_per_la=20)
@@ -133,7 +132,7 @@ def test_pipeline_step_replaces_an_earlier_run_whole_and_writes_truth_last(tmp_p
         la["code"] for la in second["local_authorities"]
     )
     assert sorted(p.relative_to(out).as_posix() for p in out.rglob("*.csv")) == second["files"]
-    assert yaml.safe_load((out / "truth.yaml").read_text()) == second
+    assert read_truth(out / "truth.yaml") == second
     assert first != second
     assert [p.name for p in tmp_path.iterdir()] == ["england"]  # no staging folder left behind
 

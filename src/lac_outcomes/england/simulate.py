@@ -2009,9 +2009,7 @@ def simulate_england(
     """
     import shutil
 
-    import yaml
-
-    from lac_outcomes.io import write_text
+    from lac_outcomes.io import truth_yaml, write_text
 
     out_dir = Path(out_dir)
     staging = out_dir.parent / f".{out_dir.name}.staging"
@@ -2025,7 +2023,6 @@ def simulate_england(
     shutil.rmtree(previous, ignore_errors=True)
     # The linked pupil table (issue 17), before truth.yaml, which marks the returns complete and lists every file.
     truth["files"] = sorted(truth["files"] + simulate_education(out_dir, text_tables, seed=seed, years=years)["files"])
-    # libyaml's emitter (the same text as safe_dump's, half the time on the 30,000 records of a national run)
-    dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
-    write_text(out_dir / "truth.yaml", yaml.dump(truth, Dumper=dumper, sort_keys=False, allow_unicode=True, width=100))
+    # the planted indicator values (one record per LA, year and indicator) as a CSV block: read_truth reads it back
+    write_text(out_dir / "truth.yaml", truth_yaml(truth, tables=("indicators",)))
     return truth
