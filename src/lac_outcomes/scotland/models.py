@@ -208,6 +208,20 @@ def choose_cluster(data: pd.DataFrame, cluster: str = "auto", min_clusters: int 
     return "la" if data["la_code"].nunique() >= min_clusters else "pupil"
 
 
+def _for_patsy(data: pd.DataFrame) -> pd.DataFrame:
+    """A copy with placement type (as text) and LA code as pandas Categoricals of their sorted values.
+
+    patsy reads a Categorical's codes directly but checks a text column value by value in Python
+    (seconds at national scale, issue 13); with the categories sorted, as patsy orders the levels of
+    text, the design matrix and its column names are the same.
+    """
+    data = data.copy()
+    for column in ("placement_type", "la_code"):
+        values = data[column].astype(str) if column == "placement_type" else data[column]
+        data[column] = pd.Categorical(values, categories=sorted(values.dropna().unique()))
+    return data
+
+
 def fit_education_model(data: pd.DataFrame, outcome: str, cluster: str = "la"):
     """Fit the outcome's model on looked-after rows (from :func:`model_rows`).
 
@@ -218,8 +232,7 @@ def fit_education_model(data: pd.DataFrame, outcome: str, cluster: str = "la"):
     "pupil"); local authorities enter as fixed effects.
     """
     spec = OUTCOMES[outcome]
-    data = data.copy()
-    data["placement_type"] = data["placement_type"].astype(str)
+    data = _for_patsy(data)
     rhs = formula(outcome, model_terms(data, outcome), reference_la_code=reference_la(data))
     groups = cluster_groups(data, cluster)
     cov = {"cov_type": "cluster", "cov_kwds": {"groups": groups}}
@@ -472,8 +485,7 @@ def fit_child_random_intercept(
     spec = OUTCOMES[outcome]
     if spec.family != "binomial":
         raise ValueError(f"a child random intercept is fitted for binomial sessions only, not {outcome!r}")
-    data = data.copy()
-    data["placement_type"] = data["placement_type"].astype(str)
+    data = _for_patsy(data)
     rhs = formula(outcome, model_terms(data, outcome), reference_la_code=reference_la(data)).split("~", 1)[1]
     design = patsy.dmatrix(rhs, data, return_type="dataframe")
     x = design.to_numpy(dtype=float)
