@@ -547,7 +547,7 @@ def fit_child_random_intercept(
     if integrate:
         # PQL pulls estimates towards zero when each child carries little information; maximise the
         # quasi-likelihood integrated over the child effect instead, from the PQL estimates.
-        refined = _integrated_quasi_likelihood(x, trials, observed * trials, child, members, beta, child_sd, scale)
+        refined = _integrated_quasi_likelihood(x, trials, observed * trials, child, beta, child_sd, scale)
         # PQL is only the starting point here: convergence is the integrated fit's.
         converged = bool(refined.success)
         beta, child_sd = refined.x[:-1], float(np.exp(refined.x[-1]))
@@ -562,13 +562,24 @@ def fit_child_random_intercept(
     )
 
 
-def _integrated_quasi_likelihood(x, trials, attended, child, members, beta, child_sd, dispersion, nodes: int = 30):
+def _integrated_quasi_likelihood(x, trials, attended, child, beta, child_sd, dispersion, nodes: int = 30):
     """Maximise sum over children of log integral of exp(quasi-log-likelihood(b)) over b ~ Normal(0, sd^2).
 
     The quasi-binomial log-likelihood of a row is (attended * eta - trials * log(1 + e^eta)) / dispersion,
     with the dispersion held at the PQL estimate; the integral over the child effect is Gauss-Hermite
     quadrature with ``nodes`` points; gradients are exact (posterior-weighted scores).  L-BFGS over the
-    coefficients and log sd.
+    coefficients and log sd (the objective: :func:`integrated_quasi_likelihood_objective`).
+    """
+    from scipy import optimize
+
+    objective = integrated_quasi_likelihood_objective(x, trials, attended, child, dispersion, nodes)
+    start = np.append(beta, np.log(max(child_sd, 0.05)))
+    return optimize.minimize(objective, start, jac=True, method="L-BFGS-B", options={"maxiter": 500})
+
+
+def integrated_quasi_likelihood_objective(x, trials, attended, child, dispersion, nodes: int = 30):
+    """Minus the integrated quasi-log-likelihood of :func:`_integrated_quasi_likelihood` and its gradient,
+    as a function of (coefficients, log sd).
 
     Each evaluation works on rows x nodes arrays (about 6 million numbers at national scale), so only
     what varies by node is computed at that size: a row's attended * eta, summed within a child, is a
@@ -576,12 +587,12 @@ def _integrated_quasi_likelihood(x, trials, attended, child, members, beta, chil
     posterior-weighted mean of expit(eta) (and of expit(eta) * node) per row.  The arrays are allocated
     once and reused, since allocating them anew on every call costs as much as the arithmetic.
     """
-    from scipy import optimize, sparse, special
+    from scipy import sparse, special
 
     points, weights = np.polynomial.hermite_e.hermegauss(nodes)
     log_weights = np.log(weights / weights.sum())
     n_rows, n_params = x.shape
-    n_children = members.shape[0]
+    n_children = int(child.max()) + 1
     trials_by_child = sparse.csr_matrix((trials, (child, np.arange(n_rows))), shape=(n_children, n_rows))
     attended_by_child = np.bincount(child, weights=attended, minlength=n_children)
     node_columns = np.column_stack([np.ones_like(points), points])
@@ -617,5 +628,4 @@ def _integrated_quasi_likelihood(x, trials, attended, child, members, beta, chil
         gradient = np.append(x.T @ row_residual, sd * sd_residual)
         return -total.sum(), -gradient
 
-    start = np.append(beta, np.log(max(child_sd, 0.05)))
-    return optimize.minimize(objective, start, jac=True, method="L-BFGS-B", options={"maxiter": 500})
+    return objective
