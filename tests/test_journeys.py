@@ -2,6 +2,7 @@
 
 import numpy as np
 import pandas as pd
+import pytest
 
 from lac_outcomes import journeys
 
@@ -39,3 +40,24 @@ def test_weibull_by_la_recovers_shape_and_medians_with_delayed_entry_and_censori
     for term, value in (("age_at_entry_minus_5", beta_age), ("male", 0.0)):
         assert coefficients.loc[term, "ci_low"] <= value <= coefficients.loc[term, "ci_high"]
     assert coefficients.loc["age_at_entry_minus_5", "ci_high"] < 0  # the planted age effect is found
+
+
+def test_efron_cox_derivatives_are_statsmodels_own_and_the_fit_starts_at_its_maximum():
+    """Against PHReg's Python loop over event times: integer days (many ties, entries on event days), strata."""
+    from statsmodels.duration.hazard_regression import PHReg
+
+    rng = np.random.default_rng(3)
+    n = 600
+    x = np.column_stack([rng.normal(size=n), rng.integers(0, 2, n)])
+    entry = rng.integers(0, 20, n).astype(float)
+    time = entry + rng.integers(0, 30, n)
+    status = rng.integers(0, 2, n)
+    strata = rng.integers(0, 5, n)
+    model = PHReg(time, x, status=status, entry=entry, strata=strata, ties="efron")
+    for params in (np.zeros(2), np.array([0.3, -0.5])):
+        loglik, gradient, hessian = journeys.efron_cox_derivatives(x, time, status, entry, strata, params)
+        assert loglik == pytest.approx(model.loglike(params), rel=1e-12)
+        np.testing.assert_allclose(gradient, model.score(params), rtol=1e-10, atol=1e-10)
+        np.testing.assert_allclose(hessian, model.hessian(params), rtol=1e-10)
+    start = journeys.efron_cox_maximum(x, time, status, entry, strata, np.zeros(2))
+    np.testing.assert_allclose(start, model.fit().params, rtol=1e-7)

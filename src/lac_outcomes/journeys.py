@@ -66,8 +66,85 @@ def fit_cox(data: pd.DataFrame, event: str = "event"):
         strata=data["la_code"].to_numpy(),
         ties="efron",
     )
-    result = model.fit()
+    # statsmodels' Newton steps loop over every event time in Python (seconds a model at national scale, issue 13):
+    # started at the maximum found by cumulative sums, it stops after one step, at the same estimates.
+    strata = np.full(len(model.endog), -1)  # statsmodels leaves out strata without events; so does the sum
+    for code, rows in enumerate(model.surv.stratum_rows):
+        strata[rows] = code
+    start = efron_cox_maximum(model.exog, model.endog, model.status, model.entry, strata, np.zeros(model.exog.shape[1]))
+    result = model.fit(start_params=start)
     return survival.cox_table(result, survival.robust_cox_covariance(result, data["child_id"]))
+
+
+def efron_cox_derivatives(x, time, status, entry, strata, params):
+    """Log partial likelihood of a stratified Cox model with delayed entry and Efron ties, its gradient and Hessian.
+
+    The same quantities as statsmodels' ``PHReg`` (``efron_loglike``, ``efron_gradient``, ``efron_hessian``),
+    from cumulative sums rather than a Python loop over event times.  The risk set at event time u is
+    {i: entry_i <= u <= time_i} within the stratum, as statsmodels has it; with d events at u, Efron's
+    j-th of them (j = 0 .. d-1) sees the risk set's sums less j/d of the events' own.
+    """
+    x = np.asarray(x, dtype=float)
+    time, status, entry = (np.asarray(v, dtype=float) for v in (time, status, entry))
+    n_params = x.shape[1]
+    loglik, gradient, hessian = 0.0, np.zeros(n_params), np.zeros((n_params, n_params))
+    for code in pd.unique(strata):
+        rows = np.flatnonzero(strata == code)
+        xs, ts, es, ds = x[rows], time[rows], entry[rows], status[rows] == 1
+        event_times, deaths = np.unique(ts[ds], return_counts=True)
+        if len(event_times) == 0:
+            continue
+        linear = xs @ params
+        weight = np.exp(linear - linear.max())  # a common factor, which cancels
+        # Per row: w, w x, w x x' as one block of columns, so each sum below is one cumulative sum.
+        moments = np.column_stack(
+            [
+                weight,
+                weight[:, None] * xs,
+                (weight[:, None, None] * xs[:, :, None] * xs[:, None, :]).reshape(len(rows), -1),
+            ]
+        )
+
+        by_time, by_entry = np.argsort(ts, kind="stable"), np.argsort(es, kind="stable")
+        at_time = np.searchsorted(ts[by_time], event_times, side="left")  # first with time >= u
+        after_entry = np.searchsorted(es[by_entry], event_times, side="right")  # first with entry > u
+        risk = _tail_sums(moments, by_time)[at_time] - _tail_sums(moments, by_entry)[after_entry]
+        failing = np.zeros_like(risk)
+        np.add.at(failing, np.searchsorted(event_times, ts[ds]), moments[ds])
+        # One row per event: its event time and Efron's j/d.
+        which = np.repeat(np.arange(len(event_times)), deaths)
+        share = (np.arange(len(which)) - np.repeat(np.cumsum(deaths) - deaths, deaths)) / deaths[which]
+        c = risk[which] - share[:, None] * failing[which]
+        c0, c1 = c[:, 0], c[:, 1 : 1 + n_params]
+        c2 = c[:, 1 + n_params :].reshape(-1, n_params, n_params)
+        loglik += (linear[ds] - linear.max()).sum() - np.log(c0).sum()
+        gradient += xs[ds].sum(axis=0) - (c1 / c0[:, None]).sum(axis=0)
+        hessian -= (c2 / c0[:, None, None]).sum(axis=0) - np.einsum("ij,ik->jk", c1 / c0[:, None], c1 / c0[:, None])
+    return loglik, gradient, hessian
+
+
+def _tail_sums(values, order):
+    """Sums of ``values`` over the rows from each position of ``order`` to its end, and a row of zeros after."""
+    sums = np.cumsum(values[order][::-1], axis=0)[::-1]
+    return np.vstack([sums, np.zeros((1, values.shape[1]))])
+
+
+def efron_cox_maximum(x, time, status, entry, strata, start, tol: float = 1e-10, max_iter: int = 50):
+    """Newton's method on :func:`efron_cox_derivatives` from ``start``, halving a step that lowers the likelihood."""
+    params = np.asarray(start, dtype=float)
+    loglik, gradient, hessian = efron_cox_derivatives(x, time, status, entry, strata, params)
+    for _ in range(max_iter):
+        step = np.linalg.solve(hessian, -gradient)
+        for _ in range(30):
+            trial = efron_cox_derivatives(x, time, status, entry, strata, params + step)
+            if np.isfinite(trial[0]) and trial[0] >= loglik - 1e-12 * abs(loglik):
+                break
+            step = step / 2
+        params = params + step
+        loglik, gradient, hessian = trial
+        if np.max(np.abs(step)) < tol:
+            break
+    return params
 
 
 def _plotting():
