@@ -61,3 +61,27 @@ def test_efron_cox_derivatives_are_statsmodels_own_and_the_fit_starts_at_its_max
         np.testing.assert_allclose(hessian, model.hessian(params), rtol=1e-10)
     start = journeys.efron_cox_maximum(x, time, status, entry, strata, np.zeros(2))
     np.testing.assert_allclose(start, model.fit().params, rtol=1e-7)
+
+
+def test_logistic_maximum_is_the_estimate_statsmodels_reaches_on_its_own():
+    import statsmodels.api as sm
+
+    rng = np.random.default_rng(11)
+    n = 3000
+    la = rng.integers(0, 12, n)
+    x = np.column_stack([np.ones(n), rng.normal(size=n), np.eye(12)[la][:, 1:]])
+    beta = np.concatenate([[0.4, -0.8], rng.normal(0, 0.5, 11)])
+    y = (rng.random(n) < 1 / (1 + np.exp(-x @ beta))).astype(float)
+    own = sm.GLM(y, x, family=sm.families.Binomial()).fit()
+    start = journeys.logistic_maximum(x, y)
+    np.testing.assert_allclose(start, own.params, rtol=1e-6, atol=1e-8)
+    # Started there, IRLS takes one step and lands on the same estimates.
+    started = sm.GLM(y, x, family=sm.families.Binomial()).fit(start_params=start)
+    assert started.fit_history["iteration"] == 1
+    np.testing.assert_allclose(started.params, own.params, rtol=1e-6, atol=1e-8)
+
+
+def test_logistic_maximum_gives_up_on_separated_data():
+    x = np.column_stack([np.ones(40), np.r_[np.zeros(20), np.ones(20)]])
+    y = np.r_[np.zeros(20), np.ones(20)]
+    assert journeys.logistic_maximum(x, y) is None
