@@ -226,7 +226,7 @@ def build(
         else:
             _model_sections(report, result, data, cluster, results)
             if spec.child_random_intercept and child_random_intercept:
-                _subject_specific_section(report, data, truth, results)
+                _subject_specific_section(report, data, truth, results, result)
             if truth is not None:
                 _planted_section(report, result, data, truth, cluster, results)
     if report.cannot_estimate:
@@ -514,10 +514,13 @@ def _withheld_records(frame: pd.DataFrame, policy: DisclosurePolicy, value_colum
     return json.loads(frame.to_json(orient="records"))
 
 
-def _subject_specific_section(report: EducationReport, data: pd.DataFrame, truth: dict | None, results: dict) -> None:
+def _subject_specific_section(
+    report: EducationReport, data: pd.DataFrame, truth: dict | None, results: dict, population_averaged
+) -> None:
     spec, policy = report.outcome, report.policy
     try:
-        fit = models.fit_child_random_intercept(data, spec.name)
+        # The population-averaged GLM is its start: fitted once, not again.
+        fit = models.fit_child_random_intercept(data, spec.name, population_averaged=population_averaged)
     except (np.linalg.LinAlgError, ValueError) as error:
         report.cannot_estimate.append(f"the model with a child random intercept could not be fitted ({error})")
         return

@@ -458,7 +458,12 @@ class RandomInterceptFit:
 
 
 def fit_child_random_intercept(
-    data: pd.DataFrame, outcome: str = "attendance", max_iter: int = 30, tol: float = 1e-6, integrate: bool = True
+    data: pd.DataFrame,
+    outcome: str = "attendance",
+    max_iter: int = 30,
+    tol: float = 1e-6,
+    integrate: bool = True,
+    population_averaged=None,
 ):
     """Attendance with a random intercept per child: subject-specific coefficients.
 
@@ -477,7 +482,9 @@ def fit_child_random_intercept(
     be 70 million rows) and a GEE estimates population-averaged coefficients
     again.  Standard errors are cluster-robust by child, from the last PQL
     working model (a sandwich at the PQL estimates; the refinement moves the
-    estimates by a fraction of a standard error).
+    estimates by a fraction of a standard error).  PQL starts from the binomial GLM
+    without the child effect: ``population_averaged`` (fit_education_model's result),
+    when it has been fitted already on the same design, else fitted here.
     """
     import patsy
     from scipy import optimize, sparse
@@ -497,8 +504,11 @@ def fit_child_random_intercept(
     n_children = int(child.max()) + 1
     members = sparse.csr_matrix((np.ones(n_rows), (child, np.arange(n_rows))), shape=(n_children, n_rows))
 
-    start = sm.GLM(observed, x, family=sm.families.Binomial(), var_weights=trials).fit(method="newton")
-    beta, u = np.asarray(start.params, float), np.zeros(n_children)
+    if population_averaged is not None and list(population_averaged.params.index) == list(design.columns):
+        start = np.asarray(population_averaged.params, float)  # the same binomial GLM, already fitted
+    else:
+        start = sm.GLM(observed, x, family=sm.families.Binomial(), var_weights=trials).fit(method="newton").params
+    beta, u = np.asarray(start, float), np.zeros(n_children)
     ratio = 0.5  # child variance / dispersion, first guess
     converged, iteration = False, 0
     for iteration in range(1, max_iter + 1):  # noqa: B007 -- the count is read after the loop (iterations=)
@@ -507,7 +517,9 @@ def fit_child_random_intercept(
         weight = trials * mu * (1 - mu)
         working = eta + (observed - mu) / (mu * (1 - mu))
         wx = weight[:, None] * x
-        xwx, xwz, zwz = x.T @ wx, wx.T @ working, float(weight @ working**2)
+        root_wx = np.sqrt(weight)[:, None] * x
+        # X'WX as (W^1/2 X)'(W^1/2 X): numpy computes a product of a matrix with its own transpose in half the time.
+        xwx, xwz, zwz = root_wx.T @ root_wx, wx.T @ working, float(weight @ working**2)
         s_x = np.asarray(members @ wx)  # per child: sum of w x
         s_z = np.asarray(members @ (weight * working)).ravel()
         total_weight = np.asarray(members @ weight).ravel()
@@ -517,7 +529,8 @@ def fit_child_random_intercept(
         def solve(log_ratio, xwx=xwx, xwz=xwz, zwz=zwz, s_x=s_x, s_z=s_z, total_weight=total_weight):
             lam = np.exp(log_ratio)
             shrink = lam / (1 + lam * total_weight)
-            a = xwx - s_x.T @ (shrink[:, None] * s_x)
+            root_shrunk = np.sqrt(shrink)[:, None] * s_x
+            a = xwx - root_shrunk.T @ root_shrunk
             b = xwz - s_x.T @ (shrink * s_z)
             coef = np.linalg.solve(a, b)
             group_resid = s_z - s_x @ coef
