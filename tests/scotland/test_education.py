@@ -215,3 +215,18 @@ def test_integrated_quasi_likelihood_objective_matches_a_plain_child_by_child_su
         theta, lambda t: -_plain_integrated_quasi_likelihood(t, x, trials, attended, child, 3.0, nodes), 1e-6
     )
     np.testing.assert_allclose(gradient, numeric, rtol=1e-4, atol=1e-3)
+
+
+def test_negative_binomial_row_scores_in_closed_form_are_statsmodels_numeric_ones():
+    import statsmodels.api as sm
+
+    rng = np.random.default_rng(2)
+    n = 2000
+    x = np.column_stack([np.ones(n), rng.normal(size=n), rng.integers(0, 2, n)])
+    offset = np.log(rng.uniform(0.3, 1, n))
+    mu = np.exp(x @ [0.2, 0.5, -0.3] + offset)
+    y = rng.negative_binomial(1 / 0.7, 1 / (1 + 0.7 * mu))
+    params = np.array([0.1, 0.4, -0.2, 0.9])
+    numeric = sm.NegativeBinomial(y, x, offset=offset, loglike_method="nb2").score_obs(params)
+    closed = models.NegativeBinomialScores(y, x, offset=offset, loglike_method="nb2").score_obs(params)
+    np.testing.assert_allclose(closed, numeric, rtol=1e-10, atol=1e-12)
