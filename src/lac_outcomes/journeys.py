@@ -58,7 +58,7 @@ def withhold_coverage(table, estimate: str = "estimate", covered: str = "covered
 
 def fit_cox(data: pd.DataFrame, event: str = "event"):
     """Cox model (statsmodels ``PHReg``) of ``time`` by age at entry and sex, LA strata, delayed entry, Efron ties."""
-    model = PHReg.from_formula(
+    model = EfronCox.from_formula(
         "time ~ " + " + ".join(COX_TERMS),
         data,
         status=data[event].to_numpy(),
@@ -66,14 +66,42 @@ def fit_cox(data: pd.DataFrame, event: str = "event"):
         strata=data["la_code"].to_numpy(),
         ties="efron",
     )
-    # statsmodels' Newton steps loop over every event time in Python (seconds a model at national scale, issue 13):
-    # started at the maximum found by cumulative sums, it stops after one step, at the same estimates.
-    strata = np.full(len(model.endog), -1)  # statsmodels leaves out strata without events; so does the sum
-    for code, rows in enumerate(model.surv.stratum_rows):
-        strata[rows] = code
-    start = efron_cox_maximum(model.exog, model.endog, model.status, model.entry, strata, np.zeros(model.exog.shape[1]))
-    result = model.fit(start_params=start)
+    result = model.fit()
     return survival.cox_table(result, survival.robust_cox_covariance(result, data["child_id"]))
+
+
+class EfronCox(PHReg):
+    """statsmodels' ``PHReg`` with its Efron-ties log-likelihood, score and Hessian from :func:`efron_cox_derivatives`.
+
+    PHReg computes them in a Python loop over every event time of every stratum: at national scale its Newton
+    steps and the Hessians for the covariances took most of each permanence report (issue 13).  The same
+    quantities from cumulative sums (tested equal to PHReg's own); everything else is PHReg's.  With an offset
+    or Breslow ties, PHReg's own code runs.
+    """
+
+    def _derivatives(self, params):
+        params = np.asarray(params, dtype=float)
+        if getattr(self, "_cached", (None,))[0] != params.tobytes():
+            if not hasattr(self, "_strata"):
+                # Rows PHReg leaves out (strata without events, rows never at risk) carry no events: stratum -1.
+                self._strata = np.full(len(self.endog), -1)
+                for code, rows in enumerate(self.surv.stratum_rows):
+                    self._strata[rows] = code
+            entry = self.entry if self.entry is not None else np.zeros(len(self.endog))
+            self._cached = (
+                params.tobytes(),
+                efron_cox_derivatives(self.exog, self.endog, self.status, entry, self._strata, params),
+            )
+        return self._cached[1]
+
+    def efron_loglike(self, params):
+        return super().efron_loglike(params) if self.offset is not None else self._derivatives(params)[0]
+
+    def efron_gradient(self, params):
+        return super().efron_gradient(params) if self.offset is not None else self._derivatives(params)[1].copy()
+
+    def efron_hessian(self, params):
+        return super().efron_hessian(params) if self.offset is not None else self._derivatives(params)[2].copy()
 
 
 def efron_cox_derivatives(x, time, status, entry, strata, params):
@@ -127,24 +155,6 @@ def _tail_sums(values, order):
     """Sums of ``values`` over the rows from each position of ``order`` to its end, and a row of zeros after."""
     sums = np.cumsum(values[order][::-1], axis=0)[::-1]
     return np.vstack([sums, np.zeros((1, values.shape[1]))])
-
-
-def efron_cox_maximum(x, time, status, entry, strata, start, tol: float = 1e-10, max_iter: int = 50):
-    """Newton's method on :func:`efron_cox_derivatives` from ``start``, halving a step that lowers the likelihood."""
-    params = np.asarray(start, dtype=float)
-    loglik, gradient, hessian = efron_cox_derivatives(x, time, status, entry, strata, params)
-    for _ in range(max_iter):
-        step = np.linalg.solve(hessian, -gradient)
-        for _ in range(30):
-            trial = efron_cox_derivatives(x, time, status, entry, strata, params + step)
-            if np.isfinite(trial[0]) and trial[0] >= loglik - 1e-12 * abs(loglik):
-                break
-            step = step / 2
-        params = params + step
-        loglik, gradient, hessian = trial
-        if np.max(np.abs(step)) < tol:
-            break
-    return params
 
 
 def _plotting():
