@@ -5,6 +5,7 @@ import pandas as pd
 import pytest
 
 from lac_outcomes import journeys
+from lac_outcomes.stats import logistic_maximum
 
 
 def test_weibull_by_la_recovers_shape_and_medians_with_delayed_entry_and_censoring():
@@ -75,7 +76,7 @@ def test_logistic_maximum_is_the_estimate_statsmodels_reaches_on_its_own():
     beta = np.concatenate([[0.4, -0.8], rng.normal(0, 0.5, 11)])
     y = (rng.random(n) < 1 / (1 + np.exp(-x @ beta))).astype(float)
     own = sm.GLM(y, x, family=sm.families.Binomial()).fit()
-    start = journeys.logistic_maximum(x, y)
+    start = logistic_maximum(x, y)
     np.testing.assert_allclose(start, own.params, rtol=1e-6, atol=1e-8)
     # Started there, IRLS takes one step and lands on the same estimates.
     started = sm.GLM(y, x, family=sm.families.Binomial()).fit(start_params=start)
@@ -86,4 +87,4 @@ def test_logistic_maximum_is_the_estimate_statsmodels_reaches_on_its_own():
 def test_logistic_maximum_gives_up_on_separated_data():
     x = np.column_stack([np.ones(40), np.r_[np.zeros(20), np.ones(20)]])
     y = np.r_[np.zeros(20), np.ones(20)]
-    assert journeys.logistic_maximum(x, y) is None
+    assert logistic_maximum(x, y) is None

@@ -18,7 +18,7 @@ from statsmodels.duration.hazard_regression import PHReg
 
 from lac_outcomes.disclosure import CONFIDENTIAL, Linked
 from lac_outcomes.scotland import survival
-from lac_outcomes.stats import binned_residuals, binomial_interval
+from lac_outcomes.stats import binned_residuals, binomial_interval, logistic_maximum
 
 
 @dataclass(kw_only=True)
@@ -467,40 +467,6 @@ def fit_eet_model(data: pd.DataFrame, reference: str):
     return model.fit(
         start_params=start, method="newton", cov_type="cluster", cov_kwds={"groups": pd.factorize(data["person"])[0]}
     )
-
-
-def logistic_maximum(x, y, tol: float = 1e-10, max_iter: int = 50) -> np.ndarray | None:
-    """Maximum-likelihood coefficients of a logistic regression by Newton's method on the design held sparse.
-
-    A design of indicator columns (fixed effects) is mostly zeros, so X'WX costs little sparse.  Steps that
-    lower the likelihood are halved; None if Newton does not settle (statsmodels then starts on its own).
-    """
-    from scipy import sparse, special
-
-    x, y = sparse.csr_matrix(np.asarray(x, dtype=float)), np.asarray(y, dtype=float)
-
-    def loglik(beta):
-        eta = x @ beta
-        return float(y @ eta - np.logaddexp(0, eta).sum())
-
-    beta = np.zeros(x.shape[1])
-    current = loglik(beta)
-    for _ in range(max_iter):
-        mu = special.expit(x @ beta)
-        information = (x.T @ x.multiply((mu * (1 - mu))[:, None])).toarray()
-        try:
-            step = np.linalg.solve(information, x.T @ (y - mu))
-        except np.linalg.LinAlgError:
-            return None
-        for _ in range(30):
-            trial = loglik(beta + step)
-            if trial >= current - 1e-12 * abs(current):
-                break
-            step = step / 2
-        beta, current = beta + step, trial
-        if np.max(np.abs(step)) < tol:
-            return beta
-    return None
 
 
 def model_table(fitted, labels: dict[str, str], reference: str) -> pd.DataFrame:

@@ -162,8 +162,8 @@ def fit_model(data: pd.DataFrame, cluster: str = "auto"):
     import statsmodels.api as sm
     import statsmodels.formula.api as smf
 
-    from lac_outcomes.journeys import logistic_maximum
     from lac_outcomes.scotland.models import choose_cluster
+    from lac_outcomes.stats import logistic_maximum
 
     chosen = choose_cluster(data, cluster)
     model = smf.glm(model_formula(data), data, family=sm.families.Binomial())
