@@ -18,7 +18,7 @@ from statsmodels.duration.hazard_regression import PHReg
 
 from lac_outcomes.disclosure import CONFIDENTIAL, Linked
 from lac_outcomes.scotland import survival
-from lac_outcomes.stats import binned_residuals, binomial_interval
+from lac_outcomes.stats import binned_residuals, binomial_interval, logistic_maximum
 
 
 @dataclass(kw_only=True)
@@ -58,7 +58,7 @@ def withhold_coverage(table, estimate: str = "estimate", covered: str = "covered
 
 def fit_cox(data: pd.DataFrame, event: str = "event"):
     """Cox model (statsmodels ``PHReg``) of ``time`` by age at entry and sex, LA strata, delayed entry, Efron ties."""
-    model = PHReg.from_formula(
+    model = EfronCox.from_formula(
         "time ~ " + " + ".join(COX_TERMS),
         data,
         status=data[event].to_numpy(),
@@ -68,6 +68,93 @@ def fit_cox(data: pd.DataFrame, event: str = "event"):
     )
     result = model.fit()
     return survival.cox_table(result, survival.robust_cox_covariance(result, data["child_id"]))
+
+
+class EfronCox(PHReg):
+    """statsmodels' ``PHReg`` with its Efron-ties log-likelihood, score and Hessian from :func:`efron_cox_derivatives`.
+
+    PHReg computes them in a Python loop over every event time of every stratum: at national scale its Newton
+    steps and the Hessians for the covariances took most of each permanence report (issue 13).  The same
+    quantities from cumulative sums (tested equal to PHReg's own); everything else is PHReg's.  With an offset
+    or Breslow ties, PHReg's own code runs.
+    """
+
+    def _derivatives(self, params):
+        params = np.asarray(params, dtype=float)
+        if getattr(self, "_cached", (None,))[0] != params.tobytes():
+            if not hasattr(self, "_strata"):
+                # Rows PHReg leaves out (strata without events, rows never at risk) carry no events: stratum -1.
+                self._strata = np.full(len(self.endog), -1)
+                for code, rows in enumerate(self.surv.stratum_rows):
+                    self._strata[rows] = code
+            entry = self.entry if self.entry is not None else np.zeros(len(self.endog))
+            self._cached = (
+                params.tobytes(),
+                efron_cox_derivatives(self.exog, self.endog, self.status, entry, self._strata, params),
+            )
+        return self._cached[1]
+
+    def efron_loglike(self, params):
+        return super().efron_loglike(params) if self.offset is not None else self._derivatives(params)[0]
+
+    def efron_gradient(self, params):
+        return super().efron_gradient(params) if self.offset is not None else self._derivatives(params)[1].copy()
+
+    def efron_hessian(self, params):
+        return super().efron_hessian(params) if self.offset is not None else self._derivatives(params)[2].copy()
+
+
+def efron_cox_derivatives(x, time, status, entry, strata, params):
+    """Log partial likelihood of a stratified Cox model with delayed entry and Efron ties, its gradient and Hessian.
+
+    The same quantities as statsmodels' ``PHReg`` (``efron_loglike``, ``efron_gradient``, ``efron_hessian``),
+    from cumulative sums rather than a Python loop over event times.  The risk set at event time u is
+    {i: entry_i <= u <= time_i} within the stratum, as statsmodels has it; with d events at u, Efron's
+    j-th of them (j = 0 .. d-1) sees the risk set's sums less j/d of the events' own.
+    """
+    x = np.asarray(x, dtype=float)
+    time, status, entry = (np.asarray(v, dtype=float) for v in (time, status, entry))
+    n_params = x.shape[1]
+    loglik, gradient, hessian = 0.0, np.zeros(n_params), np.zeros((n_params, n_params))
+    for code in pd.unique(strata):
+        rows = np.flatnonzero(strata == code)
+        xs, ts, es, ds = x[rows], time[rows], entry[rows], status[rows] == 1
+        event_times, deaths = np.unique(ts[ds], return_counts=True)
+        if len(event_times) == 0:
+            continue
+        linear = xs @ params
+        weight = np.exp(linear - linear.max())  # a common factor, which cancels
+        # Per row: w, w x, w x x' as one block of columns, so each sum below is one cumulative sum.
+        moments = np.column_stack(
+            [
+                weight,
+                weight[:, None] * xs,
+                (weight[:, None, None] * xs[:, :, None] * xs[:, None, :]).reshape(len(rows), -1),
+            ]
+        )
+
+        by_time, by_entry = np.argsort(ts, kind="stable"), np.argsort(es, kind="stable")
+        at_time = np.searchsorted(ts[by_time], event_times, side="left")  # first with time >= u
+        after_entry = np.searchsorted(es[by_entry], event_times, side="right")  # first with entry > u
+        risk = _tail_sums(moments, by_time)[at_time] - _tail_sums(moments, by_entry)[after_entry]
+        failing = np.zeros_like(risk)
+        np.add.at(failing, np.searchsorted(event_times, ts[ds]), moments[ds])
+        # One row per event: its event time and Efron's j/d.
+        which = np.repeat(np.arange(len(event_times)), deaths)
+        share = (np.arange(len(which)) - np.repeat(np.cumsum(deaths) - deaths, deaths)) / deaths[which]
+        c = risk[which] - share[:, None] * failing[which]
+        c0, c1 = c[:, 0], c[:, 1 : 1 + n_params]
+        c2 = c[:, 1 + n_params :].reshape(-1, n_params, n_params)
+        loglik += (linear[ds] - linear.max()).sum() - np.log(c0).sum()
+        gradient += xs[ds].sum(axis=0) - (c1 / c0[:, None]).sum(axis=0)
+        hessian -= (c2 / c0[:, None, None]).sum(axis=0) - np.einsum("ij,ik->jk", c1 / c0[:, None], c1 / c0[:, None])
+    return loglik, gradient, hessian
+
+
+def _tail_sums(values, order):
+    """Sums of ``values`` over the rows from each position of ``order`` to its end, and a row of zeros after."""
+    sums = np.cumsum(values[order][::-1], axis=0)[::-1]
+    return np.vstack([sums, np.zeros((1, values.shape[1]))])
 
 
 def _plotting():
@@ -372,7 +459,14 @@ def fit_eet_model(data: pd.DataFrame, reference: str):
         data=data,
         family=sm.families.Binomial(),
     )
-    return model.fit(cov_type="cluster", cov_kwds={"groups": pd.factorize(data["person"])[0]})
+    # IRLS solves a least-squares problem on the dense design at each step (200,000 rows by 165 columns at
+    # national scale, 1.7 s each, issue 13) and then takes two singular value decompositions of it for the
+    # covariance.  Newton on the likelihood (the same estimates; for the logit link the same information
+    # matrix), started at the maximum found on the sparse design, stops after one step and needs neither.
+    start = logistic_maximum(model.exog, model.endog)
+    return model.fit(
+        start_params=start, method="newton", cov_type="cluster", cov_kwds={"groups": pd.factorize(data["person"])[0]}
+    )
 
 
 def model_table(fitted, labels: dict[str, str], reference: str) -> pd.DataFrame:

@@ -37,3 +37,37 @@ def binned_residuals(fitted, observed, bins: int = 30, min_rows_per_bin: int = 3
     out["residual"] = out["observed"] - out["fitted"]
     out["band"] = 2 * np.sqrt(out["fitted"] * (1 - out["fitted"]) / out["n"])
     return out
+
+
+def logistic_maximum(x, y, tol: float = 1e-10, max_iter: int = 50) -> np.ndarray | None:
+    """Maximum-likelihood coefficients of a logistic regression by Newton's method on the design held sparse.
+
+    A design of indicator columns (fixed effects) is mostly zeros, so X'WX costs little sparse.  Steps that
+    lower the likelihood are halved; None if Newton does not settle (statsmodels then starts on its own).
+    """
+    from scipy import sparse, special
+
+    x, y = sparse.csr_matrix(np.asarray(x, dtype=float)), np.asarray(y, dtype=float)
+
+    def loglik(beta):
+        eta = x @ beta
+        return float(y @ eta - np.logaddexp(0, eta).sum())
+
+    beta = np.zeros(x.shape[1])
+    current = loglik(beta)
+    for _ in range(max_iter):
+        mu = special.expit(x @ beta)
+        information = (x.T @ x.multiply((mu * (1 - mu))[:, None])).toarray()
+        try:
+            step = np.linalg.solve(information, x.T @ (y - mu))
+        except np.linalg.LinAlgError:
+            return None
+        for _ in range(30):
+            trial = loglik(beta + step)
+            if trial >= current - 1e-12 * abs(current):
+                break
+            step = step / 2
+        beta, current = beta + step, trial
+        if np.max(np.abs(step)) < tol:
+            return beta
+    return None

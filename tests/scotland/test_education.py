@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -179,3 +180,53 @@ def test_outcome_document_matches_the_specification():
 
     document = Path(__file__).resolve().parents[2] / "docs" / "education_outcomes.md"
     assert document.read_text() == to_markdown(), "regenerate docs/education_outcomes.md from outcomes.to_markdown()"
+
+
+def _plain_integrated_quasi_likelihood(theta, x, trials, attended, child, dispersion, nodes):
+    """The integrated quasi-log-likelihood written out child by child, with scipy's logsumexp."""
+    from scipy.special import logsumexp
+
+    points, weights = np.polynomial.hermite_e.hermegauss(nodes)
+    sd, total = np.exp(theta[-1]), 0.0
+    for member in np.unique(child):
+        rows = child == member
+        eta = (x[rows] @ theta[:-1])[:, None] + sd * points[None, :]
+        loglik = (attended[rows, None] * eta - trials[rows, None] * np.logaddexp(0, eta)).sum(axis=0) / dispersion
+        total += logsumexp(loglik, b=weights / weights.sum())
+    return total
+
+
+@pytest.mark.parametrize("shift", [0.0, 720.0])  # 720: exp(eta) overflows, so the objective's other branch runs
+def test_integrated_quasi_likelihood_objective_matches_a_plain_child_by_child_sum_and_its_numeric_gradient(shift):
+    from scipy.optimize import approx_fprime
+
+    rng = np.random.default_rng(7)
+    n_children, nodes = 40, 12
+    child = np.repeat(np.arange(n_children), rng.integers(1, 5, n_children))
+    x = np.column_stack([np.ones(len(child)), rng.normal(size=len(child)), rng.integers(0, 2, len(child))])
+    trials = rng.integers(100, 380, len(child)).astype(float)
+    attended = np.floor(trials * rng.uniform(0.6, 1.0, len(child)))
+    theta = np.array([1.5 + shift, 0.3, -0.4, np.log(0.7)])
+    objective = models.integrated_quasi_likelihood_objective(x, trials, attended, child, 3.0, nodes)
+    value, gradient = objective(theta)
+    plain = _plain_integrated_quasi_likelihood(theta, x, trials, attended, child, 3.0, nodes)
+    assert value == pytest.approx(-plain, rel=1e-12)
+    numeric = approx_fprime(
+        theta, lambda t: -_plain_integrated_quasi_likelihood(t, x, trials, attended, child, 3.0, nodes), 1e-6
+    )
+    np.testing.assert_allclose(gradient, numeric, rtol=1e-4, atol=1e-3)
+
+
+def test_negative_binomial_row_scores_in_closed_form_are_statsmodels_numeric_ones():
+    import statsmodels.api as sm
+
+    rng = np.random.default_rng(2)
+    n = 2000
+    x = np.column_stack([np.ones(n), rng.normal(size=n), rng.integers(0, 2, n)])
+    offset = np.log(rng.uniform(0.3, 1, n))
+    mu = np.exp(x @ [0.2, 0.5, -0.3] + offset)
+    y = rng.negative_binomial(1 / 0.7, 1 / (1 + 0.7 * mu))
+    params = np.array([0.1, 0.4, -0.2, 0.9])
+    numeric = sm.NegativeBinomial(y, x, offset=offset, loglike_method="nb2").score_obs(params)
+    closed = models.NegativeBinomialScores(y, x, offset=offset, loglike_method="nb2").score_obs(params)
+    np.testing.assert_allclose(closed, numeric, rtol=1e-10, atol=1e-12)

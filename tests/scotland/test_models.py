@@ -314,3 +314,33 @@ def test_open_spell_past_the_eighteenth_birthday_is_censored_at_18():
     # Open in the data, but 18 on 1 March 2020: two years of supervision, censored, not six.
     assert data["event"].tolist() == [0]
     assert data["time"].round(2).tolist() == [round(731 / 365.25, 2)]
+
+
+@pytest.mark.parametrize("outcome", ["attendance", "exclusions"])
+def test_marginal_predictions_are_the_plain_average_over_rows_given_each_placement(fitted, outcome):
+    """Written out plainly: copy the design, set the placement's column, predict, average; the delta method's
+    gradient by numeric differentiation of that average."""
+    fit = fitted[outcome]
+    result, data = fit["result"], fit["data"]
+    exog, names = np.asarray(result.model.exog, float), list(result.model.exog_names)
+    params = np.asarray(result.params, float)[: exog.shape[1]]
+    cov = np.asarray(result.cov_params(), float)[: exog.shape[1], : exog.shape[1]]
+    scale = models.OUTCOMES[outcome].rate_scale
+    inverse_link = np.exp if models.OUTCOMES[outcome].link == "log" else (lambda eta: 1 / (1 + np.exp(-eta)))
+    shown = models.marginal_predictions(result, data, outcome).set_index("placement_type")
+    for placement, row in shown.iterrows():
+        x = exog.copy()
+        for i, name in enumerate(names):
+            if models.coefficient_name(name).startswith("placement_type["):
+                x[:, i] = float(models.coefficient_name(name) == f"placement_type[{placement}]")
+
+        def average(b, x=x):
+            return inverse_link(x @ b).mean()
+
+        step = 1e-6
+        gradient = np.array(
+            [(average(params + step * e) - average(params - step * e)) / (2 * step) for e in np.eye(len(params))]
+        )
+        se = np.sqrt(gradient @ cov @ gradient)
+        assert row["predicted"] == pytest.approx(scale * average(params), rel=1e-10)
+        assert row["ci_high"] - row["predicted"] == pytest.approx(scale * 1.959964 * se, rel=1e-4)

@@ -163,12 +163,17 @@ def fit_model(data: pd.DataFrame, cluster: str = "auto"):
     import statsmodels.formula.api as smf
 
     from lac_outcomes.scotland.models import choose_cluster
+    from lac_outcomes.stats import logistic_maximum
 
     chosen = choose_cluster(data, cluster)
     model = smf.glm(model_formula(data), data, family=sm.families.Binomial())
+    # Newton from statsmodels' own start first takes IRLS steps on the dense design; from the maximum found
+    # on the sparse design (LA and year indicators) it stops after one step, at the same estimates.
+    start = logistic_maximum(model.exog, model.endog)
     if chosen == "la":
-        return model.fit(method="newton", cov_type="cluster", cov_kwds={"groups": pd.factorize(data["la_code"])[0]})
-    return model.fit(method="newton", cov_type="HC1")
+        groups = pd.factorize(data["la_code"])[0]
+        return model.fit(start_params=start, method="newton", cov_type="cluster", cov_kwds={"groups": groups})
+    return model.fit(start_params=start, method="newton", cov_type="HC1")
 
 
 def readable_term(term: str) -> str:
