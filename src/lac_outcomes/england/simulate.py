@@ -80,8 +80,6 @@ BURN_IN_YEARS = 22
 ENGLAND_LOOKED_AFTER = {
     2008: 60_000, 2015: 69_540, 2018: 75_420, 2020: 80_000, 2021: 80_780, 2022: 82_090, 2023: 83_760, 2024: 83_630,
 }  # fmt: skip
-# The national-scale target at 31 March 2024 (the authorities' shares are of this).
-NATIONAL_LOOKED_AFTER = ENGLAND_LOOKED_AFTER[2024]
 # First periods drawn to measure how long periods of care last under the mix below (_open_periods_per_entry).
 PILOT_ENTRIES = 400_000  # the stock it implies is then within about 0.3% (its sampling error)
 
@@ -1928,6 +1926,10 @@ def _write_returns(
             "temporary_placement_min_episode_days": TEMPORARY_MIN_EPISODE_DAYS,
             "short_break_share": SHORT_BREAK_SHARE,
             "reentry_share": REENTRY_SHARE,
+            # England's number looked after at 31 March that each authority follows, scaled to its stock_target
+            "looked_after_31_march_path": {
+                int(y): round(float(v), 1) for y, v in zip(years, _stock_path(years), strict=True)
+            },
             "social_worker_changes_per_year": SOCIAL_WORKER_CHANGES_PER_YEAR,
         },
         "adoption": _adoption_truth(adoption_effects),
