@@ -65,9 +65,7 @@ def children():
     simulate._plant_adoption(timing_rng, planted, 0.0)
     scale = 0.4
     target = scale * simulate._stock_path([2024])[0]
-    first = simulate._simulate_children(
-        rng, timing_rng, planted, sim_years, target, simulate._open_periods_per_entry(SEED)
-    )
+    first = simulate._simulate_children(rng, timing_rng, planted, sim_years, target, simulate._open_periods_per_entry())
     both = simulate._with_reentries(
         np.random.default_rng([SEED, 1, 3]), np.random.default_rng([SEED, 1, 5]), first, planted, sim_years
     )
