@@ -765,6 +765,23 @@ def _with_reentries(rng, timing_rng, c: _Children, planted: _Planted, sim_years:
     )
 
 
+# A care leaver is in OC3 until 21, so a period that ended up to this many years before the first collection year
+# can still be seen in a return (a child leaving at 17 is 21 four years later).
+OC3_REACH_YEARS = 5
+
+
+def _in_reach_of_returns(c: _Children, first_year: int) -> _Children:
+    """The periods a return from ``first_year`` on can show: those that ended OC3_REACH_YEARS or less before it,
+    and every period of a child who came back.
+
+    The burn-in draws every child who could be looked after in the first collection year; most of its earlier
+    periods ended long before, and drawing their placements and reviews would be work no return shows.
+    """
+    came_back = set(c.ids[c.previous_exit != NO_DATE])
+    keep = (c.exit >= _year_start(first_year - OC3_REACH_YEARS)) | pd.Series(c.ids).isin(came_back).to_numpy()
+    return _Children(*(getattr(c, f.name)[keep] for f in dataclasses.fields(_Children)))
+
+
 def _reasons_ceased(rng, route: np.ndarray, exit_: np.ndarray, uasc: np.ndarray) -> np.ndarray:
     n = len(route)
     reason = np.empty(n, dtype=object)
@@ -1863,6 +1880,7 @@ def _write_returns(
             planted,
             sim_years,
         )
+        children = _in_reach_of_returns(children, years[0])
         episodes = _simulate_episodes(rng, children, planted, horizon_end, _postcode_prefix(name))
         # a stream of their own, so adding temporary placements leaves every other draw as it was
         temporary_rng = np.random.default_rng([seed, position, 1])
