@@ -1668,8 +1668,9 @@ def _missing(rng, year, c, spec):
     low = np.maximum(c.entry[child], start)
     high = np.minimum(c.exit[child] - 1, end)
     begin = low + (rng.random(len(child)) * (high - low + 1)).astype(np.int64)
-    # a missing or away period ends by the day the child leaves care (rule 577)
-    finish = np.minimum(begin + rng.geometric(0.5, len(child)) - 1, c.exit[child])
+    # a missing or away period ends while the child is looked after (rule 577): by the day before they leave, so
+    # one never ends on an 18th birthday that ends care other than by E8 (rule 580)
+    finish = np.minimum(begin + rng.geometric(0.5, len(child)) - 1, c.exit[child] - 1)
     order = np.lexsort((begin, child))
     child, begin, finish = child[order], begin[order], finish[order]
     return _frame(
