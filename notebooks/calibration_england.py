@@ -131,11 +131,16 @@ show.show_table(report.not_computed, "Published figures not computed, and why", 
 # On the synthetic default the authorities' sizes are drawn so that England
 # adds up to the published 83,630 looked after at 31 March 2024; each
 # authority's own size is not its published count, which the project does
-# not carry. The generator is calibrated to the national count at 31 March
-# and to long-term stability; the number starting to be looked after each
-# year follows from the count and the durations of care it draws, and is
-# reported here whatever its verdict. Care leaver figures published for 2013
-# and 2014 fall before the years loaded.
+# not carry. The generator follows the published count at 31 March year by
+# year (interpolated between published years), its number of entries solved
+# from that count and the durations of care it draws; its ages at entry are
+# the published 2024 starters'. Its route mix and short stays were set so that
+# the 2024 starters and NI 63's cohort match the published figures, so on the
+# synthetic default those two check the calibration rather than test it; the
+# age and sex shares follow from the ages at entry and the share of
+# unaccompanied asylum-seeking children (held at about one starter in nine,
+# below 2023's fifth). Care leaver figures published for 2013 and 2014 fall
+# before the years loaded.
 #
 # ## Sources
 #

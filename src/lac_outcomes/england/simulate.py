@@ -47,6 +47,9 @@ What is planted, per LA and year (returned, for ``truth.yaml``):
   holds the realised number of such second periods starting in each LA-year.
 * Counts (looked after at 31 March, started, ceased) are the realised counts
   of the simulated population, so readers and indicators must match exactly.
+  The expected count at 31 March follows England's published one year by
+  year (``ENGLAND_LOOKED_AFTER``); the entries that give it are solved from
+  it and the durations of care drawn (``_entries_for_stock``).
 
 Local authorities differ: each has effects on stability, adoption
 timeliness, reviews, SDQ and care leaver outcomes, so funnel plots show
@@ -57,6 +60,7 @@ by ``(seed, LA position)``: the same arguments give byte-identical files.
 from __future__ import annotations
 
 import dataclasses
+import functools
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -70,12 +74,16 @@ from lac_outcomes.england.simulate_education import LINKED_TABLES, simulate_educ
 # Years simulated before the first collection year: a child entering care at
 # birth leaves at 18 and appears in OC3 until 21.
 BURN_IN_YEARS = 22
-# Mean years a child spends looked after under the route mix below (measured
-# on the generator), used to turn a target stock into an entry rate.
-MEAN_YEARS_IN_CARE = 3.1
-# Looked after at 31 March 2024 in England (DfE, Children looked after in England 2024): the
-# national-scale target for the last collection year.
-NATIONAL_LOOKED_AFTER = 83_630
+# Looked after at 31 March in England, published: the stock the generator follows year by year (Care Matters
+# for 2008; DfE SFR 34/2015 for 2015; the Children's Commissioner's Stability Index 2019 for 2018; DfE, Children
+# looked after in England 2024, for 2020-2024).  Interpolated between published years, held before the first and
+# after the last.  An authority follows the same path, scaled to its share.
+ENGLAND_LOOKED_AFTER = {
+    2008: 60_000, 2015: 69_540, 2018: 75_420, 2020: 80_000, 2021: 80_780, 2022: 82_090, 2023: 83_760, 2024: 83_630,
+}  # fmt: skip
+# First periods drawn to measure how long periods of care last under the mix below (_open_periods_per_entry).
+PILOT_ENTRIES = 400_000  # the stock it implies is then within about 0.3% (its sampling error)
+PILOT_SEED = 903
 
 ROUTES = ("ADOPT", "SGO", "CAO", "HOME", "AGE18", "OTHER")
 ADOPT, SGO, CAO, HOME, AGE18, OTHER = range(len(ROUTES))
@@ -103,19 +111,34 @@ ADOPTION_AGE_CENTRE = 5.0
 # before); the other stages draw their own, normal with this sd, on a stream of their own.
 ADOPTION_MATCH_LA_SCALE = 0.3
 ADOPTION_LA_EFFECT_SD = 0.2
-# Age at entry: under 1, 1-4, 5-9, 10-15, 16-17 (DfE starters, roughly).
-AGE_GROUP_SHARES = np.array([0.19, 0.17, 0.17, 0.36, 0.11])
+# Age at entry: under 1, 1-4, 5-9, 10-15, 16-17: the children who started to be looked after in England in the
+# year to 31 March 2024 (DfE, CLA starting during the year by characteristics: 5,200, 4,830, 4,890, 8,690, 9,440
+# of 33,050).
+AGE_GROUP_SHARES = np.array([5_200, 4_830, 4_890, 8_690, 9_440]) / 33_050
+# Unaccompanied asylum-seeking children among entrants aged 16-17 and aged 14-15: about one starter in nine, held
+# over the years, between the years to 2021 (UASC 5-6% of the stock at 31 March 2018 and 2021, about a tenth of
+# starters in 2020-21) and 2023's fifth of starters (7,090 of 33,000; DfE), so the 2018 ages are not those of 2023.
+UASC_SHARE_OF_ENTRANTS = (0.35, 0.15)
+# Boys among children looked after other than unaccompanied asylum seekers (53% in 2024; DfE), who are nearly all boys.
+MALE_SHARE = 0.53
 AGE_GROUP_DAYS = np.array([[0, 364], [365, 1825], [1826, 3652], [3653, 5843], [5844, 6540]])
-# Exit route by age group at entry (rows sum to 1), columns in ROUTES order.
+# Exit route by age group at entry (rows sum to 1), columns in ROUTES order.  Most periods of care are short: a
+# child who goes home does so within months, and few who enter young stay to 18.  Set (with the stays below) so
+# that, the entry rate following the stock, the starters of 2024 and the long-stay under-16s (NI 63's cohort) are
+# those published (calibration_england); about a third of leavers go home, as published for 2018 (31%).
 ROUTE_BY_AGE_GROUP = np.array(
     [
-        [0.30, 0.15, 0.05, 0.30, 0.15, 0.05],
-        [0.20, 0.15, 0.05, 0.35, 0.20, 0.05],
-        [0.00, 0.12, 0.05, 0.40, 0.38, 0.05],
-        [0.00, 0.05, 0.02, 0.45, 0.40, 0.08],
-        [0.00, 0.00, 0.00, 0.35, 0.55, 0.10],
+        [0.30, 0.17, 0.05, 0.31, 0.12, 0.05],
+        [0.20, 0.17, 0.05, 0.38, 0.15, 0.05],
+        [0.00, 0.12, 0.05, 0.45, 0.33, 0.05],
+        [0.00, 0.05, 0.02, 0.50, 0.35, 0.08],
+        [0.00, 0.00, 0.00, 0.45, 0.40, 0.15],
     ]
 )
+# Years in care of a child who goes home, or leaves for another reason before 18: gamma (shape, scale in years),
+# skewed short (a median of about 5 and 3 months; means 8.4 and 5.8 months).
+HOME_STAY_GAMMA = (0.7, 1.0)
+OTHER_STAY_GAMMA = (0.6, 0.8)
 
 ETHNIC_CODES = (
     "WBRI",
@@ -510,21 +533,78 @@ class _Children:
     previous_exit: np.ndarray  # end of the child's earlier period of care (NO_DATE for a first period)
 
 
-def _simulate_children(rng, timing_rng, planted: _Planted, sim_years: list[int], stock_target: float) -> _Children:
-    entries_per_year = stock_target / MEAN_YEARS_IN_CARE * REENTRY_STOCK_FACTOR
-    # about 1% growth a year, the target met at the last collection year
-    trend = 1.0 + 0.01 * (np.arange(len(sim_years)) - len(sim_years) + 1)
-    counts = rng.poisson(entries_per_year * trend)
+def _stock_path(sim_years: list[int]) -> np.ndarray:
+    """England's looked-after stock at 31 March of each simulated year (ENGLAND_LOOKED_AFTER, interpolated)."""
+    published = sorted(ENGLAND_LOOKED_AFTER)
+    return np.interp(sim_years, published, [ENGLAND_LOOKED_AFTER[y] for y in published])
+
+
+def _entries_for_stock(stock: np.ndarray, open_per_entry: np.ndarray) -> np.ndarray:
+    """Expected first entries in each year so that the expected stock at each 31 March is ``stock``.
+
+    With e[y] first entries in year y and g[k] the periods open at the k-th 31 March after a first entry
+    (k = 0: the March ending the entry's year; re-entries included), the stock at 31 March of year y is
+    sum_k e[y - k] g[k].  Solved year by year for e[y] = (stock[y] - sum_{k >= 1} e[y - k] g[k]) / g[0],
+    the years before the first taken in steady state (stock[0] / sum g a year); never negative.
+    """
+    entries = np.zeros(len(stock))
+    before = stock[0] / open_per_entry.sum()
+    for y in range(len(stock)):
+        k = np.arange(1, len(open_per_entry))
+        earlier = np.where(y - k >= 0, entries[np.maximum(y - k, 0)], before)
+        carried = float((earlier * open_per_entry[1:]).sum())
+        entries[y] = max(stock[y] - carried, 0.0) / open_per_entry[0]
+    return entries
+
+
+@functools.cache
+def _open_periods_per_entry() -> np.ndarray:
+    """g[k]: periods of care open at the k-th 31 March after a first entry (re-entries included), per first entry.
+
+    Measured (once a process) on PILOT_ENTRIES first periods drawn by this generator -- the age, UASC and route
+    mix and durations below, the planted adoption stages without LA effects -- entering uniformly over one year,
+    on streams of their own (a property of the model, so the same whatever a run's seed): the entry rate then
+    follows from the stock targets (_entries_for_stock) whatever the mix, with nothing tuned by hand.
+    """
+    first_year, span = 2000, 21  # a period lasts under 18 years, and a re-entry starts before 17
+    sim_years = list(range(first_year, first_year + span))
+    rng = np.random.default_rng([PILOT_SEED, 1])
+    no_effects = dict.fromkeys(("stability", "adoption", "sdq", "reviews", "leavers", "with_parents"), 0.0)
+    planted = _plant(rng, sim_years, no_effects)
+    planted.adoption_la_effect = dict.fromkeys(ADOPTION_STAGES, 0.0)
+    entry = rng.integers(_year_start(first_year), _year_end(first_year) + 1, PILOT_ENTRIES).astype(np.int64)
+    pilot = _first_periods(rng, np.random.default_rng([PILOT_SEED, 2]), planted, sim_years, entry)
+    pilot = _with_reentries(
+        np.random.default_rng([PILOT_SEED, 3]), np.random.default_rng([PILOT_SEED, 4]), pilot, planted, sim_years
+    )
+    ends = _year_ends(np.array(sim_years))
+    return np.array([((pilot.entry <= end) & (pilot.exit > end)).sum() for end in ends]) / PILOT_ENTRIES
+
+
+def _simulate_children(
+    rng, timing_rng, planted: _Planted, sim_years: list[int], stock_target: float, open_per_entry: np.ndarray
+) -> _Children:
+    """First periods of care of one authority whose stock at 31 March follows England's, ``stock_target`` at the last.
+
+    ``open_per_entry``: _open_periods_per_entry, which turns the stock path into entries.
+    """
+    stock = _stock_path(sim_years)
+    counts = rng.poisson(_entries_for_stock(stock * stock_target / stock[-1], open_per_entry))
     entry = np.concatenate(
         [rng.integers(_year_start(y), _year_end(y) + 1, size=c) for y, c in zip(sim_years, counts, strict=False)]
     ).astype(np.int64)
+    return _first_periods(rng, timing_rng, planted, sim_years, entry)
+
+
+def _first_periods(rng, timing_rng, planted: _Planted, sim_years: list[int], entry: np.ndarray) -> _Children:
+    """Children entering care on ``entry`` for the first time: who they are, and their periods of care."""
     n = len(entry)
     group = rng.choice(len(AGE_GROUP_SHARES), size=n, p=AGE_GROUP_SHARES)
     age_days = rng.integers(AGE_GROUP_DAYS[group, 0], AGE_GROUP_DAYS[group, 1] + 1)
     dob = entry - age_days
-    sex = np.where(rng.random(n) < 0.56, "1", "2").astype(object)
+    sex = np.where(rng.random(n) < MALE_SHARE, "1", "2").astype(object)
     age_entry = _age(dob, entry)
-    uasc = (age_entry >= 14) & (rng.random(n) < 0.12)
+    uasc = rng.random(n) < np.select([age_entry >= 16, age_entry >= 14], list(UASC_SHARE_OF_ENTRANTS), 0.0)
     sex[uasc & (rng.random(n) < 0.92)] = "1"
     ethnic = _draw_codes(rng, ETHNIC_CODES, ETHNIC_SHARES, n)
     ethnic[uasc] = _draw_codes(rng, ("BAFR", "AOTH", "OOTH", "MOTH"), (0.35, 0.35, 0.25, 0.05), int(uasc.sum()))
@@ -554,8 +634,8 @@ def _periods(
         [
             rng.uniform(1.0, 3.5, n) * year,
             rng.uniform(0.7, 3.0, n) * year,
-            rng.gamma(0.7, 0.9, n) * year + 1,
-            rng.gamma(0.8, 0.7, n) * year + 1,
+            rng.gamma(*HOME_STAY_GAMMA, n) * year + 1,
+            rng.gamma(*OTHER_STAY_GAMMA, n) * year + 1,
         ],
         0.0,  # adoption: the stages below
     ).astype(np.int64)
@@ -659,8 +739,6 @@ def _adoption_milestones(rng, planted: _Planted, entry, dob, sex, adopted) -> di
 # share a collection year (each year's counts of children starting and ceasing stay counts of periods).
 REENTRY_SHARE = 0.3
 REENTRY_MAX_AGE = 15
-# Re-entries add periods: the first periods are drawn this much fewer so the stock stays on target (measured).
-REENTRY_STOCK_FACTOR = 0.91
 
 
 def _with_reentries(rng, timing_rng, c: _Children, planted: _Planted, sim_years: list[int]) -> _Children:
@@ -685,6 +763,23 @@ def _with_reentries(rng, timing_rng, c: _Children, planted: _Planted, sim_years:
     return _Children(
         *(np.concatenate([getattr(c, f.name), getattr(later, f.name)]) for f in dataclasses.fields(_Children))
     )
+
+
+# A care leaver is in OC3 until 21, so a period that ended up to this many years before the first collection year
+# can still be seen in a return (a child leaving at 17 is 21 four years later).
+OC3_REACH_YEARS = 5
+
+
+def _in_reach_of_returns(c: _Children, first_year: int) -> _Children:
+    """The periods a return from ``first_year`` on can show: those that ended OC3_REACH_YEARS or less before it,
+    and every period of a child who came back.
+
+    The burn-in draws every child who could be looked after in the first collection year; most of its earlier
+    periods ended long before, and drawing their placements and reviews would be work no return shows.
+    """
+    came_back = set(c.ids[c.previous_exit != NO_DATE])
+    keep = (c.exit >= _year_start(first_year - OC3_REACH_YEARS)) | pd.Series(c.ids).isin(came_back).to_numpy()
+    return _Children(*(getattr(c, f.name)[keep] for f in dataclasses.fields(_Children)))
 
 
 def _reasons_ceased(rng, route: np.ndarray, exit_: np.ndarray, uasc: np.ndarray) -> np.ndarray:
@@ -1771,9 +1866,10 @@ def _write_returns(
 
     Scale: ``n_las="all"`` writes every English authority that submits the
     903; a number draws that many.  ``children_per_la="national"`` sizes
-    each authority to its share of England's 83,630 looked after at
-    31 March 2024 (the last collection year's target); a number is the
-    target looked after at 31 March in an average-sized authority (tests).
+    each authority to its share of England's published count looked after
+    at 31 March (ENGLAND_LOOKED_AFTER), which it follows year by year; a
+    number is the target looked after at 31 March of the last collection
+    year in an average-sized authority (tests), on the same path scaled.
 
     Returns ``{"generator": {...}, "local_authorities": [...], "indicators": [...], "files": [...]}``:
     ``indicators`` holds one record per LA, year and indicator with the
@@ -1795,7 +1891,7 @@ def _write_returns(
     las = [LOCAL_AUTHORITIES[i] for i in chosen]
     shares = _la_sizes(seed)[chosen]
     if children_per_la == "national":
-        stock_targets = NATIONAL_LOOKED_AFTER * shares
+        stock_targets = _stock_path([years[-1]])[0] * shares
     else:
         stock_targets = children_per_la * shares / shares.mean()
     sim_years = list(range(years[0] - BURN_IN_YEARS, years[-1] + 1))
@@ -1805,6 +1901,7 @@ def _write_returns(
     social_years = [year for year in years if "SocialWorker" in tables_for_year(year)]
     adoption_effects = {}
     written = {table: [] for table in LINKED_TABLES}
+    open_per_entry = _open_periods_per_entry()
     for position, (code, name) in enumerate(las, start=1):
         rng = np.random.default_rng([seed, position])
         effects = {
@@ -1815,7 +1912,7 @@ def _write_returns(
         timing_rng = np.random.default_rng([seed, position, 4])
         _plant_adoption(timing_rng, planted, effects["adoption"])
         stock_target = float(stock_targets[position - 1])
-        children = _simulate_children(rng, timing_rng, planted, sim_years, stock_target)
+        children = _simulate_children(rng, timing_rng, planted, sim_years, stock_target, open_per_entry)
         children = _with_reentries(
             np.random.default_rng([seed, position, 3]),
             np.random.default_rng([seed, position, 5]),
@@ -1823,6 +1920,7 @@ def _write_returns(
             planted,
             sim_years,
         )
+        children = _in_reach_of_returns(children, years[0])
         episodes = _simulate_episodes(rng, children, planted, horizon_end, _postcode_prefix(name))
         # a stream of their own, so adding temporary placements leaves every other draw as it was
         temporary_rng = np.random.default_rng([seed, position, 1])
@@ -1890,6 +1988,10 @@ def _write_returns(
             "temporary_placement_min_episode_days": TEMPORARY_MIN_EPISODE_DAYS,
             "short_break_share": SHORT_BREAK_SHARE,
             "reentry_share": REENTRY_SHARE,
+            # England's number looked after at 31 March that each authority follows, scaled to its stock_target
+            "looked_after_31_march_path": {
+                int(y): round(float(v), 1) for y, v in zip(years, _stock_path(years), strict=True)
+            },
             "social_worker_changes_per_year": SOCIAL_WORKER_CHANGES_PER_YEAR,
         },
         "adoption": _adoption_truth(adoption_effects),
