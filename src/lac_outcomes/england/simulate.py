@@ -224,6 +224,15 @@ _BAND_GROUP_SHARES = np.array(
       for g in range(len(_MOVE_GROUP_NAMES))] for shares in PLACE_BANDS]
 )  # fmt: skip
 _WITH_PARENTS = _MOVE_GROUP_NAMES.index("with_parents")
+# Every placement type drawn, by index: each band's types and cumulative shares (drawn by inverse CDF), each type's
+# move group.
+_PLACE_CODES = np.array(sorted({code for shares in PLACE_BANDS for code in shares} | {"P1"}), dtype=object)
+_PLACE_INDEX = {code: i for i, code in enumerate(_PLACE_CODES)}
+_BAND_PLACES = [
+    (np.array([_PLACE_INDEX[code] for code in shares]), np.cumsum(list(shares.values())) / sum(shares.values()))
+    for shares in PLACE_BANDS
+]
+_PLACE_GROUP = np.array([_MOVE_GROUP_OF[code] for code in _PLACE_CODES])
 # Settings Ofsted registers (an URN); R1 care homes are registered with the CQC instead (rule 222).
 REGISTERED_SETTINGS = ("K1", "K2", "S1")
 # Previous permanence arranged elsewhere: LA_PERM holds the DfE's three-digit authority numbers (rule 633);
@@ -509,19 +518,14 @@ def _distinct_days(rng: np.random.Generator, low: np.ndarray, count: np.ndarray,
     return picks
 
 
-def _move_group(place: np.ndarray) -> np.ndarray:
-    """The MOVE_GROUPS index of each placement code."""
-    return np.array([_MOVE_GROUP_OF[code] for code in place], dtype=np.int64)
-
-
 @dataclass
 class _Moves:
-    """Each period's first placement and its moves, sorted by period and day."""
+    """Each period's first placement and its moves, sorted by period and day (types as _PLACE_CODES indices)."""
 
-    entry_place: np.ndarray  # placement code at entry, per period
+    entry_place: np.ndarray  # placement type at entry, per period
     child: np.ndarray
     day: np.ndarray
-    place: np.ndarray  # the new placement's code
+    place: np.ndarray  # the new placement's type
 
     def state_at(self, c: _Children, child: np.ndarray, day: np.ndarray):
         """Each ``child``'s placement at the end of ``day``: its move group, the day it began, the moves made."""
@@ -530,9 +534,9 @@ class _Moves:
         upto = np.searchsorted(key, child * _DAY_SPAN + day, side="right")
         moved = upto - first
         latest = np.maximum(upto - 1, 0)
-        place = np.where(moved > 0, self.place[latest] if len(key) else None, self.entry_place[child])
+        place = np.where(moved > 0, self.place[latest] if len(key) else 0, self.entry_place[child])
         began = np.where(moved > 0, self.day[latest] if len(key) else 0, c.entry[child])
-        return _move_group(place), began, moved
+        return _PLACE_GROUP[place], began, moved
 
 
 # move days are keyed by period * _DAY_SPAN + day (days since 1970 are positive and below this span)
@@ -554,7 +558,7 @@ def _draw_moves(rng, c: _Children, planted: _Planted, horizon_end: int) -> _Move
     entry_place = _draw_placements(rng, c, planted, np.arange(n), c.entry)
     at = c.entry.astype(np.int64)
     began = at.copy()
-    group = _move_group(entry_place)
+    group = _PLACE_GROUP[entry_place]
     made = np.zeros(n, np.int64)
     out_child, out_day, out_place = [], [], []
     active = np.flatnonzero(at < last)
@@ -574,16 +578,16 @@ def _draw_moves(rng, c: _Children, planted: _Planted, horizon_end: int) -> _Move
         out_child.append(who)
         out_day.append(day[moved])
         out_place.append(new_place)
-        group[who] = _move_group(new_place)
+        group[who] = _PLACE_GROUP[new_place]
         began[who] = day[moved]
         made[who] += 1
         at[active] = np.where(moved, day, segment_end)
         active = active[at[active] < last[active]]
     child = np.concatenate(out_child) if out_child else np.zeros(0, np.int64)
     day = np.concatenate(out_day) if out_day else np.zeros(0, np.int64)
-    place = np.concatenate(out_place) if out_place else np.zeros(0, object)
+    place = np.concatenate(out_place) if out_place else np.zeros(0, np.int64)
     order = np.lexsort((day, child))
-    return _Moves(entry_place, child[order], day[order], place[order].astype(object))
+    return _Moves(entry_place, child[order], day[order], place[order])
 
 
 @dataclass
@@ -824,7 +828,8 @@ def _planted_ni63(c: _Children, moves: _Moves, planted: _Planted, year: int) -> 
     before.  The daily rate changes on 1 April (the LA-year's multiplier) and on the placement's first anniversary.
     """
     end, middle, w0 = _year_end(year), _year_end(year - 1), _year_end(year - 2)
-    cohort = np.flatnonzero(_in_stability_cohort(c.dob, c.entry, c.exit, np.full(len(c.entry), year)))
+    in_care = np.flatnonzero((c.entry <= end) & (c.exit > end))
+    cohort = in_care[_in_stability_cohort(c.dob[in_care], c.entry[in_care], c.exit[in_care], year)]
     m_before, m_now = (float(planted.at("move_multiplier", y)) for y in (year - 1, year))
     if not cohort.size:  # the LA's reference child: an established foster placement (other carer), one move before
         return float(np.exp(-MOVE_RATES["foster_other"] * MOVE_HISTORY_RATIOS["one"] * (m_before + m_now)))
@@ -958,7 +963,9 @@ def _simulate_episodes(rng, c: _Children, moves: _Moves, horizon_end: int, la_pr
         ]
     )
     ev_ls = np.concatenate([first_ls, np.full(len(move_child) + len(adopted), None), ls_code]).astype(object)
-    ev_place = np.concatenate([moves.entry_place, move_place, np.full(len(adopted) + len(ls_child), None)])
+    ev_place = np.concatenate(
+        [_PLACE_CODES[moves.entry_place], _PLACE_CODES[move_place], np.full(len(adopted) + len(ls_child), None)]
+    )
     keep = ev_day <= horizon_end
     events = [column[keep] for column in (ev_child, ev_day, ev_kind, ev_ls, ev_place.astype(object))]
     order = np.lexsort((events[2], events[1], events[0]))
@@ -1240,18 +1247,19 @@ def _legal_status_events(rng, c: _Children):
 
 
 def _draw_placements(rng, c: _Children, planted: _Planted, child: np.ndarray, day: np.ndarray) -> np.ndarray:
-    age = _age(c.dob[child], day)
-    band = np.searchsorted(PLACE_BAND_AGES, age, side="right")
-    place = np.empty(len(child), dtype=object)
-    for b, shares in enumerate(PLACE_BANDS):
+    """Placement types (indices into _PLACE_CODES) by the child's age band on ``day``, P1 mixed in (not for UASC)."""
+    band = _band(c.dob[child], day)
+    pick = rng.random(len(child))
+    index = np.empty(len(child), dtype=np.int64)
+    for b, (codes, cumulative) in enumerate(_BAND_PLACES):
         rows = band == b
-        place[rows] = _draw_codes(rng, tuple(shares), tuple(shares.values()), int(rows.sum()))
+        index[rows] = codes[np.minimum(np.searchsorted(cumulative, pick[rows], side="right"), len(codes) - 1)]
     with_parents = rng.random(len(child)) < planted.at(
         "with_parents", np.clip(_collection_year(day), planted.first_year, None)
     )
     with_parents &= ~c.uasc[child]
-    place[with_parents] = "P1"
-    return place
+    index[with_parents] = _PLACE_INDEX["P1"]
+    return index
 
 
 def _providers(rng, place: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
