@@ -199,6 +199,8 @@ PLACE_BAND_AGES = (1, 10, 16)  # band edges in years: <1, 1-9, 10-15, 16+
 # the LA-year's multiplier exp(MOVE_LA_EFFECT_SCALE * LA stability effect + year noise); the new placement's type is
 # drawn as at entry (_draw_placements).  Assumed, so that NI 62 (about 11%), three or more placements in two years
 # (23% published for 2024) and the long-term measure (same carer two years, 68%) come out near England's.
+# Placed with parents moves at about the stock's average rate, so the P1 share at 31 March stays the share of
+# placements drawn P1 (P1_31MAR's planted value; measured: a rate of 0.25 halved it).
 MOVE_GROUPS = {
     "foster_other": ("U4", "U5", "U6"),
     "foster_relative": ("U1", "U2", "U3"),
@@ -206,10 +208,10 @@ MOVE_GROUPS = {
     "semi_independent_other": ("H5", "P2", "P3", "R3", "Z1"),
     "with_parents": ("P1",),
 }
-MOVE_RATES = {"foster_other": 0.09, "foster_relative": 0.07, "residential": 0.55, "semi_independent_other": 0.45,
-              "with_parents": 0.25}  # fmt: skip
+MOVE_RATES = {"foster_other": 0.085, "foster_relative": 0.065, "residential": 0.6, "semi_independent_other": 0.6,
+              "with_parents": 0.10}  # fmt: skip
 MOVE_HISTORY = ("none", "one", "two or more")  # moves already made in the period of care
-MOVE_HISTORY_RATIOS = {"none": 1.0, "one": 1.5, "two or more": 3.5}
+MOVE_HISTORY_RATIOS = {"none": 1.0, "one": 1.5, "two or more": 4.0}
 MOVE_NEW_PLACEMENT_RATIO = 4.0
 MOVE_NEW_PLACEMENT_DAYS = 365  # a day up to this many days after the placement began is in its first year
 MOVE_LA_EFFECT_SCALE = 0.25
