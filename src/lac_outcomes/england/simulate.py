@@ -193,7 +193,7 @@ PLACE_BANDS = (
 )
 PLACE_BAND_AGES = (1, 10, 16)  # band edges in years: <1, 1-9, 10-15, 16+
 
-# Placement moves: a child in care moves on each day with probability 1 - exp(-rate / 365.25), the rate (moves per
+# Placement moves: a child in care moves on each day with probability rate / 365.25, the rate (moves per
 # child-year) that of the group of their current placement, times a ratio while that placement is in its first year
 # (MOVE_NEW_PLACEMENT_DAYS), times a ratio for the moves already made in this period of care (their history), times
 # the LA-year's multiplier exp(MOVE_LA_EFFECT_SCALE * LA stability effect + year noise); the new placement's type is
@@ -572,8 +572,9 @@ def _draw_moves(rng, c: _Children, planted: _Planted, horizon_end: int) -> _Move
         segment_end = np.minimum(np.minimum(_year_ends(year), last[active]), first_year_end)
         rate = _MOVE_RATE[group[active]] * _MOVE_HISTORY_RATIO[np.minimum(made[active], 2)]
         rate = rate * np.where(new, MOVE_NEW_PLACEMENT_RATIO, 1.0) * planted.at("move_multiplier", year)
-        # ceil(Exp / daily rate) is geometric: a move on each day with probability 1 - exp(-rate / 365.25)
-        day = t + np.maximum(np.ceil(rng.exponential(1.0, len(active)) * 365.25 / rate), 1).astype(np.int64)
+        # ceil(Exp / -log(1 - q)) is geometric: a move on each day with probability q = rate / 365.25
+        wait = np.ceil(rng.exponential(1.0, len(active)) / _daily_log_survival(rate))
+        day = t + np.maximum(wait, 1).astype(np.int64)
         moved = day <= segment_end
         who = active[moved]
         new_place = _draw_placements(rng, c, planted, who, day[moved])
@@ -755,6 +756,11 @@ def _adoption_milestones(rng, planted: _Planted, entry, dob, sex, adopted) -> di
     return out
 
 
+def _daily_log_survival(rate) -> np.ndarray:
+    """-log(1 - q) for a daily move probability q = rate / 365.25 (rate in moves per child-year)."""
+    return -np.log1p(-np.asarray(rate, dtype=float) / 365.25)
+
+
 def _geometric_sum(r: np.ndarray, first: np.ndarray, last: np.ndarray) -> np.ndarray:
     """sum of exp(r * i) for i from ``first`` to ``last`` (0 where last < first), elementwise."""
     count = np.maximum(last - first + 1, 0)
@@ -774,8 +780,9 @@ def _planted_ni62(c: _Children, moves: _Moves, planted: _Planted, year: int) -> 
     of the year (or on entry) -- its group, the day it began and the moves made before it -- the days the child
     could move in the year (to 31 March, or to the day before moving in with adopters, which adds a placement),
     and the age bands and P1 share the next placement's type is drawn from.  Days are discrete, as drawn: with
-    daily rates a(j), P(no move in J days) = exp(-sum a), and one move on day i to a group of daily rate b_g (drawn
-    with share s_g(i)), none after it, has probability exp(-sum_{j<i} a(j)) (1 - exp(-a(i))) s_g(i)
+    a(j) = -log(1 - q(j)) for the daily move probability q(j), P(no move in J days) = exp(-sum a), and one move on
+    day i to a group of daily b_g (drawn with share s_g(i)), none after it, has probability
+    exp(-sum_{j<i} a(j)) (1 - exp(-a(i))) s_g(i)
     exp(-b_g (J - i)); a(i) changes at most once (the placement's first anniversary) and s(i) at most once (an
     age band), so the sum over i is three geometric sums.  (The new placement stays in its first year to 31 March.)
     """
@@ -792,10 +799,10 @@ def _planted_ni62(c: _Children, moves: _Moves, planted: _Planted, year: int) -> 
     last = np.where(adoptive, np.minimum(end, placed - 1), end)
     days = np.maximum(last - w0, 0)
     group, began, made = moves.state_at(c, cohort, w0)
-    base = _MOVE_RATE[group] * _MOVE_HISTORY_RATIO[np.minimum(made, 2)] * multiplier / 365.25
-    a_new, a_old = base * MOVE_NEW_PLACEMENT_RATIO, base
+    base = _MOVE_RATE[group] * _MOVE_HISTORY_RATIO[np.minimum(made, 2)] * multiplier
+    a_new, a_old = _daily_log_survival(base * MOVE_NEW_PLACEMENT_RATIO), _daily_log_survival(base)
     b = _MOVE_RATE[None, :] * _MOVE_HISTORY_RATIO[np.minimum(made + 1, 2)][:, None]
-    b = b * MOVE_NEW_PLACEMENT_RATIO * multiplier / 365.25
+    b = _daily_log_survival(b * MOVE_NEW_PLACEMENT_RATIO * multiplier)
     # day w0 + i is in the placement's first year while i < old_from; the next placement's type is drawn in the
     # child's age band on its day, the later band from band_from (at most one change in a year)
     old_from = np.clip(began + MOVE_NEW_PLACEMENT_DAYS + 1 - w0, 1, days + 1)
@@ -834,22 +841,25 @@ def _planted_ni63(c: _Children, moves: _Moves, planted: _Planted, year: int) -> 
     cohort = in_care[_in_stability_cohort(c.dob[in_care], c.entry[in_care], c.exit[in_care], year)]
     m_before, m_now = (float(planted.at("move_multiplier", y)) for y in (year - 1, year))
     if not cohort.size:  # the LA's reference child: an established foster placement (other carer), one move before
-        return float(np.exp(-MOVE_RATES["foster_other"] * MOVE_HISTORY_RATIOS["one"] * (m_before + m_now)))
+        rate = MOVE_RATES["foster_other"] * MOVE_HISTORY_RATIOS["one"]
+        return float(np.exp(-365 * (_daily_log_survival(rate * m_before) + _daily_log_survival(rate * m_now))))
     placed = c.placed[cohort]
     adoptive = (c.route[cohort] == ADOPT) & (placed != NO_DATE)
     last = np.where(adoptive, np.minimum(end, placed - 1), end)
     group, began, made = moves.state_at(c, cohort, np.full(len(cohort), w0))
-    rate = _MOVE_RATE[group] * _MOVE_HISTORY_RATIO[np.minimum(made, 2)] / 365.25
+    rate = _MOVE_RATE[group] * _MOVE_HISTORY_RATIO[np.minimum(made, 2)]
     new_until = began + MOVE_NEW_PLACEMENT_DAYS
 
     def days(low, high):  # days of (low, high] within (w0, last]
         return np.clip(np.minimum(high, last) - np.maximum(low, w0), 0, None)
 
-    hazard = rate * (
-        m_before * (days(w0, np.minimum(middle, new_until)) * MOVE_NEW_PLACEMENT_RATIO + days(new_until, middle))
-        + m_now * (days(middle, np.maximum(middle, new_until)) * MOVE_NEW_PLACEMENT_RATIO
-                   + days(np.maximum(middle, new_until), end))
-    )  # fmt: skip
+    new, old = MOVE_NEW_PLACEMENT_RATIO, 1.0
+    hazard = (
+        _daily_log_survival(rate * m_before * new) * days(w0, np.minimum(middle, new_until))
+        + _daily_log_survival(rate * m_before * old) * days(new_until, middle)
+        + _daily_log_survival(rate * m_now * new) * days(middle, np.maximum(middle, new_until))
+        + _daily_log_survival(rate * m_now * old) * days(np.maximum(middle, new_until), end)
+    )
     return float(np.exp(-hazard).mean())
 
 
@@ -2093,7 +2103,7 @@ def _stability_truth(move_multipliers: dict[str, dict[int, float]]) -> dict:
     """The planted move rates for truth.yaml: the model, the rates and ratios, each LA-year's multiplier."""
     return {
         "model": (
-            "a child in care moves placement on each day with probability 1 - exp(-rate / 365.25), rate = "
+            "a child in care moves placement on each day with probability rate / 365.25, rate = "
             "moves_per_year[group of the current placement] * new_placement_ratio (while the placement is in its "
             "first new_placement_days) * history_ratio[moves already made in the period of care] * "
             "multiplier[LA][collection year of the day]; at risk from the day after entering care to the day "
