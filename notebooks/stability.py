@@ -112,9 +112,10 @@ display(
 # are population-averaged over children in each cell. England: moves and
 # child-years summed in cells of LA, collection year, placement group, moves
 # already made and whether the placement is in its first year (the same
-# estimates as the model on every child-day), with LA and year effects and the
-# dispersion estimated from the data (quasi-Poisson), which widens the
-# intervals where moves vary between LA-years beyond the model.
+# estimates as the model on every child-day), with an effect for each LA and
+# collection year (profiled out: the conditional likelihood within each
+# LA-year) and the dispersion estimated from the data (quasi-Poisson), which
+# widens the intervals where cells vary beyond the model.
 
 # %% [markdown]
 # ## Results
@@ -162,9 +163,7 @@ print(f"Placement stability ({nation.title()}): moves, three or more placements,
 #   and a placement's time at risk is cut at the last 31 March loaded.
 # - Synthetic English returns: moves are drawn from a planted hazard (rate by
 #   placement group x first-year ratio x history ratio x an LA-year
-#   multiplier), so NI 62 and NI 63 are targets implied by it, not exact;
-#   the LA-year multiplier's year-to-year noise is not in the model (LA and
-#   year effects only), one reason the dispersion exceeds 1. The synthetic
+#   multiplier), so NI 62 and NI 63 are targets implied by it, not exact. The synthetic
 #   English returns plant re-entries only after a return home under 15, and
 #   always in a later collection year than the one the child left in, so
 #   re-entry within 12 months sits below what real returns show.

@@ -2,6 +2,8 @@
 
 import numpy as np
 import pandas as pd
+import statsmodels.api as sm
+import statsmodels.formula.api as smf
 
 from lac_outcomes.disclosure import DisclosurePolicy
 from lac_outcomes.england import indicators, stability
@@ -138,3 +140,27 @@ def test_report_shows_the_move_model_and_its_planted_check(small_synthetic):
     # without the truth (real returns) there is the model but no planted check
     plain = stability.build(tables, DisclosurePolicy(threshold=5))
     assert "model" in plain.tables and "planted" not in plain.tables
+
+
+def test_move_model_matches_a_poisson_glm_with_an_effect_for_every_la_year(small_synthetic):
+    out, years, _ = small_synthetic
+    tables = read_returns(sources_from_tree(out, years)).kept()
+    history = indicators.episode_history(indicators.without_short_breaks(tables["Episodes"]))
+    cells = stability.move_exposure(stability.placement_spells(history, years[0], years[-1]), years[0], years[-1])
+    cells = cells[cells["years"] > 0].assign(stratum=lambda f: f["LA"] + f["year"].astype(str))
+    ours = stability.fit_move_model(cells)
+    # statsmodels' GLM with every LA-year as a dummy: the same estimates and (model-based) standard errors
+    glm = smf.glm(
+        "moves ~ C(group, Treatment('foster_other')) + C(prior, Treatment('none'))"
+        " + C(first_year, Treatment('later')) + C(stratum)",
+        data=cells,
+        family=sm.families.Poisson(),
+        offset=np.log(cells["years"]),
+    ).fit()
+    for term in ours.params.index:
+        name = term.replace("C(group)", "C(group, Treatment('foster_other'))").replace(
+            "C(prior)", "C(prior, Treatment('none'))"
+        )
+        name = name.replace("C(first_year)", "C(first_year, Treatment('later'))")
+        assert abs(ours.params[term] - glm.params[name]) < 1e-6, term
+        assert abs(ours.bse[term] / np.sqrt(ours.scale) - glm.bse[name]) < 1e-6, term
