@@ -200,7 +200,9 @@ PLACE_BAND_AGES = (1, 10, 16)  # band edges in years: <1, 1-9, 10-15, 16+
 # drawn as at entry (_draw_placements).  Assumed, so that NI 62 (about 11%), three or more placements in two years
 # (23% published for 2024) and the long-term measure (same carer two years, 68%) come out near England's.
 # Placed with parents moves at about the stock's average rate, so the P1 share at 31 March stays the share of
-# placements drawn P1 (P1_31MAR's planted value; measured: a rate of 0.25 halved it).
+# placements drawn P1 (P1_31MAR's planted value; measured: a rate of 0.25 halved it); residential and
+# semi-independent placements move faster, so fewer of them are held at 31 March than are drawn (at 0.6 too few
+# residential pupils were left for the education model's planted residential effect).
 MOVE_GROUPS = {
     "foster_other": ("U4", "U5", "U6"),
     "foster_relative": ("U1", "U2", "U3"),
@@ -208,11 +210,11 @@ MOVE_GROUPS = {
     "semi_independent_other": ("H5", "P2", "P3", "R3", "Z1"),
     "with_parents": ("P1",),
 }
-MOVE_RATES = {"foster_other": 0.085, "foster_relative": 0.065, "residential": 0.6, "semi_independent_other": 0.6,
-              "with_parents": 0.10}  # fmt: skip
+MOVE_RATES = {"foster_other": 0.08, "foster_relative": 0.06, "residential": 0.25, "semi_independent_other": 0.35,
+              "with_parents": 0.085}  # fmt: skip
 MOVE_HISTORY = ("none", "one", "two or more")  # moves already made in the period of care
 MOVE_HISTORY_RATIOS = {"none": 1.0, "one": 1.5, "two or more": 4.0}
-MOVE_NEW_PLACEMENT_RATIO = 4.0
+MOVE_NEW_PLACEMENT_RATIO = 4.5
 MOVE_NEW_PLACEMENT_DAYS = 365  # a day up to this many days after the placement began is in its first year
 MOVE_LA_EFFECT_SCALE = 0.25
 MOVE_YEAR_SD = 0.05
