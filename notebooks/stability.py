@@ -58,7 +58,7 @@ if nation == "scotland":
 else:
     # The English notebook run gets no published_figures parameter: the file is read from its default place.
     figures = pd.read_csv(published_figures) if Path(published_figures).exists() else None
-    report = england.build(tables, policy, published=figures)
+    report = england.build(tables, policy, published=figures, truth=truth)
     data_text = f"Data: SSDA903 returns, collection years {report.years[0]} to {report.years[-1]}."
 write_json(results_path, report.results)
 display(Markdown(data_text))
@@ -66,8 +66,8 @@ display(Markdown(data_text))
 # %% tags=["key-points"]
 display(
     Markdown(
-        "- Scotland: moves per child-year by placement group and a model of the move rate with the child's "
-        "history; England: the DfE's two-year measure beside NI 62 and NI 63.\n"
+        "- Moves per child-year by placement group and a model of the move rate with the child's history "
+        "(England: and the placement's first year); England: the DfE's two-year measure beside NI 62 and NI 63.\n"
         "- Re-entry: the share of children leaving care who come back within 12 months.\n"
         f"- Planted-truth check: {report.texts.get('planted', 'none for this nation or these data')}"
     )
@@ -88,19 +88,34 @@ display(
 # placements over two years by NI 62's rule for children looked after at 31
 # March; its long-term measure is NI 63's definition. Re-entry: a period of
 # care that ended other than by adoption, special guardianship or a child
-# arrangements order, followed by a new one within 365 days.
+# arrangements order, followed by a new one within 365 days. A **move** is an
+# episode that begins a new placement (NI 62's rule: not a temporary
+# placement T0-T4, not the return to the same carer after one, not a change
+# of legal status only); moving in with adopters is a planned move to
+# permanence and ends the time at risk instead. Moves are counted for periods
+# of care that began in the years loaded, so the moves already made are
+# known; placement groups: foster with another carer (U4-U6), with a
+# relative or friend (U1-U3), residential (K1, K2, R1, R2, R5, S1),
+# semi-independent, family centre and other (H5, P2, P3, R3, Z1), placed
+# with parents (P1).
 
 # %% [markdown]
 # ## Method
 #
 # Moves per child-year: moves out of placements in a group divided by the
 # time spent in that group inside the period, with exact Poisson intervals.
-# The model of the move rate is a Poisson regression of each placement
-# episode's move (or not) with the log of its time at risk as offset -- a
-# piecewise-constant hazard, the continuous-time limit of a discrete-time
-# model -- on placement group, the moves already made in the spell (the
-# child's history) and age; standard errors clustered by child. Rate ratios
-# are population-averaged over children in each cell.
+# The model of the move rate is a Poisson regression with the log of the time
+# at risk as offset -- a piecewise-constant hazard, the continuous-time limit
+# of a discrete-time model -- on placement group and the moves already made
+# in the period (the child's history). Scotland: each placement episode's
+# move (or not), with age, standard errors clustered by child; rate ratios
+# are population-averaged over children in each cell. England: moves and
+# child-years summed in cells of LA, collection year, placement group, moves
+# already made and whether the placement is in its first year (the same
+# estimates as the model on every child-day), with an effect for each LA and
+# collection year (profiled out: the conditional likelihood within each
+# LA-year) and the dispersion estimated from the data (quasi-Poisson), which
+# widens the intervals where cells vary beyond the model.
 
 # %% [markdown]
 # ## Results
@@ -117,7 +132,14 @@ stability.show(report, "model")
 # %% [markdown]
 # **Diagnostics.** A history effect (prior moves) well away from 1 means
 # that moves cluster in some children beyond what placement type and age
-# explain; the clustered standard errors allow for such dependence.
+# explain; the clustered standard errors allow for such dependence. England:
+# the dispersion (Pearson chi-squared over its degrees of freedom) near 1
+# means the cells vary as a Poisson model says; the intervals are widened by
+# its square root.
+
+# %%
+if "diagnostics" in report.texts:
+    display(Markdown(report.texts["diagnostics"]))
 
 # %%
 if "planted" in report.tables:
@@ -135,7 +157,13 @@ print(f"Placement stability ({nation.title()}): moves, three or more placements,
 #   carer within one placement type under the same legal reason is a move; a
 #   change of carer on the day the legal reason changes is missed.
 # - England: a history merged across returns is used for the two-year
-#   measure and re-entry; NI 62 and NI 63 are as submitted. The synthetic
+#   measure, re-entry and the move model; NI 62 and NI 63 are as submitted.
+#   The move model sees only periods of care that began in the years loaded
+#   (so their moves are known): children long in care are under-represented,
+#   and a placement's time at risk is cut at the last 31 March loaded.
+# - Synthetic English returns: moves are drawn from a planted hazard (rate by
+#   placement group x first-year ratio x history ratio x an LA-year
+#   multiplier), so NI 62 and NI 63 are targets implied by it, not exact. The synthetic
 #   English returns plant re-entries only after a return home under 15, and
 #   always in a later collection year than the one the child left in, so
 #   re-entry within 12 months sits below what real returns show.

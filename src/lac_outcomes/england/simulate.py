@@ -8,13 +8,18 @@ year, 903 column names and codes for that year's specification.
 
 What is planted, per LA and year (returned, for ``truth.yaml``):
 
-* NI 62: the probability that a child looked after at 31 March had three or
-  more placements in the year.  Placement moves in each child-year are drawn
-  so that P(moves >= 2) is exactly this value for every child.
-* NI 63: long-stay children (the NI 63 cohort at this or next 31 March) make
-  no move in a year with probability ``r``; the planted NI 63 is
-  ``r(year-1) * r(year)``, exactly but for the few adopted children in the
-  cohort between moving in and the order (about 0.0004; ``_adoption_milestones``).
+* Placement moves: a planted move rate (moves per child-year) by the group of
+  the child's current placement (``MOVE_GROUPS``, ``MOVE_RATES``), times a
+  ratio while the placement is in its first year, times a ratio for the moves
+  the child has already made in this period of care, times the LA-year's
+  multiplier (the LA's stability effect and a little year noise); each new
+  placement's type is drawn as at entry.  Moving in with adopters, temporary
+  placements (T0-T4) and returns to the same carer are not moves
+  (``truth.yaml`` ``stability``).
+* NI 62 / NI 63: the values the planted move rates imply for each LA-year's
+  cohort, given each child's placement at the start of the window (its group,
+  when it began, the moves before it), their days at risk and age
+  (``_planted_ni62``, ``_planted_ni63``): targets, not exact.
 * Adoption: four stages in turn from entering care (the agency decision, the
   match, moving in, the order), each a Weibull proportional-hazards duration
   with a median per LA and a hazard ratio for age at entry
@@ -36,8 +41,7 @@ What is planted, per LA and year (returned, for ``truth.yaml``):
 * Temporary placements (T0-T4): an episode of 120 days or more (not an adoptive
   placement or with parents) is interrupted, with probability
   ``TEMPORARY_SHARE``, by a temporary placement followed by a return to the
-  same carer; neither counts as a new placement, so NI 62 and NI 63 are as
-  planted.
+  same carer; neither counts as a new placement (NI 62, NI 63).
 * Short breaks (V3/V4): a separate group of children on an agreed series of
   short-term breaks, about ``SHORT_BREAK_SHARE`` of the stock at a time, each
   break its own episode; outside every count and indicator.  ``truth.yaml``
@@ -211,6 +215,51 @@ PLACE_BANDS = (
     ),
 )
 PLACE_BAND_AGES = (1, 10, 16)  # band edges in years: <1, 1-9, 10-15, 16+
+
+# Placement moves: a child in care moves on each day with probability rate / 365.25, the rate (moves per
+# child-year) that of the group of their current placement, times a ratio while that placement is in its first year
+# (MOVE_NEW_PLACEMENT_DAYS), times a ratio for the moves already made in this period of care (their history), times
+# the LA-year's multiplier exp(MOVE_LA_EFFECT_SCALE * LA stability effect + year noise); the new placement's type is
+# drawn as at entry (_draw_placements).  Assumed, so that NI 62 (about 11%), three or more placements in two years
+# (23% published for 2024) and the long-term measure (same carer two years, 68%) come out near England's.
+# Placed with parents moves at about the stock's average rate, so the P1 share at 31 March stays the share of
+# placements drawn P1 (P1_31MAR's planted value; measured: a rate of 0.25 halved it); residential and
+# semi-independent placements move faster, so fewer of them are held at 31 March than are drawn (at 0.6 too few
+# residential pupils were left for the education model's planted residential effect).
+MOVE_GROUPS = {
+    "foster_other": ("U4", "U5", "U6"),
+    "foster_relative": ("U1", "U2", "U3"),
+    "residential": ("K1", "K2", "R1", "R2", "R5", "S1"),
+    "semi_independent_other": ("H5", "P2", "P3", "R3", "Z1"),
+    "with_parents": ("P1",),
+}
+MOVE_RATES = {"foster_other": 0.08, "foster_relative": 0.06, "residential": 0.25, "semi_independent_other": 0.35,
+              "with_parents": 0.085}  # fmt: skip
+MOVE_HISTORY = ("none", "one", "two or more")  # moves already made in the period of care
+MOVE_HISTORY_RATIOS = {"none": 1.0, "one": 1.5, "two or more": 4.0}
+MOVE_NEW_PLACEMENT_RATIO = 4.5
+MOVE_NEW_PLACEMENT_DAYS = 365  # a day up to this many days after the placement began is in its first year
+MOVE_LA_EFFECT_SCALE = 0.25
+MOVE_YEAR_SD = 0.05
+_MOVE_GROUP_NAMES = tuple(MOVE_GROUPS)
+_MOVE_GROUP_OF = {code: i for i, codes in enumerate(MOVE_GROUPS.values()) for code in codes}
+_MOVE_RATE = np.array([MOVE_RATES[g] for g in _MOVE_GROUP_NAMES])
+_MOVE_HISTORY_RATIO = np.array([MOVE_HISTORY_RATIOS[h] for h in MOVE_HISTORY])
+# Each age band's share of new placements in each move group (before P1 is mixed in).
+_BAND_GROUP_SHARES = np.array(
+    [[sum(v for code, v in shares.items() if _MOVE_GROUP_OF[code] == g) / sum(shares.values())
+      for g in range(len(_MOVE_GROUP_NAMES))] for shares in PLACE_BANDS]
+)  # fmt: skip
+_WITH_PARENTS = _MOVE_GROUP_NAMES.index("with_parents")
+# Every placement type drawn, by index: each band's types and cumulative shares (drawn by inverse CDF), each type's
+# move group.
+_PLACE_CODES = np.array(sorted({code for shares in PLACE_BANDS for code in shares} | {"P1"}), dtype=object)
+_PLACE_INDEX = {code: i for i, code in enumerate(_PLACE_CODES)}
+_BAND_PLACES = [
+    (np.array([_PLACE_INDEX[code] for code in shares]), np.cumsum(list(shares.values())) / sum(shares.values()))
+    for shares in PLACE_BANDS
+]
+_PLACE_GROUP = np.array([_MOVE_GROUP_OF[code] for code in _PLACE_CODES])
 # Settings Ofsted registers (an URN); R1 care homes are registered with the CQC instead (rule 222).
 REGISTERED_SETTINGS = ("K1", "K2", "S1")
 # Previous permanence arranged elsewhere: LA_PERM holds the DfE's three-digit authority numbers (rule 633);
@@ -331,8 +380,7 @@ class _Planted:
     """Planted parameters for one LA over the simulated years (index 0 = first simulated year)."""
 
     first_year: int
-    ni62: np.ndarray  # P(3+ placements in year | looked after at 31 March)
-    stay_put: np.ndarray  # P(no move in a year | long-stay child)
+    move_multiplier: np.ndarray  # the LA-year's factor on every planted move rate (MOVE_RATES)
     ni61: np.ndarray
     ni58: np.ndarray
     ni66: np.ndarray
@@ -454,12 +502,11 @@ def _plant(rng: np.random.Generator, sim_years: list[int], effects: dict[str, fl
     def series(base, effect_scale, effect, year_sd, low, high):
         return np.clip(base + effect_scale * effect + rng.normal(0.0, year_sd, n), low, high)
 
-    ni62 = series(0.11, 0.03, effects["stability"], 0.006, 0.03, 0.25)
-    stay_put = np.minimum(series(0.83, -0.04, effects["stability"], 0.006, 0.55, 0.97), 0.97 - ni62)
+    move_multiplier = np.exp(MOVE_LA_EFFECT_SCALE * effects["stability"] + rng.normal(0.0, MOVE_YEAR_SD, n))
+    rng.normal(0.0, 1.0, n)  # the draws of a former second stability series: the other series stay as they were
     return _Planted(
         first_year=sim_years[0],
-        ni62=ni62,
-        stay_put=stay_put,
+        move_multiplier=move_multiplier,
         ni61=series(0.75, 0.09, effects["adoption"], 0.02, 0.30, 0.97),
         ni58=series(14.0, 1.0, effects["sdq"], 0.15, 10.0, 19.0),
         ni66=series(0.88, 0.05, effects["reviews"], 0.01, 0.55, 0.99),
@@ -498,17 +545,77 @@ def _distinct_days(rng: np.random.Generator, low: np.ndarray, count: np.ndarray,
     return picks
 
 
-def _draw_moves(u: np.ndarray, p3: np.ndarray, stay: np.ndarray, kind: np.ndarray) -> np.ndarray:
-    """Number of placement moves in a child-year.
+@dataclass
+class _Moves:
+    """Each period's first placement and its moves, sorted by period and day (types as _PLACE_CODES indices)."""
 
-    kind 0: ordinary year, P(0)=0.75(1-p), P(1)=0.25(1-p); kind 1: long-stay
-    year, P(0)=stay, P(1)=1-stay-p; kind 2: the year of an adoptive placement,
-    P(1)=1-p (the adoptive move itself).  Always P(2)=0.7p, P(3)=0.3p, so
-    P(moves >= 2) = p whatever the kind.
+    entry_place: np.ndarray  # placement type at entry, per period
+    child: np.ndarray
+    day: np.ndarray
+    place: np.ndarray  # the new placement's type
+
+    def state_at(self, c: _Children, child: np.ndarray, day: np.ndarray):
+        """Each ``child``'s placement at the end of ``day``: its move group, the day it began, the moves made."""
+        key = self.child * _DAY_SPAN + self.day
+        first = np.searchsorted(key, child * _DAY_SPAN, side="left")
+        upto = np.searchsorted(key, child * _DAY_SPAN + day, side="right")
+        moved = upto - first
+        latest = np.maximum(upto - 1, 0)
+        place = np.where(moved > 0, self.place[latest] if len(key) else 0, self.entry_place[child])
+        began = np.where(moved > 0, self.day[latest] if len(key) else 0, c.entry[child])
+        return _PLACE_GROUP[place], began, moved
+
+
+# move days are keyed by period * _DAY_SPAN + day (days since 1970 are positive and below this span)
+_DAY_SPAN = 1 << 20
+
+
+def _draw_moves(rng, c: _Children, planted: _Planted, horizon_end: int) -> _Moves:
+    """Placement types at entry and every move (MOVE_RATES), on ``rng``: a stream of its own.
+
+    A child is at risk of a move on each day after entering care up to the day before they leave, or before they
+    move in with adopters (that placement is no move); the rate changes on a move (group and history) and on
+    1 April (the LA-year's multiplier) and on the placement's first anniversary, and the waiting time is drawn
+    afresh then (memoryless, so exact).
     """
-    p0 = np.select([kind == 0, kind == 1], [0.75 * (1 - p3), stay], 0.0)
-    p1 = np.select([kind == 0, kind == 1], [0.25 * (1 - p3), 1 - stay - p3], 1 - p3)
-    return np.where(u < p0, 0, np.where(u < p0 + p1, 1, np.where(u < p0 + p1 + 0.7 * p3, 2, 3)))
+    n = len(c.entry)
+    last = np.minimum(c.exit - 1, horizon_end)
+    placed = (c.route == ADOPT) & (c.placed != NO_DATE)
+    last = np.where(placed, np.minimum(last, c.placed - 1), last)
+    entry_place = _draw_placements(rng, c, planted, np.arange(n), c.entry)
+    at = c.entry.astype(np.int64)
+    began = at.copy()
+    group = _PLACE_GROUP[entry_place]
+    made = np.zeros(n, np.int64)
+    out_child, out_day, out_place = [], [], []
+    active = np.flatnonzero(at < last)
+    while active.size:
+        t = at[active]
+        year = _collection_year(t + 1)
+        new = t - began[active] < MOVE_NEW_PLACEMENT_DAYS
+        first_year_end = np.where(new, began[active] + MOVE_NEW_PLACEMENT_DAYS, last[active])
+        segment_end = np.minimum(np.minimum(_year_ends(year), last[active]), first_year_end)
+        rate = _MOVE_RATE[group[active]] * _MOVE_HISTORY_RATIO[np.minimum(made[active], 2)]
+        rate = rate * np.where(new, MOVE_NEW_PLACEMENT_RATIO, 1.0) * planted.at("move_multiplier", year)
+        # ceil(Exp / -log(1 - q)) is geometric: a move on each day with probability q = rate / 365.25
+        wait = np.ceil(rng.exponential(1.0, len(active)) / _daily_log_survival(rate))
+        day = t + np.maximum(wait, 1).astype(np.int64)
+        moved = day <= segment_end
+        who = active[moved]
+        new_place = _draw_placements(rng, c, planted, who, day[moved])
+        out_child.append(who)
+        out_day.append(day[moved])
+        out_place.append(new_place)
+        group[who] = _PLACE_GROUP[new_place]
+        began[who] = day[moved]
+        made[who] += 1
+        at[active] = np.where(moved, day, segment_end)
+        active = active[at[active] < last[active]]
+    child = np.concatenate(out_child) if out_child else np.zeros(0, np.int64)
+    day = np.concatenate(out_day) if out_day else np.zeros(0, np.int64)
+    place = np.concatenate(out_place) if out_place else np.zeros(0, np.int64)
+    order = np.lexsort((day, child))
+    return _Moves(entry_place, child[order], day[order], place[order])
 
 
 @dataclass
@@ -712,11 +819,8 @@ def _spend_former_adoption_draws(rng, n: int) -> None:
 def _adoption_milestones(rng, planted: _Planted, entry, dob, sex, adopted) -> dict[str, np.ndarray]:
     """Day of each adoption milestone (ADOPTION_STAGES, in turn from ``entry``) for the ``adopted`` rows, else NO_DATE.
 
-    Each stage is drawn as planted, whatever the calendar.  (An earlier version moved a child's adoptive placement
-    past a 31 March at which they were in the NI 63 cohort, to keep NI 63 exact; with planted stages that would
-    lengthen one stage for about one adopted child in ten, while the NI 63 it protects moves by about 0.0004:
-    such a child is stable with probability stay_put(y - 1) * (1 - NI 62(y)), not stay_put(y - 1) * stay_put(y),
-    and they are about 1 in 120 of the cohort, measured at national scale.)
+    Each stage is drawn as planted, whatever the calendar (the planted NI 62 and NI 63 take each child's
+    adoptive placement as it falls: ``_planted_ni62``, ``_planted_ni63``).
     """
     rows = np.flatnonzero(adopted)
     age = (entry[rows] - dob[rows]) / 365.25
@@ -732,6 +836,113 @@ def _adoption_milestones(rng, planted: _Planted, entry, dob, sex, adopted) -> di
         out[stage] = np.full(len(entry), NO_DATE, dtype=np.int64)
         out[stage][rows] = day
     return out
+
+
+def _daily_log_survival(rate) -> np.ndarray:
+    """-log(1 - q) for a daily move probability q = rate / 365.25 (rate in moves per child-year)."""
+    return -np.log1p(-np.asarray(rate, dtype=float) / 365.25)
+
+
+def _geometric_sum(r: np.ndarray, first: np.ndarray, last: np.ndarray) -> np.ndarray:
+    """sum of exp(r * i) for i from ``first`` to ``last`` (0 where last < first), elementwise."""
+    count = np.maximum(last - first + 1, 0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        ratio = np.where(np.abs(r) > 1e-12, np.expm1(r * count) / np.expm1(r), count)
+    return np.exp(r * first) * ratio
+
+
+def _band(dob: np.ndarray, day: np.ndarray) -> np.ndarray:
+    return np.searchsorted(PLACE_BAND_AGES, _age(dob, day), side="right")
+
+
+def _planted_ni62(c: _Children, moves: _Moves, planted: _Planted, year: int) -> float:
+    """P(3+ placements in the year) the planted move rates give, averaged over the year's 31 March cohort.
+
+    Each child's probability is taken given what the planted rates do not govern: the placement held at the start
+    of the year (or on entry) -- its group, the day it began and the moves made before it -- the days the child
+    could move in the year (to 31 March, or to the day before moving in with adopters, which adds a placement),
+    and the age bands and P1 share the next placement's type is drawn from.  Days are discrete, as drawn: with
+    a(j) = -log(1 - q(j)) for the daily move probability q(j), P(no move in J days) = exp(-sum a), and one move on
+    day i to a group of daily b_g (drawn with share s_g(i)), none after it, has probability
+    exp(-sum_{j<i} a(j)) (1 - exp(-a(i))) s_g(i)
+    exp(-b_g (J - i)); a(i) changes at most once (the placement's first anniversary) and s(i) at most once (an
+    age band), so the sum over i is three geometric sums.  (The new placement stays in its first year to 31 March.)
+    """
+    start, end = _year_start(year), _year_end(year)
+    cohort = np.flatnonzero((c.entry <= end) & (c.exit > end))
+    multiplier = float(planted.at("move_multiplier", year))
+    if not cohort.size:  # the LA's reference child: foster care (other carer), no move yet, a whole later year
+        x = MOVE_RATES["foster_other"] * multiplier
+        return float(1 - np.exp(-x) * (1 + x))
+    w0 = np.maximum(c.entry[cohort], start - 1)
+    placed = c.placed[cohort]
+    adoptive = (c.route[cohort] == ADOPT) & (placed != NO_DATE)
+    adoptive_in_year = adoptive & (placed >= start) & (placed <= end)
+    last = np.where(adoptive, np.minimum(end, placed - 1), end)
+    days = np.maximum(last - w0, 0)
+    group, began, made = moves.state_at(c, cohort, w0)
+    base = _MOVE_RATE[group] * _MOVE_HISTORY_RATIO[np.minimum(made, 2)] * multiplier
+    a_new, a_old = _daily_log_survival(base * MOVE_NEW_PLACEMENT_RATIO), _daily_log_survival(base)
+    b = _MOVE_RATE[None, :] * _MOVE_HISTORY_RATIO[np.minimum(made + 1, 2)][:, None]
+    b = _daily_log_survival(b * MOVE_NEW_PLACEMENT_RATIO * multiplier)
+    # day w0 + i is in the placement's first year while i < old_from; the next placement's type is drawn in the
+    # child's age band on its day, the later band from band_from (at most one change in a year)
+    old_from = np.clip(began + MOVE_NEW_PLACEMENT_DAYS + 1 - w0, 1, days + 1)
+    none = np.exp(-(a_new * (old_from - 1) + a_old * (days - old_from + 1)))
+    dob = c.dob[cohort]
+    band_first, band_last = _band(dob, w0 + 1), _band(dob, np.maximum(last, w0 + 1))
+    edge = np.asarray(PLACE_BAND_AGES)[np.minimum(band_first, len(PLACE_BAND_AGES) - 1)]
+    band_from = np.where(band_last != band_first, _anniversary(dob, edge) - w0, days + 1)
+    with_parents = planted.at("with_parents", year) * ~c.uasc[cohort]
+    one_hot = np.eye(len(_MOVE_GROUP_NAMES))[_WITH_PARENTS]
+    cuts = np.sort(np.stack([old_from, band_from]), axis=0)
+    one = np.zeros(len(cohort))
+    for low, high in ((np.ones_like(days), cuts[0] - 1), (cuts[0], cuts[1] - 1), (cuts[1], days)):
+        new = low < old_from
+        alpha = np.where(new, a_new, a_old)
+        # exp(-sum_{j<i} a(j)) = scale * exp(-alpha * i) on this piece
+        log_scale = np.where(new, a_new, -a_new * (old_from - 1) + a_old * old_from)
+        band = np.where(low < band_from, band_first, band_last)
+        shares = (1 - with_parents)[:, None] * _BAND_GROUP_SHARES[band] + with_parents[:, None] * one_hot
+        r = b - alpha[:, None]
+        piece = np.exp(log_scale[:, None] - b * days[:, None]) * _geometric_sum(r, low[:, None], high[:, None])
+        one += -np.expm1(-alpha) * (shares * piece).sum(axis=1)
+    three_or_more = np.where(adoptive_in_year, 1 - none, 1 - none - one)
+    return float(three_or_more.mean())
+
+
+def _planted_ni63(c: _Children, moves: _Moves, planted: _Planted, year: int) -> float:
+    """P(no move in the two years to 31 March) the planted rates give, averaged over the year's NI 63 cohort.
+
+    Given the placement each child held on 31 March two years before (its group, the day it began, the moves made
+    before it); moving in with adopters is no move (NI 63's adoption clause), so the days at risk end the day
+    before.  The daily rate changes on 1 April (the LA-year's multiplier) and on the placement's first anniversary.
+    """
+    end, middle, w0 = _year_end(year), _year_end(year - 1), _year_end(year - 2)
+    in_care = np.flatnonzero((c.entry <= end) & (c.exit > end))
+    cohort = in_care[_in_stability_cohort(c.dob[in_care], c.entry[in_care], c.exit[in_care], year)]
+    m_before, m_now = (float(planted.at("move_multiplier", y)) for y in (year - 1, year))
+    if not cohort.size:  # the LA's reference child: an established foster placement (other carer), one move before
+        rate = MOVE_RATES["foster_other"] * MOVE_HISTORY_RATIOS["one"]
+        return float(np.exp(-365 * (_daily_log_survival(rate * m_before) + _daily_log_survival(rate * m_now))))
+    placed = c.placed[cohort]
+    adoptive = (c.route[cohort] == ADOPT) & (placed != NO_DATE)
+    last = np.where(adoptive, np.minimum(end, placed - 1), end)
+    group, began, made = moves.state_at(c, cohort, np.full(len(cohort), w0))
+    rate = _MOVE_RATE[group] * _MOVE_HISTORY_RATIO[np.minimum(made, 2)]
+    new_until = began + MOVE_NEW_PLACEMENT_DAYS
+
+    def days(low, high):  # days of (low, high] within (w0, last]
+        return np.clip(np.minimum(high, last) - np.maximum(low, w0), 0, None)
+
+    new, old = MOVE_NEW_PLACEMENT_RATIO, 1.0
+    hazard = (
+        _daily_log_survival(rate * m_before * new) * days(w0, np.minimum(middle, new_until))
+        + _daily_log_survival(rate * m_before * old) * days(new_until, middle)
+        + _daily_log_survival(rate * m_now * new) * days(middle, np.maximum(middle, new_until))
+        + _daily_log_survival(rate * m_now * old) * days(np.maximum(middle, new_until), end)
+    )
+    return float(np.exp(-hazard).mean())
 
 
 # Re-entry: a child under 15 who went home (E4A, E4B, E13) comes back into care, once, with this probability; the
@@ -840,36 +1051,10 @@ def _year_starts(years: np.ndarray) -> np.ndarray:
     return ((years - 1 - 1970) * 12 + 3).astype("datetime64[M]").astype("datetime64[D]").astype(np.int64)
 
 
-def _simulate_episodes(rng, c: _Children, planted: _Planted, horizon_end: int, la_prefix: str) -> pd.DataFrame:
+def _simulate_episodes(rng, c: _Children, moves: _Moves, horizon_end: int, la_prefix: str) -> pd.DataFrame:
     n = len(c.entry)
-    last_day_in_care = np.minimum(c.exit - 1, horizon_end)
-    first_year = _collection_year(c.entry)
-    last_year = _collection_year(last_day_in_care)
-
-    # ---- child-years and placement moves
-    span = last_year - first_year + 1
-    child = np.repeat(np.arange(n), span)
-    cy = first_year[child] + (np.arange(len(child)) - np.repeat(np.cumsum(span) - span, span))
-    y_start, y_end = _year_starts(cy), _year_ends(cy)
-    low = np.maximum(c.entry[child] + 1, y_start)
-    high = np.minimum(last_day_in_care[child], y_end)
-    adoptive_year = (c.route[child] == ADOPT) & (_collection_year(c.placed)[child] == cy)
-    after_adoptive = (c.route[child] == ADOPT) & (_collection_year(c.placed)[child] < cy)
-    high = np.where(adoptive_year, c.placed[child] - 1, high)
-    free_days = np.maximum(high - low + 1, 0)
-    dob, entry, exit_ = c.dob[child], c.entry[child], c.exit[child]
-    # long-stay years: the child is in the NI 63 cohort at this 31 March or the next
-    long_stay = _in_stability_cohort(dob, entry, exit_, cy) | _in_stability_cohort(dob, entry, exit_, cy + 1)
-    kind = np.where(adoptive_year, 2, np.where(long_stay, 1, 0))
-    p3 = planted.at("ni62", cy)
-    stay = planted.at("stay_put", cy)
-    moves = _draw_moves(rng.random(len(child)), p3, stay, kind)
-    moves = np.where(after_adoptive, 0, moves)
-    other_moves = np.where(adoptive_year, moves - 1, moves)
-    picks = _distinct_days(rng, low, np.where(other_moves > 0, free_days, 0), 3)
-    picks[np.arange(3)[None, :] >= other_moves[:, None]] = NO_DATE
-    move_child = np.repeat(child, 3)[picks.ravel() != NO_DATE]
-    move_day = picks.ravel()[picks.ravel() != NO_DATE]
+    keep_moves = moves.day <= horizon_end
+    move_child, move_day, move_place = moves.child[keep_moves], moves.day[keep_moves], moves.place[keep_moves]
 
     # ---- legal status changes
     ls_child, ls_day, ls_code, first_ls = _legal_status_events(rng, c)
@@ -887,10 +1072,13 @@ def _simulate_episodes(rng, c: _Children, planted: _Planted, horizon_end: int, l
         ]
     )
     ev_ls = np.concatenate([first_ls, np.full(len(move_child) + len(adopted), None), ls_code]).astype(object)
+    ev_place = np.concatenate(
+        [_PLACE_CODES[moves.entry_place], _PLACE_CODES[move_place], np.full(len(adopted) + len(ls_child), None)]
+    )
     keep = ev_day <= horizon_end
-    ev_child, ev_day, ev_kind, ev_ls = ev_child[keep], ev_day[keep], ev_kind[keep], ev_ls[keep]
-    order = np.lexsort((ev_kind, ev_day, ev_child))
-    ev_child, ev_day, ev_kind, ev_ls = ev_child[order], ev_day[order], ev_kind[order], ev_ls[order]
+    events = [column[keep] for column in (ev_child, ev_day, ev_kind, ev_ls, ev_place.astype(object))]
+    order = np.lexsort((events[2], events[1], events[0]))
+    ev_child, ev_day, ev_kind, ev_ls, ev_place = (column[order] for column in events)
     # events of one child on one day make one episode (a move and a legal status change together: RNE B)
     new_episode = np.ones(len(ev_child), bool)
     new_episode[1:] = (ev_child[1:] != ev_child[:-1]) | (ev_day[1:] != ev_day[:-1])
@@ -918,10 +1106,12 @@ def _simulate_episodes(rng, c: _Children, planted: _Planted, horizon_end: int, l
     )
     merged["LS"] = merged.groupby("child")["LS"].ffill()
 
-    # ---- placement types
+    # ---- placement types: those drawn with the moves (_draw_moves); a day holds at most one start or move
     child_idx = merged["child"].to_numpy()
     day = merged["day"].to_numpy()
-    place = _draw_placements(rng, c, planted, child_idx, day)
+    has_place = ev_place != None  # noqa: E711 (object array: elementwise)
+    place = np.full(len(starts), None, dtype=object)
+    place[episode_of_event[has_place]] = ev_place[has_place]
     consent = merged["LS"].to_numpy() == "V2"
     with_carer = c.adopter_is_carer[child_idx]
     place = np.where(
@@ -1166,18 +1356,19 @@ def _legal_status_events(rng, c: _Children):
 
 
 def _draw_placements(rng, c: _Children, planted: _Planted, child: np.ndarray, day: np.ndarray) -> np.ndarray:
-    age = _age(c.dob[child], day)
-    band = np.searchsorted(PLACE_BAND_AGES, age, side="right")
-    place = np.empty(len(child), dtype=object)
-    for b, shares in enumerate(PLACE_BANDS):
+    """Placement types (indices into _PLACE_CODES) by the child's age band on ``day``, P1 mixed in (not for UASC)."""
+    band = _band(c.dob[child], day)
+    pick = rng.random(len(child))
+    index = np.empty(len(child), dtype=np.int64)
+    for b, (codes, cumulative) in enumerate(_BAND_PLACES):
         rows = band == b
-        place[rows] = _draw_codes(rng, tuple(shares), tuple(shares.values()), int(rows.sum()))
+        index[rows] = codes[np.minimum(np.searchsorted(cumulative, pick[rows], side="right"), len(codes) - 1)]
     with_parents = rng.random(len(child)) < planted.at(
         "with_parents", np.clip(_collection_year(day), planted.first_year, None)
     )
     with_parents &= ~c.uasc[child]
-    place[with_parents] = "P1"
-    return place
+    index[with_parents] = _PLACE_INDEX["P1"]
+    return index
 
 
 def _providers(rng, place: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -1899,7 +2090,7 @@ def _write_returns(
 
     la_records, indicator_records, short_break_records, reentry_records, files = [], [], [], [], []
     social_years = [year for year in years if "SocialWorker" in tables_for_year(year)]
-    adoption_effects = {}
+    adoption_effects, move_multipliers = {}, {}
     written = {table: [] for table in LINKED_TABLES}
     open_per_entry = _open_periods_per_entry()
     for position, (code, name) in enumerate(las, start=1):
@@ -1921,7 +2112,9 @@ def _write_returns(
             sim_years,
         )
         children = _in_reach_of_returns(children, years[0])
-        episodes = _simulate_episodes(rng, children, planted, horizon_end, _postcode_prefix(name))
+        # the moves and placement types on a stream of their own
+        moves = _draw_moves(np.random.default_rng([seed, position, 7]), children, planted, horizon_end)
+        episodes = _simulate_episodes(rng, children, moves, horizon_end, _postcode_prefix(name))
         # a stream of their own, so adding temporary placements leaves every other draw as it was
         temporary_rng = np.random.default_rng([seed, position, 1])
         episodes = _temporary_placements(temporary_rng, episodes, horizon_end, _postcode_prefix(name))
@@ -1935,7 +2128,7 @@ def _write_returns(
         )
         timely = pd.Series(_timely_given_journey(children, planted, adopted_in_returns), index=adopted_in_returns)
         # the missing periods on a stream of their own
-        la_arrays = _LaArrays.of(episodes, children, np.random.default_rng([seed, position, 7]), horizon_end)
+        la_arrays = _LaArrays.of(episodes, children, np.random.default_rng([seed, position, 8]), horizon_end)
         other_las = [c for c, _ in LOCAL_AUTHORITIES if c != code]
         style = (position - 1) % len(FILE_NAME_STYLES)
         la_dir = out_dir / code
@@ -1955,7 +2148,7 @@ def _write_returns(
                 files.append(path.relative_to(out_dir).as_posix())
                 if table in written:
                     written[table].append(({column: frame[column] for column in LINKED_TABLES[table]}, code, year))
-            indicator_records.extend(_truth_records(code, year, children, planted, timely))
+            indicator_records.extend(_truth_records(code, year, children, moves, planted, timely))
             breaks = short_breaks.episodes
             had_break = breaks["child"][(breaks["DECOM"] <= _year_end(year)) & (breaks["DEC"] >= _year_start(year))]
             short_break_records.append({"LA": code, "YEAR": year, "children": len(np.unique(had_break))})
@@ -1975,6 +2168,7 @@ def _write_returns(
             }
         )
         adoption_effects[code] = planted.adoption_la_effect
+        move_multipliers[code] = {year: round(float(planted.at("move_multiplier", year)), 6) for year in years}
 
     truth = {
         "generator": {
@@ -1995,6 +2189,7 @@ def _write_returns(
             "social_worker_changes_per_year": SOCIAL_WORKER_CHANGES_PER_YEAR,
         },
         "adoption": _adoption_truth(adoption_effects),
+        "stability": _stability_truth(move_multipliers),
         "local_authorities": la_records,
         "indicators": indicator_records,
         "leaving_care": {
@@ -2042,14 +2237,36 @@ def _adoption_truth(la_effects: dict[str, dict[str, float]]) -> dict:
             }
             for s, spec in ADOPTION_STAGES.items()
         },
-        "ni63": (
-            "an adopted child in the NI 63 cohort at a 31 March between moving in and the order (about 1 in 120 of "
-            "the cohort) is stable with probability stay_put(y - 1) * (1 - NI62(y)), not the planted "
-            "stay_put(y - 1) * stay_put(y): NI 63 is off the planted value by about 0.0004"
-        ),
         "ni61": (
             "NI 61's planted value for an LA-year is the mean over the children adopted in it of P(matched + placed "
             "stages <= 12 months | the child's entry date and that the order fell in that collection year)"
+        ),
+    }
+
+
+def _stability_truth(move_multipliers: dict[str, dict[int, float]]) -> dict:
+    """The planted move rates for truth.yaml: the model, the rates and ratios, each LA-year's multiplier."""
+    return {
+        "model": (
+            "a child in care moves placement on each day with probability rate / 365.25, rate = "
+            "moves_per_year[group of the current placement] * new_placement_ratio (while the placement is in its "
+            "first new_placement_days) * history_ratio[moves already made in the period of care] * "
+            "multiplier[LA][collection year of the day]; at risk from the day after entering care to the day "
+            "before leaving or moving in with adopters (no move); temporary placements and returns to the same "
+            "carer are no moves"
+        ),
+        "groups": {group: list(codes) for group, codes in MOVE_GROUPS.items()},
+        "moves_per_year": dict(MOVE_RATES),
+        "reference": "foster_other",
+        "history_ratio": dict(MOVE_HISTORY_RATIOS),
+        "new_placement_ratio": MOVE_NEW_PLACEMENT_RATIO,
+        "new_placement_days": MOVE_NEW_PLACEMENT_DAYS,
+        "la_multiplier": f"exp({MOVE_LA_EFFECT_SCALE} * effect_stability + normal(0, {MOVE_YEAR_SD}) per year)",
+        "multiplier": move_multipliers,
+        "ni62_ni63": (
+            "NI 62 and NI 63's planted values are the means over each LA-year's cohort of the probabilities these "
+            "rates give each child, given the placement held at the start of the window (its group, the day it "
+            "began, the moves before it), the days at risk and the age bands the next placement's type is drawn in"
         ),
     }
 
@@ -2069,7 +2286,7 @@ PLANTED_KINDS = {
 }
 
 
-def _truth_records(la: str, year: int, c: _Children, planted: _Planted, timely: pd.Series) -> list[dict]:
+def _truth_records(la: str, year: int, c: _Children, moves: _Moves, planted: _Planted, timely: pd.Series) -> list[dict]:
     """The LA-year's planted indicator values; ``timely``: each adopted child's NI 61 probability, by row."""
     start, end = _year_start(year), _year_end(year)
     adopted = timely[(c.exit[timely.index] >= start) & (c.exit[timely.index] <= end)]
@@ -2081,8 +2298,8 @@ def _truth_records(la: str, year: int, c: _Children, planted: _Planted, timely: 
         "NI58": planted.at("ni58", year),
         # the mean over the children adopted in the year (the LA's own probability when there are none)
         "NI61": adopted.mean() if len(adopted) else planted.at("ni61", year),
-        "NI62": planted.at("ni62", year),
-        "NI63": planted.at("stay_put", year - 1) * planted.at("stay_put", year),
+        "NI62": _planted_ni62(c, moves, planted, year),
+        "NI63": _planted_ni63(c, moves, planted, year),
         "NI66": planted.at("ni66", year),
         "NI147": planted.at("in_touch", year) * planted.at("suitable", year),
         "NI148": planted.at("in_touch", year) * planted.at("eet", year),
