@@ -180,6 +180,15 @@ PLACEMENT_TYPE = {
 }
 ADOPTION_PLACEMENTS = ("A3", "A4", "A5", "A6")
 TEMPORARY_PLACEMENTS = ("T0", "T1", "T2", "T3", "T4")
+# Placement types grouped by how often children move from them: the generator's planted move hazard and the
+# stability report's model of the risk of a move use the same groups.
+MOVE_GROUPS = {
+    "foster_other": ("U4", "U5", "U6"),
+    "foster_relative": ("U1", "U2", "U3"),
+    "residential": ("K1", "K2", "R1", "R2", "R5", "S1"),
+    "semi_independent_other": ("H5", "P2", "P3", "R3", "Z1"),
+    "with_parents": ("P1",),
+}
 
 PLACEMENT_PROVIDER = ("PR0", "PR1", "PR2", "PR3", "PR4", "PR5")
 

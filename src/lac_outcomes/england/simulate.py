@@ -71,7 +71,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from lac_outcomes.england.layout import schema_year_for, tables_for_year
+from lac_outcomes.england.layout import MOVE_GROUPS, schema_year_for, tables_for_year
 from lac_outcomes.england.local_authorities import LOCAL_AUTHORITIES
 from lac_outcomes.england.simulate_education import LINKED_TABLES, simulate_education
 
@@ -226,13 +226,6 @@ PLACE_BAND_AGES = (1, 10, 16)  # band edges in years: <1, 1-9, 10-15, 16+
 # placements drawn P1 (P1_31MAR's planted value; measured: a rate of 0.25 halved it); residential and
 # semi-independent placements move faster, so fewer of them are held at 31 March than are drawn (at 0.6 too few
 # residential pupils were left for the education model's planted residential effect).
-MOVE_GROUPS = {
-    "foster_other": ("U4", "U5", "U6"),
-    "foster_relative": ("U1", "U2", "U3"),
-    "residential": ("K1", "K2", "R1", "R2", "R5", "S1"),
-    "semi_independent_other": ("H5", "P2", "P3", "R3", "Z1"),
-    "with_parents": ("P1",),
-}
 MOVE_RATES = {"foster_other": 0.08, "foster_relative": 0.06, "residential": 0.25, "semi_independent_other": 0.35,
               "with_parents": 0.085}  # fmt: skip
 MOVE_HISTORY = ("none", "one", "two or more")  # moves already made in the period of care

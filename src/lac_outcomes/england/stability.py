@@ -41,19 +41,11 @@ from scipy import stats
 from lac_outcomes import journeys
 from lac_outcomes.disclosure import DisclosurePolicy, Linked, SuppressedTable
 from lac_outcomes.england import indicators
-from lac_outcomes.england.layout import ADOPTION_PLACEMENTS, collection_year_bounds
+from lac_outcomes.england.layout import ADOPTION_PLACEMENTS, MOVE_GROUPS, collection_year_bounds
 from lac_outcomes.england.permanence import ROUTE_OF_REASON
 from lac_outcomes.stats import binomial_interval
 
 TABLES = ("Header", "Episodes", "indicators")
-# Placement groups for the risk of a move (placement types grouped by how often children move from them).
-MOVE_GROUPS = {
-    "foster_other": ("U4", "U5", "U6"),
-    "foster_relative": ("U1", "U2", "U3"),
-    "residential": ("K1", "K2", "R1", "R2", "R5", "S1"),
-    "semi_independent_other": ("H5", "P2", "P3", "R3", "Z1"),
-    "with_parents": ("P1",),
-}
 MOVE_GROUP_LABELS = {
     "foster_other": "Foster: other carer",
     "foster_relative": "Foster: relative or friend",
