@@ -66,3 +66,14 @@ def test_without_a_download_folder_no_csv_and_no_link(tmp_path, shown, monkeypat
     display.configure(None)
     display.show_table(pd.DataFrame({"a": [1]}), "A table")
     assert "Download" not in shown[0] and not list(tmp_path.rglob("*.csv"))
+
+
+def test_a_column_of_years_has_no_thousands_separator_but_counts_and_child_years_do():
+    table = pd.DataFrame(
+        {"year here": [2024, 2023], "published year": [2024.0, None], "child-years": [314957.0, 1200.0], "n": [2024, 5]}
+    )
+    shown = display.format_plain(table)
+    assert shown["year here"].tolist() == ["2024", "2023"]
+    assert shown["published year"].tolist() == ["2024", "x"]
+    assert shown["child-years"].tolist() == ["314,957", "1,200"]
+    assert shown["n"].tolist() == ["2,024", "5"]

@@ -109,6 +109,10 @@ def _format_decimal(value, places: int) -> str:
     return f"{value:,.{places}f}"
 
 
+# A column of years ("year", "published year", not "child-years"): whole numbers without separators.
+_YEAR_COLUMN = re.compile(r"\byear\b", re.IGNORECASE)
+
+
 def format_plain(table: pd.DataFrame) -> pd.DataFrame:
     """A plain table as display strings: whole numbers as integers with separators, p-values as ``<0.001``.
 
@@ -124,7 +128,9 @@ def format_plain(table: pd.DataFrame) -> pd.DataFrame:
         if values.dtype == bool or not all(isinstance(v, numbers.Number) or _missing(v) for v in values):
             continue
         present = [float(v) for v in values if not _missing(v)]
-        if all(float(v).is_integer() for v in present):
+        if all(float(v).is_integer() for v in present) and _YEAR_COLUMN.search(str(column)):
+            shown[column] = ["x" if _missing(v) else str(int(v)) for v in values]  # 2024, never 2,024
+        elif all(float(v).is_integer() for v in present):
             shown[column] = [format_count(v) for v in values]
         else:
             places = _decimals(present)
