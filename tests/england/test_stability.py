@@ -164,3 +164,19 @@ def test_move_model_matches_a_poisson_glm_with_an_effect_for_every_la_year(small
         name = name.replace("C(first_year)", "C(first_year, Treatment('later'))")
         assert abs(ours.params[term] - glm.params[name]) < 1e-6, term
         assert abs(ours.bse[term] / np.sqrt(ours.scale) - glm.bse[name]) < 1e-6, term
+
+
+def test_reentry_counts_only_collection_years_watched_twelve_months_in_full():
+    history = pd.DataFrame(
+        {
+            "spell": [1, 2, 3],
+            "LA": ["E1", "E1", "E1"],
+            "CHILD": ["a", "b", "c"],
+            "spell_start": pd.to_datetime(["2020-05-01", "2020-05-01", "2020-05-01"]),
+            "spell_end": pd.to_datetime(["2023-03-31", "2023-04-01", "2022-06-30"]),
+            "spell_reason": ["E4A", "E4A", "E13"],
+        }
+    )
+    back = stability.reentries(history, pd.Timestamp("2024-03-31"))
+    # the period ending 1 April 2023 opens collection year 2024, which cannot be watched for 12 months
+    assert sorted(back["CHILD"]) == ["a", "c"] and sorted(back["year"]) == [2023, 2023]

@@ -95,7 +95,9 @@ def reentries(history: pd.DataFrame, censor_date, window_days: int = 365) -> pd.
     out = periods[watched].copy()
     out["returned"] = ((next_start[watched] - out["end"]).dt.days <= window_days).fillna(False)
     out["year"] = [d.year + 1 if d.month >= 4 else d.year for d in out["end"]]
-    return out.reset_index()
+    # only whole collection years: the periods ending on 1 April of the last one alone made a row of their own
+    whole_year = [collection_year_bounds(y)[1] + pd.Timedelta(days=window_days) <= censor_date for y in out["year"]]
+    return out[whole_year].reset_index()
 
 
 def placement_spells(history: pd.DataFrame, first_year: int, last_year: int) -> pd.DataFrame:
