@@ -123,3 +123,39 @@ def test_figures_resting_on_counts_under_the_threshold_are_withheld_with_their_v
     assert (shown.loc[shares, ["Computed", "Difference", "Verdict"]] == CONFIDENTIAL).all().all()
     withheld = [f for f in report.results["figures"] if f["measure"].endswith(("share_31_march", "same_carer_2y"))]
     assert withheld and all(f["computed"] == CONFIDENTIAL and f["verdict"] == CONFIDENTIAL for f in withheld)
+
+
+def test_three_placements_in_two_years_counts_a_hand_made_history():
+    """Three children looked after at 31 March 2024: two placements; three; three of which one is a hospital stay."""
+
+    def episode(child, decom, dec, rne, place, rec, year):
+        return {
+            "LA": "E1",
+            "CHILD": child,
+            "DECOM": pd.Timestamp(decom),
+            "DEC": pd.Timestamp(dec) if dec else pd.NaT,
+            "RNE": rne,
+            "LS": "C2",
+            "PLACE": place,
+            "REC": rec,
+            "URN": "SC1",
+            "PL_POST": "AB1 2",
+            "YEAR": year,
+        }
+
+    rows = [
+        episode("a", "2021-05-01", "2023-01-10", "S", "U4", "X1", 2023),
+        episode("a", "2023-01-10", None, "P", "U5", "", 2024),
+        episode("b", "2022-06-01", "2022-09-01", "S", "U4", "X1", 2023),
+        episode("b", "2022-09-01", "2023-08-01", "P", "R1", "X1", 2024),
+        episode("b", "2023-08-01", None, "P", "U6", "", 2024),
+        episode("c", "2022-06-01", "2023-05-01", "S", "U4", "X1", 2024),
+        episode("c", "2023-05-01", "2023-05-10", "P", "T1", "X1", 2024),  # hospital, back to the same carer
+        episode("c", "2023-05-10", None, "P", "U4", "", 2024),
+    ]
+    episodes = pd.DataFrame(rows)
+    figures = calibration.placement_figures(episodes, [2024, 2023])
+    # 2023 has no loaded year before it; in 2024 only b had three placements
+    assert figures["year"].tolist() == [2024]
+    assert (figures["children"].item(), figures["cohort"].item()) == (1, 3)
+    assert figures["computed"].item() == pytest.approx(100 / 3)

@@ -12,6 +12,9 @@ Figures computed (measure names as in the published-figures file):
   of the indicators CLA_31MAR and STARTED (:mod:`lac_outcomes.england.indicators`).
 * ``long_term_stability_same_carer_2y`` and ``long_term_stability_cohort``: NI 63,
   its rate and its cohort (under 16 at 31 March, looked after 2.5 years or more).
+* ``three_or_more_placements_previous_2y``: children looked after at 31 March
+  with three or more placements in the two years before, counted by NI 62's rule
+  (:func:`lac_outcomes.england.stability.three_placements_in_two_years`).
 * ``age_share_31_march`` and ``sex_share_31_march``: children looked after at
   31 March (short breaks left out) in that year's return, by age on 31 March
   and sex from the Header.
@@ -29,8 +32,9 @@ import numpy as np
 import pandas as pd
 
 from lac_outcomes.disclosure import CONFIDENTIAL, DisclosurePolicy, SuppressedTable
+from lac_outcomes.england import stability
 from lac_outcomes.england.care_matters import national_frame
-from lac_outcomes.england.indicators import age_in_years, without_short_breaks
+from lac_outcomes.england.indicators import age_in_years, episode_history, without_short_breaks
 
 # Looked after at 31 March 2024 in England: what a run's count scale is measured against.
 ENGLAND_LOOKED_AFTER_2024 = 83_630
@@ -38,10 +42,6 @@ AGE_BANDS = (("0_4", 0, 4), ("5_11", 5, 11), ("12_15", 12, 15), ("16_plus", 16, 
 FIGURE_COLUMNS = ["year", "measure", "breakdown", "computed", "unit", "children", "cohort"]
 # Published measures with no counterpart here, and why (beyond "year not loaded").
 NOT_COMPUTED_REASONS = {
-    "three_or_more_placements_previous_2y": (
-        "placements over the two years before 31 March are not computed here (NI 62 counts three or more "
-        "placements within one year, a different measure)"
-    ),
     "looked_after_at_point_in_time": "a 2008 figure (Care Matters); the returns loaded start later",
     "looked_after_during_year": "a 2008 figure (Care Matters); the returns loaded start later",
 }
@@ -101,6 +101,25 @@ def characteristic_figures(episodes: pd.DataFrame, header: pd.DataFrame) -> pd.D
             rows.append((int(year), "age_share_31_march", band, 100 * count / total, "percent", count, total))
         boys = int((children["SEX"].astype(str) == "1").sum())
         rows.append((int(year), "sex_share_31_march", "male", 100 * boys / total, "percent", boys, total))
+    return pd.DataFrame(rows, columns=FIGURE_COLUMNS)
+
+
+def placement_figures(episodes: pd.DataFrame, years: list[int]) -> pd.DataFrame:
+    """Three or more placements over the two years to 31 March, for each of ``years`` whose year before is loaded."""
+    loaded = set(int(y) for y in episodes["YEAR"].unique())
+    wanted = [y for y in years if y in loaded and y - 1 in loaded]
+    if not wanted:
+        return pd.DataFrame(columns=FIGURE_COLUMNS)
+    history = episode_history(without_short_breaks(episodes))
+    rows = []
+    for year in wanted:
+        two = stability.three_placements_in_two_years(history, year)
+        count, total = int(two["three_or_more"].sum()), len(two)
+        if total:
+            rows.append(
+                (year, "three_or_more_placements_previous_2y", "looked_after_2y_31_march", 100 * count / total,
+                 "percent", count, total)
+            )  # fmt: skip
     return pd.DataFrame(rows, columns=FIGURE_COLUMNS)
 
 
@@ -188,7 +207,15 @@ def build(
     **tolerances,
 ) -> CalibrationReport:
     """The calibration report's tables, summary and results, through the run's disclosure policy."""
-    computed = pd.concat([indicator_figures(indicators), characteristic_figures(episodes, header)], ignore_index=True)
+    two_year = published.loc[published["measure"] == "three_or_more_placements_previous_2y", "year"]
+    computed = pd.concat(
+        [
+            indicator_figures(indicators),
+            characteristic_figures(episodes, header),
+            placement_figures(episodes, sorted(int(y) for y in two_year)),
+        ],
+        ignore_index=True,
+    )
     compared = compare(published, computed, years=years, count_scale=count_scale_of(truth), **tolerances)
     done = compared[compared["verdict"] != "not computed"].reset_index(drop=True)
     table = pd.DataFrame(
