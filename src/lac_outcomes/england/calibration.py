@@ -208,14 +208,13 @@ def build(
 ) -> CalibrationReport:
     """The calibration report's tables, summary and results, through the run's disclosure policy."""
     two_year = published.loc[published["measure"] == "three_or_more_placements_previous_2y", "year"]
-    computed = pd.concat(
-        [
-            indicator_figures(indicators),
-            characteristic_figures(episodes, header),
-            placement_figures(episodes, sorted(int(y) for y in two_year)),
-        ],
-        ignore_index=True,
-    )
+    parts = [
+        indicator_figures(indicators),
+        characteristic_figures(episodes, header),
+        placement_figures(episodes, sorted(int(y) for y in two_year)),
+    ]
+    # an empty part (no year with the year before it loaded) is untyped: it would make the numbers objects
+    computed = pd.concat([part for part in parts if len(part)], ignore_index=True)
     compared = compare(published, computed, years=years, count_scale=count_scale_of(truth), **tolerances)
     done = compared[compared["verdict"] != "not computed"].reset_index(drop=True)
     table = pd.DataFrame(
