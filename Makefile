@@ -52,8 +52,10 @@ $(STAMP): requirements.lock requirements-slurm.lock pyproject.toml
 	$(BIN)/python -m pip install --quiet --no-deps -e .
 	# Register the venv's kernel so JupyterLab and papermill find "python3" here.
 	$(BIN)/python -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (lac-outcomes)"
-	# Strip notebook outputs on commit (they can hold data); only inside a git checkout.
-	if git rev-parse --git-dir >/dev/null 2>&1; then $(BIN)/nbstripout --install; fi
+	# Strip notebook outputs on commit (they can hold data); only inside a git checkout. Refresh the index
+	# first, while no filter is set: a fresh clone's notebooks are "racily clean", and once the filter is
+	# set, the first `git status` (a report's provenance) runs nbstripout on every one, about 10 s.
+	if git rev-parse --git-dir >/dev/null 2>&1; then git update-index -q --refresh; $(BIN)/nbstripout --install; fi
 	# Debian's chromium for the screenshot tests (as root, when missing; otherwise says what to install).
 	sh scripts/install_system_packages.sh
 	touch $(STAMP)
