@@ -86,7 +86,8 @@ display(
 # **England.** NI 62 and NI 63 as the indicator registry defines them (each
 # return as submitted); the DfE's current short-term measure counts
 # placements over two years by NI 62's rule for children looked after at 31
-# March; its long-term measure is NI 63's definition. Re-entry: a period of
+# March of both years (the DfE's "CLA 2 years on 31 March"); its long-term
+# measure is NI 63's definition. Re-entry: a period of
 # care that ended other than by adoption, special guardianship or a child
 # arrangements order, followed by a new one within 365 days. A **move** is an
 # episode that begins a new placement (NI 62's rule: not a temporary

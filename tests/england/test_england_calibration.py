@@ -126,7 +126,7 @@ def test_figures_resting_on_counts_under_the_threshold_are_withheld_with_their_v
 
 
 def test_three_placements_in_two_years_counts_a_hand_made_history():
-    """Three children looked after at 31 March 2024: two placements; three; three of which one is a hospital stay."""
+    """Children looked after at 31 March 2023 and 2024: two placements; three; three of which one is a hospital stay."""
 
     def episode(child, decom, dec, rne, place, rec, year):
         return {
@@ -152,6 +152,10 @@ def test_three_placements_in_two_years_counts_a_hand_made_history():
         episode("c", "2022-06-01", "2023-05-01", "S", "U4", "X1", 2024),
         episode("c", "2023-05-01", "2023-05-10", "P", "T1", "X1", 2024),  # hospital, back to the same carer
         episode("c", "2023-05-10", None, "P", "U4", "", 2024),
+        # d came into care in the year: three placements, but not looked after on 31 March 2023, so not in the cohort
+        episode("d", "2023-06-01", "2023-09-01", "S", "U4", "X1", 2024),
+        episode("d", "2023-09-01", "2023-12-01", "P", "U5", "X1", 2024),
+        episode("d", "2023-12-01", None, "P", "U6", "", 2024),
     ]
     episodes = pd.DataFrame(rows)
     figures = calibration.placement_figures(episodes, [2024, 2023])

@@ -13,7 +13,8 @@ Figures computed (measure names as in the published-figures file):
 * ``long_term_stability_same_carer_2y`` and ``long_term_stability_cohort``: NI 63,
   its rate and its cohort (under 16 at 31 March, looked after 2.5 years or more).
 * ``three_or_more_placements_previous_2y``: children looked after at 31 March
-  with three or more placements in the two years before, counted by NI 62's rule
+  of the year and of the year before, with three or more placements in the two
+  years, counted by NI 62's rule
   (:func:`lac_outcomes.england.stability.three_placements_in_two_years`).
 * ``age_share_31_march`` and ``sex_share_31_march``: children looked after at
   31 March (short breaks left out) in that year's return, by age on 31 March

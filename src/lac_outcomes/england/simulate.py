@@ -221,11 +221,8 @@ PLACE_BAND_AGES = (1, 10, 16)  # band edges in years: <1, 1-9, 10-15, 16+
 # (MOVE_NEW_PLACEMENT_DAYS), times a ratio for the moves already made in this period of care (their history), times
 # the LA-year's multiplier exp(MOVE_LA_EFFECT_SCALE * LA stability effect + year noise); the new placement's type is
 # drawn as at entry (_draw_placements).  Assumed, and set by trial at national scale so that the long-term measure
-# (same carer two years, 68% published for 2024) comes out near England's.  Three or more placements in two years
-# comes out at 17.6% (23% published): foster rates and the first-year ratio trade one against the other (measured,
-# 2024: foster 0.08 with a first-year ratio of 4.5, as here, 17.6% and 68.6%; 0.08 with 7.0, 27.4% and 59.6%; 0.06
-# with 8.0, 22.4% and 68.2%), but with 0.06 and 8.0 so few pupils stayed in residential care that the education
-# model's planted residential effect was missed (national: -1.13, 95% CI -1.35 to -0.91, planted -0.90).
+# (same carer two years, 68% published for 2024) comes out near England's; three or more placements in two years,
+# among children looked after on 31 March of both years, comes out at 22.2% (23% published; national, 2024).
 # Placed with parents moves at about the stock's average rate, so the P1 share at 31 March stays the share of
 # placements drawn P1 (P1_31MAR's planted value; measured: a rate of 0.25 halved it); residential and
 # semi-independent placements move faster, so fewer of them are held at 31 March than are drawn (at 0.6 too few
