@@ -13,9 +13,13 @@ apart). The previous year's return is passed as "last year" where the folder has
 it. The care-leaver rules 1001 and 1002, whose messages warn that they flag falsely when a child's episodes
 predate last year's return, run a second time with every earlier return's episodes as "last year"; rule
 1001's flags on care leavers aged 20 or over, whom the rule itself sets out to skip, are printed as "1001*"
-and not counted.  Printed: per rule, the children flagged and their share of all children named in the
-returns checked; then the share flagged by any rule other than those that need the real postcode directory
-(169, 179, 392a, 392c, 1015), the issue's target being 1% or less.  About 10 s per LA-year on a quiet
+and not counted; so are rule 1002's flags while the LA's first return loaded is five years or fewer before
+the year ("1002*": a care leaver, 16 to 21, may have left care before it) and, in years before 2023, the
+flags of rules 132 and 149 on codes that the year's own specification lists ("132*", "149*": the code
+lists of ``../shared/reference/ssda903``, liia-tools' schemas, changed in 2019 and 2022).  Printed: per
+rule, the children flagged and their share of all children named in the returns checked; then the share
+flagged by any rule other than those that need the real postcode directory (169, 179, 392a, 392c, 1015),
+the issue's target being 1% or less.  About 10 s per LA-year on a quiet
 core: ``--sample`` checks a random sample.  A benchmark, not a test: CI does not run it.
 """
 
@@ -38,8 +42,18 @@ VENV_DIR = ROOT / ".scratch" / "dfe-venv"
 RUNNER = Path(__file__).with_name("dfe_validation_runner.py")
 RULESETS = {2023: "lac2022_23", 2024: "lac2023_24", 2025: "lac2024_25", 2026: "lac2025_26", 2027: "lac2026_27"}
 POSTCODE_RULES = {"169", "179", "392a", "392c", "1015"}
-# Flags the rule's own logic means not to raise (see the runner): shown, not counted against the returns.
-OUT_OF_SCOPE = {"1001*"}
+# Flags shown, not counted against the returns (see the runner), and why.
+OUT_OF_SCOPE = {
+    "1001*": "care leavers 20+, which rule 1001 means to skip",
+    "1002*": "care leaver whose care can predate the first return loaded",
+    "132*": "a code of the year's own specification",
+    "149*": "a code of the year's own specification",
+}
+# Rules of lac2022_23 that test one field against that year's code list (read from the rules' source); an earlier
+# year's flag on a code its own specification lists is the code list's change, not a fault of the return.
+CODE_LIST_RULES = {"132": ("OC3", "ACTIV"), "149": ("Episodes", "REC")}
+# The specifications' code lists by year (liia-tools' SSDA903 schemas, MIT), beside the repository as in CI.
+SCHEMAS = ROOT.parent / "shared" / "reference" / "ssda903"
 TABLES = (*CORE_TABLES, *OPTIONAL_TABLES)
 # The three file-name styles the synthetic exporters use (and common real ones): year and table in the name.
 FILE_NAME = re.compile(
@@ -50,6 +64,23 @@ FILE_NAME = re.compile(
 def ruleset_for(year: int) -> str:
     nearest = min(RULESETS, key=lambda y: abs(y - year))
     return RULESETS[nearest]
+
+
+def own_year_code_lists(year: int) -> dict:
+    """CODE_LIST_RULES' fields with the codes of ``year``'s own specification (the latest schema not after it)."""
+    if year in RULESETS:
+        return {}
+    schemas = {int(p.stem.rsplit("_", 1)[1]): p for p in SCHEMAS.glob("SSDA903_schema_*.yml")}
+    if not schemas:
+        return {}
+    import yaml
+
+    chosen = max((y for y in schemas if y <= year), default=min(schemas))
+    columns = yaml.safe_load(schemas[chosen].read_text())["column_map"]
+    return {
+        rule: {"table": table, "field": field, "codes": [c["code"] for c in columns[table][field]["category"]]}
+        for rule, (table, field) in CODE_LIST_RULES.items()
+    }
 
 
 def validator_python() -> Path:
@@ -82,6 +113,8 @@ def la_years(returns: Path) -> list[dict]:
             "history": [
                 f["Episodes"] for (l2, y2), f in sorted(found.items()) if l2 == la and y2 < year and "Episodes" in f
             ],
+            "first_loaded": min(y2 for l2, y2 in found if l2 == la),
+            "code_lists": own_year_code_lists(year),
         }
         for (la, year), files in sorted(found.items())
     ]
@@ -94,13 +127,13 @@ def summarise(label: str, results: list[dict]) -> None:
     for result in results:
         for code, ids in result["flagged"].items():
             by_rule[code] += len(ids)
-        counted = [set(ids) for c, ids in result["flagged"].items() if c not in POSTCODE_RULES | OUT_OF_SCOPE]
+        counted = [set(ids) for c, ids in result["flagged"].items() if c not in POSTCODE_RULES | OUT_OF_SCOPE.keys()]
         any_rule += len(set().union(*counted))
     print(f"\n{label}: {len(results)} LA-years, {children} children")
     print(f"{'rule':>8} {'children':>9} {'share %':>8}")
-    for code, count in sorted(by_rule.items(), key=lambda kv: -kv[1]):
+    for code, count in sorted(((c, n) for c, n in by_rule.items() if n), key=lambda kv: -kv[1]):
         mark = "  (postcode directory)" if code in POSTCODE_RULES else ""
-        mark = "  (care leavers 20+, which rule 1001 means to skip)" if code in OUT_OF_SCOPE else mark
+        mark = f"  ({OUT_OF_SCOPE[code]})" if code in OUT_OF_SCOPE else mark
         print(f"{code:>8} {count:>9} {100 * count / children:>8.2f}{mark}")
     share = 100 * any_rule / children
     print(f"flagged by any rule but the postcode-directory rules: {any_rule} ({share:.2f}%; target <= 1%)")

@@ -1,6 +1,7 @@
 """Runs inside the csc-validator-be-903 virtual environment (pandas < 2), never the project's.
 
-Reads a JSON list of LA-years on stdin, each ``{"la", "year", "ruleset", "this": {table: path}, "last": {...}}``,
+Reads a JSON list of LA-years on stdin, each ``{"la", "year", "ruleset", "this": {table: path}, "last": {...},
+"history": [earlier Episodes paths], "first_loaded": year, "code_lists": {rule: {"table", "field", "codes"}}}``,
 runs every rule of the ruleset and writes one JSON line per LA-year to stdout:
 ``{"la", "year", "children": n, "flagged": {rule code: [child ids]}, "failed": [rule codes that raised]}``.
 Kept free of project imports: it runs with another pandas.
@@ -38,6 +39,7 @@ def as_upload(path: str, table: str, description: str) -> dict:
 # Care-leaver rules whose own message warns they flag falsely when a child's episodes predate last year's
 # return: they run a second time with every earlier return's episodes as "last year" (the history they lack).
 HISTORY_RULES = ("1001", "1002")
+CARE_LEAVER_REACH_YEARS = 21 - 16  # OC3 records young people up to 21 who left care at 16 or later
 
 
 def history_upload(paths: list) -> dict:
@@ -60,6 +62,24 @@ def flagged_children(validator) -> dict:
     return flagged
 
 
+def valid_in_own_year(validator, flagged: dict, code_lists: dict) -> None:
+    """Move to "<rule>*" the children whose every flagged value is in the code list of their return's own year.
+
+    ``code_lists``: {rule: {"table", "field", "codes"}} for an earlier year checked with a later rule set whose
+    code-list rules test a field against the later list (the year's codes, from its specification, come in the job).
+    """
+    for code, spec in code_lists.items():
+        frame = validator.ds_results.get(spec["table"])
+        column = f"ERR_{code}"
+        if code not in flagged or frame is None or column not in frame.columns:
+            continue
+        hits = frame.loc[frame[column] == True, ["CHILD", spec["field"]]].dropna(subset=["CHILD"])  # noqa: E712
+        own_year = hits[spec["field"]].astype(str).isin(spec["codes"]).groupby(hits["CHILD"].astype(str)).all()
+        starred = set(own_year.index[own_year])
+        flagged[f"{code}*"] = flagged[code] & starred
+        flagged[code] -= starred
+
+
 def run(job: dict) -> dict:
     known = [t for t in (*job["this"], *job["last"]) if VALIDATOR_TABLES.get(t, t) in column_names]
     this = [as_upload(p, t, "This year") for t, p in job["this"].items() if t in known]
@@ -71,6 +91,7 @@ def run(job: dict) -> dict:
         metadata=dict(metadata), files=this + last, registry=registry, selected_rules=ordinary
     )
     flagged = flagged_children(validator)
+    valid_in_own_year(validator, flagged, job.get("code_lists", {}))
     failed = list(validator.fails)
     if job["history"]:
         last = [f for f in last if b"DECOM" not in f["file_content"][:200]] + [history_upload(job["history"])]
@@ -88,6 +109,10 @@ def run(job: dict) -> dict:
             aged_20 = set(oc3.loc[(dob + pd.DateOffset(years=20)) <= end, "CHILD"].astype(str))
             history_flags["1001*"] = history_flags["1001"] & aged_20
             history_flags["1001"] -= aged_20
+        # Rule 1002 sees only the returns loaded: a care leaver (aged 16 to 21) can have left care up to five
+        # years before the year, so while the first return loaded is that recent, their care can predate it.
+        if "1002" in history_flags and job["year"] - job["first_loaded"] <= CARE_LEAVER_REACH_YEARS:
+            history_flags["1002*"] = history_flags.pop("1002")
         flagged.update(history_flags)
         failed += list(with_history.fails)
     # Denominator: every child named anywhere in this year's return (OC3-only care leavers included).
