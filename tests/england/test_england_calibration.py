@@ -49,6 +49,16 @@ def test_every_english_published_figure_is_compared_or_said_not_computed(cleaned
     assert set(not_computed["year"]) >= {2008, 2014, 2018}
     assert (report.compared.loc[report.compared["year"] == 2024, "verdict"] != "not computed").sum() >= 4
     assert "not computed" in report.summary
+    # counts shown as whole numbers with separators, shares with one decimal (no "75420.0")
+    shown = report.comparison.display
+    done = report.compared[report.compared["verdict"] != "not computed"].reset_index(drop=True)
+    for i, row in done.iterrows():
+        published = shown.loc[i, "Published (scaled to the data)"]
+        if row["unit"] == "children":
+            assert published == f"{round(row['target']):,}"
+            assert shown.loc[i, "Computed"] == f"{round(row['computed']):,}"
+        else:
+            assert published == f"{row['target']:.1f}"
 
 
 def test_counts_are_the_plain_count_of_children_open_at_31_march(cleaned):

@@ -243,6 +243,14 @@ def build(
     small_count = (done["unit"] == "children") & (done["computed"] < policy.threshold)
     hidden = shown.suppressed["Computed"] | shown.suppressed["Children counted"] | small_count.to_numpy()
     shown.display.loc[hidden, ["Computed", "Difference", "Verdict"]] = CONFIDENTIAL
+    # counts read as counts (75,420, not 75420.0), shares with one decimal, as the publications print them
+    is_count = (done["unit"] == "children").to_numpy()
+    shown.display["Published (scaled to the data)"] = [
+        f"{value:,.0f}" if count else f"{value:.1f}" for value, count in zip(done["target"], is_count, strict=True)
+    ]
+    plain_count = is_count & ~hidden.to_numpy()
+    for column, source in (("Computed", "computed"), ("Difference", "difference")):
+        shown.display.loc[plain_count, column] = [f"{value:,.0f}" for value in done.loc[plain_count, source]]
     not_computed = compared.loc[compared["verdict"] == "not computed", ["year", "measure", "breakdown", "reason"]]
     not_computed = not_computed.assign(year=not_computed["year"].astype(str))
     verdicts = done.loc[~hidden.to_numpy(), "verdict"].value_counts()
