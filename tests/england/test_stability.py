@@ -137,6 +137,11 @@ def test_report_shows_the_move_model_and_its_planted_check(small_synthetic):
     checked = report.results["planted_coverage"]
     assert checked["checked"] == len(report.tables["planted"]) >= 7
     assert checked["covered"] >= checked["checked"] - 2
+    # child-years with separators; the groups' child-years add to the total's (each rounded to 0.1)
+    years_shown = report.tables["rates"].display["child-years"]
+    child_years = years_shown.str.replace(",", "").astype(float)
+    assert years_shown.iloc[-1] == f"{child_years.iloc[-1]:,.1f}"
+    assert abs(child_years.iloc[:-1].sum() - child_years.iloc[-1]) <= 0.05 * len(child_years)
     # without the truth (real returns) there is the model but no planted check
     plain = stability.build(tables, DisclosurePolicy(threshold=5))
     assert "model" in plain.tables and "planted" not in plain.tables

@@ -102,3 +102,9 @@ def test_report_on_the_small_synthetic_run_recovers_the_planted_rates(small_run)
     )
     coverage = report.results["planted_coverage"]
     assert coverage["checked"] >= 5 and coverage["covered"] >= coverage["checked"] - 1
+    # the ages read youngest first, the total last; child-years with separators, as the plain sum of the cells
+    by_age = report.tables["rates_by_age"].display
+    assert by_age.index.tolist() == ["under 5", "5 to 11", "12 to 15", "16 and over", "All placements"]
+    years = by_age["child-years"].str.replace(",", "").astype(float)
+    assert by_age.loc["All placements", "child-years"] == f"{years.iloc[-1]:,.1f}"  # 2,438.6, not 2438.6
+    assert abs(years.iloc[:-1].sum() - years.iloc[-1]) <= 0.05 * 4 + 1e-9  # the ages split the total

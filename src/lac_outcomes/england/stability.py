@@ -40,6 +40,7 @@ from scipy import stats
 
 from lac_outcomes import journeys
 from lac_outcomes.disclosure import DisclosurePolicy, Linked, SuppressedTable
+from lac_outcomes.display import format_plain
 from lac_outcomes.england import indicators
 from lac_outcomes.england.layout import ADOPTION_PLACEMENTS, MOVE_GROUPS, collection_year_bounds
 from lac_outcomes.england.permanence import ROUTE_OF_REASON
@@ -418,6 +419,7 @@ def _move_rates(report: Report, cells: pd.DataFrame, planted: dict | None) -> No
     shown = pd.concat([rates.rename(index=MOVE_GROUP_LABELS), total])
     shown["years"] = shown["years"].round(1)
     shown = shown.rename(columns={**RATE_COLUMNS, "planted": "planted rate"})
+    shown["child-years"] = format_plain(shown[["child-years"]])["child-years"]  # 314,957.3, as counts read
     report.linked["rates"] = Linked(
         shown,
         ["moves"],

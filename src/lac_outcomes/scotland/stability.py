@@ -30,6 +30,7 @@ from scipy import stats
 from lac_outcomes import journeys
 from lac_outcomes.columns import OPEN_END
 from lac_outcomes.disclosure import DisclosurePolicy, Linked, SuppressedTable
+from lac_outcomes.display import format_plain
 from lac_outcomes.scotland import derive
 from lac_outcomes.scotland.areas import Area, Period
 from lac_outcomes.scotland.layout import PLACEMENT_GROUP_LABELS, PLACEMENT_GROUPS
@@ -224,6 +225,7 @@ def build(tables, policy: DisclosurePolicy, *, first_year=None, last_year=None, 
         strict=True,
     )))  # fmt: skip
     shown = pd.concat([shown, total])
+    shown["child-years"] = format_plain(shown[["child-years"]])["child-years"]  # 45,684.2, as counts read
     rate_columns = [c for c in shown.columns if c not in ("moves", "child-years")]
     report.linked["rates"] = Linked(
         shown,
@@ -233,6 +235,7 @@ def build(tables, policy: DisclosurePolicy, *, first_year=None, last_year=None, 
     )
     report.captions["rates"] = "Moves per child-year by placement group (exact Poisson 95% CI)"
     by_age = move_rates(data, "age_band").set_index("age_band")[["moves", "years", "rate", "ci_low", "ci_high"]]
+    by_age = by_age.reindex([band for band in AGE_BANDS[1] if band in by_age.index])  # youngest first
     by_age["years"] = by_age["years"].round(1)
     by_age = by_age.rename(
         columns={
@@ -243,6 +246,7 @@ def build(tables, policy: DisclosurePolicy, *, first_year=None, last_year=None, 
         }
     )
     by_age = pd.concat([by_age, total])
+    by_age["child-years"] = format_plain(by_age[["child-years"]])["child-years"]
     report.linked["rates_by_age"] = Linked(
         by_age,
         ["moves"],
