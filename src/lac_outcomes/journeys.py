@@ -36,13 +36,14 @@ class Report:
 
 
 def reentry_table(back: pd.DataFrame, ended: str) -> Linked:
-    """Periods ended by year (column ``ended``) and how many were followed by a new one (``returned``), linked."""
-    again = back.groupby("year").agg(**{ended: ("returned", "size")}, returned=("returned", "sum"))
-    again["percent"] = 100 * again["returned"] / again[ended]
+    """Periods ended by year (column ``ended``) and how many were followed by a new one within 12 months, linked."""
+    returned = "back within 12 months"
+    again = back.groupby("year").agg(**{ended: ("returned", "size"), returned: ("returned", "sum")})
+    again["percent"] = 100 * again[returned] / again[ended]
     return Linked(
         again,
-        [ended, "returned"],
-        options=dict(rate_columns={"percent": "returned"}, complements={"returned": ended}),
+        [ended, returned],
+        options=dict(rate_columns={"percent": returned}, complements={returned: ended}),
     )
 
 

@@ -381,7 +381,7 @@ def build(tables, policy: DisclosurePolicy, *, published: pd.DataFrame | None = 
     censor = collection_year_bounds(years[-1])[1]
     back = reentries(history, censor)
     if len(back):
-        report.linked["reentry"] = journeys.reentry_table(back, "periods_ended")
+        report.linked["reentry"] = journeys.reentry_table(back, "periods of care ended")
         report.captions["reentry"] = (
             "Periods of care ended (not by an order) and the share followed by a new one within 12 months"
         )

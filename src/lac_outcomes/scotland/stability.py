@@ -259,13 +259,12 @@ def build(tables, policy: DisclosurePolicy, *, first_year=None, last_year=None, 
     three = (
         yearly.assign(three=yearly["placements"] >= 3)
         .groupby("year")
-        .agg(children=("child_id", "size"), three_or_more=("three", "sum"))
+        .agg(**{"looked after 31 July": ("child_id", "size"), "three or more placements": ("three", "sum")})
     )
-    three["percent"] = 100 * three["three_or_more"] / three["children"]
+    children, yes = three.columns
+    three["percent"] = 100 * three[yes] / three[children]
     report.linked["three"] = Linked(
-        three,
-        ["children", "three_or_more"],
-        options=dict(rate_columns={"percent": "three_or_more"}, complements={"three_or_more": "children"}),
+        three, [children, yes], options=dict(rate_columns={"percent": yes}, complements={yes: children})
     )
     report.captions["three"] = (
         "Looked after on 31 July with three or more placements in the year (the counterpart of NI 62)"
@@ -273,7 +272,7 @@ def build(tables, policy: DisclosurePolicy, *, first_year=None, last_year=None, 
 
     back = reentries(placed, period.start, period.end)
     if len(back):
-        report.linked["reentry"] = journeys.reentry_table(back, "spells_ended")
+        report.linked["reentry"] = journeys.reentry_table(back, "spells ended")
         report.captions["reentry"] = (
             "Spells ended (not by adoption) and the share followed by a new spell within 12 months"
         )
