@@ -399,6 +399,8 @@ def test_the_default_profile_holds_nothing_a_cluster_profile_sets():
     assert not set(default) & set(slurm)
     assert {"slurm_account", "slurm_partition"} <= set(slurm["default-resources"])
     assert slurm["latency-wait"] >= 60 and slurm["retries"] >= 1
+    # short jobs: the first status poll after a submission comes in seconds, not the plugin's 40
+    assert slurm["slurm-init-seconds-before-status-checks"] <= 15
 
 
 def test_the_slurm_profiles_account_and_partition_reach_every_job(tmp_path):
