@@ -159,6 +159,9 @@ print(f"Placement stability ({nation.title()}): moves, three or more placements,
 #   change of carer on the day the legal reason changes is missed.
 # - England: a history merged across returns is used for the two-year
 #   measure, re-entry and the move model; NI 62 and NI 63 are as submitted.
+#   NI 63 looks back two and a half years: in the first years loaded its
+#   cohort misses children whose care began before them (marked "incomplete"
+#   in the measures table), so its rate there is not comparable.
 #   The move model sees only periods of care that began in the years loaded
 #   (so their moves are known): children long in care are under-represented,
 #   and a placement's time at risk is cut at the last 31 March loaded.

@@ -142,6 +142,11 @@ def test_report_shows_the_move_model_and_its_planted_check(small_synthetic):
     child_years = years_shown.str.replace(",", "").astype(float)
     assert years_shown.iloc[-1] == f"{child_years.iloc[-1]:,.1f}"
     assert abs(child_years.iloc[:-1].sum() - child_years.iloc[-1]) <= 0.05 * len(child_years)
+    # NI 63 is marked where the returns it looks back to are not all loaded, as the indicators flag it
+    measures = report.tables["measures"].display
+    flagged = tables["indicators"].query("indicator == 'NI63'").groupby("YEAR")["history_complete"].all()
+    expected = flagged.map({True: "complete", False: "incomplete"})
+    assert measures["NI 63 history"].to_dict() == expected.to_dict() and "incomplete" in set(expected)
     # without the truth (real returns) there is the model but no planted check
     plain = stability.build(tables, DisclosurePolicy(threshold=5))
     assert "model" in plain.tables and "planted" not in plain.tables

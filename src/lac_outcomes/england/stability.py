@@ -337,6 +337,10 @@ def build(tables, policy: DisclosurePolicy, *, published: pd.DataFrame | None = 
             part = ind[(ind["YEAR"] == year) & (ind["indicator"] == name)]
             national[f"{name} children"] = part["denominator"].sum() if len(part) else np.nan
             national[f"{name} yes"] = part["numerator"].sum() if len(part) else np.nan
+        # NI 63 looks back 2.5 years: in the first years loaded its cohort misses children whose care began earlier
+        ni63 = ind[(ind["YEAR"] == year) & (ind["indicator"] == "NI63")]
+        complete = ni63["history_complete"].all()
+        national["NI 63 history"] = ("complete" if complete else "incomplete") if len(ni63) else ""
         if year > years[0]:
             two = three_placements_in_two_years(history, year)
             national["2y children"], national["2y yes"] = len(two), int(two["three_or_more"].sum())
@@ -358,7 +362,8 @@ def build(tables, policy: DisclosurePolicy, *, published: pd.DataFrame | None = 
             "2y %": "3+ in two years %",
         }
     )
-    counts = [c for c in table.columns if not c.endswith("%")]
+    table = table[[c for c in table.columns if c != "NI 63 history"] + ["NI 63 history"]]  # a note, last
+    counts = [c for c in table.columns if not c.endswith(("%", "history"))]
     rates = {
         "NI 62 %": "NI 62: 3+ placements in the year",
         "NI 63 %": "NI 63: same carer 2 years",
