@@ -77,3 +77,26 @@ def test_a_column_of_years_has_no_thousands_separator_but_counts_and_child_years
     assert shown["published year"].tolist() == ["2024", "x"]
     assert shown["child-years"].tolist() == ["314,957", "1,200"]
     assert shown["n"].tolist() == ["2,024", "5"]
+
+
+def test_model_columns_read_in_words_on_the_page_and_in_the_download(tmp_path, shown):
+    folder = tmp_path / "reports" / "stability" / "tables"
+    display.configure(folder)
+    model = pd.DataFrame(
+        {"estimate": [0.5], "std_error": [0.1], "ci_low": [0.3], "ci_high": [0.7], "p_value": [0.0001]},
+        index=pd.Index(["foster"], name="placement_type"),
+    )
+    display.show_table(model, "Model")
+    rates = DisclosurePolicy(threshold=5).suppress(
+        pd.DataFrame({"moves": [3, 40], "ci_low": [0.1, 0.2]}, index=["a", "b"]),
+        ["moves"],
+        rate_columns={"ci_low": "moves"},
+    )
+    display.show_table(rates, "Rates")
+    for html in shown:
+        assert "ci_low" not in html and "std_error" not in html and "placement_type" not in html
+    assert "95% CI low" in shown[0] and "standard error" in shown[0] and "placement type" in shown[0]
+    assert "&lt;0.001" in shown[0]  # the p-value column is still read as p-values (escaped)
+    assert 'data-count-columns="moves"' in shown[1] and ">c<" in shown[1]  # the count and its suppression kept
+    header = (folder / "model.csv").read_text().splitlines()[0]
+    assert header == "placement type,estimate,standard error,95% CI low,95% CI high,p-value"

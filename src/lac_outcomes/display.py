@@ -41,6 +41,16 @@ SMALLEST_P = 0.001
 MAX_DECIMALS = 3
 _THOUSANDS = re.compile(r"^-?\d{1,3}(,\d{3})+(\.\d+)?$")
 
+# Column names that are code (a model's output frame) and the words a table shows instead, page and download alike.
+HEADER_WORDS = {
+    "ci_low": "95% CI low",
+    "ci_high": "95% CI high",
+    "p_value": "p-value",
+    "std_error": "standard error",
+    "placement_type": "placement type",
+    "error_pct": "error %",
+}
+
 # Where downloadable CSVs go; set by the notebook from its parameters (None: no CSVs).
 _download_dir: Path | None = None
 _written: set[str] = set()
@@ -172,10 +182,16 @@ def show_table(
     from IPython.display import HTML, display
 
     if isinstance(table, SuppressedTable):
+        table = SuppressedTable(
+            display=_in_words(table.display),
+            suppressed=_in_words(table.suppressed),
+            threshold=table.threshold,
+            count_columns=tuple(HEADER_WORDS.get(c, c) for c in table.count_columns),
+        )
         html = table.to_html(caption)
         shown = table.display
     else:
-        shown = format_plain(table)
+        shown = _in_words(format_plain(table))
         cap = f"<p class='table-caption'><strong>{escape(caption)}</strong></p>" if caption else ""
         html = cap + shown.to_html(classes=["plain-table"], border=0, escape=True, index=index)
         if _symbols_used(shown):
@@ -187,6 +203,12 @@ def show_table(
             f"Download this table (CSV)</a></p>"
         )
     display(HTML(html))
+
+
+def _in_words(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with its column and index names in HEADER_WORDS read in words."""
+    frame = frame.rename(columns=lambda c: HEADER_WORDS.get(c, c) if isinstance(c, str) else c)
+    return frame.rename_axis(index=[HEADER_WORDS.get(n, n) if isinstance(n, str) else n for n in frame.index.names])
 
 
 def show_figure(fig, alt: str) -> None:
