@@ -36,12 +36,14 @@ def test_plain_tables_print_integers_as_integers_and_small_p_values_as_under_0_0
         {"term": ["at home", "foster"], "pupils": [4386.0, 1200.0], "estimate": [-0.5, 1.25], "P>|z|": [0.00002, 0.31]}
     )
     table["share"] = [1234.5, 0.0002]
+    table["source"] = ["PSSRU", None]
     assert display.format_plain(table).to_dict("list") == {
         "term": ["at home", "foster"],
         "pupils": ["4,386", "1,200"],
         "estimate": ["-0.50", "1.25"],
         "P>|z|": ["<0.001", "0.310"],
         "share": ["1,234.5", "low"],  # non-zero, but zero at the column's one decimal
+        "source": ["PSSRU", "x"],  # a missing text is unavailable, never "NaN" or "None"
     }
 
 

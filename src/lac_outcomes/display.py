@@ -49,6 +49,8 @@ HEADER_WORDS = {
     "std_error": "standard error",
     "placement_type": "placement type",
     "error_pct": "error %",
+    "weekly_cost_gbp": "weekly cost (£)",
+    "price_year": "price year",
 }
 
 # Where downloadable CSVs go; set by the notebook from its parameters (None: no CSVs).
@@ -126,7 +128,7 @@ _YEAR_COLUMN = re.compile(r"\byear\b", re.IGNORECASE)
 def format_plain(table: pd.DataFrame) -> pd.DataFrame:
     """A plain table as display strings: whole numbers as integers with separators, p-values as ``<0.001``.
 
-    Columns of text are left as they are; missing numbers become ``x``, and a
+    Columns of text are left as they are; missing values become ``x``, and a
     non-zero number that would print as zero becomes ``low``.
     """
     shown = table.astype(object).copy()
@@ -135,7 +137,10 @@ def format_plain(table: pd.DataFrame) -> pd.DataFrame:
         if str(column).strip().lower() in P_VALUE_COLUMNS:
             shown[column] = [format_p(v) for v in values]
             continue
-        if values.dtype == bool or not all(isinstance(v, numbers.Number) or _missing(v) for v in values):
+        if values.dtype == bool:
+            continue
+        if not all(isinstance(v, numbers.Number) or _missing(v) for v in values):
+            shown[column] = ["x" if _missing(v) else v for v in values]  # a missing text is unavailable, not NaN
             continue
         present = [float(v) for v in values if not _missing(v)]
         if all(float(v).is_integer() for v in present) and _YEAR_COLUMN.search(str(column)):
