@@ -230,3 +230,13 @@ def test_negative_binomial_row_scores_in_closed_form_are_statsmodels_numeric_one
     numeric = sm.NegativeBinomial(y, x, offset=offset, loglike_method="nb2").score_obs(params)
     closed = models.NegativeBinomialScores(y, x, offset=offset, loglike_method="nb2").score_obs(params)
     np.testing.assert_allclose(closed, numeric, rtol=1e-10, atol=1e-12)
+
+
+def test_coefficient_p_values_read_as_p_values(reports):
+    """A p-value shown is ``<0.001`` or three decimals, never a rate's "low" or "0.000"; withheld with its n."""
+    for report in reports.values():
+        shown = report.coefficients.display["p_value"]
+        withheld = report.coefficients.suppressed["p_value"].to_numpy()
+        assert (shown[withheld] == CONFIDENTIAL).all()
+        assert shown[~withheld].str.fullmatch(r"<0\.001|[01]\.\d{3}").all(), shown
+        assert not shown.isin(["low", "0.000"]).any()
