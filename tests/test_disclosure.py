@@ -201,3 +201,9 @@ def test_a_line_naming_a_cell_no_table_shows_is_no_sum_a_reader_can_see():
     assert shown["t"].display["n"].tolist() == ["c", "c"]
     alone = suppress_together({"t": Linked(table, ["n"], keys={"n": ["A", "B"]})}, lines=[["total", "A", "B"]])
     assert alone["t"].display["n"].tolist() == ["c", "30"]
+
+
+def test_a_p_value_column_is_withheld_with_its_count_but_shown_as_a_p_value():
+    table = pd.DataFrame({"n": [3, 40, 50], "p_value": [0.2, 0.00002, 0.0312]}, index=["small", "big", "bigger"])
+    shown = suppress(table, ["n"], threshold=5, rate_columns={"p_value": "n"}, decimals=3).display
+    assert shown["p_value"].tolist() == ["c", "<0.001", "0.031"]  # never "low" or "0.000"

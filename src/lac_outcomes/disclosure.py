@@ -265,8 +265,9 @@ def _finish(linked: Linked, mask: np.ndarray, threshold: int) -> SuppressedTable
     display = table.astype(object).copy()
     for column in columns:
         display[column] = [_format_count(v) for v in table[column]]
-    for rate in rate_columns:
-        display[rate] = [_format_rate(v, decimals) for v in table[rate]]
+    for rate in rate_columns:  # a p-value withheld with its count, but shown as a p-value, not a rate
+        shown = format_p if is_p_value_column(rate) else lambda v: _format_rate(v, decimals)
+        display[rate] = [shown(v) for v in table[rate]]
     display = display.mask(suppressed, CONFIDENTIAL)
     return SuppressedTable(display=display, suppressed=suppressed, threshold=threshold, count_columns=tuple(columns))
 
@@ -348,6 +349,27 @@ def _format_count(value) -> str:
     if value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NA:
         return UNAVAILABLE
     return f"{int(round(float(value))):,}"
+
+
+# Column names read as p-values (statsmodels' summary frames among them): a table shows them as p-values.
+P_VALUE_COLUMNS = {"p", "p value", "p-value", "p_value", "pvalue", "p>|z|", "p>|t|", "pr(>|z|)", "p_values"}
+SMALLEST_P = 0.001
+
+
+def is_p_value_column(column) -> bool:
+    return str(column).strip().lower() in P_VALUE_COLUMNS
+
+
+def format_p(value) -> str:
+    """A p-value to three decimals, ``<0.001`` below that (never ``0.000`` or ``low``); missing is ``x``."""
+    if value is None or value is pd.NA or value is pd.NaT or (isinstance(value, float) and np.isnan(value)):
+        return UNAVAILABLE
+    if isinstance(value, str):
+        return value
+    value = float(value)
+    if value < SMALLEST_P:
+        return f"<{SMALLEST_P}"
+    return f"{value:.3f}"
 
 
 def _format_rate(value, decimals: int) -> str:

@@ -32,12 +32,11 @@ from lac_outcomes.disclosure import (
     SYMBOL_LEGEND,
     UNAVAILABLE,
     SuppressedTable,
+    format_p,
+    is_p_value_column,
 )
 
 GSS_SYMBOLS = {CONFIDENTIAL, NOT_APPLICABLE, UNAVAILABLE, ROUNDS_TO_ZERO}
-# Column names read as p-values in a plain table (statsmodels' summary frames among them).
-P_VALUE_COLUMNS = {"p", "p value", "p-value", "p_value", "pvalue", "p>|z|", "p>|t|", "pr(>|z|)", "p_values"}
-SMALLEST_P = 0.001
 MAX_DECIMALS = 3
 _THOUSANDS = re.compile(r"^-?\d{1,3}(,\d{3})+(\.\d+)?$")
 
@@ -90,18 +89,6 @@ def format_count(value) -> str:
     return f"{int(round(float(value))):,}"
 
 
-def format_p(value) -> str:
-    """A p-value to three decimals, ``<0.001`` below that (never ``0.000`` or ``low``); missing is ``x``."""
-    if _missing(value):
-        return UNAVAILABLE
-    if isinstance(value, str):
-        return value
-    value = float(value)
-    if value < SMALLEST_P:
-        return f"<{SMALLEST_P}"
-    return f"{value:.3f}"
-
-
 def _decimals(values) -> int:
     """Decimals a column of non-whole numbers needs (up to three): 1.5 and 2.25 both print with two."""
     needed = 0
@@ -134,7 +121,7 @@ def format_plain(table: pd.DataFrame) -> pd.DataFrame:
     shown = table.astype(object).copy()
     for column in table.columns:
         values = table[column]
-        if str(column).strip().lower() in P_VALUE_COLUMNS:
+        if is_p_value_column(column):
             shown[column] = [format_p(v) for v in values]
             continue
         if values.dtype == bool:

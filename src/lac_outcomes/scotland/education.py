@@ -27,7 +27,6 @@ import yaml
 from statsmodels.tools.sm_exceptions import PerfectSeparationError
 
 from lac_outcomes.disclosure import CONFIDENTIAL, DisclosurePolicy, SuppressedTable
-from lac_outcomes.display import format_p
 from lac_outcomes.io import read_parquet, read_yaml
 from lac_outcomes.scotland import models
 from lac_outcomes.scotland.areas import Area, la_name
@@ -422,9 +421,6 @@ def _coefficient_section(report: EducationReport, result, data: pd.DataFrame, cl
     value_columns = ["estimate", "ci_low", "ci_high", spec.ratio_name, "p_value"]
     table = shown_terms.set_index("term")[["n", *value_columns]]
     report.coefficients = policy.suppress(table, ["n"], rate_columns={c: "n" for c in value_columns}, decimals=3)
-    # p-values read as p-values (<0.001), not as rates ("low", "0.000"); withheld with n as before
-    shown_p = ~report.coefficients.suppressed["p_value"].to_numpy()
-    report.coefficients.display.loc[shown_p, "p_value"] = [format_p(v) for v in table.loc[shown_p, "p_value"]]
     estimand = "population-averaged" if spec.table == "pupils" else ""
     report.coefficients_caption = (
         f"{spec.label}: {estimand + ' ' if estimand else ''}model coefficients ({spec.link} scale), 95% intervals"
