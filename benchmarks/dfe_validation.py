@@ -26,6 +26,7 @@ core: ``--sample`` checks a random sample.  A benchmark, not a test: CI does not
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import re
 import subprocess
@@ -66,6 +67,7 @@ def ruleset_for(year: int) -> str:
     return RULESETS[nearest]
 
 
+@functools.cache  # one schema read per year, not per LA-year
 def own_year_code_lists(year: int) -> dict:
     """CODE_LIST_RULES' fields with the codes of ``year``'s own specification (the latest schema not after it)."""
     if year in RULESETS:

@@ -33,6 +33,7 @@ import numpy as np
 import pandas as pd
 
 from lac_outcomes.disclosure import CONFIDENTIAL, DisclosurePolicy, SuppressedTable
+from lac_outcomes.display import format_count
 from lac_outcomes.england import stability
 from lac_outcomes.england.care_matters import national_frame
 from lac_outcomes.england.indicators import age_in_years, episode_history, without_short_breaks
@@ -246,11 +247,11 @@ def build(
     # counts read as counts (75,420, not 75420.0), shares with one decimal, as the publications print them
     is_count = (done["unit"] == "children").to_numpy()
     shown.display["Published (scaled to the data)"] = [
-        f"{value:,.0f}" if count else f"{value:.1f}" for value, count in zip(done["target"], is_count, strict=True)
+        format_count(value) if count else f"{value:.1f}" for value, count in zip(done["target"], is_count, strict=True)
     ]
     plain_count = is_count & ~hidden.to_numpy()
     for column, source in (("Computed", "computed"), ("Difference", "difference")):
-        shown.display.loc[plain_count, column] = [f"{value:,.0f}" for value in done.loc[plain_count, source]]
+        shown.display.loc[plain_count, column] = [format_count(value) for value in done.loc[plain_count, source]]
     not_computed = compared.loc[compared["verdict"] == "not computed", ["year", "measure", "breakdown", "reason"]]
     not_computed = not_computed.assign(year=not_computed["year"].astype(str))
     verdicts = done.loc[~hidden.to_numpy(), "verdict"].value_counts()

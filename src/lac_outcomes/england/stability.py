@@ -333,14 +333,13 @@ def build(tables, policy: DisclosurePolicy, *, published: pd.DataFrame | None = 
     # Two-year measure from the second loaded year (the window needs a year before it).
     for year in years:
         national = {"year": year}
-        for name in ("NI62", "NI63"):
-            part = ind[(ind["YEAR"] == year) & (ind["indicator"] == name)]
+        parts = {name: ind[(ind["YEAR"] == year) & (ind["indicator"] == name)] for name in ("NI62", "NI63")}
+        for name, part in parts.items():
             national[f"{name} children"] = part["denominator"].sum() if len(part) else np.nan
             national[f"{name} yes"] = part["numerator"].sum() if len(part) else np.nan
         # NI 63 looks back 2.5 years: in the first years loaded its cohort misses children whose care began earlier
-        ni63 = ind[(ind["YEAR"] == year) & (ind["indicator"] == "NI63")]
-        complete = ni63["history_complete"].all()
-        national["NI 63 history"] = ("complete" if complete else "incomplete") if len(ni63) else ""
+        complete = parts["NI63"]["history_complete"].all()
+        national["NI 63 history"] = ("complete" if complete else "incomplete") if len(parts["NI63"]) else ""
         if year > years[0]:
             two = three_placements_in_two_years(history, year)
             national["2y children"], national["2y yes"] = len(two), int(two["three_or_more"].sum())
